@@ -1,0 +1,120 @@
+/**
+ * A growable little-endian byte writer with netlink attribute helpers. Public: families that have
+ * no spec yet can still build messages by hand with it.
+ */
+import { DecodeError, EncodeError } from './errors.js';
+
+export const NLA_HDRLEN = 4;
+export const NLA_F_NESTED = 0x8000;
+export const NLA_F_NET_BYTEORDER = 0x4000;
+export const NLA_TYPE_MASK = ~(NLA_F_NESTED | NLA_F_NET_BYTEORDER) & 0xffff;
+
+export const align4 = (n: number): number => (n + 3) & ~3;
+
+export class ByteWriter {
+  buf: Uint8Array;
+  view: DataView;
+  pos = 0;
+
+  constructor(initial = 256) {
+    this.buf = new Uint8Array(initial);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  ensure(extra: number): void {
+    const need = this.pos + extra;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.view.setUint8(this.pos, v);
+    this.pos += 1;
+  }
+  u16(v: number, bigEndian = false): void {
+    this.ensure(2);
+    this.view.setUint16(this.pos, v, !bigEndian);
+    this.pos += 2;
+  }
+  u32(v: number, bigEndian = false): void {
+    this.ensure(4);
+    this.view.setUint32(this.pos, v, !bigEndian);
+    this.pos += 4;
+  }
+  u64(v: bigint, bigEndian = false): void {
+    this.ensure(8);
+    this.view.setBigUint64(this.pos, v, !bigEndian);
+    this.pos += 8;
+  }
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+  zeros(n: number): void {
+    this.ensure(n);
+    this.buf.fill(0, this.pos, this.pos + n);
+    this.pos += n;
+  }
+  /** Pad with zeros to the next 4-byte boundary (NLA_ALIGN / NLMSG_ALIGN). */
+  align(): void {
+    const pad = align4(this.pos) - this.pos;
+    if (pad) this.zeros(pad);
+  }
+
+  /** Start an attribute; returns the offset to hand to endAttr. */
+  beginAttr(type: number): number {
+    const start = this.pos;
+    this.ensure(NLA_HDRLEN);
+    this.view.setUint16(start + 2, type, true);
+    this.pos += NLA_HDRLEN;
+    return start;
+  }
+  endAttr(start: number): void {
+    const len = this.pos - start;
+    if (len > 0xffff) throw new EncodeError(`attribute of ${len} bytes exceeds the 65535-byte nla_len limit`);
+    this.view.setUint16(start, len, true);
+    this.align();
+  }
+  /** A whole attribute from a ready payload. */
+  attr(type: number, payload: Uint8Array): void {
+    const start = this.beginAttr(type);
+    this.bytes(payload);
+    this.endAttr(start);
+  }
+
+  /** The bytes written so far (a view, not a copy). */
+  finish(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+export interface RawAttr {
+  /** nla_type as on the wire, including the NLA_F_NESTED / NLA_F_NET_BYTEORDER bits. */
+  type: number;
+  data: Uint8Array;
+}
+
+/**
+ * Low-level attribute iteration over a byte range: for families not modelled by a spec.
+ * Throws DecodeError on malformed lengths, as the spec decoder does.
+ */
+export function* iterateAttrs(bytes: Uint8Array, start = 0, end = bytes.length): Generator<RawAttr & { offset: number }> {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = start;
+  while (pos < end) {
+    if (end - pos < NLA_HDRLEN) throw new DecodeError(`${end - pos} trailing bytes are too short for an attribute header`, pos);
+    const len = view.getUint16(pos, true);
+    const type = view.getUint16(pos + 2, true);
+    if (len < NLA_HDRLEN) throw new DecodeError(`attribute length ${len} is shorter than its 4-byte header`, pos);
+    if (pos + len > end) throw new DecodeError(`attribute length ${len} runs ${pos + len - end} bytes past its container`, pos);
+    yield { type, data: bytes.subarray(pos + NLA_HDRLEN, pos + len), offset: pos };
+    pos += align4(len);
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * Message framing for one netlink protocol (all families that share a socket type, e.g. the
+ * rtnetlink families on NETLINK_ROUTE): datagram -> messages, message -> bytes. Pure: bytes in,
+ * plain objects out.
+ */
+import type { FamilySpec } from '../../protocol/spec.js';
+import { NLMSG, NLMSG_HDRLEN, NLM_F, netlinkSpec } from '../../protocol/netlink.js';
+import { ByteWriter, align4 } from './byte-writer.js';
+import {
+  type AttrValues,
+  type CompiledFamily,
+  type CompiledMessage,
+  type CompiledSet,
+  type DecodeCtx,
+  compileFamily,
+  decodeAttrs,
+  decodeStruct,
+  encodeAttrs,
+  encodeStruct,
+} from './compile.js';
+import { DecodeError, EncodeError } from './errors.js';
+
+export interface NlMsgHeader {
+  len: number;
+  type: number;
+  flags: number;
+  seq: number;
+  pid: number;
+}
+
+/** The kernel's extended acknowledgement (NLMSGERR_ATTR_*). */
+export interface ExtAck {
+  msg?: string;
+  /** Offset of the offending attribute from the start of the request message. */
+  offs?: number;
+  cookie?: string;
+  policy?: Uint8Array;
+  missType?: number;
+  missNest?: number;
+  unknown?: unknown;
+}
+
+export interface ErrorPayload {
+  /** 0 for an ACK, otherwise a positive errno. */
+  errno: number;
+  /** Header of the request this answers. */
+  request: NlMsgHeader;
+  /** The request's payload when the kernel echoed it (not NLM_F_CAPPED). */
+  requestPayload?: Uint8Array;
+  ext?: ExtAck;
+}
+
+/** A decoded message: the envelope plus either a family message or a control payload. */
+export interface NetlinkMessage<H = Record<string, unknown>, A = AttrValues> {
+  type: number;
+  flags: number;
+  seq: number;
+  pid: number;
+  /** Family message name ('newlink'...) or control name ('error', 'done', 'noop', 'overrun'). */
+  kind?: string;
+  /** Spec family name for family messages ('rt-link'...). */
+  family?: string;
+  header?: H;
+  attrs?: A;
+  /** NLMSG_ERROR (and NLMSG_DONE's status in dumps). */
+  error?: ErrorPayload;
+  /** NLMSG_DONE status: 0, or a negative errno the dump ended with. */
+  status?: number;
+  /** Payload of a message type no spec describes. */
+  payload?: Uint8Array;
+}
+
+export interface OutgoingMessage {
+  /** Message name known to the protocol ('getlink') or a raw nlmsg_type. */
+  kind: string | number;
+  flags?: number;
+  seq?: number;
+  pid?: number;
+  header?: Record<string, unknown>;
+  attrs?: Record<string, unknown>;
+  /** For message types without a spec: raw payload after the nlmsghdr. */
+  payload?: Uint8Array;
+}
+
+const CONTROL_NAMES: Record<number, string> = { [NLMSG.NOOP]: 'noop', [NLMSG.ERROR]: 'error', [NLMSG.DONE]: 'done', [NLMSG.OVERRUN]: 'overrun' };
+
+const netlinkCompiled = compileFamily(netlinkSpec);
+const extackSet = netlinkCompiled.sets.get('extack')!;
+
+export class ProtocolCodec {
+  readonly families: ReadonlyMap<string, CompiledFamily>;
+  private readonly byType = new Map<number, { family: CompiledFamily; message: CompiledMessage }>();
+  private readonly byName = new Map<string, { family: CompiledFamily; message: CompiledMessage }>();
+
+  constructor(specs: readonly FamilySpec[]) {
+    const families = new Map<string, CompiledFamily>();
+    for (const spec of specs) {
+      const f = compileFamily(spec);
+      families.set(spec.name, f);
+      for (const m of f.messages.values()) {
+        const clash = this.byType.get(m.value);
+        if (clash) throw new Error(`message type ${m.value} is both ${clash.family.name}.${clash.message.name} and ${f.name}.${m.name}`);
+        this.byType.set(m.value, { family: f, message: m });
+        this.byName.set(m.name, { family: f, message: m });
+      }
+    }
+    this.families = families;
+  }
+
+  family(name: string): CompiledFamily {
+    const f = this.families.get(name);
+    if (!f) throw new Error(`no protocol family "${name}" (have ${[...this.families.keys()].join(', ')})`);
+    return f;
+  }
+
+  messageByType(type: number): { family: CompiledFamily; message: CompiledMessage } | undefined {
+    return this.byType.get(type);
+  }
+
+  messageByName(name: string): { family: CompiledFamily; message: CompiledMessage } | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Every message in a datagram. Throws DecodeError (with offset into `bytes`) on malformed input. */
+  decode(bytes: Uint8Array): NetlinkMessage[] {
+    const out: NetlinkMessage[] = [];
+    const ctx = makeCtx(bytes);
+    let pos = 0;
+    while (pos < bytes.length) {
+      const end = this.frameEnd(ctx, pos);
+      out.push(this.decodeFrame(ctx, pos, end));
+      pos = align4(end);
+    }
+    return out;
+  }
+
+  /** Validates one nlmsghdr at `pos` and returns the end of its message. */
+  frameEnd(ctx: DecodeCtx, pos: number): number {
+    const left = ctx.bytes.length - pos;
+    if (left < NLMSG_HDRLEN) throw new DecodeError(`${left} bytes left, too short for a 16-byte nlmsghdr`, pos, ['nlmsghdr']);
+    const len = ctx.view.getUint32(pos, true);
+    if (len < NLMSG_HDRLEN) throw new DecodeError(`nlmsg_len ${len} is shorter than the 16-byte header`, pos, ['nlmsghdr']);
+    if (len > left) throw new DecodeError(`nlmsg_len ${len} runs ${len - left} bytes past the end of the data (truncated?)`, pos, ['nlmsghdr']);
+    return pos + len;
+  }
+
+  /** One message spanning [pos, end) of ctx.bytes. */
+  decodeFrame(ctx: DecodeCtx, pos: number, end: number): NetlinkMessage {
+    const v = ctx.view;
+    const type = v.getUint16(pos + 4, true);
+    const msg: NetlinkMessage = {
+      type,
+      flags: v.getUint16(pos + 6, true),
+      seq: v.getUint32(pos + 8, true),
+      pid: v.getUint32(pos + 12, true),
+    };
+    const body = pos + NLMSG_HDRLEN;
+    if (type < NLMSG.MIN_TYPE) {
+      msg.kind = CONTROL_NAMES[type];
+      if (type === NLMSG.ERROR) msg.error = decodeErrorPayload(ctx, body, end, msg.flags);
+      else if (type === NLMSG.DONE) {
+        if (end - body >= 4) msg.status = v.getInt32(body, true);
+        if (msg.flags & NLM_F.ACK_TLVS && end - body > 4) {
+          msg.error = { errno: -(msg.status ?? 0), request: { len: 0, type: 0, flags: 0, seq: msg.seq, pid: 0 }, ext: decodeExtAck(ctx, body + 4, end) };
+        }
+      } else if (end > body) msg.payload = ctx.bytes.slice(body, end);
+      return msg;
+    }
+    const found = this.byType.get(type);
+    if (!found) {
+      msg.payload = ctx.bytes.slice(body, end);
+      return msg;
+    }
+    const { family, message } = found;
+    msg.kind = message.name;
+    msg.family = family.name;
+    try {
+      const hdrEnd = Math.min(end, body + message.header.size);
+      msg.header = decodeStruct(ctx, message.header, body, hdrEnd);
+      msg.attrs = decodeAttrs(ctx, message.attributes, Math.min(end, body + align4(message.header.size)), end, 0);
+    } catch (err) {
+      if (err instanceof DecodeError) throw err.withOuter(`${family.name}:${message.name}`);
+      throw err;
+    }
+    return msg;
+  }
+
+  /** Encodes one message; seq/pid default to 0 and flags to NLM_F_REQUEST. */
+  encode(m: OutgoingMessage, w = new ByteWriter(256)): Uint8Array {
+    const start = w.pos;
+    let type: number;
+    let found: { family: CompiledFamily; message: CompiledMessage } | undefined;
+    if (typeof m.kind === 'number') {
+      type = m.kind;
+      found = this.byType.get(type);
+    } else {
+      found = this.byName.get(m.kind);
+      if (!found) throw new EncodeError(`unknown message "${m.kind}"`);
+      type = found.message.value;
+    }
+    w.ensure(NLMSG_HDRLEN);
+    w.view.setUint16(start + 4, type, true);
+    w.view.setUint16(start + 6, m.flags ?? NLM_F.REQUEST, true);
+    w.view.setUint32(start + 8, m.seq ?? 0, true);
+    w.view.setUint32(start + 12, m.pid ?? 0, true);
+    w.pos += NLMSG_HDRLEN;
+    if (m.payload) w.bytes(m.payload);
+    else if (found) {
+      try {
+        encodeStruct(w, found.message.header, m.header, true);
+        w.align();
+        encodeAttrs(w, found.message.attributes, m.attrs ?? {});
+      } catch (err) {
+        if (err instanceof EncodeError) throw err.withOuter(`${found.family.name}:${found.message.name}`);
+        throw err;
+      }
+    } else if (m.header || m.attrs) {
+      throw new EncodeError(`message type ${type} has no spec: pass a raw payload`);
+    }
+    w.view.setUint32(start, w.pos - start, true);
+    w.align();
+    return w.buf.subarray(start, w.pos);
+  }
+
+  /** Attribute path (e.g. ['linkinfo', 'data', 'peer']) at a byte offset of an encoded message. */
+  attributePathAt(message: Uint8Array, offset: number): string[] | undefined {
+    if (message.length < NLMSG_HDRLEN) return undefined;
+    const ctx = makeCtx(message);
+    const found = this.byType.get(ctx.view.getUint16(4, true));
+    if (!found) return undefined;
+    const start = NLMSG_HDRLEN + align4(found.message.header.size);
+    return pathAt(ctx, found.message.attributes, start, Math.min(message.length, ctx.view.getUint32(0, true)), offset, 0);
+  }
+}
+
+export function makeCtx(bytes: Uint8Array): DecodeCtx {
+  return { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+}
+
+function decodeErrorPayload(ctx: DecodeCtx, body: number, end: number, flags: number): ErrorPayload {
+  if (end - body < 4 + NLMSG_HDRLEN) throw new DecodeError(`error message payload of ${end - body} bytes is too short for an nlmsgerr`, body, ['nlmsgerr']);
+  const v = ctx.view;
+  const errno = -v.getInt32(body, true);
+  const r = body + 4;
+  const request: NlMsgHeader = {
+    len: v.getUint32(r, true),
+    type: v.getUint16(r + 4, true),
+    flags: v.getUint16(r + 6, true),
+    seq: v.getUint32(r + 8, true),
+    pid: v.getUint32(r + 12, true),
+  };
+  const out: ErrorPayload = { errno, request };
+  let tlv = r + NLMSG_HDRLEN;
+  if (!(flags & NLM_F.CAPPED) && errno !== 0) {
+    const reqEnd = r + request.len;
+    if (request.len < NLMSG_HDRLEN || reqEnd > end) {
+      throw new DecodeError(`echoed request length ${request.len} does not fit the error message`, r, ['nlmsgerr']);
+    }
+    out.requestPayload = ctx.bytes.slice(r + NLMSG_HDRLEN, reqEnd);
+    tlv = align4(reqEnd);
+  }
+  if (flags & NLM_F.ACK_TLVS && tlv < end) out.ext = decodeExtAck(ctx, tlv, end);
+  return out;
+}
+
+function decodeExtAck(ctx: DecodeCtx, start: number, end: number): ExtAck {
+  try {
+    return decodeAttrs(ctx, extackSet, start, end, 0) as ExtAck;
+  } catch (err) {
+    if (err instanceof DecodeError) throw err.withOuter('extack');
+    throw err;
+  }
+}
+
+function pathAt(ctx: DecodeCtx, set: CompiledSet, start: number, end: number, target: number, depth: number): string[] | undefined {
+  let pos = start;
+  while (pos + 4 <= end && depth < 32) {
+    const len = ctx.view.getUint16(pos, true);
+    if (len < 4 || pos + len > end) return undefined;
+    const type = ctx.view.getUint16(pos + 2, true) & 0x3fff;
+    const a = set.byId[type];
+    const name = a ? a.key : `type ${type}`;
+    if (target === pos) return [name];
+    if (target > pos && target < pos + len) {
+      if (a?.nestedSet && a.spec.type === 'nest' && !a.spec.header) {
+        const inner = pathAt(ctx, a.nestedSet, pos + 4, pos + len, target, depth + 1);
+        return inner ? [name, ...inner] : [name];
+      }
+      return [name];
+    }
+    pos += align4(len);
+  }
+  return undefined;
+}

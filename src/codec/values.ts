@@ -1,0 +1,122 @@
+/**
+ * Presentation of raw attribute bytes: text, hardware and IP addresses, hex. Hot in dumps (every
+ * route carries addresses, every link a name), so the common cases avoid TextDecoder and regexes.
+ */
+import ipaddr from 'ipaddr.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+const utf8enc = new TextEncoder();
+
+/** Text of a NUL-terminated (or unterminated) string attribute. */
+export function decodeString(bytes: Uint8Array, start: number, end: number): string {
+  let stop = start;
+  while (stop < end && bytes[stop] !== 0) stop++;
+  const n = stop - start;
+  if (n <= 32) {
+    let ascii = true;
+    for (let i = start; i < stop; i++) {
+      if (bytes[i]! >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, bytes.subarray(start, stop) as unknown as number[]);
+  }
+  return utf8.decode(bytes.subarray(start, stop));
+}
+
+/** A string attribute's payload: UTF-8 plus the terminating NUL the kernel expects. */
+export function encodeString(s: string): Uint8Array {
+  const body = utf8enc.encode(s);
+  const out = new Uint8Array(body.length + 1);
+  out.set(body);
+  return out;
+}
+
+export function utf8Length(s: string): number {
+  return utf8enc.encode(s).length;
+}
+
+const HEX: string[] = [];
+for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
+
+export function formatHwaddr(bytes: Uint8Array, start: number, end: number): string {
+  if (end <= start) return '';
+  let s = HEX[bytes[start]!]!;
+  for (let i = start + 1; i < end; i++) s += ':' + HEX[bytes[i]!]!;
+  return s;
+}
+
+export function parseHwaddr(text: string): Uint8Array | undefined {
+  const parts = text.split(':');
+  if (parts.length === 0 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) return undefined;
+  return Uint8Array.from(parts, (p) => parseInt(p, 16));
+}
+
+export function formatHex(bytes: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end; i++) s += HEX[bytes[i]!]!;
+  return s;
+}
+
+export function parseHex(text: string): Uint8Array | undefined {
+  const clean = text.replace(/[\s:]/g, '');
+  if (clean.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(clean)) return undefined;
+  const out = new Uint8Array(clean.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+export function formatIPv4(b: Uint8Array, o: number): string {
+  return `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
+}
+
+/** RFC 5952 text, as glibc's inet_ntop prints it (what `ip` shows), incl. ::ffff:a.b.c.d. */
+export function formatIPv6(b: Uint8Array, o: number): string {
+  const w = new Array<number>(8);
+  for (let i = 0; i < 8; i++) w[i] = (b[o + 2 * i]! << 8) | b[o + 2 * i + 1]!;
+  // Longest run of at least two zero groups, first one wins a tie.
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (w[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && w[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  // IPv4-mapped and IPv4-compatible forms, as inet_ntop prints them.
+  if (bestStart === 0 && (bestLen === 6 || (bestLen === 5 && w[5] === 0xffff))) {
+    return (bestLen === 5 ? '::ffff:' : '::') + formatIPv4(b, o + 12);
+  }
+  let s = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      s += i === 0 ? '::' : ':';
+      i += bestLen - 1;
+      continue;
+    }
+    s += w[i]!.toString(16);
+    if (i < 7) s += ':';
+  }
+  return s;
+}
+
+/** Parse IPv4 or IPv6 text to its 4 or 16 bytes; undefined when it is not an address. */
+export function parseIp(text: string): Uint8Array | undefined {
+  if (!ipaddr.isValid(text)) return undefined;
+  try {
+    const addr = ipaddr.parse(text);
+    // ipaddr.js accepts IPv4 shorthands ("10.1", "0x0a000001"); iproute2 and the kernel use full dotted quads.
+    if (addr.kind() === 'ipv4' && !ipaddr.IPv4.isValidFourPartDecimal(text)) return undefined;
+    return Uint8Array.from(addr.toByteArray());
+  } catch {
+    return undefined;
+  }
+}
