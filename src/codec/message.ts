@@ -231,6 +231,22 @@ export class ProtocolCodec {
     const start = NLMSG_HDRLEN + align4(found.message.header.size);
     return pathAt(ctx, found.message.attributes, start, Math.min(message.length, ctx.view.getUint32(0, true)), offset, 0);
   }
+
+  /** Name of attribute `type` in the set of the nest at `nestOffset` (or the message's own set). */
+  attributeNameIn(message: Uint8Array, nestOffset: number | undefined, type: number): string {
+    if (message.length < NLMSG_HDRLEN) return `type ${type}`;
+    const found = this.byType.get(makeCtx(message).view.getUint16(4, true));
+    if (!found) return `type ${type}`;
+    let set: CompiledSet | undefined = found.message.attributes;
+    let prefix = '';
+    if (nestOffset !== undefined) {
+      const path = this.attributePathAt(message, nestOffset);
+      if (!path) return `type ${type}`;
+      for (const seg of path) set = set?.byName.get(seg)?.nestedSet;
+      prefix = path.join('/') + '/';
+    }
+    return prefix + (set?.byId[type]?.key ?? `type ${type}`);
+  }
 }
 
 export function makeCtx(bytes: Uint8Array): DecodeCtx {

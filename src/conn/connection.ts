@@ -1,0 +1,325 @@
+/**
+ * Request/response over a transport: sequence numbers, acknowledgements with extended ack,
+ * multipart dumps, NLM_F_DUMP_INTR retries, timeouts, AbortSignal, pipelined batches.
+ * Everything it knows about bytes comes from the ProtocolCodec; everything about I/O from the
+ * Transport.
+ */
+import createDebug from 'debug';
+import { NLMSG, NLM_F } from '../../protocol/netlink.js';
+import { ByteWriter, align4 } from '../codec/byte-writer.js';
+import { DecodeError } from '../codec/errors.js';
+import { formatMessage } from '../codec/format.js';
+import { type ErrorPayload, type NetlinkMessage, type OutgoingMessage, type ProtocolCodec, makeCtx } from '../codec/message.js';
+import type { Transport } from '../transport/types.js';
+import { ConnectionClosedError, DumpInterruptedError, NetlinkError, NetlinkTimeoutError } from './errors.js';
+
+const logSend = createDebug('netlink:send');
+const logRecv = createDebug('netlink:recv');
+const logConn = createDebug('netlink:conn');
+
+export interface ConnectionOptions {
+  /** Per-request timeout unless a request says otherwise (default 30 s). 0 disables. */
+  timeoutMs?: number;
+  /** How many times a dump interrupted by concurrent changes is retried (default 5). */
+  dumpRetries?: number;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface BatchOptions extends RequestOptions {
+  /** Requests in flight at once (default 128): bounded so ACKs never overrun the receive buffer. */
+  window?: number;
+}
+
+export type BatchResult = { ok: true; messages: NetlinkMessage[] } | { ok: false; error: Error };
+
+interface Pending {
+  seq: number;
+  operation: string;
+  request: OutgoingMessage;
+  bytes: Uint8Array;
+  dump: boolean;
+  attempts: number;
+  interrupted: boolean;
+  messages: NetlinkMessage[];
+  resolve(messages: NetlinkMessage[]): void;
+  reject(err: Error): void;
+}
+
+export class Connection {
+  readonly transport: Transport;
+  readonly codec: ProtocolCodec;
+  private readonly timeoutMs: number;
+  private readonly dumpRetries: number;
+  private readonly pending = new Map<number, Pending>();
+  private seq = 0;
+  private closedError: Error | undefined;
+
+  constructor(transport: Transport, codec: ProtocolCodec, options: ConnectionOptions = {}) {
+    this.transport = transport;
+    this.codec = codec;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.dumpRetries = options.dumpRetries ?? 5;
+    transport.start({
+      datagram: (d) => this.onDatagram(d),
+      error: (e) => this.failAll(e),
+      closed: () => this.failAll(new ConnectionClosedError('netlink socket closed')),
+    });
+    this.updateRef();
+  }
+
+  get closed(): boolean {
+    return this.closedError !== undefined;
+  }
+
+  /** Sends a request with NLM_F_ACK; resolves with the replies that preceded the ACK. */
+  request(msg: OutgoingMessage, options: RequestOptions = {}): Promise<NetlinkMessage[]> {
+    return this.start(msg, ((msg.flags ?? 0) | NLM_F.REQUEST | NLM_F.ACK) & ~NLM_F.DUMP, false, options);
+  }
+
+  /** Sends a dump request; resolves with every message of the (consistent) dump. */
+  dump(msg: OutgoingMessage, options: RequestOptions = {}): Promise<NetlinkMessage[]> {
+    return this.start(msg, (msg.flags ?? 0) | NLM_F.REQUEST | NLM_F.DUMP, true, options);
+  }
+
+  /**
+   * Pipelines many acknowledged requests: up to `window` are sent per datagram before waiting,
+   * instead of one round trip each. Results come back in request order; failures do not stop the rest.
+   */
+  async batch(msgs: readonly OutgoingMessage[], options: BatchOptions = {}): Promise<BatchResult[]> {
+    const window = Math.max(1, options.window ?? 128);
+    const results: BatchResult[] = new Array(msgs.length);
+    let next = 0;
+    let inFlight = 0;
+    return new Promise<BatchResult[]>((resolveAll, rejectAll) => {
+      let done = 0;
+      const pump = () => {
+        if (next >= msgs.length || inFlight > window / 2) return;
+        const w = new ByteWriter(4096);
+        const started: Promise<NetlinkMessage[]>[] = [];
+        const first = next;
+        while (next < msgs.length && inFlight < window) {
+          const m = msgs[next]!;
+          try {
+            started.push(this.start(m, ((m.flags ?? 0) | NLM_F.REQUEST | NLM_F.ACK) & ~NLM_F.DUMP, false, options, w));
+          } catch (err) {
+            started.push(Promise.reject(err));
+          }
+          next++;
+          inFlight++;
+        }
+        if (w.pos > 0) this.sendBytes(w.finish());
+        started.forEach((p, i) => {
+          const idx = first + i;
+          p.then(
+            (messages) => (results[idx] = { ok: true, messages }),
+            (error: Error) => (results[idx] = { ok: false, error }),
+          ).finally(() => {
+            inFlight--;
+            done++;
+            if (done === msgs.length) resolveAll(results);
+            else if (this.closedError && next < msgs.length) rejectAll(this.closedError);
+            else pump();
+          });
+        });
+      };
+      if (msgs.length === 0) resolveAll(results);
+      else pump();
+    });
+  }
+
+  /** Rejects everything pending and closes the transport. */
+  close(): void {
+    if (this.closedError) return;
+    this.failAll(new ConnectionClosedError());
+    this.transport.close();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private nextSeq(): number {
+    do {
+      this.seq = (this.seq + 1) >>> 0;
+    } while (this.seq === 0 || this.pending.has(this.seq));
+    return this.seq;
+  }
+
+  /** Registers a pending request; sends it now unless a batch writer collects it. */
+  private start(msg: OutgoingMessage, flags: number, dump: boolean, options: RequestOptions, batchWriter?: ByteWriter): Promise<NetlinkMessage[]> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
+    const operation = typeof msg.kind === 'string' ? msg.kind : `type ${msg.kind}`;
+    const seq = this.nextSeq();
+    const request: OutgoingMessage = { ...msg, flags, seq, pid: msg.pid ?? 0 };
+    // Encoding errors (bad input) surface before anything is sent.
+    const w = batchWriter ?? new ByteWriter(256);
+    const bytes = this.codec.encode(request, w);
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+
+    return new Promise<NetlinkMessage[]>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const cleanup = () => {
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.pending.delete(p.seq);
+        this.updateRef();
+      };
+      const onAbort = () => {
+        cleanup();
+        reject(signal!.reason ?? new Error('aborted'));
+      };
+      const p: Pending = {
+        seq,
+        operation,
+        request,
+        bytes: batchWriter ? bytes.slice() : bytes,
+        dump,
+        attempts: 1,
+        interrupted: false,
+        messages: [],
+        resolve: (m) => {
+          cleanup();
+          resolve(m);
+        },
+        reject: (e) => {
+          cleanup();
+          reject(e);
+        },
+      };
+      if (timeoutMs > 0) {
+        timer = setTimeout(() => p.reject(new NetlinkTimeoutError(operation, timeoutMs)), timeoutMs);
+        timer.unref();
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(seq, p);
+      this.updateRef();
+      if (logSend.enabled) logSend('%s', formatMessage(this.codec.decode(p.bytes)[0]!));
+      if (!batchWriter) {
+        try {
+          this.sendBytes(bytes);
+        } catch (err) {
+          p.reject(err as Error);
+        }
+      }
+    });
+  }
+
+  private sendBytes(bytes: Uint8Array): void {
+    this.transport.send(bytes);
+  }
+
+  private updateRef(): void {
+    const t = this.transport as Transport & { ref?(): void; unref?(): void };
+    if (this.pending.size > 0) t.ref?.();
+    else t.unref?.();
+  }
+
+  private onDatagram(d: Uint8Array): void {
+    const ctx = makeCtx(d);
+    let pos = 0;
+    while (pos < d.length) {
+      const seq = d.length - pos >= 12 ? ctx.view.getUint32(pos + 8, true) : undefined;
+      let end: number;
+      try {
+        end = this.codec.frameEnd(ctx, pos);
+      } catch (err) {
+        // A frame that does not fit its datagram: a truncated read. Fail whoever it was for.
+        const p = seq === undefined ? undefined : this.pending.get(seq);
+        const e = err instanceof DecodeError ? err : new DecodeError(String(err), pos);
+        if (p) p.reject(e);
+        else logConn('dropping malformed datagram: %s', e.message);
+        return;
+      }
+      const p = this.pending.get(seq!);
+      if (!p) {
+        if (logRecv.enabled) logRecv('unsolicited seq %d type %d (ignored)', seq, ctx.view.getUint16(pos + 4, true));
+        pos = align4(end);
+        continue;
+      }
+      let msg: NetlinkMessage;
+      try {
+        msg = this.codec.decodeFrame(ctx, pos, end);
+      } catch (err) {
+        p.reject(err as Error);
+        pos = align4(end);
+        continue;
+      }
+      if (logRecv.enabled) logRecv('%s', formatMessage(msg));
+      this.handle(p, msg);
+      pos = align4(end);
+    }
+  }
+
+  private handle(p: Pending, msg: NetlinkMessage): void {
+    if (msg.flags & NLM_F.DUMP_INTR) p.interrupted = true;
+    switch (msg.type) {
+      case NLMSG.ERROR: {
+        const e = msg.error!;
+        if (e.errno === 0) p.resolve(p.messages);
+        else p.reject(this.kernelError(p, e));
+        return;
+      }
+      case NLMSG.DONE: {
+        const status = msg.status ?? 0;
+        if (status < 0) {
+          p.reject(this.kernelError(p, { ...(msg.error ?? { request: { len: 0, type: 0, flags: 0, seq: p.seq, pid: 0 } }), errno: -status }));
+          return;
+        }
+        if (p.interrupted) return this.retryDump(p);
+        p.resolve(p.messages);
+        return;
+      }
+      case NLMSG.NOOP:
+      case NLMSG.OVERRUN:
+        return;
+      default:
+        p.messages.push(msg);
+    }
+  }
+
+  private retryDump(p: Pending): void {
+    if (p.attempts > this.dumpRetries) {
+      p.reject(new DumpInterruptedError(p.operation, p.attempts, p.messages));
+      return;
+    }
+    logConn('%s: dump interrupted (attempt %d), retrying', p.operation, p.attempts);
+    this.pending.delete(p.seq);
+    const seq = this.nextSeq();
+    p.seq = seq;
+    p.attempts++;
+    p.interrupted = false;
+    p.messages = [];
+    p.request = { ...p.request, seq };
+    p.bytes = this.codec.encode(p.request).slice();
+    this.pending.set(seq, p);
+    this.sendBytes(p.bytes);
+  }
+
+  private kernelError(p: Pending, e: ErrorPayload): NetlinkError {
+    const ext = e.ext ?? {};
+    let attribute: string | undefined;
+    if (ext.offs !== undefined) attribute = this.codec.attributePathAt(p.bytes, ext.offs)?.join('/');
+    let missingAttribute: string | undefined;
+    if (ext.missType !== undefined) missingAttribute = this.codec.attributeNameIn(p.bytes, ext.missNest, ext.missType);
+    return new NetlinkError({
+      errno: e.errno,
+      operation: p.operation,
+      seq: p.seq,
+      ...(ext.msg !== undefined && { kernelMessage: ext.msg }),
+      ...(ext.offs !== undefined && { offset: ext.offs }),
+      ...(attribute !== undefined && { attribute }),
+      ...(missingAttribute !== undefined && { missingAttribute }),
+      request: p.request,
+    });
+  }
+
+  private failAll(err: Error): void {
+    // A transport error (e.g. ENOBUFS) fails what is pending; only a close makes the connection unusable.
+    if (err instanceof ConnectionClosedError) this.closedError = err;
+    for (const p of [...this.pending.values()]) p.reject(err);
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * The seam between codec and kernel: whole datagrams in and out. A real socket, a fixture replay,
+ * a recorder and the scripted fakes in tests all implement it, so everything above behaves the same.
+ */
+
+export interface TransportSink {
+  /** One received datagram (it may hold several netlink messages). */
+  datagram(data: Uint8Array): void;
+  /** The transport failed (ENOBUFS, a closed fd...). It may still deliver datagrams afterwards. */
+  error(err: Error): void;
+  /** The transport is gone; nothing more will arrive. */
+  closed?(): void;
+}
+
+export interface Transport {
+  /** Netlink protocol (NETLINK_ROUTE = 0). */
+  readonly protocol: number;
+  /** Our port id (nl_pid): replies carry it. 0 when unknown (replay). */
+  readonly portId: number;
+  /** Starts delivery to `sink`. Called once. */
+  start(sink: TransportSink): void;
+  /** Sends one datagram to the kernel. */
+  send(datagram: Uint8Array): void;
+  /** Joins / leaves a multicast group (RTNLGRP_*). */
+  addMembership?(group: number): void;
+  dropMembership?(group: number): void;
+  /** Keep the process alive while requests are pending / let it exit when idle (like timers). */
+  ref?(): void;
+  unref?(): void;
+  close(): void;
+}
