@@ -157,7 +157,12 @@ export class Connection {
     const request: OutgoingMessage = { ...msg, flags, seq, pid: msg.pid ?? 0 };
     // Encoding errors (bad input) surface before anything is sent.
     const w = batchWriter ?? new ByteWriter(256);
-    const bytes = this.codec.encode(request, w);
+    let bytes: Uint8Array;
+    try {
+      bytes = this.codec.encode(request, w);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
 
     return new Promise<NetlinkMessage[]>((resolve, reject) => {

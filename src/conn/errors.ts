@@ -2,16 +2,20 @@
  * Errors of request/response traffic. Each has a literal `name` and an `is...` guard, because
  * `instanceof` fails when two copies of the package are installed.
  */
-import { getSystemErrorMap } from 'node:util';
 import type { OutgoingMessage } from '../codec/message.js';
+import { ERRNO } from './errno-table.js';
 
-const errnoMap = getSystemErrorMap();
-
-/** errno -> ['EEXIST', 'file already exists'] as libuv names and describes it. */
+/** errno -> { code: 'EEXIST', description: 'File exists' } (glibc's words, as ip prints them). */
 export function errnoInfo(errno: number): { code: string; description: string } {
-  const entry = errnoMap.get(-Math.abs(errno));
+  const entry = ERRNO[Math.abs(errno)];
   if (entry) return { code: entry[0], description: entry[1] };
-  return { code: `E${errno}`, description: `error ${errno}` };
+  return { code: `E${errno}`, description: `Unknown error ${errno}` };
+}
+
+/** errno number for a name ('EEXIST' -> 17). */
+export function errnoByName(code: string): number | undefined {
+  for (const [n, [name]] of Object.entries(ERRNO)) if (name === code) return Number(n);
+  return undefined;
 }
 
 export interface NetlinkErrorDetails {

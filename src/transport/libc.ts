@@ -99,3 +99,16 @@ export function dupCloexec(fd: number): number {
 export function close(fd: number): void {
   call('close', [DataType.I32], [fd]);
 }
+
+export const O_RDONLY = 0;
+export const O_CLOEXEC = 0x80000;
+export const CLONE_NEWNET = 0x40000000;
+
+export function openPath(path: string, flags = O_RDONLY | O_CLOEXEC): number {
+  return check(call('open', [DataType.String, DataType.I32], [path, flags]), `open(${path})`);
+}
+
+/** Moves the calling thread into the namespace of `fd` (nstype 0 = any). */
+export function setns(fd: number, nstype = CLONE_NEWNET): void {
+  check(call('setns', [DataType.I32, DataType.I32], [fd, nstype]), 'setns');
+}

@@ -1,0 +1,352 @@
+/**
+ * Links: list, get, add (veth with peer, bridge, vxlan, macvlan... any kind the spec knows, with
+ * its data by spec attribute name), set, delete.
+ */
+import { NLM_F } from '../../protocol/netlink.js';
+import type { NetlinkMessage } from '../codec/message.js';
+import type { Connection, RequestOptions } from '../conn/connection.js';
+import { isNetlinkError } from '../conn/errors.js';
+import { InvalidArgumentError, NotFoundError } from './errors.js';
+import { checkIfname, checkInt, checkU32, parseMac } from './validate.js';
+
+/** RTEXT_FILTER_* bits of IFLA_EXT_MASK. */
+const RTEXT_FILTER_VF = 1;
+const RTEXT_FILTER_SKIP_STATS = 8;
+
+type Attrs = Record<string, any>;
+
+export interface LinkStats {
+  rxPackets?: bigint;
+  txPackets?: bigint;
+  rxBytes?: bigint;
+  txBytes?: bigint;
+  rxErrors?: bigint;
+  txErrors?: bigint;
+  rxDropped?: bigint;
+  txDropped?: bigint;
+  multicast?: bigint;
+  collisions?: bigint;
+  [counter: string]: bigint | Uint8Array | undefined;
+}
+
+/** A network interface as the kernel reports it, with friendly names. */
+export interface Link {
+  index: number;
+  name: string;
+  /** Hardware type (ARPHRD_*): 'ether', 'loopback', 'none'... or its number. */
+  type: string | number;
+  /** IFF_* flag names in lower case: 'up', 'broadcast', 'lower_up'... */
+  flags: (string | number)[];
+  /** Administratively up (IFF_UP). */
+  up: boolean;
+  /** The carrier is up (IFF_LOWER_UP). */
+  lowerUp: boolean;
+  mtu?: number;
+  minMtu?: number;
+  maxMtu?: number;
+  txqlen?: number;
+  operstate?: string | number;
+  linkmode?: string | number;
+  group?: number;
+  qdisc?: string;
+  address?: string;
+  broadcast?: string;
+  permAddress?: string;
+  /** Index of the bridge (or other master) this link is enslaved to. */
+  master?: number;
+  /** IFLA_LINK: the parent or, for a veth, the peer's index (in linkNetnsid's namespace when set). */
+  link?: number;
+  linkNetnsid?: number;
+  alias?: string;
+  altnames: string[];
+  promiscuity?: number;
+  numTxQueues?: number;
+  numRxQueues?: number;
+  carrier?: boolean;
+  carrierChanges?: number;
+  /** Link kind ('veth', 'bridge', 'vxlan'...) and its data, as decoded by the spec. */
+  kind?: string;
+  data?: Attrs | Uint8Array;
+  /** Kind and data of the port when enslaved ('bridge' for a bridge port). */
+  slaveKind?: string;
+  slaveData?: Attrs | Uint8Array;
+  /** 64-bit counters when requested with `stats: true`. */
+  stats?: LinkStats;
+  /** The whole decoded message, for attributes without a friendly field. */
+  raw: NetlinkMessage;
+}
+
+export type LinkRef = string | number;
+
+export interface LinkListOptions extends RequestOptions {
+  /** Only links of this kind (filtered by the kernel). */
+  kind?: string;
+  /** Only ports of this master (filtered by the kernel). */
+  master?: LinkRef;
+  /** Include statistics (larger messages). Default false. */
+  stats?: boolean;
+}
+
+export interface VethPeer {
+  name: string;
+  address?: string;
+  mtu?: number;
+  txqlen?: number;
+  /** Other attributes of the peer by spec name. */
+  attrs?: Attrs;
+}
+
+export interface LinkAddOptions extends RequestOptions {
+  name: string;
+  /** Link kind: 'veth', 'bridge', 'vxlan', 'macvlan', 'macvtap'... */
+  kind: string;
+  /** Kind-specific data by spec attribute name, e.g. { stpState: 0 } for a bridge, { id: 42, port: 4789 } for vxlan. */
+  data?: Attrs | Uint8Array;
+  /** veth only: the other end. */
+  peer?: VethPeer;
+  /** Lower device (macvlan/macvtap parent, vxlan underlay) as IFLA_LINK. */
+  link?: LinkRef;
+  mtu?: number;
+  address?: string;
+  txqlen?: number;
+  master?: LinkRef;
+  alias?: string;
+  group?: number;
+  up?: boolean;
+  /** More IFLA_* attributes by spec name. */
+  attrs?: Attrs;
+}
+
+export interface LinkSetOptions extends RequestOptions {
+  up?: boolean;
+  mtu?: number;
+  /** New name. */
+  name?: string;
+  address?: string;
+  broadcast?: string;
+  /** Enslave to this master; null (or 0) to release (`nomaster`). */
+  master?: LinkRef | null;
+  txqlen?: number;
+  /** Interface alias; '' removes it. */
+  alias?: string;
+  group?: number;
+  promisc?: boolean;
+  allmulticast?: boolean;
+  multicast?: boolean;
+  arp?: boolean;
+  /** Kind data changes (e.g. { stpState: 0 } on a bridge). The kind is looked up unless given. */
+  data?: Attrs;
+  kind?: string;
+  /** Port options as the master sees them (e.g. bridge port { cost: 10 }). */
+  slaveData?: Attrs;
+  slaveKind?: string;
+  /** More IFLA_* attributes by spec name. */
+  attrs?: Attrs;
+}
+
+const IFF = { up: 0x1, broadcast: 0x2, promisc: 0x100, allmulti: 0x200, multicast: 0x1000, noarp: 0x80 } as const;
+
+/** The kernel checks the device's own bounds (min_mtu/max_mtu); here only the type and sign. */
+function mtuOf(v: unknown, arg = 'mtu'): number {
+  return checkInt(v, arg, 0, 0x7fffffff);
+}
+
+export class LinkApi {
+  constructor(private readonly conn: Connection) {}
+
+  /** All links (one dump), optionally filtered by kind or master in the kernel. */
+  async list(options: LinkListOptions = {}): Promise<Link[]> {
+    const attrs: Attrs = { extMask: RTEXT_FILTER_VF | (options.stats ? 0 : RTEXT_FILTER_SKIP_STATS) };
+    if (options.master !== undefined) attrs.master = await this.index(options.master, options);
+    if (options.kind !== undefined) attrs.linkinfo = { kind: String(options.kind) };
+    const msgs = await this.conn.dump({ kind: 'getlink', header: { family: 0 }, attrs }, options);
+    return msgs.filter((m) => m.kind === 'newlink').map(toLink);
+  }
+
+  /** One link by name or index; NotFoundError when there is none. */
+  async get(ref: LinkRef, options: RequestOptions & { stats?: boolean } = {}): Promise<Link> {
+    const { header, attrs } = this.selector(ref);
+    attrs.extMask = RTEXT_FILTER_VF | (options.stats ? 0 : RTEXT_FILTER_SKIP_STATS);
+    try {
+      const msgs = await this.conn.request({ kind: 'getlink', header, attrs }, options);
+      const m = msgs.find((x) => x.kind === 'newlink');
+      if (!m) throw new NotFoundError('link', ref);
+      return toLink(m);
+    } catch (err) {
+      if (isNetlinkError(err) && err.code === 'ENODEV') throw new NotFoundError('link', ref, { cause: err });
+      throw err;
+    }
+  }
+
+  /** Like get(), but undefined when the link does not exist. */
+  async find(ref: LinkRef, options: RequestOptions = {}): Promise<Link | undefined> {
+    try {
+      return await this.get(ref, options);
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /** Index of a link given by name (a number is checked and returned as is). */
+  async index(ref: LinkRef, options: RequestOptions = {}): Promise<number> {
+    if (typeof ref === 'number') return checkInt(ref, 'interface index', 1, 0x7fffffff);
+    return (await this.get(checkIfname(ref), options)).index;
+  }
+
+  /** Creates a link (NLM_F_CREATE | NLM_F_EXCL: EEXIST when the name is taken). */
+  async add(o: LinkAddOptions): Promise<void> {
+    const attrs: Attrs = { ifname: checkIfname(o.name) };
+    if (typeof o.kind !== 'string' || !/^[a-z0-9_.-]{1,32}$/i.test(o.kind)) throw new InvalidArgumentError('link kind', o.kind, 'must be a kind name like veth or bridge');
+    if (o.peer !== undefined && o.kind !== 'veth') throw new InvalidArgumentError('peer', o.peer, 'is only for veth links');
+    this.common(attrs, o);
+    if (o.link !== undefined) attrs.link = await this.index(o.link, o);
+    if (o.master !== undefined) attrs.master = await this.index(o.master, o);
+    const linkinfo: Attrs = { kind: o.kind };
+    let data = o.data;
+    if (o.kind === 'veth' && o.peer) {
+      if (typeof o.peer !== 'object' || o.peer === null) throw new InvalidArgumentError('peer', o.peer, 'must be an object like { name: "veth1" }');
+      const peerAttrs: Attrs = { ifname: checkIfname(o.peer.name, 'peer name') };
+      this.common(peerAttrs, o.peer);
+      Object.assign(peerAttrs, o.peer.attrs);
+      data = { ...(data as Attrs | undefined), peer: { header: { family: 0 }, attrs: peerAttrs } };
+    }
+    if (data !== undefined) linkinfo.data = data;
+    attrs.linkinfo = linkinfo;
+    Object.assign(attrs, o.attrs);
+    const header = { family: 0, flags: o.up ? ['up'] : [], change: o.up ? IFF.up : 0 };
+    await this.conn.request({ kind: 'newlink', flags: NLM_F.CREATE | NLM_F.EXCL, header, attrs }, o);
+  }
+
+  /** Changes a link (ip link set). Only what is given is sent. */
+  async set(ref: LinkRef, o: LinkSetOptions): Promise<void> {
+    const renaming = o.name !== undefined;
+    // Renaming needs the index (IFLA_IFNAME becomes the new name); otherwise the kernel resolves the name.
+    const sel = renaming ? { header: { family: 0, index: await this.index(ref, o) } as Attrs, attrs: {} as Attrs } : this.selector(ref);
+    const attrs = sel.attrs;
+    if (renaming) attrs.ifname = checkIfname(o.name, 'new name');
+    this.common(attrs, o);
+    if (o.broadcast !== undefined) attrs.broadcast = parseMac(o.broadcast, 'broadcast address');
+    if (o.master !== undefined) attrs.master = o.master === null || o.master === 0 ? 0 : await this.index(o.master, o);
+    let flags = 0;
+    let change = 0;
+    const flag = (v: boolean | undefined, bit: number, inverted = false) => {
+      if (v === undefined) return;
+      change |= bit;
+      if (v !== inverted) flags |= bit;
+    };
+    flag(o.up, IFF.up);
+    flag(o.promisc, IFF.promisc);
+    flag(o.allmulticast, IFF.allmulti);
+    flag(o.multicast, IFF.multicast);
+    flag(o.arp, IFF.noarp, true);
+    if (o.data !== undefined || o.slaveData !== undefined) {
+      const linkinfo: Attrs = {};
+      if (o.data !== undefined) {
+        linkinfo.kind = o.kind ?? (await this.get(ref, o)).kind;
+        if (!linkinfo.kind) throw new InvalidArgumentError('data', o.data, `link ${ref} has no kind to set data for`);
+        linkinfo.data = o.data;
+      }
+      if (o.slaveData !== undefined) {
+        const slaveKind = o.slaveKind ?? (await this.get(ref, o)).slaveKind;
+        if (!slaveKind) throw new InvalidArgumentError('slaveData', o.slaveData, `link ${ref} is not a port of a master`);
+        linkinfo.slaveKind = slaveKind;
+        linkinfo.slaveData = o.slaveData;
+      }
+      attrs.linkinfo = linkinfo;
+    }
+    Object.assign(attrs, o.attrs);
+    sel.header.flags = flags;
+    sel.header.change = change;
+    try {
+      await this.conn.request({ kind: 'newlink', header: sel.header, attrs }, o);
+    } catch (err) {
+      if (isNetlinkError(err) && err.code === 'ENODEV') throw new NotFoundError('link', ref, { cause: err });
+      throw err;
+    }
+  }
+
+  /** Deletes a link (for a veth, both ends go). */
+  async delete(ref: LinkRef, options: RequestOptions = {}): Promise<void> {
+    const { header, attrs } = this.selector(ref);
+    try {
+      await this.conn.request({ kind: 'dellink', header, attrs }, options);
+    } catch (err) {
+      if (isNetlinkError(err) && err.code === 'ENODEV') throw new NotFoundError('link', ref, { cause: err });
+      throw err;
+    }
+  }
+
+  /** Adds (or with `remove`, deletes) alternative names (ip link property add altname). */
+  async altname(ref: LinkRef, names: string[], remove = false, options: RequestOptions = {}): Promise<void> {
+    const { header, attrs } = this.selector(ref);
+    attrs.propList = { altIfname: names.map((n) => checkIfname(n, 'altname')) };
+    await this.conn.request({ kind: remove ? 'dellinkprop' : 'newlinkprop', flags: remove ? 0 : NLM_F.CREATE | NLM_F.EXCL, header, attrs }, options);
+  }
+
+  /** Header + attributes that name a link: by index in the header or by IFLA_IFNAME. */
+  private selector(ref: LinkRef): { header: Attrs; attrs: Attrs } {
+    if (typeof ref === 'number') return { header: { family: 0, index: checkInt(ref, 'interface index', 1, 0x7fffffff) }, attrs: {} };
+    return { header: { family: 0 }, attrs: { ifname: checkIfname(ref) } };
+  }
+
+  private common(attrs: Attrs, o: { mtu?: number; address?: string; txqlen?: number; alias?: string; group?: number }): void {
+    if (o.mtu !== undefined) attrs.mtu = mtuOf(o.mtu);
+    if (o.address !== undefined) attrs.address = parseMac(o.address);
+    if (o.txqlen !== undefined) attrs.txqlen = checkU32(o.txqlen, 'txqlen');
+    if (o.alias !== undefined) {
+      if (typeof o.alias !== 'string' || Buffer.byteLength(o.alias) >= 256) throw new InvalidArgumentError('alias', o.alias, 'must be a string under 256 bytes');
+      attrs.ifalias = o.alias;
+    }
+    if (o.group !== undefined) attrs.group = checkU32(o.group, 'group');
+  }
+}
+
+/** Friendly view of a decoded RTM_NEWLINK. */
+export function toLink(m: NetlinkMessage): Link {
+  const h = (m.header ?? {}) as Attrs;
+  const a = (m.attrs ?? {}) as Attrs;
+  const flags = (h.flags ?? []) as (string | number)[];
+  const info = a.linkinfo as Attrs | undefined;
+  const link: Link = {
+    index: h.index,
+    name: a.ifname,
+    type: h.type,
+    flags,
+    up: flags.includes('up'),
+    lowerUp: flags.includes('lower_up'),
+    altnames: (a.propList?.altIfname as string[] | undefined) ?? [],
+    raw: m,
+  };
+  const copy = (to: keyof Link, from: string) => {
+    if (a[from] !== undefined) (link as any)[to] = a[from];
+  };
+  copy('mtu', 'mtu');
+  copy('minMtu', 'minMtu');
+  copy('maxMtu', 'maxMtu');
+  copy('txqlen', 'txqlen');
+  copy('operstate', 'operstate');
+  copy('linkmode', 'linkmode');
+  copy('group', 'group');
+  copy('qdisc', 'qdisc');
+  copy('address', 'address');
+  copy('broadcast', 'broadcast');
+  copy('permAddress', 'permAddress');
+  copy('master', 'master');
+  copy('link', 'link');
+  copy('linkNetnsid', 'linkNetnsid');
+  copy('alias', 'ifalias');
+  copy('promiscuity', 'promiscuity');
+  copy('numTxQueues', 'numTxQueues');
+  copy('numRxQueues', 'numRxQueues');
+  copy('carrierChanges', 'carrierChanges');
+  if (a.carrier !== undefined) link.carrier = a.carrier === 1;
+  if (a.stats64 !== undefined) link.stats = a.stats64;
+  if (info) {
+    if (info.kind !== undefined) link.kind = info.kind;
+    if (info.data !== undefined) link.data = info.data;
+    if (info.slaveKind !== undefined) link.slaveKind = info.slaveKind;
+    if (info.slaveData !== undefined) link.slaveData = info.slaveData;
+  }
+  return link;
+}

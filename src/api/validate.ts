@@ -1,0 +1,114 @@
+/**
+ * Input checks shared by the API: everything a person can get wrong is refused here, with a
+ * sentence saying why, before a request is built. IP parsing is ipaddr.js's (see docs/dependencies.md).
+ */
+import ipaddr from 'ipaddr.js';
+import { parseHwaddr, utf8Length } from '../codec/values.js';
+import { InvalidArgumentError } from './errors.js';
+
+export type Family = 'inet' | 'inet6';
+
+/** IFNAMSIZ is 16 including the NUL. */
+export const IFNAME_MAX_BYTES = 15;
+
+/** Interface names as the kernel's dev_valid_name() accepts them. */
+export function checkIfname(name: unknown, argument = 'interface name'): string {
+  if (typeof name !== 'string') throw new InvalidArgumentError(argument, name, 'must be a string');
+  if (name.length === 0) throw new InvalidArgumentError(argument, name, 'must not be empty');
+  const bytes = utf8Length(name);
+  if (bytes > IFNAME_MAX_BYTES) throw new InvalidArgumentError(argument, name, `is ${bytes} bytes long; the kernel allows at most ${IFNAME_MAX_BYTES}`);
+  if (name === '.' || name === '..') throw new InvalidArgumentError(argument, name, 'cannot be "." or ".."');
+  if (/[/:\s]/.test(name)) throw new InvalidArgumentError(argument, name, "must not contain '/', ':' or whitespace");
+  if (name.includes('\0')) throw new InvalidArgumentError(argument, name, 'must not contain NUL');
+  return name;
+}
+
+export function checkInt(value: unknown, argument: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new InvalidArgumentError(argument, value, 'must be an integer');
+  if (value < min || value > max) throw new InvalidArgumentError(argument, value, `must be between ${min} and ${max}`);
+  return value;
+}
+
+export const checkU8 = (v: unknown, a: string) => checkInt(v, a, 0, 0xff);
+export const checkU16 = (v: unknown, a: string) => checkInt(v, a, 0, 0xffff);
+export const checkU32 = (v: unknown, a: string) => checkInt(v, a, 0, 0xffffffff);
+
+export interface ParsedAddress {
+  family: Family;
+  address: string;
+  bytes: Uint8Array;
+}
+
+export interface ParsedPrefix extends ParsedAddress {
+  prefixlen: number;
+}
+
+export function familyOfBytes(b: Uint8Array): Family {
+  return b.length === 4 ? 'inet' : 'inet6';
+}
+
+/** An IPv4 address in full dotted-quad form, or any IPv6 text form. */
+export function parseAddress(text: unknown, argument = 'address'): ParsedAddress {
+  if (typeof text !== 'string') throw new InvalidArgumentError(argument, text, 'must be a string');
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) addr = ipaddr.IPv4.parse(text);
+  else if (ipaddr.IPv6.isValid(text) && text.includes(':')) addr = ipaddr.IPv6.parse(text);
+  else throw new InvalidArgumentError(argument, text, 'is not an IPv4 address (a.b.c.d) or an IPv6 address');
+  const bytes = Uint8Array.from(addr.toByteArray());
+  return { family: addr.kind() === 'ipv4' ? 'inet' : 'inet6', address: addr.toString(), bytes };
+}
+
+/**
+ * "10.0.0.1/24", "2001:db8::1/64", or a bare address (a host prefix). Host bits may be set:
+ * "10.0.0.1/24" names the address 10.0.0.1 on a /24, as `ip addr add` reads it.
+ */
+export function parsePrefix(text: unknown, argument = 'prefix'): ParsedPrefix {
+  if (typeof text !== 'string') throw new InvalidArgumentError(argument, text, 'must be a string like 10.0.0.1/24');
+  const slash = text.indexOf('/');
+  const addrText = slash < 0 ? text : text.slice(0, slash);
+  let a: ParsedAddress;
+  try {
+    a = parseAddress(addrText, argument);
+  } catch {
+    throw new InvalidArgumentError(argument, text, `"${addrText}" is not an IPv4 or IPv6 address`);
+  }
+  const max = a.family === 'inet' ? 32 : 128;
+  if (slash < 0) return { ...a, prefixlen: max };
+  const lenText = text.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(lenText) || Number(lenText) > max) {
+    throw new InvalidArgumentError(argument, text, `prefix length must be a number from 0 to ${max}`);
+  }
+  return { ...a, prefixlen: Number(lenText) };
+}
+
+/** The network of a prefix with host bits cleared (routes are keyed by it). */
+export function networkOf(p: ParsedPrefix): ParsedPrefix {
+  const bytes = p.bytes.slice();
+  for (let i = 0; i < bytes.length; i++) {
+    const bitsHere = Math.max(0, Math.min(8, p.prefixlen - i * 8));
+    bytes[i]! &= (0xff << (8 - bitsHere)) & 0xff;
+  }
+  const addr = ipaddr.fromByteArray(Array.from(bytes)).toString();
+  return { family: p.family, address: addr, bytes, prefixlen: p.prefixlen };
+}
+
+export function parseMac(text: unknown, argument = 'hardware address'): string {
+  if (typeof text !== 'string') throw new InvalidArgumentError(argument, text, 'must be a string like 02:00:00:00:00:01');
+  const b = parseHwaddr(text);
+  if (!b || b.length === 0 || b.length > 32) throw new InvalidArgumentError(argument, text, 'must be hex bytes separated by colons, like 02:00:00:00:00:01');
+  return text.toLowerCase();
+}
+
+export function checkFamily(f: unknown, argument = 'family'): Family {
+  if (f === 'inet' || f === 'inet6') return f;
+  if (f === 4 || f === 'ipv4') return 'inet';
+  if (f === 6 || f === 'ipv6') return 'inet6';
+  throw new InvalidArgumentError(argument, f, "must be 'inet' (IPv4) or 'inet6' (IPv6)");
+}
+
+export const AF = { unspec: 0, inet: 2, bridge: 7, inet6: 10 } as const;
+
+export function checkOneOf<T extends string>(value: unknown, argument: string, allowed: readonly T[]): T {
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  throw new InvalidArgumentError(argument, value, `must be one of ${allowed.join(', ')}`);
+}

@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import { defineFamily } from '../../protocol/spec.js';
+import { ProtocolCodec } from '../../src/codec/message.js';
+import { Connection } from '../../src/conn/connection.js';
+import { isConnectionClosedError, isDumpInterruptedError, isNetlinkError, isNetlinkTimeoutError } from '../../src/conn/errors.js';
+import { ScriptedTransport, type Script } from '../../src/transport/scripted.js';
+import { Bytes, concat, doneFor, errorFor, nlmsg, seqOf } from '../support/bytes.js';
+
+// A small family so these tests depend only on the framing, not on the real specs.
+const spec = defineFamily({
+  name: 'test-link',
+  protocol: 0,
+  definitions: {
+    ifinfomsg: {
+      type: 'struct',
+      members: [
+        { name: 'family', type: 'u8' },
+        { name: 'pad', type: 'pad', len: 1 },
+        { name: 'type', type: 'u16' },
+        { name: 'index', type: 's32' },
+        { name: 'flags', type: 'u32' },
+        { name: 'change', type: 'u32' },
+      ],
+    },
+  },
+  attributeSets: {
+    link: {
+      prefix: 'IFLA_',
+      attributes: [
+        { name: 'ifname', value: 3, type: 'string' },
+        { name: 'mtu', value: 4, type: 'u32' },
+        { name: 'linkinfo', value: 18, type: 'nest', nested: 'linkinfo' },
+      ],
+    },
+    linkinfo: { prefix: 'IFLA_INFO_', attributes: [{ name: 'kind', value: 1, type: 'string' }] },
+  },
+  messages: {
+    newlink: { value: 16, header: 'ifinfomsg', attributes: 'link' },
+    getlink: { value: 18, header: 'ifinfomsg', attributes: 'link' },
+  },
+});
+const codec = new ProtocolCodec([spec]);
+
+function linkMsg(seq: number, index: number, name: string, flags = 2): Uint8Array {
+  const body = new Bytes().u8(0).u8(0).u16(1).s32(index).u32(0).u32(0).attr(3, new Bytes().str(name)).attr(4, new Bytes().u32(1500));
+  return nlmsg(16, flags, seq, 1234, body);
+}
+
+function connect(script: Script, timeoutMs?: number) {
+  const t = new ScriptedTransport(script);
+  return { t, conn: new Connection(t, codec, timeoutMs === undefined ? {} : { timeoutMs }) };
+}
+
+describe('Connection', () => {
+  it('collects a multipart dump split over several datagrams, several messages per datagram', async () => {
+    const { conn, t } = connect((sent, reply) => {
+      const s = seqOf(sent);
+      reply(concat(linkMsg(s, 1, 'lo'), linkMsg(s, 2, 'eth0')));
+      reply(linkMsg(s, 3, 'veth0'));
+      reply(doneFor(sent));
+    });
+    const msgs = await conn.dump({ kind: 'getlink' });
+    expect(msgs.map((m) => m.attrs?.ifname)).toEqual(['lo', 'eth0', 'veth0']);
+    // The request went out as a dump: NLM_F_REQUEST | NLM_F_DUMP.
+    expect(new DataView(t.sent[0]!.buffer).getUint16(6, true)).toBe(0x301);
+  });
+
+  it('resolves a request with the replies before its ACK', async () => {
+    const { conn, t } = connect((sent, reply) => {
+      reply(linkMsg(seqOf(sent), 7, 'veth0', 0));
+      reply(errorFor(sent, 0));
+    });
+    const msgs = await conn.request({ kind: 'getlink', attrs: { ifname: 'veth0' } });
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]!.header?.index).toBe(7);
+    expect(new DataView(t.sent[0]!.buffer).getUint16(6, true)).toBe(0x5); // REQUEST | ACK
+  });
+
+  it('turns a NACK into a NetlinkError with errno, code, extack text and the attribute it points at', async () => {
+    const { conn } = connect((sent, reply) => {
+      // Point at the linkinfo/kind attribute: nlmsghdr 16 + ifinfomsg 16 + ifname attr (4+"veth0\0" padded = 12) + linkinfo hdr 4.
+      reply(errorFor(sent, 95, { msg: 'Unknown device type', offs: 16 + 16 + 12 + 4 }));
+    });
+    const err = await conn.request({ kind: 'newlink', attrs: { ifname: 'veth0', linkinfo: { kind: 'bogus' } } }).catch((e) => e);
+    expect(isNetlinkError(err)).toBe(true);
+    expect(err.errno).toBe(95);
+    expect(err.code).toBe('EOPNOTSUPP');
+    expect(err.kernelMessage).toBe('Unknown device type');
+    expect(err.attribute).toBe('linkinfo/kind');
+    expect(err.operation).toBe('newlink');
+    expect(err.request.attrs.ifname).toBe('veth0');
+    expect(err.message).toContain('Unknown device type');
+  });
+
+  it('retries a dump interrupted by concurrent changes, then succeeds', async () => {
+    let attempt = 0;
+    const { conn, t } = connect((sent, reply) => {
+      const s = seqOf(sent);
+      attempt++;
+      if (attempt === 1) {
+        reply(linkMsg(s, 1, 'lo', 2 | 0x10));
+        reply(doneFor(sent, 0, 2 | 0x10));
+      } else {
+        reply(linkMsg(s, 1, 'lo'));
+        reply(linkMsg(s, 2, 'eth0'));
+        reply(doneFor(sent));
+      }
+    });
+    const msgs = await conn.dump({ kind: 'getlink' });
+    expect(msgs).toHaveLength(2);
+    expect(t.sent).toHaveLength(2);
+    expect(seqOf(t.sent[1]!)).not.toBe(seqOf(t.sent[0]!));
+  });
+
+  it('gives up with DumpInterruptedError carrying the partial result after the retry budget', async () => {
+    const t = new ScriptedTransport((sent, reply) => {
+      reply(linkMsg(seqOf(sent), 1, 'lo', 2 | 0x10));
+      reply(doneFor(sent, 0, 2 | 0x10));
+    });
+    const conn = new Connection(t, codec, { dumpRetries: 2 });
+    const err = await conn.dump({ kind: 'getlink' }).catch((e) => e);
+    expect(isDumpInterruptedError(err)).toBe(true);
+    expect(err.attempts).toBe(3);
+    expect(err.partial).toHaveLength(1);
+    expect(t.sent).toHaveLength(3);
+  });
+
+  it('surfaces an error that ends a dump (NLMSG_DONE with a negative status)', async () => {
+    const { conn } = connect((sent, reply) => {
+      reply(linkMsg(seqOf(sent), 1, 'lo'));
+      reply(doneFor(sent, -22));
+    });
+    const err = await conn.dump({ kind: 'getlink' }).catch((e) => e);
+    expect(isNetlinkError(err) && err.code).toBe('EINVAL');
+  });
+
+  it('times out a request the kernel never answers, and ignores the late reply', async () => {
+    let late: (() => void) | undefined;
+    const { conn } = connect((sent, reply) => {
+      late = () => reply(errorFor(sent, 0));
+    }, 30);
+    const err = await conn.request({ kind: 'getlink' }).catch((e) => e);
+    expect(isNetlinkTimeoutError(err)).toBe(true);
+    late!();
+    await new Promise((r) => setTimeout(r, 5));
+  });
+
+  it('aborts with the AbortSignal reason', async () => {
+    const { conn } = connect(() => {});
+    const ac = new AbortController();
+    const p = conn.request({ kind: 'getlink' }, { signal: ac.signal });
+    ac.abort(new Error('stop'));
+    await expect(p).rejects.toThrow('stop');
+    await expect(conn.request({ kind: 'getlink' }, { signal: ac.signal })).rejects.toThrow('stop');
+  });
+
+  it('rejects everything pending on close, and later requests too', async () => {
+    const { conn } = connect(() => {});
+    const p1 = conn.request({ kind: 'getlink' });
+    const p2 = conn.dump({ kind: 'getlink' });
+    conn.close();
+    for (const p of [p1, p2]) expect(isConnectionClosedError(await p.catch((e) => e))).toBe(true);
+    expect(isConnectionClosedError(await conn.request({ kind: 'getlink' }).catch((e) => e))).toBe(true);
+  });
+
+  it('rejects bad input before sending anything', async () => {
+    const { conn, t } = connect(() => {});
+    await expect(conn.request({ kind: 'newlink', attrs: { mtu: -1 } })).rejects.toThrow(/out of range/);
+    await expect(conn.request({ kind: 'newlink', attrs: { nope: 1 } })).rejects.toThrow(/not an attribute/);
+    expect(t.sent).toHaveLength(0);
+  });
+
+  it('fails only the request whose reply is truncated', async () => {
+    const { conn } = connect((sent, reply) => {
+      const full = linkMsg(seqOf(sent), 1, 'lo', 0);
+      reply(full.subarray(0, full.length - 8)); // as a read into a too-small buffer would leave it
+    });
+    const err = await conn.request({ kind: 'getlink' }).catch((e) => e);
+    expect(err.name).toBe('DecodeError');
+    expect(err.message).toMatch(/past the end/);
+  });
+
+  it('pipelines a batch in one datagram per window and reports each result in order', async () => {
+    const { conn, t } = connect((sent, reply) => {
+      // Answer every message of the datagram: the 3rd fails.
+      let pos = 0;
+      const view = new DataView(sent.buffer, sent.byteOffset);
+      let i = 0;
+      while (pos < sent.length) {
+        const len = view.getUint32(pos, true);
+        const one = sent.subarray(pos, pos + len);
+        reply(errorFor(one, i === 2 ? 17 : 0));
+        pos += (len + 3) & ~3;
+        i++;
+      }
+    });
+    const msgs = Array.from({ length: 10 }, (_, i) => ({ kind: 'newlink', attrs: { ifname: `v${i}` } }));
+    const results = await conn.batch(msgs, { window: 4 });
+    expect(results.map((r) => r.ok)).toEqual([true, true, false, true, true, true, true, true, true, true]);
+    const failed = results[2]!;
+    expect(!failed.ok && isNetlinkError(failed.error) && failed.error.code).toBe('EEXIST');
+    expect(t.sent.length).toBeGreaterThan(1);
+    expect(t.sent.length).toBeLessThan(10);
+  });
+
+  it('ignores messages for sequence numbers nobody waits for', async () => {
+    const { conn } = connect((sent, reply) => {
+      reply(linkMsg(999, 1, 'stray'));
+      reply(errorFor(sent, 0));
+    });
+    await expect(conn.request({ kind: 'getlink' })).resolves.toEqual([]);
+  });
+});
