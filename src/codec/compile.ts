@@ -58,6 +58,10 @@ export interface CompiledAttr {
   readonly constant: string;
   readonly multi: boolean;
   readonly nlaFlags: number;
+  /** Exact payload size for scalars: other sizes are kept raw (as unknown) for exactness. */
+  readonly fixedSize?: number;
+  /** Sibling whose value selects a sub-message's set: decoding waits until the set is read. */
+  readonly selector?: string;
   decode: Decoder;
   encode: Encoder;
   /** Attribute set of nests (for offset lookup and docs); undefined for leaves. */
@@ -74,7 +78,9 @@ export interface CompiledMember {
   readonly spec: StructMemberSpec;
   readonly offset: number;
   readonly size: number;
-  read(view: DataView, bytes: Uint8Array, at: number): unknown;
+  /** Variable-length last member: reads to the end of the payload. */
+  readonly rest?: boolean;
+  read(view: DataView, bytes: Uint8Array, at: number, end: number): unknown;
   write(w: ByteWriter, value: unknown): void;
 }
 
@@ -344,6 +350,23 @@ function compileStruct(name: string, def: StructSpec, enumOf: (n: string | undef
   let offset = 0;
   const members: CompiledMember[] = [];
   for (const m of def.members) {
+    if (m.type === 'binary' && m.len === undefined) {
+      // A last member without a length takes the rest of the payload (struct rtvia's address).
+      if (m !== def.members[def.members.length - 1]) throw new Error(`struct ${name}.${m.name}: only the last member may omit len`);
+      const show = binaryDecoder(m.display);
+      const parse = binaryEncoder(m.display);
+      members.push({
+        spec: m,
+        offset,
+        size: 0,
+        rest: true,
+        read: (_v, b, at, end) => show(b, at, end),
+        write: (w, value) => {
+          if (value !== undefined) w.bytes(parse(value));
+        },
+      });
+      continue;
+    }
     if (m.type === 'pad' || m.type === 'binary') {
       const len = m.len ?? 0;
       if (len <= 0) throw new Error(`struct ${name}.${m.name}: ${m.type} member needs a positive len`);
@@ -401,11 +424,15 @@ function compileStruct(name: string, def: StructSpec, enumOf: (n: string | undef
 export function decodeStruct(ctx: DecodeCtx, st: CompiledStruct, start: number, end: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const avail = end - start;
+  let rest = false;
   for (const m of st.members) {
     if (m.offset + m.size > avail) break; // shorter than this kernel's struct: later members absent
-    if (m.spec.type !== 'pad') out[m.spec.name] = m.read(ctx.view, ctx.bytes, start + m.offset);
+    if (m.rest) {
+      rest = true;
+      out[m.spec.name] = m.read(ctx.view, ctx.bytes, start + m.offset, end);
+    } else if (m.spec.type !== 'pad') out[m.spec.name] = m.read(ctx.view, ctx.bytes, start + m.offset, end);
   }
-  if (avail > st.size) out._tail = ctx.bytes.slice(start + st.size, end); // longer: keep what a newer kernel added
+  if (!rest && avail > st.size) out._tail = ctx.bytes.slice(start + st.size, end); // longer: keep what a newer kernel added
   return out;
 }
 
@@ -463,6 +490,7 @@ function compileAttr(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec,
       const showIp = a.display === 'ipaddr' && size === 4;
       return {
         ...base,
+        fixedSize: size,
         decode: (ctx, s, end) => {
           if (end - s < size) throw new DecodeError(`${a.type} attribute has ${end - s} bytes, needs ${size}`, s);
           if (showIp) return formatIPv4(ctx.bytes, s);
@@ -575,6 +603,7 @@ function compileAttr(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec,
       for (const [k, setName] of Object.entries(table)) choices.set(k, L.setOf(setName, `${where}[${k}]`));
       return {
         ...base,
+        selector,
         decode: (ctx, s, end, depth, siblings) => {
           const sel = siblings[selector];
           const set = typeof sel === 'string' ? choices.get(sel) : undefined;
@@ -657,6 +686,7 @@ export function decodeAttrs(ctx: DecodeCtx, set: CompiledSet, start: number, end
   const byId = set.byId;
   let pos = start;
   let index = 0;
+  let deferred: [CompiledAttr, number][] | undefined;
   while (pos < end) {
     if (end - pos < NLA_HDRLEN) throw new DecodeError(`${end - pos} trailing bytes are too short for an attribute header`, pos, [set.name]);
     const len = view.getUint16(pos, true);
@@ -668,10 +698,18 @@ export function decodeAttrs(ctx: DecodeCtx, set: CompiledSet, start: number, end
     if (pos + len > end) {
       throw new DecodeError(`attribute length ${len} runs ${pos + len - end} bytes past its container`, pos, [a ? a.key : `type ${rawType & 0x3fff}`]);
     }
-    if (a === undefined || (rawType & 0xc000) !== a.nlaFlags) {
+    if (a === undefined || (rawType & 0xc000) !== a.nlaFlags || (a.fixedSize !== undefined && len - NLA_HDRLEN !== a.fixedSize)) {
       // Unknown, or known but carrying flag bits the spec would not write: keep it raw for exactness.
       (out.unknown ??= []).push({ type: rawType, data: ctx.bytes.slice(pos + NLA_HDRLEN, pos + len), index });
     } else {
+      if (a.selector !== undefined && out[a.selector] === undefined) {
+        // The kernel may put the selector after the data (RTA_ENCAP before RTA_ENCAP_TYPE).
+        (deferred ??= []).push([a, pos]);
+        out[a.key] = undefined; // keeps the key's place in wire order
+        pos += align4(len);
+        index++;
+        continue;
+      }
       let v: unknown;
       try {
         v = a.decode(ctx, pos + NLA_HDRLEN, pos + len, depth, out);
@@ -689,6 +727,17 @@ export function decodeAttrs(ctx: DecodeCtx, set: CompiledSet, start: number, end
     }
     pos += align4(len);
     index++;
+  }
+  if (deferred) {
+    for (const [a, at] of deferred) {
+      const len = view.getUint16(at, true);
+      try {
+        out[a.key] = a.decode(ctx, at + NLA_HDRLEN, at + len, depth, out);
+      } catch (err) {
+        if (err instanceof DecodeError) throw err.withOuter(a.key);
+        throw err;
+      }
+    }
   }
   return out;
 }
