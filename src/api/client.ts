@@ -2,8 +2,6 @@
  * The friendly facade: one connection, and per-object APIs with names instead of indexes, CIDR
  * strings and flags as names. Plain objects in and out.
  */
-import { rtnetlinkSpecs } from '../../protocol/index.js';
-import { ProtocolCodec } from '../codec/message.js';
 import { Connection, type ConnectionOptions } from '../conn/connection.js';
 import { NetlinkSocket, type NetlinkSocketOptions } from '../transport/netlink-socket.js';
 import type { Transport } from '../transport/types.js';
@@ -12,13 +10,8 @@ import { LinkApi } from './links.js';
 import { NeighbourApi } from './neighbours.js';
 import { RouteApi } from './routes.js';
 import { RuleApi } from './rules.js';
+import { rtnetlinkCodec } from './rtnetlink-codec.js';
 
-let shared: ProtocolCodec | undefined;
-
-/** The rtnetlink codec, compiled once from the specs on first use. */
-export function rtnetlinkCodec(): ProtocolCodec {
-  return (shared ??= new ProtocolCodec(rtnetlinkSpecs));
-}
 
 export interface ClientOptions extends ConnectionOptions {
   /** Talk over this transport (a replay, a recorder...) instead of opening a socket. */

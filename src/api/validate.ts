@@ -50,6 +50,7 @@ export function familyOfBytes(b: Uint8Array): Family {
 /** An IPv4 address in full dotted-quad form, or any IPv6 text form. */
 export function parseAddress(text: unknown, argument = 'address'): ParsedAddress {
   if (typeof text !== 'string') throw new InvalidArgumentError(argument, text, 'must be a string');
+  if (text.includes('%')) throw new InvalidArgumentError(argument, text, 'zone ids (%eth0) are not part of an address here; give the device separately');
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) addr = ipaddr.IPv4.parse(text);
   else if (ipaddr.IPv6.isValid(text) && text.includes(':')) addr = ipaddr.IPv6.parse(text);

@@ -119,7 +119,8 @@ export interface CompiledFamily {
 const SCALAR_SIZE: Record<ScalarType, number> = { u8: 1, s8: 1, u16: 2, s16: 2, u32: 4, s32: 4, u64: 8, s64: 8 };
 
 export function kernelConstant(prefix: string | undefined, name: string): string {
-  return (prefix ?? '') + name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/-/g, '_').toUpperCase();
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2');
+  return (prefix ?? '') + words.replace(/-/g, '_').toUpperCase();
 }
 
 function describe(v: unknown): string {
@@ -217,7 +218,7 @@ function enumView(e: CompiledEnum | undefined): ((n: number | bigint) => unknown
     let rest = Number(n) >>> 0;
     const names: (string | number)[] = [];
     for (const [mask, name] of e.bits) {
-      if (mask !== 0 && (rest & mask) === mask) {
+      if (mask !== 0 && ((rest & mask) >>> 0) === mask >>> 0) {
         names.push(name);
         rest = (rest & ~mask) >>> 0;
       }
@@ -445,8 +446,10 @@ export function encodeStruct(w: ByteWriter, st: CompiledStruct, value: Record<st
   if (typeof v !== 'object' || v === null) throw new EncodeError(`expected an object for struct ${st.name}, got ${describe(value)}`);
   let last = st.members.length - 1;
   if (!full) {
-    while (last >= 0 && v[st.members[last]!.spec.name] === undefined) last--;
+    while (last >= 0 && (st.members[last]!.spec.type === 'pad' || v[st.members[last]!.spec.name] === undefined)) last--;
     if (last < 0 && v._tail === undefined) last = st.members.length - 1;
+    // Trailing padding belongs to the struct: the kernel checks the full size.
+    while (last + 1 < st.members.length && st.members[last + 1]!.spec.type === 'pad') last++;
   }
   for (let i = 0; i <= last; i++) {
     const m = st.members[i]!;

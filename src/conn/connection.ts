@@ -38,6 +38,8 @@ export type BatchResult = { ok: true; messages: NetlinkMessage[] } | { ok: false
 
 interface Pending {
   seq: number;
+  deadline: number;
+  timeoutMs: number;
   operation: string;
   request: OutgoingMessage;
   bytes: Uint8Array;
@@ -56,6 +58,10 @@ export class Connection {
   private readonly dumpRetries: number;
   private readonly pending = new Map<number, Pending>();
   private seq = 0;
+  private dumpTail: Promise<unknown> = Promise.resolve();
+  /** One timer for all deadlines (a timer per request costs more than the request in big batches). */
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
   private closedError: Error | undefined;
 
   constructor(transport: Transport, codec: ProtocolCodec, options: ConnectionOptions = {}) {
@@ -77,12 +83,18 @@ export class Connection {
 
   /** Sends a request with NLM_F_ACK; resolves with the replies that preceded the ACK. */
   request(msg: OutgoingMessage, options: RequestOptions = {}): Promise<NetlinkMessage[]> {
-    return this.start(msg, ((msg.flags ?? 0) | NLM_F.REQUEST | NLM_F.ACK) & ~NLM_F.DUMP, false, options);
+    return this.start(msg, (msg.flags ?? 0) | NLM_F.REQUEST | NLM_F.ACK, false, options);
   }
 
-  /** Sends a dump request; resolves with every message of the (consistent) dump. */
+  /**
+   * Sends a dump request; resolves with every message of the (consistent) dump. The kernel runs
+   * one dump per socket at a time (EBUSY otherwise), so dumps on a connection queue up.
+   */
   dump(msg: OutgoingMessage, options: RequestOptions = {}): Promise<NetlinkMessage[]> {
-    return this.start(msg, (msg.flags ?? 0) | NLM_F.REQUEST | NLM_F.DUMP, true, options);
+    const run = () => this.start(msg, (msg.flags ?? 0) | NLM_F.REQUEST | NLM_F.DUMP, true, options);
+    const p = this.dumpTail.then(run, run);
+    this.dumpTail = p.catch(() => undefined);
+    return p;
   }
 
   /**
@@ -104,7 +116,7 @@ export class Connection {
         while (next < msgs.length && inFlight < window) {
           const m = msgs[next]!;
           try {
-            started.push(this.start(m, ((m.flags ?? 0) | NLM_F.REQUEST | NLM_F.ACK) & ~NLM_F.DUMP, false, options, w));
+            started.push(this.start(m, (m.flags ?? 0) | NLM_F.REQUEST | NLM_F.ACK, false, options, w));
           } catch (err) {
             started.push(Promise.reject(err));
           }
@@ -166,9 +178,7 @@ export class Connection {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
 
     return new Promise<NetlinkMessage[]>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
       const cleanup = () => {
-        if (timer) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         this.pending.delete(p.seq);
         this.updateRef();
@@ -179,6 +189,8 @@ export class Connection {
       };
       const p: Pending = {
         seq,
+        deadline: timeoutMs > 0 ? performance.now() + timeoutMs : Infinity,
+        timeoutMs,
         operation,
         request,
         bytes: batchWriter ? bytes.slice() : bytes,
@@ -195,10 +207,7 @@ export class Connection {
           reject(e);
         },
       };
-      if (timeoutMs > 0) {
-        timer = setTimeout(() => p.reject(new NetlinkTimeoutError(operation, timeoutMs)), timeoutMs);
-        timer.unref();
-      }
+      if (p.deadline < this.timerAt) this.armTimer(p.deadline);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(seq, p);
       this.updateRef();
@@ -211,6 +220,26 @@ export class Connection {
         }
       }
     });
+  }
+
+  private armTimer(at: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => this.expire(), Math.max(0, at - performance.now()) + 1);
+    this.timer.unref();
+  }
+
+  /** Rejects requests past their deadline and re-arms for the next one. */
+  private expire(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const p of [...this.pending.values()]) {
+      if (p.deadline <= now) p.reject(new NetlinkTimeoutError(p.operation, p.timeoutMs));
+      else if (p.deadline < next) next = p.deadline;
+    }
+    if (next < Infinity) this.armTimer(next);
   }
 
   private sendBytes(bytes: Uint8Array): void {
@@ -299,6 +328,8 @@ export class Connection {
     p.interrupted = false;
     p.messages = [];
     p.request = { ...p.request, seq };
+    if (p.timeoutMs > 0) p.deadline = performance.now() + p.timeoutMs;
+    if (p.deadline < this.timerAt) this.armTimer(p.deadline);
     p.bytes = this.codec.encode(p.request).slice();
     this.pending.set(seq, p);
     this.sendBytes(p.bytes);
@@ -324,7 +355,10 @@ export class Connection {
 
   private failAll(err: Error): void {
     // A transport error (e.g. ENOBUFS) fails what is pending; only a close makes the connection unusable.
-    if (err instanceof ConnectionClosedError) this.closedError = err;
+    if (err instanceof ConnectionClosedError) {
+      this.closedError = err;
+      if (this.timer) clearTimeout(this.timer);
+    }
     for (const p of [...this.pending.values()]) p.reject(err);
   }
 }

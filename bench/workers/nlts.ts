@@ -1,0 +1,107 @@
+/**
+ * netlink-ts side of bench/run.ts. Runs inside the benchmark's namespace (under `ip netns exec`),
+ * does one scenario, prints one line `RESULT {json}` on stdout. Times are ms (performance.now()).
+ *
+ *   dump   {what: 'links'|'routes', repeats}   first dump in this fresh process (from just before
+ *          the client is opened to the decoded objects), then `repeats` more on the same client.
+ *   addr   {n, dev, byIndex}  n addresses added one at a time (each acknowledged), deleted one at
+ *          a time (twice: the second pass shows the warm-JIT cost); then the same n with the
+ *          pipelined batch API. The link is given by name (as `ip ... dev NAME`), or with
+ *          byIndex by its index.
+ *   veth   {n, prefix}      n veth pairs created one at a time, then deleted one at a time.
+ */
+import { readFileSync } from 'node:fs';
+import { NetlinkClient } from '../../src/api/client.js';
+
+// Imports are done before any clock starts, as in a long-running program; their cost shows in
+// the whole-process wall time that run.ts reports.
+const args = JSON.parse(process.argv[2] ?? '{}');
+const rssAtStart = process.memoryUsage().rss;
+
+function dumpOnce(c: NetlinkClient, what: string): Promise<unknown[]> {
+  if (what === 'links') return c.links.list({ stats: true });
+  return c.routes.list({ family: 'inet', table: 'all' });
+}
+
+async function dump(): Promise<object> {
+  const t0 = performance.now();
+  const c = NetlinkClient.open();
+  let res: unknown[] | undefined = await dumpOnce(c, args.what);
+  const first = performance.now() - t0;
+  const count = res.length;
+  const rssFirst = process.resourceUsage().maxRSS;
+  const repeat: number[] = [];
+  for (let i = 0; i < (args.repeats ?? 3); i++) {
+    res = undefined;
+    const t = performance.now();
+    res = await dumpOnce(c, args.what);
+    repeat.push(performance.now() - t);
+    if (res.length !== count) throw new Error(`repeat dump returned ${res.length} objects, first ${count}`);
+  }
+  c.close();
+  return { first, repeat, count, maxRssFirstKiB: rssFirst, maxRssKiB: process.resourceUsage().maxRSS };
+}
+
+function addrList(n: number, base: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = base + i;
+    out.push(`10.${(v >> 16) & 255}.${(v >> 8) & 255}.${v & 255}`);
+  }
+  return out;
+}
+
+async function addr(): Promise<object> {
+  const c = NetlinkClient.open();
+  const ips = addrList(args.n, args.base ?? 1);
+  // `dev NAME` as a user writes it, or the index read beforehand (/sys is the namespace's own under ip netns exec).
+  const link: string | number = args.byIndex ? Number(readFileSync(`/sys/class/net/${args.dev}/ifindex`, 'utf8')) : args.dev;
+  const checkBatch = (r: { ok: boolean; error?: Error }[]) => {
+    const bad = r.find((x) => x && x.ok === false);
+    if (bad) throw bad.error;
+  };
+  // Pass 1 is the scenario (a fresh process); pass 2 repeats it with a warm JIT, for comparison.
+  const passes: { add: number; del: number }[] = [];
+  let t = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    t = performance.now();
+    for (const ip of ips) await c.addresses.add(`${ip}/32`, { link });
+    const add = performance.now() - t;
+    t = performance.now();
+    for (const ip of ips) await c.addresses.delete(`${ip}/32`, { link });
+    passes.push({ add, del: performance.now() - t });
+  }
+  const { add, del } = passes[0]!;
+  t = performance.now();
+  checkBatch(await c.addresses.addBatch(ips.map((ip) => ({ cidr: `${ip}/32`, link }))));
+  const batchAdd = performance.now() - t;
+  t = performance.now();
+  checkBatch(await c.addresses.deleteBatch(ips.map((ip) => ({ cidr: `${ip}/32`, link }))));
+  const batchDel = performance.now() - t;
+  c.close();
+  return { n: ips.length, add, del, batchAdd, batchDel, warmAdd: passes[1]!.add, warmDel: passes[1]!.del };
+}
+
+async function veth(): Promise<object> {
+  const c = NetlinkClient.open();
+  const n = args.n as number;
+  const p = args.prefix as string;
+  let t = performance.now();
+  let addFirst = 0;
+  for (let i = 0; i < n; i++) {
+    await c.links.add({ name: `${p}${i}a`, kind: 'veth', peer: { name: `${p}${i}b` } });
+    if (i === 0) addFirst = performance.now() - t;
+  }
+  const add = performance.now() - t;
+  t = performance.now();
+  for (let i = 0; i < n; i++) await c.links.delete(`${p}${i}a`);
+  const del = performance.now() - t;
+  c.close();
+  return { n, add, del, addFirst };
+}
+
+const modes: Record<string, () => Promise<object>> = { dump, addr, veth };
+const run = modes[args.mode];
+if (!run) throw new Error(`unknown mode ${args.mode}`);
+const out = await run();
+process.stdout.write(`RESULT ${JSON.stringify({ ...out, rssAtStartKiB: Math.round(rssAtStart / 1024) })}\n`);

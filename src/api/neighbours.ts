@@ -1,0 +1,326 @@
+/**
+ * Neighbours (ARP / NDP entries and proxy entries): list, add, replace, delete, flush.
+ * Listing mirrors `ip neigh show`: the kernel filters by device and master (NDA_IFINDEX,
+ * NDA_MASTER under strict checking), the state filter is applied here exactly as ip applies it.
+ */
+import { NLM_F } from '../../protocol/netlink.js';
+import type { NetlinkMessage } from '../codec/message.js';
+import type { Connection, RequestOptions } from '../conn/connection.js';
+import { isNetlinkError } from '../conn/errors.js';
+import { InvalidArgumentError, NotFoundError } from './errors.js';
+import type { LinkApi, LinkRef } from './links.js';
+import { type Family, checkFamily, checkOneOf, parseAddress, parseMac } from './validate.js';
+
+type Attrs = Record<string, any>;
+
+/** NUD_* state names as the spec (and `ip neigh ... nud NAME`) spell them. */
+export const NUD_STATES = ['permanent', 'reachable', 'stale', 'noarp', 'delay', 'probe', 'failed', 'incomplete', 'none'] as const;
+export type NudState = (typeof NUD_STATES)[number];
+
+const NUD: Record<NudState, number> = {
+  none: 0x00,
+  incomplete: 0x01,
+  reachable: 0x02,
+  stale: 0x04,
+  delay: 0x08,
+  probe: 0x10,
+  failed: 0x20,
+  noarp: 0x40,
+  permanent: 0x80,
+};
+
+export interface NeighbourCacheinfo {
+  /** clock_t ticks (USER_HZ) since the entry was last confirmed / used / updated. */
+  confirmed: number;
+  used: number;
+  updated: number;
+  refcnt: number;
+}
+
+/** A neighbour entry as the kernel reports it, with friendly names. */
+export interface Neighbour {
+  /** 'inet', 'inet6' (or 'bridge' for fdb entries, or the number). */
+  family: string | number;
+  /** Interface index (ndm_ifindex). */
+  index: number;
+  dst?: string;
+  lladdr?: string;
+  /** NUD_* names, e.g. ['permanent'], ['stale']; ['none'] when no bit is set (always for proxy entries). */
+  state: (string | number)[];
+  /** NTF_* names: 'router', 'proxy', 'ext_learned'... */
+  flags: (string | number)[];
+  router: boolean;
+  proxy: boolean;
+  extLearned: boolean;
+  vlan?: number;
+  master?: number;
+  probes?: number;
+  protocol?: string | number;
+  cacheinfo?: NeighbourCacheinfo;
+  /** The whole decoded message, for attributes without a friendly field. */
+  raw: NetlinkMessage;
+}
+
+export interface NeighbourFilter {
+  /** 'inet' or 'inet6' (also 4 / 6); both when omitted. */
+  family?: Family | 4 | 6;
+  /** Only entries on this device (filtered by the kernel). */
+  dev?: LinkRef;
+  /** Only entries on ports of this master (filtered by the kernel). */
+  master?: LinkRef;
+  /**
+   * Proxy entries instead of ordinary ones: the kernel dumps one kind or the other
+   * (ndm_flags NTF_PROXY in the request), as `ip neigh show proxy` does.
+   */
+  proxy?: boolean;
+  /** Only entries in one of these states ('none' matches entries with no state bit). */
+  state?: NudState | readonly NudState[];
+  /** Every entry, whatever its state (`nud all`). */
+  all?: boolean;
+}
+
+export interface NeighbourListOptions extends RequestOptions, NeighbourFilter {}
+
+export interface NeighbourAddOptions extends RequestOptions {
+  /** Device of the entry (name or index). Required. */
+  dev: LinkRef;
+  /** Link-layer address; needed by the kernel for a new valid (permanent, reachable...) entry on an Ethernet-like device. */
+  lladdr?: string;
+  /** NUD state, default 'permanent' (as `ip neigh add`). */
+  state?: NudState;
+  /** A proxy entry (answer ARP / NS for dst on dev): no link-layer address, no state. */
+  proxy?: boolean;
+  /** NTF_ROUTER (IPv6: the neighbour is a router). */
+  router?: boolean;
+  /** NTF_EXT_LEARNED: learned by an external control plane. */
+  extLearned?: boolean;
+  /** NDA_PROTOCOL: who installed the entry ('static', 'zebra'... or a number). */
+  protocol?: string | number;
+}
+
+export interface NeighbourDeleteOptions extends RequestOptions {
+  dev: LinkRef;
+  proxy?: boolean;
+}
+
+export interface NeighbourFlushOptions extends RequestOptions, NeighbourFilter {}
+
+/** A checked filter: family normalised, state as a list. */
+type CheckedFilter = Omit<NeighbourFilter, 'state' | 'family'> & { family?: Family; state?: NudState[] };
+
+/** What `ip neigh show` hides unless `nud all`: entries whose only state is NOARP, or with no state. */
+const SHOW_DEFAULT_MASK = 0xff & ~NUD.noarp;
+/** What `ip neigh flush` removes by default: everything but PERMANENT and NOARP entries. */
+const FLUSH_DEFAULT_MASK = 0xff & ~(NUD.permanent | NUD.noarp);
+const NTF_PROXY = 0x08;
+const NTF_EXT_LEARNED = 0x10;
+
+export class NeighbourApi {
+  constructor(
+    private readonly conn: Connection,
+    private readonly links: LinkApi,
+  ) {}
+
+  /** Neighbour entries, like `ip neigh show` (add `all: true` for `nud all`, `proxy: true` for `ip neigh show proxy`). */
+  async list(options: NeighbourListOptions = {}): Promise<Neighbour[]> {
+    const filter = this.checkFilter(options);
+    const msgs = await this.dumpRaw(filter, options);
+    const keep = stateFilter(filter, SHOW_DEFAULT_MASK, false);
+    return msgs.filter(keep).map(toNeighbour);
+  }
+
+  /** Creates an entry (NLM_F_CREATE | NLM_F_EXCL: EEXIST when one exists for dst on dev). */
+  async add(dst: string, options: NeighbourAddOptions): Promise<void> {
+    await this.modify(dst, options, NLM_F.CREATE | NLM_F.EXCL);
+  }
+
+  /** Creates or overwrites an entry (NLM_F_CREATE | NLM_F_REPLACE, `ip neigh replace`). */
+  async replace(dst: string, options: NeighbourAddOptions): Promise<void> {
+    await this.modify(dst, options, NLM_F.CREATE | NLM_F.REPLACE);
+  }
+
+  /** Deletes the entry for dst on dev; NotFoundError when there is none. */
+  async delete(dst: string, options: NeighbourDeleteOptions): Promise<void> {
+    const addr = parseAddress(dst, 'neighbour address');
+    checkOptions(options);
+    if (options.dev === undefined) throw new InvalidArgumentError('dev', undefined, 'is required: a neighbour entry belongs to a device');
+    checkBool(options.proxy, 'proxy');
+    const ifindex = await this.links.index(options.dev, options);
+    const header = { family: addr.family, ifindex, flags: options.proxy ? ['proxy'] : [] };
+    try {
+      await this.conn.request({ kind: 'delneigh', header, attrs: { dst: addr.bytes } }, options);
+    } catch (err) {
+      if (isNetlinkError(err) && err.code === 'ENOENT') throw new NotFoundError(options.proxy ? 'proxy neighbour' : 'neighbour', `${addr.address} dev ${options.dev}`, { cause: err });
+      throw err;
+    }
+  }
+
+  /**
+   * Deletes the entries that match, like `ip neigh flush`: by default every entry except PERMANENT
+   * and NOARP ones (`all: true` for every entry, `state` to choose, `proxy: true` for proxy entries).
+   * Returns how many were deleted.
+   */
+  async flush(options: NeighbourFlushOptions = {}): Promise<number> {
+    const filter = this.checkFilter(options);
+    const msgs = (await this.dumpRaw(filter, options)).filter(stateFilter(filter, FLUSH_DEFAULT_MASK, true));
+    if (msgs.length === 0) return 0;
+    const requests = msgs.map((m) => {
+      const h = m.header as Attrs;
+      return { kind: 'delneigh', header: { family: h.family, ifindex: h.ifindex, flags: flagBits(h.flags) & NTF_PROXY }, attrs: { dst: (m.attrs as Attrs).dst } };
+    });
+    const results = await this.conn.batch(requests, options);
+    let count = 0;
+    let firstError: Error | undefined;
+    for (const r of results) {
+      if (r.ok) count++;
+      // Gone in the meantime (expired, deleted by someone else): nothing to flush.
+      else if (!(isNetlinkError(r.error) && r.error.code === 'ENOENT')) firstError ??= r.error;
+    }
+    if (firstError) throw firstError;
+    return count;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private async modify(dst: string, o: NeighbourAddOptions, flags: number): Promise<void> {
+    const addr = parseAddress(dst, 'neighbour address');
+    checkOptions(o);
+    if (o.dev === undefined) throw new InvalidArgumentError('dev', undefined, 'is required: a neighbour entry belongs to a device');
+    const state = o.state === undefined ? 'permanent' : checkOneOf(o.state, 'state', NUD_STATES);
+    checkBool(o.proxy, 'proxy');
+    checkBool(o.router, 'router');
+    checkBool(o.extLearned, 'extLearned');
+    const attrs: Attrs = { dst: addr.bytes };
+    if (o.lladdr !== undefined) {
+      if (o.proxy) throw new InvalidArgumentError('lladdr', o.lladdr, 'proxy entries have no link-layer address');
+      attrs.lladdr = parseMac(o.lladdr, 'lladdr');
+    }
+    if (o.protocol !== undefined) attrs.protocol = checkProtocol(o.protocol);
+    const ntf: string[] = [];
+    if (o.proxy) ntf.push('proxy');
+    if (o.router) ntf.push('router');
+    if (o.extLearned) ntf.push('ext_learned');
+    const ifindex = await this.links.index(o.dev, o);
+    const header = { family: addr.family, ifindex, state: NUD[state], flags: ntf };
+    await this.conn.request({ kind: 'newneigh', flags, header, attrs }, o);
+  }
+
+  private checkFilter(o: NeighbourFilter): CheckedFilter {
+    checkOptions(o);
+    const f: CheckedFilter = {};
+    if (o.family !== undefined) f.family = checkFamily(o.family);
+    if (o.dev !== undefined) f.dev = o.dev;
+    if (o.master !== undefined) f.master = o.master;
+    checkBool(o.proxy, 'proxy');
+    checkBool(o.all, 'all');
+    if (o.proxy) f.proxy = true;
+    if (o.all) f.all = true;
+    if (o.state !== undefined) {
+      const list: unknown = typeof o.state === 'string' ? [o.state] : o.state;
+      if (!Array.isArray(list) || list.length === 0) throw new InvalidArgumentError('state', o.state, `must be a state name or a non-empty list of ${NUD_STATES.join(', ')}`);
+      f.state = list.map((s) => checkOneOf(s, 'state', NUD_STATES));
+      if (o.all) throw new InvalidArgumentError('state', o.state, 'cannot be combined with all: true');
+    }
+    return f;
+  }
+
+  /** RTM_GETNEIGH dump with the kernel's strict-mode filters: header all zero but family and NTF_PROXY. */
+  private async dumpRaw(f: CheckedFilter, options: RequestOptions): Promise<NetlinkMessage[]> {
+    const attrs: Attrs = {};
+    if (f.dev !== undefined) attrs.ifindex = await this.links.index(f.dev, options);
+    if (f.master !== undefined) attrs.master = await this.links.index(f.master, options);
+    const header = { family: f.family ?? 'unspec', flags: f.proxy ? ['proxy'] : [] };
+    const msgs = await this.conn.dump({ kind: 'getneigh', header, attrs }, options);
+    return msgs.filter((m) => {
+      if (m.kind !== 'newneigh') return false;
+      const h = m.header as Attrs;
+      // The kernel has filtered already; this also holds for kernels without strict checking.
+      if (f.family !== undefined && h.family !== f.family) return false;
+      if (attrs.ifindex !== undefined && h.ifindex !== attrs.ifindex) return false;
+      return true;
+    });
+  }
+}
+
+function checkOptions(o: unknown): void {
+  if (typeof o !== 'object' || o === null) throw new InvalidArgumentError('options', o, 'must be an object');
+}
+
+function checkBool(v: unknown, argument: string): void {
+  if (v !== undefined && typeof v !== 'boolean') throw new InvalidArgumentError(argument, v, 'must be true or false');
+}
+
+function checkProtocol(v: unknown): string | number {
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v) || v < 0 || v > 255) throw new InvalidArgumentError('protocol', v, 'must be a name or a number from 0 to 255');
+    return v;
+  }
+  if (typeof v === 'string' && /^[a-z0-9_]+$/.test(v)) return v;
+  throw new InvalidArgumentError('protocol', v, "must be a protocol name like 'static' or a number from 0 to 255");
+}
+
+function flagBits(names: unknown): number {
+  if (typeof names === 'number') return names;
+  if (!Array.isArray(names)) return 0;
+  const NTF: Record<string, number> = { use: 0x01, self: 0x02, master: 0x04, proxy: 0x08, ext_learned: 0x10, offloaded: 0x20, sticky: 0x40, router: 0x80 };
+  let n = 0;
+  for (const x of names) n |= typeof x === 'number' ? x : (NTF[x] ?? 0);
+  return n;
+}
+
+function stateBits(names: unknown): number {
+  if (typeof names === 'number') return names;
+  if (!Array.isArray(names)) return 0;
+  let n = 0;
+  for (const x of names) n |= typeof x === 'number' ? x : (NUD[x as NudState] ?? 0);
+  return n;
+}
+
+/**
+ * ip's state filter (print_neigh): with no `nud` argument `defaultMask` applies; proxy and
+ * externally learned entries always pass it, as in ip. An explicit `state` list is exact.
+ */
+function stateFilter(f: CheckedFilter, defaultMask: number, noneByDefault: boolean): (m: NetlinkMessage) => boolean {
+  if (f.all || f.proxy) return () => true;
+  if (f.state) {
+    const mask = f.state.reduce((n, s) => n | NUD[s], 0);
+    const none = f.state.includes('none');
+    return (m) => {
+      const s = stateBits((m.header as Attrs).state);
+      return (s & mask) !== 0 || (none && s === 0);
+    };
+  }
+  return (m) => {
+    const h = m.header as Attrs;
+    const s = stateBits(h.state);
+    if ((s & defaultMask) !== 0) return true;
+    if (flagBits(h.flags) & (NTF_PROXY | NTF_EXT_LEARNED)) return true;
+    return noneByDefault && s === 0;
+  };
+}
+
+/** Friendly view of a decoded RTM_NEWNEIGH. */
+export function toNeighbour(m: NetlinkMessage): Neighbour {
+  const h = (m.header ?? {}) as Attrs;
+  const a = (m.attrs ?? {}) as Attrs;
+  const flags = (Array.isArray(h.flags) ? h.flags : []) as (string | number)[];
+  const state = (Array.isArray(h.state) ? h.state : []) as (string | number)[];
+  const n: Neighbour = {
+    family: h.family,
+    index: h.ifindex,
+    state: state.length === 0 ? ['none'] : state,
+    flags,
+    router: flags.includes('router'),
+    proxy: flags.includes('proxy'),
+    extLearned: flags.includes('ext_learned'),
+    raw: m,
+  };
+  if (a.dst !== undefined) n.dst = a.dst;
+  if (a.lladdr !== undefined) n.lladdr = a.lladdr;
+  if (a.vlan !== undefined) n.vlan = a.vlan;
+  if (a.master !== undefined) n.master = a.master;
+  if (a.probes !== undefined) n.probes = a.probes;
+  if (a.protocol !== undefined) n.protocol = a.protocol;
+  if (a.cacheinfo !== undefined) n.cacheinfo = a.cacheinfo;
+  return n;
+}
