@@ -43,6 +43,14 @@ export class NetlinkClient {
     return new NetlinkClient(new Connection(transport, rtnetlinkCodec(), options));
   }
 
+  /**
+   * Like open(), and the place where asynchronous ways in (a network namespace entered through a
+   * helper process) plug in.
+   */
+  static async connect(options: ClientOptions = {}): Promise<NetlinkClient> {
+    return NetlinkClient.open(options);
+  }
+
   close(): void {
     this.connection.close();
   }

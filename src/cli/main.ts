@@ -1,0 +1,100 @@
+/**
+ * nlts [OPTIONS] OBJECT [COMMAND [ARGS]]: iproute2's grammar, speaking netlink itself.
+ * Only the grammar and output live here; commands load lazily so start-up stays small.
+ */
+import { type CliContext, type CommandRun, type GlobalOptions, UsageError, matches } from './context.js';
+import { reportError } from './errors.js';
+
+/** OBJECT keyword -> module; abbreviations resolve by prefix in this order (ip's order). */
+const OBJECTS: [string, () => Promise<{ run: CommandRun }>][] = [
+  ['link', () => import('./commands/link.js')],
+  ['address', () => import('./commands/address.js')],
+  ['addr', () => import('./commands/address.js')],
+  ['route', () => import('./commands/route.js')],
+  ['rule', () => import('./commands/rule.js')],
+  ['neighbour', () => import('./commands/neigh.js')],
+  ['neighbor', () => import('./commands/neigh.js')],
+  ['neigh', () => import('./commands/neigh.js')],
+  ['netns', () => import('./commands/netns.js')],
+  ['monitor', () => import('./commands/monitor.js')],
+  ['decode', () => import('./commands/decode.js')],
+];
+
+export const USAGE = `Usage: nlts [ OPTIONS ] OBJECT { COMMAND | help }
+where  OBJECT := { link | address | route | rule | neigh | netns | monitor | decode }
+       OPTIONS := { -j[son] | -p[retty] | -d[etails] | -s[tatistics] | -4 | -6 |
+                    -n[etns] NAME | --record FILE | -N[umeric] | -h[elp] }`;
+
+export function parseGlobal(argv: string[]): { options: GlobalOptions; rest: string[] } {
+  const options: GlobalOptions = { json: false, pretty: false, details: false, stats: 0, numeric: false };
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('-') || a === '-') break;
+    const opt = a.replace(/^--?/, '');
+    if (a === '--') {
+      i++;
+      break;
+    } else if (opt === '4') options.family = 'inet';
+    else if (opt === '6') options.family = 'inet6';
+    else if (matches(opt, 'json') || opt === 'j') options.json = true;
+    else if (matches(opt, 'pretty')) options.pretty = true;
+    else if (matches(opt, 'details')) options.details = true;
+    else if (matches(opt, 'statistics') || opt === 's' || opt === 'stats') options.stats++;
+    else if (opt === 'N' || matches(opt, 'numeric')) options.numeric = true;
+    else if (opt === 'n' || matches(opt, 'netns')) {
+      const v = argv[++i];
+      if (!v) throw new UsageError(`option "${a}" needs a namespace name`, USAGE);
+      options.netns = v;
+    } else if (opt === 'record') {
+      const v = argv[++i];
+      if (!v) throw new UsageError('option "--record" needs a file name', USAGE);
+      options.record = v;
+    } else if (opt === 'h' || matches(opt, 'help')) throw new UsageError('', USAGE);
+    else throw new UsageError(`Option "${a}" is unknown, try "nlts -help".`, USAGE);
+  }
+  return { options, rest: argv.slice(i) };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let ctx: CliContext | undefined;
+  let opened: { close(): void } | undefined;
+  try {
+    const { options, rest } = parseGlobal(argv);
+    const [object, ...args] = rest;
+    if (!object) throw new UsageError('', USAGE);
+    if (object === 'help') {
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    }
+    const entry = OBJECTS.find(([name]) => matches(object, name));
+    if (!entry) throw new UsageError(`Object "${object}" is unknown, try "nlts help".`, USAGE);
+    const { openCliClient } = await import('./client.js');
+    let client: Awaited<ReturnType<typeof openCliClient>> | undefined;
+    ctx = {
+      options,
+      out: (text) => process.stdout.write(text.endsWith('\n') || text === '' ? text : text + '\n'),
+      client: async () => {
+        if (!client) {
+          client = await openCliClient(options);
+          opened = client;
+        }
+        return client.client;
+      },
+    };
+    const mod = await entry[1]();
+    const code = await mod.run(args, ctx);
+    return code ?? 0;
+  } catch (err) {
+    return reportError(err);
+  } finally {
+    opened?.close();
+  }
+}
+
+const isMain = process.argv[1] && /(?:^|[\\/])(?:nlts(?:\.js)?|main\.[tj]s)$/.test(process.argv[1]);
+if (isMain) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

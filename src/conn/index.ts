@@ -1,0 +1,3 @@
+/** Request/response over a transport. */
+export * from './connection.js';
+export * from './errors.js';

@@ -1,0 +1,20 @@
+/**
+ * netlink-ts: links, addresses, routes, neighbours and rules over rtnetlink, without spawning ip.
+ *
+ *   import { NetlinkClient } from 'netlink-ts';
+ *   const nl = NetlinkClient.open();
+ *   console.log(await nl.links.list());
+ *   nl.close();
+ */
+export { NetlinkClient, type ClientOptions } from './api/client.js';
+export { rtnetlinkCodec } from './api/rtnetlink-codec.js';
+export * from './api/errors.js';
+export * from './api/links.js';
+export * from './api/addresses.js';
+export * from './api/routes.js';
+export * from './api/neighbours.js';
+export * from './api/rules.js';
+export * from './conn/index.js';
+export { DecodeError, EncodeError, isDecodeError, isEncodeError } from './codec/errors.js';
+export { TransportError, isTransportError } from './transport/errors.js';
+export type { NetlinkMessage, OutgoingMessage } from './codec/message.js';
