@@ -7,7 +7,7 @@ import type { NetlinkMessage } from '../codec/message.js';
 import type { Connection, RequestOptions } from '../conn/connection.js';
 import { isNetlinkError } from '../conn/errors.js';
 import { InvalidArgumentError, NotFoundError } from './errors.js';
-import { checkIfname, checkInt, checkU32, parseMac } from './validate.js';
+import { ALTIFNAME_MAX_BYTES, checkIfname, checkInt, checkU32, parseMac } from './validate.js';
 
 /** RTEXT_FILTER_* bits of IFLA_EXT_MASK. */
 const RTEXT_FILTER_VF = 1;
@@ -83,7 +83,10 @@ export interface LinkListOptions extends RequestOptions {
   kind?: string;
   /** Only ports of this master (filtered by the kernel). */
   master?: LinkRef;
-  /** Include statistics (larger messages). Default false. */
+  /**
+   * Include per-family and VF statistics (IFLA_AF_SPEC inet6 stats, VF stats). The kernel always
+   * sends the interface's own stats64, so `stats` on a Link is there either way. Default false.
+   */
   stats?: boolean;
 }
 
@@ -280,7 +283,7 @@ export class LinkApi {
   /** Adds (or with `remove`, deletes) alternative names (ip link property add altname). */
   async altname(ref: LinkRef, names: string[], remove = false, options: RequestOptions = {}): Promise<void> {
     const { header, attrs } = this.selector(ref);
-    attrs.propList = { altIfname: names.map((n) => checkIfname(n, 'altname')) };
+    attrs.propList = { altIfname: names.map((n) => checkIfname(n, 'altname', ALTIFNAME_MAX_BYTES)) };
     await this.conn.request({ kind: remove ? 'dellinkprop' : 'newlinkprop', flags: remove ? 0 : NLM_F.CREATE | NLM_F.EXCL, header, attrs }, options);
   }
 

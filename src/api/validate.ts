@@ -10,13 +10,15 @@ export type Family = 'inet' | 'inet6';
 
 /** IFNAMSIZ is 16 including the NUL. */
 export const IFNAME_MAX_BYTES = 15;
+/** ALTIFNAMSIZ is 128 including the NUL. */
+export const ALTIFNAME_MAX_BYTES = 127;
 
 /** Interface names as the kernel's dev_valid_name() accepts them. */
-export function checkIfname(name: unknown, argument = 'interface name'): string {
+export function checkIfname(name: unknown, argument = 'interface name', maxBytes = IFNAME_MAX_BYTES): string {
   if (typeof name !== 'string') throw new InvalidArgumentError(argument, name, 'must be a string');
   if (name.length === 0) throw new InvalidArgumentError(argument, name, 'must not be empty');
   const bytes = utf8Length(name);
-  if (bytes > IFNAME_MAX_BYTES) throw new InvalidArgumentError(argument, name, `is ${bytes} bytes long; the kernel allows at most ${IFNAME_MAX_BYTES}`);
+  if (bytes > maxBytes) throw new InvalidArgumentError(argument, name, `is ${bytes} bytes long; the kernel allows at most ${maxBytes}`);
   if (name === '.' || name === '..') throw new InvalidArgumentError(argument, name, 'cannot be "." or ".."');
   if (/[/:\s]/.test(name)) throw new InvalidArgumentError(argument, name, "must not contain '/', ':' or whitespace");
   if (name.includes('\0')) throw new InvalidArgumentError(argument, name, 'must not contain NUL');
