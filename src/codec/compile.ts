@@ -15,6 +15,7 @@ import type {
 } from '../../protocol/spec.js';
 import { ByteWriter, NLA_F_NESTED, NLA_HDRLEN, align4 } from './byte-writer.js';
 import { DecodeError, EncodeError } from './errors.js';
+import { type SetDecoder, type StructDecoder, buildSetDecoder, buildStructDecoder } from './fast-decode.js';
 import {
   decodeString,
   encodeString,
@@ -72,6 +73,8 @@ export interface CompiledSet {
   readonly name: string;
   readonly byId: (CompiledAttr | undefined)[];
   readonly byName: Map<string, CompiledAttr>;
+  /** Specialised decoder (fast-decode.ts), built once all sets are compiled. */
+  decode: SetDecoder;
 }
 
 export interface CompiledMember {
@@ -88,6 +91,7 @@ export interface CompiledStruct {
   readonly name: string;
   readonly size: number;
   readonly members: CompiledMember[];
+  decode: StructDecoder;
 }
 
 export interface CompiledEnum {
@@ -312,7 +316,8 @@ export function compileFamily(spec: FamilySpec): CompiledFamily {
 
   // Sets are created empty first so nests may refer to sets defined later (and to themselves).
   for (const name of Object.keys(spec.attributeSets)) {
-    sets.set(name, { name, byId: [], byName: new Map() });
+    const set: CompiledSet = { name, byId: [], byName: new Map(), decode: (ctx, start, end, depth) => decodeAttrsInterpreted(ctx, set, start, end, depth) };
+    sets.set(name, set);
   }
   const setOf = (n: string | undefined, where: string): CompiledSet => {
     const s = n === undefined ? undefined : sets.get(n);
@@ -331,6 +336,8 @@ export function compileFamily(spec: FamilySpec): CompiledFamily {
       set.byName.set(a.name, compiled);
     }
   }
+
+  for (const set of sets.values()) set.decode = buildSetDecoder(set, MAX_NEST_DEPTH);
 
   const messages = new Map<string, CompiledMessage>();
   const messagesByType = new Map<number, CompiledMessage>();
@@ -419,10 +426,17 @@ function compileStruct(name: string, def: StructSpec, enumOf: (n: string | undef
     });
     offset += size;
   }
-  return { name, size: offset, members };
+  const st: CompiledStruct = { name, size: offset, members, decode: (ctx, start, end) => decodeStructGeneric(ctx, st, start, end) };
+  st.decode = buildStructDecoder(st, st.decode);
+  return st;
 }
 
 export function decodeStruct(ctx: DecodeCtx, st: CompiledStruct, start: number, end: number): Record<string, unknown> {
+  return st.decode(ctx, start, end);
+}
+
+/** The reference struct decoder: partial structs, trailing bytes, variable-length last member. */
+export function decodeStructGeneric(ctx: DecodeCtx, st: CompiledStruct, start: number, end: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const avail = end - start;
   let rest = false;
@@ -683,6 +697,14 @@ function compileAttr(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec,
 // Attribute sets
 
 export function decodeAttrs(ctx: DecodeCtx, set: CompiledSet, start: number, end: number, depth: number): AttrValues {
+  return set.decode(ctx, start, end, depth);
+}
+
+/**
+ * The reference attribute decoder: what the generated decoders (fast-decode.ts) must match.
+ * Used by tests to cross-check them, and before they are built.
+ */
+export function decodeAttrsInterpreted(ctx: DecodeCtx, set: CompiledSet, start: number, end: number, depth: number): AttrValues {
   if (depth > MAX_NEST_DEPTH) throw new DecodeError(`attributes nested deeper than ${MAX_NEST_DEPTH} levels`, start);
   const out: AttrValues = {};
   const view = ctx.view;

@@ -108,8 +108,31 @@ export function formatIPv6(b: Uint8Array, o: number): string {
   return s;
 }
 
+/** Dotted quad without a library call: the common case when encoding routes and addresses in bulk. */
+export function parseIPv4(text: string): Uint8Array | undefined {
+  const out = new Uint8Array(4);
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 46; // a final '.' closes the last part
+    if (c >= 48 && c <= 57) {
+      if (digits > 0 && value === 0) return undefined; // no leading zeros (octal ambiguity)
+      value = value * 10 + (c - 48);
+      if (++digits > 3 || value > 255) return undefined;
+    } else if (c === 46) {
+      if (digits === 0 || part > 3) return undefined;
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else return undefined;
+  }
+  return part === 4 ? out : undefined;
+}
+
 /** Parse IPv4 or IPv6 text to its 4 or 16 bytes; undefined when it is not an address. */
 export function parseIp(text: string): Uint8Array | undefined {
+  if (!text.includes(':')) return parseIPv4(text);
   if (!ipaddr.isValid(text)) return undefined;
   try {
     const addr = ipaddr.parse(text);

@@ -112,3 +112,114 @@ export function openPath(path: string, flags = O_RDONLY | O_CLOEXEC): number {
 export function setns(fd: number, nstype = CLONE_NEWNET): void {
   check(call('setns', [DataType.I32, DataType.I32], [fd, nstype]), 'setns');
 }
+
+export const MSG_DONTWAIT = 0x40;
+export const MSG_TRUNC = 0x20;
+
+/**
+ * Non-blocking recv into `buf`, for the synchronous fast path. Without errno (it costs ~40% of
+ * the call): a negative result only means "nothing read now", and libuv's own read of the same
+ * fd reports real errors such as ENOBUFS. With MSG_TRUNC the result is the datagram's full length.
+ */
+export function makeRecvNow(fd: number, buf: Buffer): () => number {
+  const params = {
+    library: lib(),
+    funcName: 'recv',
+    retType: DataType.I32,
+    paramsType: [DataType.I32, DataType.U8Array, DataType.I32, DataType.I32],
+    paramsValue: [fd, buf, buf.length, MSG_DONTWAIT | MSG_TRUNC],
+  };
+  return () => load(params) as unknown as number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Namespaces (src/netns): fd passing over a socketpair, mounts for /run/netns.
+
+export const AF_UNIX = 1;
+export const SOCK_SEQPACKET = 5;
+export const MSG_CMSG_CLOEXEC = 0x40000000;
+const MSG_CTRUNC = 0x8;
+const SCM_RIGHTS = 1;
+
+/** socketpair(2): two connected fds. */
+export function socketpair(domain: number, type: number, protocol = 0): [number, number] {
+  const sv = Buffer.alloc(64);
+  check(call('socketpair', [DataType.I32, DataType.I32, DataType.I32, DataType.U8Array], [domain, type, protocol, sv]), 'socketpair');
+  return [sv.readInt32LE(0), sv.readInt32LE(4)];
+}
+
+/** The address of a Buffer's memory (for pointers inside structs). Keep the Buffer referenced while it is used. */
+export function bufferAddress(buf: Buffer): bigint {
+  return load({
+    library: lib(),
+    funcName: 'memmove',
+    retType: DataType.BigInt,
+    paramsType: [DataType.U8Array, DataType.U8Array, DataType.I64],
+    paramsValue: [buf, buf, 0],
+  }) as unknown as bigint;
+}
+
+export interface ReceivedFds {
+  data: Buffer;
+  fds: number[];
+  /** MSG_CTRUNC: fds were dropped for lack of control space (the kernel closed them). */
+  truncated: boolean;
+}
+
+/**
+ * recvmsg(2) of one datagram with SCM_RIGHTS fds (received with MSG_CMSG_CLOEXEC). With
+ * MSG_DONTWAIT (the default) it never blocks: EAGAIN comes back as a TransportError with code EAGAIN.
+ * msghdr / iovec / cmsghdr are laid out for LP64 (x86_64, aarch64).
+ */
+export function recvFds(fd: number, maxData = 4096, maxFds = 64, flags = MSG_DONTWAIT): ReceivedFds {
+  const controlSpace = 16 + ((4 * maxFds + 7) & ~7);
+  const buf = Buffer.alloc(72 + controlSpace + maxData);
+  const base = bufferAddress(buf);
+  const dataAt = 72 + controlSpace;
+  buf.writeBigUInt64LE(base + 56n, 16); // msg_iov
+  buf.writeBigUInt64LE(1n, 24); // msg_iovlen
+  buf.writeBigUInt64LE(base + 72n, 32); // msg_control
+  buf.writeBigUInt64LE(BigInt(controlSpace), 40); // msg_controllen
+  buf.writeBigUInt64LE(base + BigInt(dataAt), 56); // iov_base
+  buf.writeBigUInt64LE(BigInt(maxData), 64); // iov_len
+  const n = check(call('recvmsg', [DataType.I32, DataType.BigInt, DataType.I32], [fd, base, flags | MSG_CMSG_CLOEXEC]), 'recvmsg');
+  const fds: number[] = [];
+  const controlLen = Number(buf.readBigUInt64LE(40));
+  for (let at = 72; at + 16 <= 72 + controlLen; ) {
+    const len = Number(buf.readBigUInt64LE(at));
+    if (len < 16) break;
+    if (buf.readInt32LE(at + 8) === SOL_SOCKET && buf.readInt32LE(at + 12) === SCM_RIGHTS) {
+      for (let p = at + 16; p + 4 <= at + len; p += 4) fds.push(buf.readInt32LE(p));
+    }
+    at += (len + 7) & ~7;
+  }
+  return { data: Buffer.from(buf.subarray(dataAt, dataAt + n)), fds, truncated: (buf.readInt32LE(48) & MSG_CTRUNC) !== 0 };
+}
+
+export const MS_RDONLY = 1;
+export const MS_BIND = 4096;
+export const MS_REC = 16384;
+export const MS_PRIVATE = 1 << 18;
+export const MS_SLAVE = 1 << 19;
+export const MS_SHARED = 1 << 20;
+export const MNT_DETACH = 2;
+
+/** mount(2). Returns 0, or the errno (as a positive number) so callers can retry as ip does. */
+export function tryMount(source: string, target: string, fstype: string, flags: number): number {
+  const r = call('mount', [DataType.String, DataType.String, DataType.String, DataType.U64, DataType.U64], [source, target, fstype, flags, 0]);
+  return r.value < 0 ? r.errnoCode : 0;
+}
+
+export function mount(source: string, target: string, fstype: string, flags: number): void {
+  const errno = tryMount(source, target, fstype, flags);
+  if (errno) {
+    const code = safeName(errno);
+    throw new TransportError(`mount ${source} on ${target} failed: ${code}`, 'mount', errno, code);
+  }
+}
+
+/** umount2(2). Returns 0 or the errno. */
+export function tryUmount(target: string, flags = 0): number {
+  const r = call('umount2', [DataType.String, DataType.I32], [target, flags]);
+  return r.value < 0 ? r.errnoCode : 0;
+}

@@ -22,6 +22,13 @@ export interface NetlinkSocketOptions {
   /** Receive buffer in bytes. Above net.core.rmem_max it is forced (SO_RCVBUFFORCE) when permitted. */
   receiveBuffer?: number;
   sendBuffer?: number;
+  /**
+   * Survive a receive-buffer overrun: keep a spare F_DUPFD_CLOEXEC copy of the fd, and when a read
+   * fails with ENOBUFS (libuv then destroys the stream and closes its fd) report the error and
+   * re-wrap the copy, so the socket, its port id and its multicast memberships live on. Also makes
+   * sure NETLINK_NO_ENOBUFS is off, so overruns are reported at all. Used by monitors.
+   */
+  recoverOverrun?: boolean;
   /** Ask for extended acks (default true) and strict request checking (default true). */
   extendedAck?: boolean;
   strictCheck?: boolean;
@@ -44,13 +51,26 @@ function wrapFd(fd: number): net.Socket {
   return new net.Socket({ handle, readable: true, writable: true } as net.SocketConstructorOpts);
 }
 
+/**
+ * One receive buffer for every socket's synchronous reads: JS runs one read at a time, and the
+ * datagram is decoded before the next. Rtnetlink dump datagrams stay under 32 KiB; 1 MiB leaves
+ * room for single replies of devices with many VFs.
+ */
+let sharedRecvBuffer: Buffer | undefined;
+const RECV_BUFFER_SIZE = 1 << 20;
+
 export class NetlinkSocket implements Transport {
   readonly protocol: number;
   readonly portId: number;
-  readonly fd: number;
-  private readonly stream: net.Socket;
+  private fdNow: number;
+  private stream: net.Socket;
   private sink: TransportSink | undefined;
   private closed = false;
+  /** recoverOverrun: the spare copy of the fd, and whether the stream died of ENOBUFS. */
+  private spare: number | undefined;
+  private overrun = false;
+  private refed = true;
+  private recvNow: (() => number) | undefined;
 
   constructor(options: NetlinkSocketOptions = {}) {
     this.protocol = options.protocol ?? 0;
@@ -62,32 +82,89 @@ export class NetlinkSocket implements Transport {
       if (options.sendBuffer) setBuffer(fd, libc.SO_SNDBUF, libc.SO_SNDBUFFORCE, options.sendBuffer);
       if (!options.bound) libc.bindNetlink(fd);
       this.portId = libc.netlinkPortId(fd);
+      if (options.recoverOverrun) {
+        libc.trySetsockoptInt(fd, SOL_NETLINK, NETLINK_SOCKOPT.NO_ENOBUFS, 0);
+        this.spare = libc.dupCloexec(fd);
+      }
       this.stream = wrapFd(fd);
     } catch (err) {
+      if (this.spare !== undefined) libc.close(this.spare);
       if (options.fd === undefined) libc.close(fd);
       throw err;
     }
-    this.fd = fd;
+    this.fdNow = fd;
     log('opened fd %d protocol %d port %d', fd, this.protocol, this.portId);
   }
 
   start(sink: TransportSink): void {
     if (this.sink) throw new Error('transport already started');
     this.sink = sink;
-    this.stream.on('data', (chunk: Buffer) => sink.datagram(chunk));
-    this.stream.on('error', (err: NodeJS.ErrnoException) => {
+    this.listen(this.stream, sink);
+  }
+
+  /** The socket's fd (with recoverOverrun, a new number after each overrun). */
+  get fd(): number {
+    return this.fdNow;
+  }
+
+  private listen(stream: net.Socket, sink: TransportSink): void {
+    stream.on('data', (chunk: Buffer) => sink.datagram(chunk));
+    stream.on('error', (err: NodeJS.ErrnoException) => {
       const code = err.code ?? 'EIO';
+      if (code === 'ENOBUFS' && this.spare !== undefined && !this.closed) this.overrun = true;
       sink.error(new TransportError(`netlink socket ${err.syscall ?? 'read'} failed: ${code}`, err.syscall ?? 'read', err.errno, code, { cause: err }));
     });
-    this.stream.on('close', () => {
+    stream.on('close', () => {
+      if (stream !== this.stream) return;
+      if (this.overrun && !this.closed && this.spare !== undefined) {
+        // libuv closed the old fd; the socket lives on in the spare copy: wrap it, keep a new spare.
+        this.overrun = false;
+        const fd = this.spare;
+        try {
+          this.spare = libc.dupCloexec(fd);
+          this.stream = wrapFd(fd);
+        } catch (err) {
+          libc.close(fd);
+          this.spare = undefined;
+          this.closed = true;
+          sink.error(err as Error);
+          sink.closed?.();
+          return;
+        }
+        this.fdNow = fd;
+        this.recvNow = undefined;
+        if (!this.refed) this.stream.unref();
+        log('fd %d: recovered from ENOBUFS on fd %d', fd, this.spare);
+        this.listen(this.stream, sink);
+        return;
+      }
       this.closed = true;
+      if (this.spare !== undefined) {
+        libc.close(this.spare);
+        this.spare = undefined;
+      }
       sink.closed?.();
     });
   }
 
   send(datagram: Uint8Array): void {
     if (this.closed) throw new TransportError('netlink socket is closed', 'write', 9, 'EBADF');
+    // libuv tries the write(2) at once: the kernel has processed the request when this returns.
     this.stream.write(datagram);
+  }
+
+  poll(): boolean {
+    if (this.closed || !this.sink) return false;
+    const buf = (sharedRecvBuffer ??= Buffer.allocUnsafe(RECV_BUFFER_SIZE));
+    this.recvNow ??= libc.makeRecvNow(this.fd, buf);
+    const n = this.recvNow();
+    if (n < 0) return false; // nothing queued (or an error libuv's read will report)
+    if (n > buf.length) {
+      this.sink.error(new TransportError(`a ${n}-byte datagram did not fit the ${buf.length}-byte receive buffer and was truncated`, 'recv', 90, 'EMSGSIZE'));
+      return true;
+    }
+    this.sink.datagram(buf.subarray(0, n));
+    return true;
   }
 
   addMembership(group: number): void {
@@ -99,10 +176,12 @@ export class NetlinkSocket implements Transport {
   }
 
   ref(): void {
+    this.refed = true;
     this.stream.ref();
   }
 
   unref(): void {
+    this.refed = false;
     this.stream.unref();
   }
 
@@ -116,6 +195,10 @@ export class NetlinkSocket implements Transport {
     this.closed = true;
     // Destroying the stream closes the fd through libuv.
     this.stream.destroy();
+    if (this.spare !== undefined) {
+      libc.close(this.spare);
+      this.spare = undefined;
+    }
     log('closed fd %d', this.fd);
   }
 }
