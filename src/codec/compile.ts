@@ -337,7 +337,8 @@ export function compileFamily(spec: FamilySpec): CompiledFamily {
     }
   }
 
-  for (const set of sets.values()) set.decode = buildSetDecoder(set, MAX_NEST_DEPTH);
+  // Built on first use: most processes touch a few of the ~80 sets, and start-up matters for a CLI.
+  for (const set of sets.values()) set.decode = (ctx, start, end, depth) => (set.decode = buildSetDecoder(set, MAX_NEST_DEPTH))(ctx, start, end, depth);
 
   const messages = new Map<string, CompiledMessage>();
   const messagesByType = new Map<number, CompiledMessage>();
@@ -427,7 +428,8 @@ function compileStruct(name: string, def: StructSpec, enumOf: (n: string | undef
     offset += size;
   }
   const st: CompiledStruct = { name, size: offset, members, decode: (ctx, start, end) => decodeStructGeneric(ctx, st, start, end) };
-  st.decode = buildStructDecoder(st, st.decode);
+  const generic = st.decode;
+  st.decode = (ctx, start, end) => (st.decode = buildStructDecoder(st, generic))(ctx, start, end);
   return st;
 }
 

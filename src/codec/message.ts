@@ -249,7 +249,10 @@ export class ProtocolCodec {
   }
 }
 
-export function makeCtx(bytes: Uint8Array): DecodeCtx {
+export function makeCtx(input: Uint8Array): DecodeCtx {
+  // A plain Uint8Array view: Buffer#slice returns a view, and decoded byte values must be copies
+  // (they must not pin a 64 KiB datagram, nor alias a receive buffer that is reused).
+  const bytes = Object.getPrototypeOf(input) === Uint8Array.prototype ? input : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   return { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
 }
 
