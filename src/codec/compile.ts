@@ -218,10 +218,22 @@ function compileEnum(name: string, spec: EnumSpec): CompiledEnum {
 function enumView(e: CompiledEnum | undefined): ((n: number | bigint) => unknown) | undefined {
   if (!e) return undefined;
   if (e.spec.type === 'enum') return (n) => e.byValue.get(Number(n)) ?? n;
+  // Flag sets repeat across messages (every link is [up, broadcast, ...]): decode each distinct
+  // value once and share the frozen array, which saves an allocation per message in big dumps.
+  const seen = new Map<number, readonly (string | number)[]>();
+  const bits = e.bits;
   return (n) => {
-    let rest = Number(n) >>> 0;
+    const key = Number(n) >>> 0;
+    const hit = seen.get(key);
+    if (hit) return hit;
+    const names = decodeFlags(key);
+    if (seen.size < 1024) seen.set(key, Object.freeze(names));
+    return names;
+  };
+  function decodeFlags(value: number): (string | number)[] {
+    let rest = value;
     const names: (string | number)[] = [];
-    for (const [mask, name] of e.bits) {
+    for (const [mask, name] of bits) {
       if (mask !== 0 && ((rest & mask) >>> 0) === mask >>> 0) {
         names.push(name);
         rest = (rest & ~mask) >>> 0;
@@ -229,7 +241,7 @@ function enumView(e: CompiledEnum | undefined): ((n: number | bigint) => unknown
     }
     if (rest !== 0) names.push(rest); // bits the spec does not name survive as a number
     return names;
-  };
+  }
 }
 
 function enumEncode(e: CompiledEnum | undefined): (v: unknown) => number | bigint {
