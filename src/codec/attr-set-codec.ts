@@ -1,0 +1,120 @@
+/** Attribute sets: the reference (interpreted) decoder and the encoder. */
+import { type ByteWriter, NLA_HDRLEN, align4 } from './byte-writer.js';
+import { DecodeError, EncodeError } from './errors.js';
+import { describe } from './scalars.js';
+import { type AttrValues, type CompiledAttr, type CompiledSet, type DecodeCtx, MAX_NEST_DEPTH, type UnknownAttr } from './types.js';
+
+// ---------------------------------------------------------------------------------------------
+// Attribute sets
+
+export function decodeAttrs(ctx: DecodeCtx, set: CompiledSet, start: number, end: number, depth: number): AttrValues {
+  return set.decode(ctx, start, end, depth);
+}
+
+/**
+ * The reference attribute decoder: what the generated decoders (fast-decode.ts) must match.
+ * Used by tests to cross-check them, and before they are built.
+ */
+export function decodeAttrsInterpreted(ctx: DecodeCtx, set: CompiledSet, start: number, end: number, depth: number): AttrValues {
+  if (depth > MAX_NEST_DEPTH) throw new DecodeError(`attributes nested deeper than ${MAX_NEST_DEPTH} levels`, start);
+  const out: AttrValues = {};
+  const view = ctx.view;
+  const byId = set.byId;
+  let pos = start;
+  let index = 0;
+  let deferred: [CompiledAttr, number][] | undefined;
+  while (pos < end) {
+    if (end - pos < NLA_HDRLEN) throw new DecodeError(`${end - pos} trailing bytes are too short for an attribute header`, pos, [set.name]);
+    const len = view.getUint16(pos, true);
+    const rawType = view.getUint16(pos + 2, true);
+    const a = byId[rawType & 0x3fff];
+    if (len < NLA_HDRLEN) {
+      throw new DecodeError(`attribute length ${len} is shorter than its 4-byte header`, pos, [a ? a.key : `type ${rawType & 0x3fff}`]);
+    }
+    if (pos + len > end) {
+      throw new DecodeError(`attribute length ${len} runs ${pos + len - end} bytes past its container`, pos, [a ? a.key : `type ${rawType & 0x3fff}`]);
+    }
+    if (a === undefined || (rawType & 0xc000) !== a.nlaFlags || (a.fixedSize !== undefined && len - NLA_HDRLEN !== a.fixedSize)) {
+      // Unknown, or known but carrying flag bits the spec would not write: keep it raw for exactness.
+      (out.unknown ??= []).push({ type: rawType, data: ctx.bytes.slice(pos + NLA_HDRLEN, pos + len), index });
+    } else {
+      if (a.selector !== undefined && out[a.selector] === undefined) {
+        // The kernel may put the selector after the data (RTA_ENCAP before RTA_ENCAP_TYPE).
+        (deferred ??= []).push([a, pos]);
+        out[a.key] = undefined; // keeps the key's place in wire order
+        pos += align4(len);
+        index++;
+        continue;
+      }
+      let v: unknown;
+      try {
+        v = a.decode(ctx, pos + NLA_HDRLEN, pos + len, depth, out);
+      } catch (err) {
+        if (err instanceof DecodeError) throw err.withOuter(a.key);
+        throw new DecodeError(`cannot decode: ${(err as Error)?.message ?? String(err)}`, pos, [a.key], { cause: err });
+      }
+      if (a.multi) {
+        const list = out[a.key] as unknown[] | undefined;
+        if (list) list.push(v);
+        else out[a.key] = [v];
+      } else {
+        out[a.key] = v;
+      }
+    }
+    pos += align4(len);
+    index++;
+  }
+  if (deferred) {
+    for (const [a, at] of deferred) {
+      const len = view.getUint16(at, true);
+      try {
+        out[a.key] = a.decode(ctx, at + NLA_HDRLEN, at + len, depth, out);
+      } catch (err) {
+        if (err instanceof DecodeError) throw err.withOuter(a.key);
+        throw err;
+      }
+    }
+  }
+  return out;
+}
+
+export function encodeAttrs(w: ByteWriter, set: CompiledSet, values: Record<string, unknown>, depth = 0): void {
+  if (depth > MAX_NEST_DEPTH) throw new EncodeError(`attributes nested deeper than ${MAX_NEST_DEPTH} levels`);
+  if (typeof values !== 'object' || values === null || Array.isArray(values)) {
+    throw new EncodeError(`expected an object of ${set.name} attributes, got ${describe(values)}`);
+  }
+  const unknown = (values.unknown as UnknownAttr[] | undefined) ?? [];
+  let u = 0;
+  let index = 0;
+  const flushUnknown = () => {
+    while (u < unknown.length && unknown[u]!.index <= index) {
+      w.attr(unknown[u]!.type, unknown[u]!.data);
+      u++;
+      index++;
+    }
+  };
+  for (const key in values) {
+    if (key === 'unknown') continue;
+    const v = values[key];
+    if (v === undefined) continue;
+    const a = set.byName.get(key);
+    if (!a) throw new EncodeError(`"${key}" is not an attribute of ${set.name} (known: ${[...set.byName.keys()].join(', ')})`);
+    if (a.spec.type === 'flag' && v === false) continue;
+    const items = a.multi ? (Array.isArray(v) ? v : [v]) : [v];
+    for (const item of items) {
+      flushUnknown();
+      const start = w.beginAttr(a.id | a.nlaFlags);
+      try {
+        a.encode(w, item, values, depth);
+      } catch (err) {
+        if (err instanceof EncodeError) throw err.withOuter(key);
+        throw err;
+      }
+      w.endAttr(start);
+      index++;
+    }
+  }
+  index = Number.MAX_SAFE_INTEGER;
+  flushUnknown();
+}
+

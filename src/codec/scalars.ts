@@ -1,0 +1,182 @@
+/** Integers, enums, flags and binary presentation: the leaf codecs every attribute type builds on. */
+import type { DisplayHint, EnumSpec, ScalarType } from '../../protocol/spec.js';
+import type { ByteWriter } from './byte-writer.js';
+import { EncodeError } from './errors.js';
+import type { CompiledEnum } from './types.js';
+import { formatHex, formatHwaddr, formatIPv4, formatIPv6, parseHex, parseHwaddr, parseIp } from './values.js';
+
+export const SCALAR_SIZE: Record<ScalarType, number> = { u8: 1, s8: 1, u16: 2, s16: 2, u32: 4, s32: 4, u64: 8, s64: 8 };
+
+export function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'bigint') return `${v}n`;
+  if (v instanceof Uint8Array) return `Uint8Array(${v.length})`;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scalars, enums and flags
+
+export function readScalar(type: ScalarType, bigEndian: boolean): (view: DataView, at: number) => number | bigint {
+  const le = !bigEndian;
+  switch (type) {
+    case 'u8':
+      return (v, at) => v.getUint8(at);
+    case 's8':
+      return (v, at) => v.getInt8(at);
+    case 'u16':
+      return (v, at) => v.getUint16(at, le);
+    case 's16':
+      return (v, at) => v.getInt16(at, le);
+    case 'u32':
+      return (v, at) => v.getUint32(at, le);
+    case 's32':
+      return (v, at) => v.getInt32(at, le);
+    case 'u64':
+      return (v, at) => v.getBigUint64(at, le);
+    case 's64':
+      return (v, at) => v.getBigInt64(at, le);
+  }
+}
+
+export function scalarRange(type: ScalarType): [bigint, bigint] {
+  const bits = BigInt(SCALAR_SIZE[type] * 8);
+  return type.startsWith('u') ? [0n, (1n << bits) - 1n] : [-(1n << (bits - 1n)), (1n << (bits - 1n)) - 1n];
+}
+
+export function writeScalar(type: ScalarType, bigEndian: boolean): (w: ByteWriter, n: number | bigint) => void {
+  const [min, max] = scalarRange(type);
+  const size = SCALAR_SIZE[type];
+  return (w, n) => {
+    if (typeof n === 'number') {
+      if (!Number.isInteger(n)) throw new EncodeError(`${n} is not an integer`);
+      if (size < 8 && (n < Number(min) || n > Number(max))) throw new EncodeError(`${n} is out of range for ${type} (${min}..${max})`);
+    }
+    const big = typeof n === 'bigint' ? n : BigInt(n);
+    if (size === 8 && (big < min || big > max)) throw new EncodeError(`${n} is out of range for ${type} (${min}..${max})`);
+    w.ensure(size);
+    const le = !bigEndian;
+    switch (type) {
+      case 'u8':
+      case 's8':
+        w.view.setUint8(w.pos, Number(big) & 0xff);
+        break;
+      case 'u16':
+      case 's16':
+        w.view.setUint16(w.pos, Number(big) & 0xffff, le);
+        break;
+      case 'u32':
+      case 's32':
+        w.view.setUint32(w.pos, Number(big) >>> 0, le);
+        break;
+      case 'u64':
+      case 's64':
+        w.view.setBigUint64(w.pos, BigInt.asUintN(64, big), le);
+        break;
+    }
+    w.pos += size;
+  };
+}
+
+export function compileEnum(name: string, spec: EnumSpec): CompiledEnum {
+  const byValue = new Map<number, string>();
+  const byName = new Map<string, number>();
+  const bits: [number, string][] = [];
+  for (const [k, v] of Object.entries(spec.entries)) {
+    if (!byValue.has(v)) byValue.set(v, k);
+    byName.set(k, v);
+    if (spec.type === 'flags') bits.push([v, k]);
+  }
+  return { name, spec, byValue, byName, bits };
+}
+
+/** Integer -> enum name (or the number when the enum does not know it) / flag names. */
+export function enumView(e: CompiledEnum | undefined): ((n: number | bigint) => unknown) | undefined {
+  if (!e) return undefined;
+  if (e.spec.type === 'enum') return (n) => e.byValue.get(Number(n)) ?? n;
+  // Flag sets repeat across messages (every link is [up, broadcast, ...]): decode each distinct
+  // value once and share the frozen array, which saves an allocation per message in big dumps.
+  const seen = new Map<number, readonly (string | number)[]>();
+  const bits = e.bits;
+  return (n) => {
+    const key = Number(n) >>> 0;
+    const hit = seen.get(key);
+    if (hit) return hit;
+    const names = decodeFlags(key);
+    if (seen.size < 1024) seen.set(key, Object.freeze(names));
+    return names;
+  };
+  function decodeFlags(value: number): (string | number)[] {
+    let rest = value;
+    const names: (string | number)[] = [];
+    for (const [mask, name] of bits) {
+      if (mask !== 0 && ((rest & mask) >>> 0) === mask >>> 0) {
+        names.push(name);
+        rest = (rest & ~mask) >>> 0;
+      }
+    }
+    if (rest !== 0) names.push(rest); // bits the spec does not name survive as a number
+    return names;
+  }
+}
+
+export function enumEncode(e: CompiledEnum | undefined): (v: unknown) => number | bigint {
+  return (v) => {
+    if (typeof v === 'number' || typeof v === 'bigint') return v;
+    if (!e) throw new EncodeError(`expected a number, got ${describe(v)}`);
+    if (e.spec.type === 'enum') {
+      if (typeof v === 'string') {
+        const n = e.byName.get(v);
+        if (n === undefined) throw new EncodeError(`unknown ${e.name} value ${describe(v)} (known: ${[...e.byName.keys()].join(', ')})`);
+        return n;
+      }
+      throw new EncodeError(`expected one of ${e.name} (${[...e.byName.keys()].join(', ')}) or a number, got ${describe(v)}`);
+    }
+    const list = typeof v === 'string' ? [v] : v;
+    if (!Array.isArray(list)) throw new EncodeError(`expected a list of ${e.name} flags or a number, got ${describe(v)}`);
+    let n = 0;
+    for (const f of list) {
+      if (typeof f === 'number') n |= f;
+      else {
+        const bit = e.byName.get(String(f));
+        if (bit === undefined) throw new EncodeError(`unknown ${e.name} flag ${describe(f)} (known: ${[...e.byName.keys()].join(', ')})`);
+        n |= bit;
+      }
+    }
+    return n >>> 0;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Binary presentation
+
+export function binaryDecoder(display: DisplayHint | undefined): (bytes: Uint8Array, s: number, e: number) => unknown {
+  switch (display) {
+    case 'hwaddr':
+      return formatHwaddr;
+    case 'hex':
+      return formatHex;
+    case 'ipaddr':
+      return (b, s, e) => (e - s === 4 ? formatIPv4(b, s) : e - s === 16 ? formatIPv6(b, s) : b.slice(s, e));
+    default:
+      return (b, s, e) => b.slice(s, e);
+  }
+}
+
+export function binaryEncoder(display: DisplayHint | undefined): (v: unknown) => Uint8Array {
+  return (v) => {
+    if (v instanceof Uint8Array) return v;
+    if (typeof v === 'string') {
+      const parsed = display === 'hwaddr' ? parseHwaddr(v) : display === 'ipaddr' ? parseIp(v) : display === 'hex' ? parseHex(v) : undefined;
+      if (parsed) return parsed;
+      const what = display === 'hwaddr' ? 'a hardware address like 02:00:00:00:00:01' : display === 'ipaddr' ? 'an IPv4 or IPv6 address' : 'hex bytes';
+      throw new EncodeError(`${describe(v)} is not ${what}`);
+    }
+    throw new EncodeError(`expected bytes${display ? ' or text' : ''}, got ${describe(v)}`);
+  };
+}
+

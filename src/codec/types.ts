@@ -1,0 +1,97 @@
+/** Shapes of a compiled spec: what the interpreter and the generated decoders share. */
+import type { AttrSpec, EnumSpec, FamilySpec, StructMemberSpec } from '../../protocol/spec.js';
+import type { ByteWriter } from './byte-writer.js';
+import type { SetDecoder, StructDecoder } from './fast-decode.js';
+
+/** Nests deeper than this are refused: real rtnetlink messages stay under 8. */
+export const MAX_NEST_DEPTH = 32;
+
+/** An attribute the spec does not name, kept with its position so re-encoding is byte-exact. */
+export interface UnknownAttr {
+  /** nla_type including flag bits. */
+  type: number;
+  data: Uint8Array;
+  /** Position among the attributes of its set (0-based), where re-encoding puts it back. */
+  index: number;
+}
+
+export type AttrValues = Record<string, unknown> & { unknown?: UnknownAttr[] };
+
+/** Decoding state for one buffer; `depth` counts nesting. */
+export interface DecodeCtx {
+  bytes: Uint8Array;
+  view: DataView;
+}
+
+type Decoder = (ctx: DecodeCtx, start: number, end: number, depth: number, siblings: AttrValues) => unknown;
+type Encoder = (w: ByteWriter, value: unknown, siblings: Record<string, unknown>, depth: number) => void;
+
+export interface CompiledAttr {
+  readonly spec: AttrSpec;
+  readonly key: string;
+  readonly id: number;
+  /** Kernel-style constant, e.g. IFLA_IFNAME: for messages people search for. */
+  readonly constant: string;
+  readonly multi: boolean;
+  readonly nlaFlags: number;
+  /** Exact payload size for scalars: other sizes are kept raw (as unknown) for exactness. */
+  readonly fixedSize?: number;
+  /** Sibling whose value selects a sub-message's set: decoding waits until the set is read. */
+  readonly selector?: string;
+  decode: Decoder;
+  encode: Encoder;
+  /** Attribute set of nests (for offset lookup and docs); undefined for leaves. */
+  nestedSet?: CompiledSet;
+}
+
+export interface CompiledSet {
+  readonly name: string;
+  readonly byId: (CompiledAttr | undefined)[];
+  readonly byName: Map<string, CompiledAttr>;
+  /** Specialised decoder (fast-decode.ts), built once all sets are compiled. */
+  decode: SetDecoder;
+}
+
+export interface CompiledMember {
+  readonly spec: StructMemberSpec;
+  readonly offset: number;
+  readonly size: number;
+  /** Variable-length last member: reads to the end of the payload. */
+  readonly rest?: boolean;
+  read(view: DataView, bytes: Uint8Array, at: number, end: number): unknown;
+  write(w: ByteWriter, value: unknown): void;
+}
+
+export interface CompiledStruct {
+  readonly name: string;
+  readonly size: number;
+  readonly members: CompiledMember[];
+  decode: StructDecoder;
+}
+
+export interface CompiledEnum {
+  readonly name: string;
+  readonly spec: EnumSpec;
+  readonly byValue: Map<number, string>;
+  readonly byName: Map<string, number>;
+  /** flags only: [mask, name] pairs in spec order. */
+  readonly bits: [number, string][];
+}
+
+export interface CompiledMessage {
+  readonly name: string;
+  readonly value: number;
+  readonly header: CompiledStruct;
+  readonly attributes: CompiledSet;
+}
+
+export interface CompiledFamily {
+  readonly spec: FamilySpec;
+  readonly name: string;
+  readonly sets: Map<string, CompiledSet>;
+  readonly structs: Map<string, CompiledStruct>;
+  readonly enums: Map<string, CompiledEnum>;
+  readonly messages: Map<string, CompiledMessage>;
+  readonly messagesByType: Map<number, CompiledMessage>;
+}
+
