@@ -18,3 +18,5 @@ export * from './conn/index.js';
 export { DecodeError, EncodeError, isDecodeError, isEncodeError } from './codec/errors.js';
 export { TransportError, isTransportError } from './transport/errors.js';
 export type { NetlinkMessage, OutgoingMessage } from './codec/message.js';
+export { NLM_F, NLMSG } from '../protocol/netlink.js';
+export type * from './generated/index.js';

@@ -218,6 +218,7 @@ function compileAttr(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec,
       const compiled: CompiledAttr = {
         ...base,
         nestedSet: set,
+        ...(header && { header }),
         decode: header
           ? (ctx, s, end, depth) => {
               const hdrEnd = Math.min(end, s + align4(header.size));
@@ -247,6 +248,7 @@ function compileAttr(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec,
       return {
         ...base,
         selector,
+        subSets: choices,
         decode: (ctx, s, end, depth, siblings) => {
           const sel = siblings[selector];
           const set = typeof sel === 'string' ? choices.get(sel) : undefined;

@@ -293,6 +293,7 @@ function decodeExtAck(ctx: DecodeCtx, start: number, end: number): ExtAck {
 
 function pathAt(ctx: DecodeCtx, set: CompiledSet, start: number, end: number, target: number, depth: number): string[] | undefined {
   let pos = start;
+  let siblings: Record<string, unknown> | undefined;
   while (pos + 4 <= end && depth < 32) {
     const len = ctx.view.getUint16(pos, true);
     if (len < 4 || pos + len > end) return undefined;
@@ -301,9 +302,24 @@ function pathAt(ctx: DecodeCtx, set: CompiledSet, start: number, end: number, ta
     const name = a ? a.key : `type ${type}`;
     if (target === pos) return [name];
     if (target > pos && target < pos + len) {
-      if (a?.nestedSet && a.spec.type === 'nest' && !a.spec.header) {
-        const inner = pathAt(ctx, a.nestedSet, pos + 4, pos + len, target, depth + 1);
-        return inner ? [name, ...inner] : [name];
+      let inner: CompiledSet | undefined;
+      let innerStart = pos + 4;
+      if (a?.spec.type === 'nest') {
+        inner = a.nestedSet;
+        if (a.header) innerStart += align4(a.header.size);
+      } else if (a?.subSets && a.selector) {
+        // The set depends on a sibling (linkinfo kind): read this level once to learn it.
+        try {
+          siblings ??= set.decode(ctx, start, end, depth);
+        } catch {
+          return [name];
+        }
+        const sel = siblings[a.selector];
+        inner = typeof sel === 'string' ? a.subSets.get(sel) : undefined;
+      }
+      if (inner && target >= innerStart) {
+        const rest = pathAt(ctx, inner, innerStart, pos + len, target, depth + 1);
+        return rest ? [name, ...rest] : [name];
       }
       return [name];
     }

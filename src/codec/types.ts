@@ -42,6 +42,10 @@ export interface CompiledAttr {
   encode: Encoder;
   /** Attribute set of nests (for offset lookup and docs); undefined for leaves. */
   nestedSet?: CompiledSet;
+  /** Sub-message candidates by selector value. */
+  subSets?: Map<string, CompiledSet>;
+  /** Fixed header of a nest (the veth peer's ifinfomsg). */
+  header?: CompiledStruct;
 }
 
 export interface CompiledSet {

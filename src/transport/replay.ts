@@ -136,3 +136,7 @@ export class ReplayTransport implements Transport {
     setImmediate(() => this.sink?.closed?.());
   }
 }
+
+export function isReplayMismatchError(e: unknown): e is ReplayMismatchError {
+  return e instanceof Error && e.name === 'ReplayMismatchError';
+}

@@ -104,8 +104,9 @@ describe.skipIf(!privileged)('links (kernel)', () => {
     await nl.links.add({ name: 'vx0', kind: 'vxlan', link: 'under', data: { id: 42, port: 4789, local: '10.0.0.1', ttl: 64 } });
     await nl.links.add({ name: 'mv0', kind: 'macvlan', link: 'under', data: { mode: 'bridge' } });
     const [vx] = ns.ipJson('-d', 'link', 'show', 'vx0');
-    expect(vx.linkinfo.info_data).toMatchObject({ id: 42, port: 4789, local: '10.0.0.1', ttl: 64 });
+    expect(vx.linkinfo.info_data).toMatchObject({ id: 42, port: 4789, local: '10.0.0.1', ttl: 64, link: 'under' });
     const [mv] = ns.ipJson('-d', 'link', 'show', 'mv0');
+    expect(mv.link).toBe('under');
     expect(mv.linkinfo.info_data.mode).toBe('bridge');
     const ours = await nl.links.get('vx0');
     expect(ours.data).toMatchObject({ id: 42, port: 4789, local: '10.0.0.1' });
