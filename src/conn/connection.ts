@@ -13,9 +13,6 @@ import { type ErrorPayload, type NetlinkMessage, type OutgoingMessage, type Prot
 import type { Transport } from '../transport/types.js';
 import { ConnectionClosedError, DumpInterruptedError, NetlinkError, NetlinkTimeoutError } from './errors.js';
 
-/** Datagrams read synchronously for one dump before the rest goes through the event loop (~8 MiB). */
-const DUMP_POLL_BUDGET = 256;
-
 const logSend = createDebug('netlink:send');
 const logRecv = createDebug('netlink:recv');
 const logConn = createDebug('netlink:conn');
@@ -124,9 +121,7 @@ export class Connection {
         const flags = (m.flags ?? 0) | NLM_F.REQUEST | (i === last ? NLM_F.ACK : 0);
         started.push(this.start(m, flags, false, options, w, group));
       }
-      if (group.length > 0 && this.sendBytes(w.finish())) {
-        this.pump(() => group.some((p) => this.pending.get(p.seq) === p), 4 + group.length);
-      }
+      if (group.length > 0) this.sendBytes(w.finish());
       const settled = await Promise.allSettled(started);
       settled.forEach((r, i) => {
         results[first + i] = r.status === 'fulfilled' ? { ok: true, messages: r.value } : { ok: false, error: r.reason as Error };
@@ -216,9 +211,7 @@ export class Connection {
       this.pending.set(seq, p);
       this.updateRef();
       if (logSend.enabled) logSend('%s', formatMessage(this.codec.decode(p.bytes)[0]!));
-      if (!batchWriter && this.sendBytes(bytes, p)) {
-        this.pump(() => this.pending.get(p.seq) === p, dump ? DUMP_POLL_BUDGET : 64);
-      }
+      if (!batchWriter) this.sendBytes(bytes, p);
     });
   }
 
@@ -254,21 +247,8 @@ export class Connection {
     }
   }
 
-  /**
-   * The kernel answers a request while processing the send, so replies are usually queued by the
-   * time send returns: read them now instead of a trip through the event loop. Bounded, so a huge
-   * dump continues through the event loop and never starves it.
-   */
-  private pump(waiting: () => boolean, budget: number): void {
-    const t = this.transport;
-    if (!t.poll) return;
-    while (budget-- > 0 && waiting() && t.poll()) {
-      // poll() delivered a datagram to onDatagram
-    }
-  }
-
   private updateRef(): void {
-    const t = this.transport as Transport & { ref?(): void; unref?(): void };
+    const t = this.transport;
     if (this.pending.size > 0) t.ref?.();
     else t.unref?.();
   }
@@ -357,10 +337,7 @@ export class Connection {
     if (p.deadline < this.timerAt) this.armTimer(p.deadline);
     p.bytes = this.codec.encode(p.request).slice();
     this.pending.set(seq, p);
-    // Not from inside this datagram's dispatch: a synchronous read would reuse its buffer.
-    queueMicrotask(() => {
-      if (this.pending.get(seq) === p && this.sendBytes(p.bytes, p)) this.pump(() => this.pending.get(seq) === p, DUMP_POLL_BUDGET);
-    });
+    this.sendBytes(p.bytes, p);
   }
 
   private kernelError(p: Pending, e: ErrorPayload): NetlinkError {

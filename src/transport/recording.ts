@@ -37,10 +37,6 @@ export class RecordingTransport implements Transport {
     this.inner.send(datagram);
   }
 
-  poll(): boolean {
-    return this.inner.poll?.() ?? false;
-  }
-
   addMembership(group: number): void {
     this.inner.addMembership?.(group);
   }

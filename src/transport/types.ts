@@ -4,10 +4,7 @@
  */
 
 export interface TransportSink {
-  /**
-   * One received datagram (it may hold several netlink messages). The bytes are only valid during
-   * the call (the fast path reuses its buffer): copy what must outlive it.
-   */
+  /** One received datagram (it may hold several netlink messages). */
   datagram(data: Uint8Array): void;
   /** The transport failed (ENOBUFS, a closed fd...). It may still deliver datagrams afterwards. */
   error(err: Error): void;
@@ -24,12 +21,6 @@ export interface Transport {
   start(sink: TransportSink): void;
   /** Sends one datagram to the kernel. */
   send(datagram: Uint8Array): void;
-  /**
-   * Reads one datagram now, if one is queued, and delivers it to the sink before returning true.
-   * Optional: lets a connection collect replies the kernel queued while processing a send
-   * without a trip through the event loop.
-   */
-  poll?(): boolean;
   /** Joins / leaves a multicast group (RTNLGRP_*). */
   addMembership?(group: number): void;
   dropMembership?(group: number): void;
