@@ -3,7 +3,7 @@
  * socket up (and for fd passing): message I/O goes through libuv, never through FFI, because an
  * ffi-rs call costs microseconds and a blocking one would stall the event loop.
  */
-import { DataType, load, open } from 'ffi-rs';
+import { DataType, load, open } from './ffi.js';
 import { getSystemErrorName } from 'node:util';
 import { TransportError } from './errors.js';
 
@@ -113,42 +113,22 @@ export function setns(fd: number, nstype = CLONE_NEWNET): void {
   check(call('setns', [DataType.I32, DataType.I32], [fd, nstype]), 'setns');
 }
 
-export const MSG_DONTWAIT = 0x40;
-export const MSG_TRUNC = 0x20;
-
-/**
- * Non-blocking recv into `buf`, for the synchronous fast path. Without errno (it costs ~40% of
- * the call): a negative result only means "nothing read now", and libuv's own read of the same
- * fd reports real errors such as ENOBUFS. With MSG_TRUNC the result is the datagram's full length.
- */
-export function makeRecvNow(fd: number, buf: Buffer): () => number {
-  const params = {
-    library: lib(),
-    funcName: 'recv',
-    retType: DataType.I32,
-    paramsType: [DataType.I32, DataType.U8Array, DataType.I32, DataType.I32],
-    paramsValue: [fd, buf, buf.length, MSG_DONTWAIT | MSG_TRUNC],
-  };
-  return () => load(params) as unknown as number;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Namespaces (src/netns): fd passing over a socketpair, mounts for /run/netns.
 
 export const AF_UNIX = 1;
 export const SOCK_SEQPACKET = 5;
+export const MSG_DONTWAIT = 0x40;
 export const MSG_CMSG_CLOEXEC = 0x40000000;
-const MSG_CTRUNC = 0x8;
-const SCM_RIGHTS = 1;
+export const MSG_CTRUNC = 8;
+export const SCM_RIGHTS = 1;
 
-/** socketpair(2): two connected fds. */
+/** socketpair(2): returns both ends. */
 export function socketpair(domain: number, type: number, protocol = 0): [number, number] {
   const sv = Buffer.alloc(64);
   check(call('socketpair', [DataType.I32, DataType.I32, DataType.I32, DataType.U8Array], [domain, type, protocol, sv]), 'socketpair');
   return [sv.readInt32LE(0), sv.readInt32LE(4)];
 }
 
-/** The address of a Buffer's memory (for pointers inside structs). Keep the Buffer referenced while it is used. */
+/** Address of a Buffer's memory (memmove(buf, buf, 0) returns it), to build structs that point into it. */
 export function bufferAddress(buf: Buffer): bigint {
   return load({
     library: lib(),
@@ -162,21 +142,21 @@ export function bufferAddress(buf: Buffer): bigint {
 export interface ReceivedFds {
   data: Buffer;
   fds: number[];
-  /** MSG_CTRUNC: fds were dropped for lack of control space (the kernel closed them). */
+  /** The control data did not fit: some fds were lost (closed by the kernel). */
   truncated: boolean;
 }
 
 /**
- * recvmsg(2) of one datagram with SCM_RIGHTS fds (received with MSG_CMSG_CLOEXEC). With
- * MSG_DONTWAIT (the default) it never blocks: EAGAIN comes back as a TransportError with code EAGAIN.
- * msghdr / iovec / cmsghdr are laid out for LP64 (x86_64, aarch64).
+ * recvmsg(2) with room for SCM_RIGHTS file descriptors. One Buffer holds the msghdr (56 bytes),
+ * the iovec (16), the control space and the data; it stays referenced across the synchronous call.
  */
 export function recvFds(fd: number, maxData = 4096, maxFds = 64, flags = MSG_DONTWAIT): ReceivedFds {
   const controlSpace = 16 + ((4 * maxFds + 7) & ~7);
   const buf = Buffer.alloc(72 + controlSpace + maxData);
   const base = bufferAddress(buf);
   const dataAt = 72 + controlSpace;
-  buf.writeBigUInt64LE(base + 56n, 16); // msg_iov
+  // struct msghdr { name, namelen, iov, iovlen, control, controllen, flags } then struct iovec.
+  buf.writeBigUInt64LE(base + 56n, 16); // msg_iov -> the iovec at 56
   buf.writeBigUInt64LE(1n, 24); // msg_iovlen
   buf.writeBigUInt64LE(base + 72n, 32); // msg_control
   buf.writeBigUInt64LE(BigInt(controlSpace), 40); // msg_controllen
@@ -204,7 +184,7 @@ export const MS_SLAVE = 1 << 19;
 export const MS_SHARED = 1 << 20;
 export const MNT_DETACH = 2;
 
-/** mount(2). Returns 0, or the errno (as a positive number) so callers can retry as ip does. */
+/** mount(2); returns 0 or the errno. */
 export function tryMount(source: string, target: string, fstype: string, flags: number): number {
   const r = call('mount', [DataType.String, DataType.String, DataType.String, DataType.U64, DataType.U64], [source, target, fstype, flags, 0]);
   return r.value < 0 ? r.errnoCode : 0;
@@ -218,7 +198,7 @@ export function mount(source: string, target: string, fstype: string, flags: num
   }
 }
 
-/** umount2(2). Returns 0 or the errno. */
+/** umount2(2); returns 0 or the errno. */
 export function tryUmount(target: string, flags = 0): number {
   const r = call('umount2', [DataType.String, DataType.I32], [target, flags]);
   return r.value < 0 ? r.errnoCode : 0;
