@@ -64,11 +64,13 @@ function where(cf: Node['callFrame']): string {
   if (u.startsWith(root)) u = u.slice(root.length + 1);
   u = u.replace(/^.*node_modules\//, '');
   if (mod) return `${mod} (bundle:${cf.lineNumber + 1})`;
-  return u ? `${u}:${cf.lineNumber + 1}` : '(native)';
+  if (u) return `${u}:${cf.lineNumber + 1}`;
+  // No script: a native function, or code compiled at run time (new Function).
+  return /^[a-z_$][\w$]*$/i.test(cf.functionName) && cf.lineNumber >= 0 ? '(no script: native or new Function)' : '(native)';
 }
 function fileOf(cf: Node['callFrame']): string {
   const w = where(cf);
-  return w === '(native)' ? `(${cf.functionName || 'native'})` : w.replace(/ \(bundle:\d+\)$/, '').replace(/:\d+$/, '');
+  return w.startsWith('(') ? `(${cf.functionName || 'native'})` : w.replace(/ \(bundle:\d+\)$/, '').replace(/:\d+$/, '');
 }
 
 for (const file of files) {

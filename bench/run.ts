@@ -4,9 +4,10 @@
  *
  *   npx tsx bench/run.ts [s1 s2 s3 s4 ...] [--rounds N] [--quick] [--bundle] [--cpu-prof] [--out FILE]
  *
- * --bundle runs the netlink-ts worker as one esbuild bundle with plain `node` (as compiled JS would
- * run) instead of through tsx; --cpu-prof adds one profiled netlink-ts run per scenario (always
- * bundled, so profiles have real line numbers) in bench/results/prof/.
+ * --bundle runs the Node workers (netlink-ts and the `ip` + JSON.parse side) as esbuild bundles
+ * with plain `node`, as compiled JS would run, instead of through tsx; --cpu-prof adds one profiled
+ * netlink-ts run per scenario (always bundled, so profiles have real line numbers) in
+ * bench/results/prof/.
  *
  * Every scenario builds its state in a fresh namespace nlts-bench-<pid>-<n> (set up with
  * `ip -n NS -batch -`) and always removes it (finally, exit and signal handlers). Every measured
@@ -14,7 +15,7 @@
  * bench/workers/{nlts.ts, ip.ts, pyroute2_worker.py} and each prints one `RESULT {json}` line.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,7 +49,7 @@ for (let i = 0; i < argv.length; i++) {
   }
 }
 if (opt.scenarios.length === 0) opt.scenarios = ['s1', 's2', 's3', 's4'];
-if (!opt.rounds) opt.rounds = opt.quick ? 2 : 5;
+if (!opt.rounds) opt.rounds = opt.quick ? 2 : 7;
 if (!(opt.rounds >= 1)) throw new Error('--rounds must be >= 1');
 
 /** Sizes; --quick keeps the read scenarios whole and shrinks the slow parts. */
@@ -162,24 +163,23 @@ interface WorkerRun {
 }
 
 let profDir: string | undefined;
-let bundled: string | undefined;
+const bundles = new Map<string, string>();
 
-/** The netlink-ts worker as one ESM file (dependencies stay external, resolved from the repo). */
-async function buildBundle(): Promise<string> {
-  if (bundled) return bundled;
+/** A worker as one ESM file (dependencies stay external, resolved from the repo's node_modules). */
+async function buildBundle(worker: 'nlts' | 'ip'): Promise<void> {
   const { build } = await import('esbuild');
-  const outfile = path.join(ROOT, 'bench/.build/nlts-worker.mjs');
-  await build({ entryPoints: [path.join(ROOT, 'bench/workers/nlts.ts')], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error' });
-  return (bundled = outfile);
+  const outfile = path.join(ROOT, `bench/.build/${worker}-worker.mjs`);
+  await build({ entryPoints: [path.join(ROOT, `bench/workers/${worker}.ts`)], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error' });
+  bundles.set(worker, outfile);
 }
 
 function workerCommand(peer: Peer, args: object, profile?: string): string[] {
   const json = JSON.stringify(args);
   if (peer === 'py') return [PY, path.join(ROOT, 'bench/workers/pyroute2_worker.py'), json];
   const prof = profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${profile}.cpuprofile`] : [];
-  if (peer === 'nlts' && (opt.bundle || profile)) return [process.execPath, ...prof, bundled!, json];
-  const file = peer === 'nlts' ? 'bench/workers/nlts.ts' : 'bench/workers/ip.ts';
-  return [process.execPath, ...prof, '--import', 'tsx', path.join(ROOT, file), json];
+  const worker = peer === 'nlts' ? 'nlts' : 'ip';
+  if (opt.bundle || profile) return [process.execPath, ...prof, bundles.get(worker)!, json];
+  return [process.execPath, ...prof, '--import', 'tsx', path.join(ROOT, `bench/workers/${worker}.ts`), json];
 }
 
 function workerOf(peer: Peer): Peer {
@@ -286,6 +286,7 @@ function fmt(v: number, unit: Metric['unit']): string {
 }
 
 const log = (s: string) => process.stderr.write(s + '\n');
+let loadAtStart = '?';
 
 // ---------------------------------------------------------------------------------------------
 // Scenarios
@@ -528,8 +529,10 @@ function report(started: Date, elapsedS: number): string {
     }
   };
   const pyv = version('dpkg-query', ['-W', '-f', '${Version}', 'python3-pyroute2']);
-  lines.push(`Run ${started.toISOString().replace(/\.\d+Z$/, 'Z')}: kernel ${release()}, Node ${process.version}, ${version('ip', ['-V'])}, pyroute2 ${pyv} (${PY}), ${cpus().length} x ${cpus()[0]?.model ?? '?'}.`);
-  lines.push(`${opt.rounds} rounds${opt.quick ? ' (--quick)' : ''}, netlink-ts worker ${opt.bundle ? 'bundled by esbuild, run by plain node' : 'run through tsx'}; peers interleaved in a rotating order; ${cfg.repeats} repeat dumps per process (pyroute2 at 100k: ${cfg.py100kRounds} rounds, ${cfg.py100kRepeats} repeat). Took ${elapsedS.toFixed(0)} s.`);
+  const rev = version('git', ['-C', ROOT, 'describe', '--always', '--dirty']);
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  lines.push(`Run ${started.toISOString().replace(/\.\d+Z$/, 'Z')} at ${rev}: kernel ${release()}, Node ${process.version}, ${version('ip', ['-V'])}, pyroute2 ${pyv} (${PY}), ${cpus().length} x ${cpus()[0]?.model ?? '?'}.`);
+  lines.push(`${opt.rounds} rounds${opt.quick ? ' (--quick)' : ''}, Node workers ${opt.bundle ? 'bundled by esbuild and run by plain node' : 'run through tsx'}; peers interleaved in a rotating order; ${cfg.repeats} repeat dumps per process (pyroute2 at 100k: ${cfg.py100kRounds} rounds, ${cfg.py100kRepeats} repeat). Took ${elapsedS.toFixed(0)} s; load average at the start ${loadAtStart}, at the end ${load} (other work on the machine shows here).`);
   lines.push('');
   lines.push('min / median / max over rounds (one value per round: a process\'s first dump, or the median of its repeat dumps). Ratio = median / median of the baseline (**bold**); in brackets the range of per-round ratios.');
   lines.push('');
@@ -598,8 +601,9 @@ async function main(): Promise<void> {
     profDir = path.join(ROOT, 'bench/results/prof');
     mkdirSync(profDir, { recursive: true });
   }
-  if (opt.cpuProf || opt.bundle) await buildBundle();
+  if (opt.cpuProf || opt.bundle) for (const w of ['nlts', 'ip'] as const) await buildBundle(w);
   const started = new Date();
+  loadAtStart = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const t0 = performance.now();
   const all: Record<string, () => Promise<void>> = { s1, s2, s3, s4 };
   for (const s of opt.scenarios) await all[s]!();

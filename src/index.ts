@@ -14,6 +14,7 @@ export * from './api/addresses.js';
 export * from './api/routes.js';
 export * from './api/neighbours.js';
 export * from './api/rules.js';
+export * from './netns/index.js';
 export * from './conn/index.js';
 export { DecodeError, EncodeError, isDecodeError, isEncodeError } from './codec/errors.js';
 export { TransportError, isTransportError } from './transport/errors.js';

@@ -11,6 +11,10 @@ import { NeighbourApi } from './neighbours.js';
 import { RouteApi } from './routes.js';
 import { RuleApi } from './rules.js';
 import { rtnetlinkCodec } from './rtnetlink-codec.js';
+import { closeSync } from 'node:fs';
+import type { NetnsEntry } from '../netns/enter.js';
+import type { NetnsTarget } from '../netns/target.js';
+import { InvalidArgumentError } from './errors.js';
 
 
 export interface ClientOptions extends ConnectionOptions {
@@ -18,6 +22,13 @@ export interface ClientOptions extends ConnectionOptions {
   transport?: Transport;
   /** Socket options when a socket is opened (receive buffer, a ready-made fd from another namespace...). */
   socket?: NetlinkSocketOptions;
+  /**
+   * connect() only: open the socket in this network namespace: a name (/run/netns/NAME), an absolute
+   * path, { pid } or { fd }. A namespace that does not exist is a NamespaceError (never created).
+   */
+  netns?: NetnsTarget;
+  /** How to enter `netns`: 'helper' (default: a short-lived process under nsenter) or 'setns' (in-process). See docs/namespaces.md. */
+  netnsEntry?: NetnsEntry;
 }
 
 export class NetlinkClient {
@@ -27,6 +38,9 @@ export class NetlinkClient {
   readonly routes: RouteApi;
   readonly neighbours: NeighbourApi;
   readonly rules: RuleApi;
+  /** The namespace given to connect({ netns }), as named there; undefined for the current one. */
+  netns?: string;
+  private readonly closers: (() => void)[] = [];
 
   constructor(connection: Connection) {
     this.connection = connection;
@@ -44,15 +58,34 @@ export class NetlinkClient {
   }
 
   /**
-   * Like open(), and the place where asynchronous ways in (a network namespace entered through a
-   * helper process) plug in.
+   * Like open(); with `netns`, the socket is made in that network namespace (by a short-lived
+   * helper under nsenter by default, or in-process with netnsEntry: 'setns'; sockets are cached per
+   * namespace while in use). See docs/namespaces.md.
    */
   static async connect(options: ClientOptions = {}): Promise<NetlinkClient> {
-    return NetlinkClient.open(options);
+    if (options.netns === undefined) return NetlinkClient.open(options);
+    if (options.transport) throw new InvalidArgumentError('netns', options.netns, 'cannot be combined with a ready-made transport');
+    // Loaded on demand: open() and the current namespace need none of it.
+    const { netnsSockets } = await import('../netns/sockets.js');
+    const pending = netnsSockets.socket(options.netns, { entry: options.netnsEntry ?? 'helper' });
+    rtnetlinkCodec(); // compile the specs (~10 ms, once) while the helper runs in its own process
+    const lease = await pending;
+    let client: NetlinkClient;
+    try {
+      client = NetlinkClient.open({ ...options, socket: { ...options.socket, fd: lease.fd, bound: false } });
+    } catch (err) {
+      closeSync(lease.fd);
+      lease.release();
+      throw err;
+    }
+    client.netns = lease.netns.label;
+    client.closers.push(lease.release);
+    return client;
   }
 
   close(): void {
     this.connection.close();
+    for (const fn of this.closers.splice(0)) fn();
   }
 
   [Symbol.dispose](): void {

@@ -6,6 +6,9 @@ import { NLM_F } from '../../protocol/netlink.js';
 import type { NetlinkMessage } from '../codec/message.js';
 import type { Connection, RequestOptions } from '../conn/connection.js';
 import { isNetlinkError } from '../conn/errors.js';
+import { closeSync, openSync } from 'node:fs';
+import { nsidNames } from '../netns/nsid.js';
+import { type NetnsTarget, resolveNetns } from '../netns/target.js';
 import { InvalidArgumentError, NotFoundError } from './errors.js';
 import { ALTIFNAME_MAX_BYTES, checkIfname, checkInt, checkU32, parseMac } from './validate.js';
 
@@ -95,8 +98,22 @@ export interface VethPeer {
   address?: string;
   mtu?: number;
   txqlen?: number;
+  /** Create this end in another network namespace (ip link add ... peer name N netns NS). */
+  netns?: NetnsTarget;
   /** Other attributes of the peer by spec name. */
   attrs?: Attrs;
+}
+
+/** The other end of a veth (or the lower device, IFLA_LINK), possibly in another namespace. */
+export interface LinkPeer {
+  /** Its index, in its own namespace. */
+  index: number;
+  /** The id this namespace gives the peer's namespace (IFLA_LINK_NETNSID); undefined when both are here. */
+  netnsid?: number;
+  /** The /run/netns name of the peer's namespace, when one has that id. */
+  netns?: string;
+  /** The peer's name, looked up there through IFLA_TARGET_NETNSID (undefined if not permitted). */
+  name?: string;
 }
 
 export interface LinkAddOptions extends RequestOptions {
@@ -116,6 +133,8 @@ export interface LinkAddOptions extends RequestOptions {
   alias?: string;
   group?: number;
   up?: boolean;
+  /** Create the link in this network namespace (ip link add NAME netns NS): a name, { path }, { pid } or { fd }. */
+  netns?: NetnsTarget;
   /** More IFLA_* attributes by spec name. */
   attrs?: Attrs;
 }
@@ -143,9 +162,39 @@ export interface LinkSetOptions extends RequestOptions {
   /** Port options as the master sees them (e.g. bridge port { cost: 10 }). */
   slaveData?: Attrs;
   slaveKind?: string;
+  /**
+   * Move the link to this network namespace (ip link set DEV netns NS): a name, { path }, { pid } or
+   * { fd }. With `name`, it is renamed on the way (the kernel applies the name in the target).
+   */
+  netns?: NetnsTarget;
   /** More IFLA_* attributes by spec name. */
   attrs?: Attrs;
 }
+
+/**
+ * IFLA_NET_NS_PID / IFLA_NET_NS_FD for each target, with fds opened for names and paths kept open
+ * until fn settles (the kernel resolves them while processing the request).
+ */
+async function withNetnsAttrs<T>(targets: (NetnsTarget | undefined)[], fn: (attrs: (Attrs | undefined)[]) => Promise<T>): Promise<T> {
+  const opened: number[] = [];
+  try {
+    const attrs = targets.map((t): Attrs | undefined => {
+      if (t === undefined) return undefined;
+      const ns = resolveNetns(t); // NamespaceError when it does not exist
+      if (ns.pid !== undefined) return { netNsPid: ns.pid };
+      if (ns.fd !== undefined) return { netNsFd: ns.fd };
+      const fd = openSync(ns.path, 'r');
+      opened.push(fd);
+      return { netNsFd: fd };
+    });
+    return await fn(attrs);
+  } finally {
+    for (const fd of opened) closeSync(fd);
+  }
+}
+
+/** Kinds whose lower device goes in their IFLA_INFO_DATA (IFLA_VXLAN_LINK), not IFLA_LINK. */
+const LOWER_DEVICE_IN_DATA: Record<string, string> = { vxlan: 'link' };
 
 const IFF = { up: 0x1, broadcast: 0x2, promisc: 0x100, allmulti: 0x200, multicast: 0x1000, noarp: 0x80 } as const;
 
@@ -203,7 +252,6 @@ export class LinkApi {
     if (typeof o.kind !== 'string' || !/^[a-z0-9_.-]{1,32}$/i.test(o.kind)) throw new InvalidArgumentError('link kind', o.kind, 'must be a kind name like veth or bridge');
     if (o.peer !== undefined && o.kind !== 'veth') throw new InvalidArgumentError('peer', o.peer, 'is only for veth links');
     this.common(attrs, o);
-    if (o.link !== undefined) attrs.link = await this.index(o.link, o);
     if (o.master !== undefined) attrs.master = await this.index(o.master, o);
     const linkinfo: Attrs = { kind: o.kind };
     let data = o.data;
@@ -214,11 +262,23 @@ export class LinkApi {
       Object.assign(peerAttrs, o.peer.attrs);
       data = { ...(data as Attrs | undefined), peer: { header: { family: 0 }, attrs: peerAttrs } };
     }
+    if (o.link !== undefined) {
+      // Most kinds take their lower device as IFLA_LINK; some keep it in their own data.
+      const index = await this.index(o.link, o);
+      const inData = LOWER_DEVICE_IN_DATA[o.kind];
+      if (inData && !(data instanceof Uint8Array)) data = { [inData]: index, ...(data as Attrs | undefined) };
+      else attrs.link = index;
+    }
     if (data !== undefined) linkinfo.data = data;
     attrs.linkinfo = linkinfo;
     Object.assign(attrs, o.attrs);
     const header = { family: 0, flags: o.up ? ['up'] : [], change: o.up ? IFF.up : 0 };
-    await this.conn.request({ kind: 'newlink', flags: NLM_F.CREATE | NLM_F.EXCL, header, attrs }, o);
+    const peerNetns = o.kind === 'veth' ? o.peer?.netns : undefined;
+    await withNetnsAttrs([o.netns, peerNetns], async ([own, peer]) => {
+      if (own) Object.assign(attrs, own);
+      if (peer) Object.assign((data as Attrs).peer.attrs, peer);
+      await this.conn.request({ kind: 'newlink', flags: NLM_F.CREATE | NLM_F.EXCL, header, attrs }, o);
+    });
   }
 
   /** Changes a link (ip link set). Only what is given is sent. */
@@ -262,11 +322,46 @@ export class LinkApi {
     sel.header.flags = flags;
     sel.header.change = change;
     try {
-      await this.conn.request({ kind: 'newlink', header: sel.header, attrs }, o);
+      await withNetnsAttrs([o.netns], async ([move]) => {
+        if (move) Object.assign(attrs, move);
+        await this.conn.request({ kind: 'newlink', header: sel.header, attrs }, o);
+      });
     } catch (err) {
       if (isNetlinkError(err) && err.code === 'ENODEV') throw new NotFoundError('link', ref, { cause: err });
       throw err;
     }
+  }
+
+  /**
+   * The peer of a veth (or the lower device) across namespaces: its index and the nsid of its
+   * namespace as the kernel reports them (ip's link_index + link_netnsid), the namespace's name
+   * where a /run/netns entry has that id, and the peer's name, asked of its namespace through
+   * IFLA_TARGET_NETNSID without entering it. Undefined when the link has no IFLA_LINK.
+   */
+  async peer(ref: LinkRef, options: RequestOptions = {}): Promise<LinkPeer | undefined> {
+    const link = await this.get(ref, options);
+    if (link.link === undefined || link.link === 0 || (link.link === link.index && link.linkNetnsid === undefined)) return undefined;
+    const peer: LinkPeer = { index: link.link };
+    const selector: Attrs = { extMask: RTEXT_FILTER_SKIP_STATS };
+    if (link.linkNetnsid !== undefined && link.linkNetnsid >= 0) {
+      peer.netnsid = link.linkNetnsid;
+      const name = await this.netnsName(link.linkNetnsid, options);
+      if (name !== undefined) peer.netns = name;
+      selector.targetNetnsid = link.linkNetnsid;
+    }
+    try {
+      const msgs = await this.conn.request({ kind: 'getlink', header: { family: 0, index: link.link }, attrs: selector }, options);
+      const m = msgs.find((x) => x.kind === 'newlink');
+      if (m?.attrs?.ifname !== undefined) peer.name = m.attrs.ifname as string;
+    } catch (err) {
+      if (!isNetlinkError(err)) throw err; // gone meanwhile, or not permitted there
+    }
+    return peer;
+  }
+
+  /** The /run/netns name of the namespace this one calls `nsid` (as ip shows link-netns NAME), if any. */
+  async netnsName(nsid: number, options: RequestOptions = {}): Promise<string | undefined> {
+    return (await nsidNames(this.conn, options)).get(nsid);
   }
 
   /** Deletes a link (for a veth, both ends go). */
