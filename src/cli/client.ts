@@ -1,21 +1,27 @@
 /** Opens the CLI's client: the current namespace or -n NAME, recording with --record FILE. */
 import { NetlinkClient } from '../api/client.js';
-import { rtnetlinkCodec } from '../api/rtnetlink-codec.js';
-import { formatMessage } from '../codec/format.js';
 import { NetlinkSocket } from '../transport/netlink-socket.js';
 import { RecordingTransport } from '../transport/recording.js';
 import type { Transport } from '../transport/types.js';
-import { UsageError, type GlobalOptions } from './context.js';
+import { CliError, type GlobalOptions } from './context.js';
+import { saveRecording, timedAnnotator } from './record.js';
 
 export async function openCliClient(options: GlobalOptions): Promise<{ client: NetlinkClient; close(): void }> {
+  let transport: Transport;
+  let release: (() => void) | undefined;
   if (options.netns !== undefined) {
-    throw new UsageError(`network namespaces (-n ${options.netns}) are not supported yet`);
-  }
-  let transport: Transport = new NetlinkSocket({ receiveBuffer: 1 << 20 });
+    // -n NAME (or a path): the socket is made inside by the namespace layer's helper.
+    const [{ netnsSockets }, { isNamespaceError }] = await Promise.all([import('../netns/sockets.js'), import('../netns/errors.js')]);
+    const lease = await netnsSockets.socket(options.netns).catch((err: unknown) => {
+      throw isNamespaceError(err) ? new CliError(`Cannot open network namespace "${options.netns}": ${err.message}`, 1) : err;
+    });
+    release = lease.release;
+    transport = new NetlinkSocket({ receiveBuffer: 1 << 20, fd: lease.fd });
+  } else transport = new NetlinkSocket({ receiveBuffer: 1 << 20 });
   let recorder: RecordingTransport | undefined;
   if (options.record) {
     recorder = new RecordingTransport(transport, { producer: 'nlts --record', command: 'nlts ' + process.argv.slice(2).join(' ') });
-    recorder.annotate = (d) => rtnetlinkCodec().decode(d).map(formatMessage);
+    recorder.annotate = timedAnnotator(recorder);
     transport = recorder;
   }
   const client = NetlinkClient.open({ transport });
@@ -23,7 +29,8 @@ export async function openCliClient(options: GlobalOptions): Promise<{ client: N
     client,
     close: () => {
       client.close();
-      if (recorder && options.record) recorder.save(options.record);
+      release?.();
+      if (recorder && options.record) saveRecording(recorder, options.record);
     },
   };
 }

@@ -36,6 +36,16 @@ export class UsageError extends Error {
   }
 }
 
+/** A failure with ip's wording and exit status (e.g. `Cannot find device "x"`, exit 1). */
+export class CliError extends Error {
+  override readonly name = 'CliError' as const;
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
 /** iproute2's prefix matching of keywords: 'sh' matches 'show'. */
 export function matches(word: string | undefined, keyword: string): boolean {
   return word !== undefined && word.length > 0 && keyword.startsWith(word);

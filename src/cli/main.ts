@@ -2,6 +2,7 @@
  * nlts [OPTIONS] OBJECT [COMMAND [ARGS]]: iproute2's grammar, speaking netlink itself.
  * Only the grammar and output live here; commands load lazily so start-up stays small.
  */
+import type { NetlinkClient } from '../api/client.js';
 import { type CliContext, type CommandRun, type GlobalOptions, UsageError, matches } from './context.js';
 import { reportError } from './errors.js';
 
@@ -16,12 +17,13 @@ const OBJECTS: [string, () => Promise<{ run: CommandRun }>][] = [
   ['neighbor', () => import('./commands/neigh.js')],
   ['neigh', () => import('./commands/neigh.js')],
   ['netns', () => import('./commands/netns.js')],
+  ['sysctl', () => import('./commands/sysctl.js')],
   ['monitor', () => import('./commands/monitor.js')],
   ['decode', () => import('./commands/decode.js')],
 ];
 
 export const USAGE = `Usage: nlts [ OPTIONS ] OBJECT { COMMAND | help }
-where  OBJECT := { link | address | route | rule | neigh | netns | monitor | decode }
+where  OBJECT := { link | address | route | rule | neigh | netns | sysctl | monitor | decode }
        OPTIONS := { -j[son] | -p[retty] | -d[etails] | -s[tatistics] | -4 | -6 |
                     -n[etns] NAME | --record FILE | -N[umeric] | -h[elp] }`;
 
@@ -41,12 +43,13 @@ export function parseGlobal(argv: string[]): { options: GlobalOptions; rest: str
     else if (matches(opt, 'pretty')) options.pretty = true;
     else if (matches(opt, 'details')) options.details = true;
     else if (matches(opt, 'statistics') || opt === 's' || opt === 'stats') options.stats++;
-    else if (opt === 'N' || matches(opt, 'numeric')) options.numeric = true;
+    // -n is netns (as in ip), before the prefix match that would read it as -numeric
     else if (opt === 'n' || matches(opt, 'netns')) {
       const v = argv[++i];
       if (!v) throw new UsageError(`option "${a}" needs a namespace name`, USAGE);
       options.netns = v;
-    } else if (opt === 'record') {
+    } else if (opt === 'N' || matches(opt, 'numeric')) options.numeric = true;
+    else if (opt === 'record') {
       const v = argv[++i];
       if (!v) throw new UsageError('option "--record" needs a file name', USAGE);
       options.record = v;
@@ -56,11 +59,18 @@ export function parseGlobal(argv: string[]): { options: GlobalOptions; rest: str
   return { options, rest: argv.slice(i) };
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Test seams: where output goes and how the client is opened (a replayed fixture...). */
+export interface MainHooks {
+  out?: (text: string) => void;
+  openClient?: (options: GlobalOptions) => Promise<{ client: NetlinkClient; close(): void }>;
+}
+
+export async function main(argv: string[], hooks: MainHooks = {}): Promise<number> {
   let ctx: CliContext | undefined;
   let opened: { close(): void } | undefined;
   try {
     const { options, rest } = parseGlobal(argv);
+    if (options.numeric) (await import('./names.js')).setNumeric(true);
     const [object, ...args] = rest;
     if (!object) throw new UsageError('', USAGE);
     if (object === 'help') {
@@ -69,14 +79,16 @@ export async function main(argv: string[]): Promise<number> {
     }
     const entry = OBJECTS.find(([name]) => matches(object, name));
     if (!entry) throw new UsageError(`Object "${object}" is unknown, try "nlts help".`, USAGE);
-    const { openCliClient } = await import('./client.js');
-    let client: Awaited<ReturnType<typeof openCliClient>> | undefined;
+    let client: { client: NetlinkClient; close(): void } | undefined;
+    const write = hooks.out ?? ((text: string) => void process.stdout.write(text));
     ctx = {
       options,
-      out: (text) => process.stdout.write(text.endsWith('\n') || text === '' ? text : text + '\n'),
+      out: (text) => write(text.endsWith('\n') || text === '' ? text : text + '\n'),
       client: async () => {
         if (!client) {
-          client = await openCliClient(options);
+          // loaded on first use: `nlts decode` never opens a socket
+          const open = hooks.openClient ?? (await import('./client.js')).openCliClient;
+          client = await open(options);
           opened = client;
         }
         return client.client;
@@ -94,6 +106,11 @@ export async function main(argv: string[]): Promise<number> {
 
 const isMain = process.argv[1] && /(?:^|[\\/])(?:nlts(?:\.js)?|main\.[tj]s)$/.test(process.argv[1]);
 if (isMain) {
+  // `nlts ... | head`: a closed pipe ends the output quietly, as for ip.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

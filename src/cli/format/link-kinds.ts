@@ -1,0 +1,373 @@
+/**
+ * `ip -d link`: linkinfo { info_kind, info_data, info_slave_kind, info_slave_data } with the
+ * per-kind printers of iproute2 6.1 (iplink_bridge.c, iplink_bridge_slave.c, iplink_vxlan.c,
+ * iplink_macvlan.c, iplink_vlan.c). Kinds ip has no printer for show only their kind.
+ */
+import { rtLinkSpec } from '../../../protocol/rt-link.js';
+import { type Printer, RawJson } from './printer.js';
+import { type LinkNames, altHex, attrs, enumNum, flagsNum, ipv6Text, llAddr } from './values.js';
+
+type Attrs = Record<string, any>;
+type KindPrinter = (p: Printer, d: Attrs, names: LinkNames) => void;
+
+const D = rtLinkSpec.definitions;
+
+export function printLinkKind(p: Printer, info: Attrs, names: LinkNames): void {
+  p.openObject('linkinfo');
+  if (info.kind !== undefined) {
+    p.text('\n');
+    p.any('info_kind', info.kind, `    ${info.kind} `);
+    const printer = KINDS[info.kind as string];
+    if (printer) {
+      p.openObject('info_data');
+      if (info.data !== undefined && !(info.data instanceof Uint8Array)) printer(p, attrs(info.data), names);
+      p.closeObject();
+    }
+  }
+  if (info.slaveKind !== undefined) {
+    p.text('\n');
+    p.any('info_slave_kind', info.slaveKind, `    ${info.slaveKind}_slave `);
+    const printer = SLAVE_KINDS[info.slaveKind as string];
+    if (printer) {
+      p.openObject('info_slave_data');
+      if (info.slaveData !== undefined && !(info.slaveData instanceof Uint8Array)) printer(p, attrs(info.slaveData), names);
+      p.closeObject();
+    }
+  }
+  p.closeObject();
+}
+
+function u(p: Printer, key: string, text: string, v: unknown): void {
+  if (v === undefined) return;
+  const n = typeof v === 'bigint' ? v : Number(v);
+  p.any(key, n, `${text} ${n} `);
+}
+
+function onOff(p: Printer, key: string, text: string, v: unknown): void {
+  if (v === undefined) return;
+  p.any(key, !!v, `${text} ${v ? 'on' : 'off'} `);
+}
+
+function hex(p: Printer, key: string, text: string, v: unknown): void {
+  if (v === undefined) return;
+  const s = altHex(Number(v));
+  p.any(key, s, `${text} ${s} `);
+}
+
+/** _bridge_print_timer: centiseconds as seconds with two decimals. */
+function timer(p: Printer, key: string, v: unknown): void {
+  if (v === undefined) return;
+  const cs = typeof v === 'bigint' ? v : BigInt(Number(v));
+  const sec = cs / 100n;
+  const frac = (cs % 100n).toString().padStart(2, '0');
+  if (p.json) p.jsonOnly(key, new RawJson(`${sec}.${frac}`));
+  else p.text(`${key} ${sec.toString().padStart(4)}.${frac} `);
+}
+
+/** br_dump_bridge_id: "8000.1a:12:8:2c:df:ac" (ether_ntoa leaves out leading zeros). */
+function bridgeId(v: unknown): string {
+  const id = attrs(v);
+  const prio = Number(id.prio ?? 0);
+  const mac = String(id.addr ?? '')
+    .split(':')
+    .map((x) => parseInt(x, 16).toString(16))
+    .join(':');
+  return `${prio.toString(16).padStart(4, '0')}.${mac}`;
+}
+
+const VLAN_PROTO: Record<number, string> = { 0x8100: '802.1Q', 0x88a8: '802.1ad' };
+function vlanProto(v: unknown): string {
+  const n = enumNum(D['vlan-protocols'], v);
+  return VLAN_PROTO[n] ?? `[${n}]`;
+}
+
+const bridge: KindPrinter = (p, d) => {
+  u(p, 'forward_delay', 'forward_delay', d.forwardDelay);
+  u(p, 'hello_time', 'hello_time', d.helloTime);
+  u(p, 'max_age', 'max_age', d.maxAge);
+  u(p, 'ageing_time', 'ageing_time', d.ageingTime);
+  u(p, 'stp_state', 'stp_state', d.stpState);
+  u(p, 'priority', 'priority', d.priority);
+  u(p, 'vlan_filtering', 'vlan_filtering', d.vlanFiltering);
+  if (d.vlanProtocol !== undefined) {
+    const s = vlanProto(d.vlanProtocol);
+    p.any('vlan_protocol', s, `vlan_protocol ${s} `);
+  }
+  if (d.bridgeId !== undefined) {
+    const s = bridgeId(d.bridgeId);
+    p.any('bridge_id', s, `bridge_id ${s} `);
+  }
+  if (d.rootId !== undefined) {
+    const s = bridgeId(d.rootId);
+    p.any('root_id', s, `designated_root ${s} `);
+  }
+  u(p, 'root_port', 'root_port', d.rootPort);
+  u(p, 'root_path_cost', 'root_path_cost', d.rootPathCost);
+  u(p, 'topology_change', 'topology_change', d.topologyChange);
+  u(p, 'topology_change_detected', 'topology_change_detected', d.topologyChangeDetected);
+  timer(p, 'hello_timer', d.helloTimer);
+  timer(p, 'tcn_timer', d.tcnTimer);
+  timer(p, 'topology_change_timer', d.topologyChangeTimer);
+  timer(p, 'gc_timer', d.gcTimer);
+  u(p, 'vlan_default_pvid', 'vlan_default_pvid', d.vlanDefaultPvid);
+  u(p, 'vlan_stats_enabled', 'vlan_stats_enabled', d.vlanStatsEnabled);
+  u(p, 'vlan_stats_per_port', 'vlan_stats_per_port', d.vlanStatsPerPort);
+  hex(p, 'group_fwd_mask', 'group_fwd_mask', d.groupFwdMask);
+  if (d.groupAddr !== undefined) {
+    const s = llAddr(d.groupAddr, 1);
+    p.any('group_addr', s, `group_address ${s} `);
+  }
+  u(p, 'mcast_snooping', 'mcast_snooping', d.mcastSnooping);
+  if (d.multiBoolopt !== undefined) {
+    const bo = attrs(d.multiBoolopt);
+    const val = flagsNum(D['br-boolopt'], bo.optval);
+    const mask = flagsNum(D['br-boolopt'], bo.optmask);
+    if (mask & 1) u(p, 'no_linklocal_learn', 'no_linklocal_learn', val & 1 ? 1 : 0);
+    if (mask & 2) u(p, 'mcast_vlan_snooping', 'mcast_vlan_snooping', val & 2 ? 1 : 0);
+  }
+  if (d.mcastRouter !== undefined) u(p, 'mcast_router', 'mcast_router', enumNum(D['mdb-rtr-type'], d.mcastRouter));
+  u(p, 'mcast_query_use_ifaddr', 'mcast_query_use_ifaddr', d.mcastQueryUseIfaddr);
+  u(p, 'mcast_querier', 'mcast_querier', d.mcastQuerier);
+  u(p, 'mcast_hash_elasticity', 'mcast_hash_elasticity', d.mcastHashElasticity);
+  u(p, 'mcast_hash_max', 'mcast_hash_max', d.mcastHashMax);
+  u(p, 'mcast_last_member_cnt', 'mcast_last_member_count', d.mcastLastMemberCnt);
+  u(p, 'mcast_startup_query_cnt', 'mcast_startup_query_count', d.mcastStartupQueryCnt);
+  u(p, 'mcast_last_member_intvl', 'mcast_last_member_interval', d.mcastLastMemberIntvl);
+  u(p, 'mcast_membership_intvl', 'mcast_membership_interval', d.mcastMembershipIntvl);
+  u(p, 'mcast_querier_intvl', 'mcast_querier_interval', d.mcastQuerierIntvl);
+  u(p, 'mcast_query_intvl', 'mcast_query_interval', d.mcastQueryIntvl);
+  u(p, 'mcast_query_response_intvl', 'mcast_query_response_interval', d.mcastQueryResponseIntvl);
+  u(p, 'mcast_startup_query_intvl', 'mcast_startup_query_interval', d.mcastStartupQueryIntvl);
+  u(p, 'mcast_stats_enabled', 'mcast_stats_enabled', d.mcastStatsEnabled);
+  u(p, 'mcast_igmp_version', 'mcast_igmp_version', d.mcastIgmpVersion);
+  u(p, 'mcast_mld_version', 'mcast_mld_version', d.mcastMldVersion);
+  u(p, 'nf_call_iptables', 'nf_call_iptables', d.nfCallIptables);
+  u(p, 'nf_call_ip6tables', 'nf_call_ip6tables', d.nfCallIp6tables);
+  u(p, 'nf_call_arptables', 'nf_call_arptables', d.nfCallArptables);
+};
+
+const PORT_STATES = ['disabled', 'listening', 'learning', 'forwarding', 'blocking'];
+
+/** Bits of a group_fwd_mask as ip lists them ("0x0" when none). */
+function fwdMaskText(mask: number): string {
+  const bits: number[] = [];
+  for (let i = 0; i < 16; i++) if (mask & (1 << i)) bits.push(i);
+  return bits.length ? bits.join(',') : '0x0';
+}
+
+const bridgeSlave: KindPrinter = (p, d, names) => {
+  if (d.state !== undefined) {
+    const st = enumNum(D['br-state'], d.state);
+    const s = PORT_STATES[st];
+    if (s) p.any('state', s, `state ${s} `);
+    else p.any('state_index', st, `state (${st}) `);
+  }
+  u(p, 'priority', 'priority', d.priority);
+  u(p, 'cost', 'cost', d.cost);
+  onOff(p, 'hairpin', 'hairpin', d.mode);
+  onOff(p, 'guard', 'guard', d.guard);
+  onOff(p, 'root_block', 'root_block', d.protect);
+  onOff(p, 'fastleave', 'fastleave', d.fastLeave);
+  onOff(p, 'learning', 'learning', d.learning);
+  onOff(p, 'flood', 'flood', d.unicastFlood);
+  hex(p, 'id', 'port_id', d.id);
+  hex(p, 'no', 'port_no', d.no);
+  u(p, 'designated_port', 'designated_port', d.designatedPort);
+  u(p, 'designated_cost', 'designated_cost', d.designatedCost);
+  if (d.bridgeId !== undefined) {
+    const s = bridgeId(d.bridgeId);
+    p.any('bridge_id', s, `designated_bridge ${s} `);
+  }
+  if (d.rootId !== undefined) {
+    const s = bridgeId(d.rootId);
+    p.any('root_id', s, `designated_root ${s} `);
+  }
+  timer(p, 'hold_timer', d.holdTimer);
+  timer(p, 'message_age_timer', d.messageAgeTimer);
+  timer(p, 'forward_delay_timer', d.forwardDelayTimer);
+  u(p, 'topology_change_ack', 'topology_change_ack', d.topologyChangeAck);
+  u(p, 'config_pending', 'config_pending', d.configPending);
+  onOff(p, 'proxy_arp', 'proxy_arp', d.proxyarp);
+  onOff(p, 'proxy_arp_wifi', 'proxy_arp_wifi', d.proxyarpWifi);
+  if (d.multicastRouter !== undefined) u(p, 'multicast_router', 'mcast_router', enumNum(D['mdb-rtr-type'], d.multicastRouter));
+  if (d.fastLeave !== undefined) p.text(`mcast_fast_leave ${d.fastLeave ? 'on' : 'off'} `);
+  onOff(p, 'mcast_flood', 'mcast_flood', d.mcastFlood);
+  onOff(p, 'bcast_flood', 'bcast_flood', d.bcastFlood);
+  onOff(p, 'mcast_to_unicast', 'mcast_to_unicast', d.mcastToUcast);
+  onOff(p, 'neigh_suppress', 'neigh_suppress', d.neighSuppress);
+  if (d.groupFwdMask !== undefined) {
+    hex(p, 'group_fwd_mask', 'group_fwd_mask', d.groupFwdMask);
+    const s = fwdMaskText(Number(d.groupFwdMask));
+    p.any('group_fwd_mask_str', s, `group_fwd_mask_str ${s} `);
+  }
+  onOff(p, 'vlan_tunnel', 'vlan_tunnel', d.vlanTunnel);
+  onOff(p, 'isolated', 'isolated', d.isolated);
+  onOff(p, 'locked', 'locked', d.locked);
+  if (d.backupPort !== undefined) {
+    const s = names.name(d.backupPort);
+    p.any('backup_port', s, `backup_port ${s} `);
+  }
+};
+
+function isMulticast4(s: string): boolean {
+  const first = Number(s.split('.')[0]);
+  return first >= 224 && first <= 239;
+}
+
+function v6(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v instanceof Uint8Array && v.length === 16) return ipv6Text(v);
+  return String(v);
+}
+
+const vxlan: KindPrinter = (p, d, names) => {
+  if (d.collectMetadata) p.any('external', true, 'external ');
+  if (d.id === undefined) return;
+  u(p, 'id', 'id', d.id);
+  if (d.group !== undefined) {
+    const g = String(d.group);
+    if (g !== '0.0.0.0') {
+      if (isMulticast4(g)) p.any('group', g, `group ${g} `);
+      else p.any('remote', g, `remote ${g} `);
+    }
+  } else if (d.group6 !== undefined) {
+    const g = v6(d.group6);
+    if (g !== '::') {
+      if (g.toLowerCase().startsWith('ff')) p.any('group6', g, `group ${g} `);
+      else p.any('remote6', g, `remote ${g} `);
+    }
+  }
+  if (d.local !== undefined) {
+    const l = String(d.local);
+    if (l !== '0.0.0.0') p.any('local', l, `local ${l} `);
+  } else if (d.local6 !== undefined) {
+    const l = v6(d.local6);
+    if (l !== '::') p.any('local6', l, `local ${l} `);
+  }
+  if (d.link) {
+    const s = names.name(d.link);
+    p.any('link', s, `dev ${s} `);
+  }
+  if (d.portRange !== undefined) {
+    const r = attrs(d.portRange);
+    if (p.json) {
+      p.openObject('port_range');
+      p.jsonOnly('low', r.low);
+      p.jsonOnly('high', r.high);
+      p.closeObject();
+    } else p.text(`srcport ${r.low} ${r.high} `);
+  }
+  u(p, 'port', 'dstport', d.port);
+  if (d.learning !== undefined) {
+    p.jsonOnly('learning', !!d.learning);
+    if (!d.learning) p.text('nolearning ');
+  }
+  if (d.proxy) p.any('proxy', true, 'proxy ');
+  if (d.rsc) p.any('rsc', true, 'rsc ');
+  if (d.l2miss) p.any('l2miss', true, 'l2miss ');
+  if (d.l3miss) p.any('l3miss', true, 'l3miss ');
+  const tos = Number(d.tos ?? 0);
+  if (tos) {
+    if (p.json || tos !== 1) hex(p, 'tos', 'tos', tos);
+    else p.text('tos inherit ');
+  }
+  if (d.ttlInherit) p.text('ttl inherit ');
+  else if (d.ttl !== undefined) {
+    if (p.json || d.ttl) u(p, 'ttl', 'ttl', d.ttl);
+    else p.text('ttl auto ');
+  }
+  if (d.df !== undefined) {
+    const df = enumNum(D['vxlan-df'], d.df);
+    if (df === 0) p.jsonOnly('df', 'unset');
+    else if (df === 1) p.any('df', 'set', 'df set ');
+    else if (df === 2) p.any('df', 'inherit', 'df inherit ');
+  }
+  if (d.label) hex(p, 'label', 'flowlabel', d.label);
+  if (d.ageing !== undefined) {
+    if (d.ageing === 0) p.any('ageing', 0, 'ageing none ');
+    else u(p, 'ageing', 'ageing', d.ageing);
+  }
+  if (d.limit) u(p, 'limit', 'maxaddr', d.limit);
+  const csum = (key: string, word: string, v: unknown) => {
+    if (v === undefined) return;
+    if (p.json) p.jsonOnly(key, !!v);
+    else p.text(`${v ? '' : 'no'}${word} `);
+  };
+  csum('udp_csum', 'udpcsum', d.udpCsum);
+  csum('udp_zero_csum6_tx', 'udp6zerocsumtx', d.udpZeroCsum6Tx);
+  csum('udp_zero_csum6_rx', 'udp6zerocsumrx', d.udpZeroCsum6Rx);
+  if (d.remcsumTx) p.any('remcsum_tx', true, 'remcsumtx ');
+  if (d.remcsumRx) p.any('remcsum_rx', true, 'remcsumrx ');
+  if (d.gbp) p.any('gbp', true, 'gbp ');
+  if (d.gpe) p.any('gpe', true, 'gpe ');
+};
+
+const MACVLAN_MODES: Record<number, string> = { 1: 'private', 2: 'vepa', 4: 'bridge', 8: 'passthru', 16: 'source' };
+
+const macvlan: KindPrinter = (p, d) => {
+  if (d.mode === undefined) return;
+  const mode = enumNum(D['macvlan-mode'], d.mode);
+  const m = MACVLAN_MODES[mode] ?? 'unknown';
+  p.any('mode', m, `mode ${m} `);
+  if (d.flags !== undefined) {
+    const f = flagsNum(D['macvlan-flags'], d.flags);
+    if (f & 1) p.any('nopromisc', true, 'nopromisc ');
+    if (f & 2) p.any('nodst', true, 'nodst ');
+  }
+  u(p, 'bcqueuelen', 'bcqueuelen', d.bcQueueLen);
+  u(p, 'usedbcqueuelen', 'usedbcqueuelen', d.bcQueueLenUsed);
+  if (mode !== 16 || d.macaddrCount === undefined) return;
+  p.any('macaddr_count', d.macaddrCount, `remotes (${d.macaddrCount}) `);
+  if (d.macaddrData === undefined) return;
+  p.openArray('macaddr_data');
+  for (const mac of (attrs(d.macaddrData).macaddr as string[] | undefined) ?? []) p.any(null, mac, `${mac} `);
+  p.closeArray();
+};
+
+const VLAN_FLAGS: [number, string][] = [
+  [1, 'REORDER_HDR'],
+  [2, 'GVRP'],
+  [4, 'LOOSE_BINDING'],
+  [8, 'MVRP'],
+  [16, 'BRIDGE_BINDING'],
+];
+
+const vlan: KindPrinter = (p, d) => {
+  if (d.protocol !== undefined) {
+    const s = vlanProto(d.protocol);
+    p.any('protocol', s, `protocol ${s} `);
+  }
+  u(p, 'id', 'id', d.id);
+  if (d.flags !== undefined) {
+    let f = flagsNum(D['vlan-flags'], attrs(d.flags).flags);
+    p.openArray('flags', '<');
+    for (const [bit, name] of VLAN_FLAGS) {
+      if (f & bit) {
+        f &= ~bit;
+        p.any(null, name, f ? `${name},` : name);
+      }
+    }
+    if (f) p.any(null, f.toString(16), f.toString(16));
+    p.closeArray('> ');
+  }
+  const map = (jsonKey: string, textKey: string, v: unknown) => {
+    if (v === undefined) return;
+    p.openArray(jsonKey);
+    p.text(`\n      ${textKey} { `);
+    for (const m of (attrs(v).mapping as Attrs[] | undefined) ?? []) {
+      if (p.json) {
+        p.openObject();
+        p.jsonOnly('from', m.from);
+        p.jsonOnly('to', m.to);
+        p.closeObject();
+      } else p.text(`${m.from}:${m.to} `);
+    }
+    p.closeArray();
+    p.text('} ');
+  };
+  map('ingress_qos', 'ingress-qos-map', d.ingressQos);
+  map('egress_qos', 'egress-qos-map', d.egressQos);
+};
+
+const KINDS: Record<string, KindPrinter> = { bridge, vxlan, macvlan, macvtap: macvlan, vlan };
+const SLAVE_KINDS: Record<string, KindPrinter> = { bridge: bridgeSlave };

@@ -1,0 +1,154 @@
+/**
+ * `ip rule show`: one rule as iproute2 6.1 print_rule writes it.
+ */
+import { readFileSync } from 'node:fs';
+import { rtRuleSpec } from '../../../protocol/rt-rule.js';
+import type { NetlinkMessage } from '../../codec/message.js';
+import { groupName, protocolName, realmName, routeTypeName, tableName } from '../names.js';
+import type { Printer } from './printer.js';
+import { altHex, attrs, enumNum, flagsNum } from './values.js';
+
+const D = rtRuleSpec.definitions as Record<string, any>;
+
+let protocols: Map<number, string> | undefined;
+/** inet_proto_n2a: /etc/protocols names, "ipproto-N" otherwise. */
+export function ipProtoName(n: number): string {
+  if (!protocols) {
+    protocols = new Map([
+      [1, 'icmp'],
+      [6, 'tcp'],
+      [17, 'udp'],
+      [58, 'ipv6-icmp'],
+    ]);
+    try {
+      for (const line of readFileSync('/etc/protocols', 'utf8').split('\n')) {
+        const m = /^([^#\s]+)\s+(\d+)/.exec(line);
+        if (m && !protocols.has(Number(m[2]))) protocols.set(Number(m[2]), m[1]!);
+      }
+    } catch {
+      // built-in names only
+    }
+  }
+  return protocols.get(n) ?? `ipproto-${n}`;
+}
+
+export function ruleTable(m: NetlinkMessage): number {
+  const a = attrs(m.attrs);
+  const h = attrs(m.header);
+  return enumNum(D['rt-table'], a.table ?? h.table);
+}
+
+export function rulePriority(m: NetlinkMessage): number {
+  return (attrs(m.attrs).priority as number | undefined) ?? 0;
+}
+
+export function printRule(p: Printer, m: NetlinkMessage, details: boolean): void {
+  const h = attrs(m.header);
+  const a = attrs(m.attrs);
+  const family = h.family;
+  const hostLen = family === 'inet6' ? 128 : 32;
+  const flags = flagsNum(D['fib-rule-flags'], h.flags);
+  const action = enumNum(D['fr-act'], h.action);
+  p.openObject();
+  if (m.kind === 'delrule') p.any('deleted', true, 'Deleted ');
+  const prio = rulePriority(m);
+  p.any('priority', prio, `${prio}:\t`);
+  if (flags & 0x2) p.any('not', null, 'not ');
+  if (a.src !== undefined) {
+    p.text('from ');
+    p.any('src', String(a.src), String(a.src));
+    if (h.srcLen !== hostLen) p.any('srclen', h.srcLen, `/${h.srcLen}`);
+  } else if (h.srcLen) {
+    p.any('src', '0', 'from 0');
+    p.any('srclen', h.srcLen, `/${h.srcLen}`);
+  } else p.any('src', 'all', 'from all');
+  if (a.dst !== undefined) {
+    p.text(' to ');
+    p.any('dst', String(a.dst), String(a.dst));
+    if (h.dstLen !== hostLen) p.any('dstlen', h.dstLen, `/${h.dstLen}`);
+  } else if (h.dstLen) {
+    p.any('dst', '0', ' to 0');
+    p.any('dstlen', h.dstLen, `/${h.dstLen}`);
+  }
+  if (h.tos) {
+    const t = '0x' + Number(h.tos).toString(16).padStart(2, '0');
+    p.any('tos', t, ` tos ${t}`);
+  }
+  if (a.fwmark !== undefined || a.fwmask !== undefined) {
+    const mark = Number(a.fwmark ?? 0) >>> 0;
+    const mask = a.fwmask !== undefined ? Number(a.fwmask) >>> 0 : 0;
+    p.any('fwmark', altHex(mark), ` fwmark ${altHex(mark)}`);
+    if (a.fwmask !== undefined && mask !== 0xffffffff) p.any('fwmask', altHex(mask), `/${altHex(mask)}`);
+  }
+  if (a.iifname !== undefined) {
+    p.text(' iif ');
+    p.any('iif', a.iifname, a.iifname);
+    if (flags & 0x8) p.any('iif_detached', null, ' [detached]');
+  }
+  if (a.oifname !== undefined) {
+    p.text(' oif ');
+    p.any('oif', a.oifname, a.oifname);
+    if (flags & 0x10) p.any('oif_detached', null, ' [detached]');
+  }
+  if (a.l3mdev) p.any('l3mdev', null, ' lookup [l3mdev-table]');
+  if (a.uidRange !== undefined) {
+    const r = attrs(a.uidRange);
+    p.any('uid_start', r.start, ` uidrange ${r.start}`);
+    p.any('uid_end', r.end, `-${r.end}`);
+  }
+  if (a.ipProto !== undefined) {
+    const s = ipProtoName(a.ipProto);
+    p.any('ipproto', s, ` ipproto ${s}`);
+  }
+  for (const [key, word] of [
+    ['sportRange', 'sport'],
+    ['dportRange', 'dport'],
+  ] as const) {
+    if (a[key] === undefined) continue;
+    const r = attrs(a[key]);
+    if (r.start === r.end) p.any(word, r.start, ` ${word} ${r.start}`);
+    else {
+      p.any(`${word}_start`, r.start, ` ${word} ${r.start}`);
+      p.any(`${word}_end`, r.end, `-${r.end}`);
+    }
+  }
+  const table = ruleTable(m);
+  if (table) {
+    const t = tableName(table);
+    p.any('table', t, ` lookup ${t}`);
+    if (a.suppressPrefixlen !== undefined && (a.suppressPrefixlen | 0) !== -1) {
+      p.any('suppress_prefixlen', a.suppressPrefixlen | 0, ` suppress_prefixlength ${a.suppressPrefixlen | 0}`);
+    }
+    if (a.suppressIfgroup !== undefined && (a.suppressIfgroup | 0) !== -1) {
+      const g = groupName(a.suppressIfgroup);
+      p.any('suppress_ifgroup', g, ` suppress_ifgroup ${g}`);
+    }
+  }
+  if (a.flow !== undefined) {
+    const to = a.flow & 0xffff;
+    const from = a.flow >>> 16;
+    if (from) {
+      p.text(' realms ');
+      p.any('flow_from', realmName(from), `${realmName(from)}/`);
+    } else p.text(' realms ');
+    p.any('flow_to', realmName(to), realmName(to));
+  }
+  if (action === 2) {
+    if (a.goto !== undefined) p.any('goto', a.goto, ` goto ${a.goto}`);
+    else p.any('goto', 'none', ' goto none');
+    if (flags & 0x4) p.any('unresolved', null, ' [unresolved]');
+  } else if (action === 3) p.any('nop', null, ' nop');
+  else if (action !== 1) {
+    const s = routeTypeName(action);
+    p.any('action', s, ` ${s}`);
+  }
+  if (a.protocol !== undefined) {
+    const proto = enumNum(D['rt-protocol'], a.protocol);
+    if ((proto && proto !== 2) || details) {
+      const s = protocolName(proto);
+      p.any('protocol', s, ` proto ${s}`);
+    }
+  }
+  p.text('\n');
+  p.closeObject();
+}

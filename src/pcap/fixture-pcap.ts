@@ -1,0 +1,68 @@
+/**
+ * Fixtures <-> pcap: a recording written as a LINKTYPE_NETLINK capture (Wireshark / tshark read it
+ * as "Netlink route"), and a capture (from nlts or from nlmon: `ip link add nlmon0 type nlmon`,
+ * `tcpdump -i nlmon0 -w f.pcap`) read back as a fixture.
+ */
+import { type Fixture, FIXTURE_FORMAT, FIXTURE_VERSION, fromHex, newProvenance, toHex } from '../transport/fixture.js';
+import { LINKTYPE_NETLINK, NETLINK_PSEUDO_HEADER, PACKET_KERNEL, PACKET_USER, PcapError, netlinkPseudoHeader, readPcap, writePcap } from './pcap.js';
+
+/**
+ * One packet per datagram. `timesUs` gives each exchange's capture time (microseconds since the
+ * epoch); without it the recording time is used, a microsecond apart.
+ */
+export function fixtureToPcap(f: Fixture, timesUs?: readonly number[]): Uint8Array {
+  const base = Date.parse(f.provenance.recordedAt) * 1000 || Date.now() * 1000;
+  const packets = f.exchanges.map((e, i) => {
+    const body = fromHex(e.hex);
+    const data = new Uint8Array(NETLINK_PSEUDO_HEADER + body.length);
+    data.set(netlinkPseudoHeader(e.dir === 'sent', f.provenance.protocol ?? 0));
+    data.set(body, NETLINK_PSEUDO_HEADER);
+    return { timeUs: timesUs?.[i] ?? base + i, data };
+  });
+  return writePcap(packets, LINKTYPE_NETLINK);
+}
+
+/** Where each exchange came from in the capture, for error messages. */
+export interface PcapFixture {
+  fixture: Fixture;
+  /** File offset of each exchange's netlink data. */
+  offsets: number[];
+  timesUs: number[];
+}
+
+export function pcapToFixture(bytes: Uint8Array, source = 'capture'): PcapFixture {
+  const file = readPcap(bytes);
+  if (file.packets.length > 0 && file.linktype !== LINKTYPE_NETLINK) {
+    throw new PcapError(`link type ${file.linktype} is not LINKTYPE_NETLINK (253): not a netlink capture`, 20);
+  }
+  let protocol = 0;
+  const offsets: number[] = [];
+  const timesUs: number[] = [];
+  const exchanges: Fixture['exchanges'] = file.packets.map((p, i) => {
+    if (p.data.length < NETLINK_PSEUDO_HEADER) throw new PcapError(`packet ${i} has ${p.data.length} bytes, too short for the 16-byte netlink pseudo-header`, p.offset);
+    const v = new DataView(p.data.buffer, p.data.byteOffset, p.data.byteLength);
+    const pkttype = v.getUint16(0);
+    protocol = v.getUint16(14);
+    const body = p.data.subarray(NETLINK_PSEUDO_HEADER);
+    // nlmon: PACKET_USER = from a user socket; PACKET_KERNEL = from the kernel. Others: guess by NLM_F_REQUEST.
+    let sent: boolean;
+    if (pkttype === PACKET_USER) sent = true;
+    else if (pkttype === PACKET_KERNEL) sent = false;
+    else sent = body.length >= 8 && (new DataView(body.buffer, body.byteOffset, body.byteLength).getUint16(6, true) & 1) === 1;
+    offsets.push(p.offset + NETLINK_PSEUDO_HEADER);
+    timesUs.push(p.timeUs);
+    return { dir: sent ? 'sent' : 'received', hex: toHex(body) };
+  });
+  const fixture: Fixture = {
+    format: FIXTURE_FORMAT,
+    version: FIXTURE_VERSION,
+    provenance: newProvenance({
+      producer: `pcap import (${file.format})`,
+      description: source,
+      protocol,
+      recordedAt: file.packets[0] ? new Date(file.packets[0].timeUs / 1000).toISOString() : new Date(0).toISOString(),
+    }),
+    exchanges,
+  };
+  return { fixture, offsets, timesUs };
+}
