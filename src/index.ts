@@ -15,6 +15,7 @@ export * from './api/routes.js';
 export * from './api/neighbours.js';
 export * from './api/rules.js';
 export * from './netns/index.js';
+export * from './monitor/index.js';
 export * from './conn/index.js';
 export { DecodeError, EncodeError, isDecodeError, isEncodeError } from './codec/errors.js';
 export { TransportError, isTransportError } from './transport/errors.js';

@@ -38,7 +38,17 @@ interface PipeHandle {
   open(fd: number): number;
 }
 
-function wrapFd(fd: number): net.Socket {
+/**
+ * One read buffer for every socket (net.Socket's `onread`): libuv reads each datagram straight into
+ * it and the sink handles it before the next read, so there is no allocation per datagram (a 64 KiB
+ * buffer each, shrunk afterwards: CPU and malloc fragmentation) and no stream machinery. Sinks copy
+ * what they keep (TransportSink contract). 1 MiB: dump datagrams stay under 32 KiB, single replies
+ * of devices with many VFs can be larger; untouched pages cost no memory.
+ */
+let sharedReadBuffer: Buffer | undefined;
+const READ_BUFFER_SIZE = 1 << 20;
+
+function wrapFd(fd: number, onDatagram: (d: Buffer) => void): net.Socket {
   // libuv's pipe handle reads any stream-like fd with read(2): for a datagram socket each read is
   // one datagram. process.binding is a documentation-only deprecation (DEP0111) and pipe_wrap is
   // on Node's allow list.
@@ -48,16 +58,10 @@ function wrapFd(fd: number): net.Socket {
   const handle = new binding.Pipe(binding.constants.SOCKET);
   const rc = handle.open(fd);
   if (rc !== 0) throw new TransportError(`cannot attach netlink fd ${fd} to the event loop (uv error ${rc})`, 'uv_pipe_open', -rc);
-  return new net.Socket({ handle, readable: true, writable: true } as net.SocketConstructorOpts);
+  const buffer = (sharedReadBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_SIZE));
+  const onread = { buffer, callback: (n: number, buf: Buffer) => onDatagram(buf.subarray(0, n)) };
+  return new net.Socket({ handle, readable: true, writable: true, onread } as net.SocketConstructorOpts);
 }
-
-/**
- * One receive buffer for every socket's synchronous reads: JS runs one read at a time, and the
- * datagram is decoded before the next. Rtnetlink dump datagrams stay under 32 KiB; 1 MiB leaves
- * room for single replies of devices with many VFs.
- */
-let sharedRecvBuffer: Buffer | undefined;
-const RECV_BUFFER_SIZE = 1 << 20;
 
 export class NetlinkSocket implements Transport {
   readonly protocol: number;
@@ -66,11 +70,11 @@ export class NetlinkSocket implements Transport {
   private stream: net.Socket;
   private sink: TransportSink | undefined;
   private closed = false;
-  /** recoverOverrun: the spare copy of the fd, and whether the stream died of ENOBUFS. */
+  /** recoverOverrun: the spare copy of the fd. */
   private spare: number | undefined;
-  private overrun = false;
   private refed = true;
-  private recvNow: (() => number) | undefined;
+  /** Datagrams read before start() (copied). */
+  private early: Buffer[] | undefined;
 
   constructor(options: NetlinkSocketOptions = {}) {
     this.protocol = options.protocol ?? 0;
@@ -86,7 +90,7 @@ export class NetlinkSocket implements Transport {
         libc.trySetsockoptInt(fd, SOL_NETLINK, NETLINK_SOCKOPT.NO_ENOBUFS, 0);
         this.spare = libc.dupCloexec(fd);
       }
-      this.stream = wrapFd(fd);
+      this.stream = wrapFd(fd, (d) => this.deliver(d));
     } catch (err) {
       if (this.spare !== undefined) libc.close(this.spare);
       if (options.fd === undefined) libc.close(fd);
@@ -100,6 +104,14 @@ export class NetlinkSocket implements Transport {
     if (this.sink) throw new Error('transport already started');
     this.sink = sink;
     this.listen(this.stream, sink);
+    const early = this.early;
+    this.early = undefined;
+    if (early) for (const d of early) sink.datagram(d);
+  }
+
+  private deliver(d: Buffer): void {
+    if (this.sink) this.sink.datagram(d);
+    else (this.early ??= []).push(Buffer.from(d));
   }
 
   /** The socket's fd (with recoverOverrun, a new number after each overrun). */
@@ -108,36 +120,15 @@ export class NetlinkSocket implements Transport {
   }
 
   private listen(stream: net.Socket, sink: TransportSink): void {
-    stream.on('data', (chunk: Buffer) => sink.datagram(chunk));
     stream.on('error', (err: NodeJS.ErrnoException) => {
       const code = err.code ?? 'EIO';
-      if (code === 'ENOBUFS' && this.spare !== undefined && !this.closed) this.overrun = true;
+      // libuv destroyed the stream and closed its fd; the socket lives on in the spare copy. Wrap it
+      // before reporting, so whoever handles the error can already send on the socket.
+      if (code === 'ENOBUFS' && stream === this.stream && this.spare !== undefined && !this.closed && !this.rewrap(sink)) return;
       sink.error(new TransportError(`netlink socket ${err.syscall ?? 'read'} failed: ${code}`, err.syscall ?? 'read', err.errno, code, { cause: err }));
     });
     stream.on('close', () => {
-      if (stream !== this.stream) return;
-      if (this.overrun && !this.closed && this.spare !== undefined) {
-        // libuv closed the old fd; the socket lives on in the spare copy: wrap it, keep a new spare.
-        this.overrun = false;
-        const fd = this.spare;
-        try {
-          this.spare = libc.dupCloexec(fd);
-          this.stream = wrapFd(fd);
-        } catch (err) {
-          libc.close(fd);
-          this.spare = undefined;
-          this.closed = true;
-          sink.error(err as Error);
-          sink.closed?.();
-          return;
-        }
-        this.fdNow = fd;
-        this.recvNow = undefined;
-        if (!this.refed) this.stream.unref();
-        log('fd %d: recovered from ENOBUFS on fd %d', fd, this.spare);
-        this.listen(this.stream, sink);
-        return;
-      }
+      if (stream !== this.stream) return; // an overrun's old stream
       this.closed = true;
       if (this.spare !== undefined) {
         libc.close(this.spare);
@@ -147,24 +138,31 @@ export class NetlinkSocket implements Transport {
     });
   }
 
+  /** recoverOverrun: wraps the spare fd in a new stream and keeps a new spare. False if that failed (closed). */
+  private rewrap(sink: TransportSink): boolean {
+    const fd = this.spare!;
+    try {
+      this.spare = libc.dupCloexec(fd);
+      this.stream = wrapFd(fd, (d) => this.deliver(d));
+    } catch (err) {
+      libc.close(fd);
+      this.spare = undefined;
+      this.closed = true;
+      sink.error(err as Error);
+      sink.closed?.();
+      return false;
+    }
+    this.fdNow = fd;
+    if (!this.refed) this.stream.unref();
+    log('recovered from ENOBUFS: now fd %d (spare %d)', fd, this.spare);
+    this.listen(this.stream, sink);
+    return true;
+  }
+
   send(datagram: Uint8Array): void {
     if (this.closed) throw new TransportError('netlink socket is closed', 'write', 9, 'EBADF');
     // libuv tries the write(2) at once: the kernel has processed the request when this returns.
     this.stream.write(datagram);
-  }
-
-  poll(): boolean {
-    if (this.closed || !this.sink) return false;
-    const buf = (sharedRecvBuffer ??= Buffer.allocUnsafe(RECV_BUFFER_SIZE));
-    this.recvNow ??= libc.makeRecvNow(this.fd, buf);
-    const n = this.recvNow();
-    if (n < 0) return false; // nothing queued (or an error libuv's read will report)
-    if (n > buf.length) {
-      this.sink.error(new TransportError(`a ${n}-byte datagram did not fit the ${buf.length}-byte receive buffer and was truncated`, 'recv', 90, 'EMSGSIZE'));
-      return true;
-    }
-    this.sink.datagram(buf.subarray(0, n));
-    return true;
   }
 
   addMembership(group: number): void {

@@ -4,7 +4,10 @@
  */
 
 export interface TransportSink {
-  /** One received datagram (it may hold several netlink messages). */
+  /**
+   * One received datagram (it may hold several netlink messages). The bytes are valid only during
+   * the call (sockets read into one shared buffer): copy what must outlive it.
+   */
   datagram(data: Uint8Array): void;
   /** The transport failed (ENOBUFS, a closed fd...). It may still deliver datagrams afterwards. */
   error(err: Error): void;

@@ -1,0 +1,124 @@
+/**
+ * What monitors deliver: decoded object events (new / del with the friendly object), and the
+ * events that keep a consumer honest: overrun (something was lost), resync (here is the whole
+ * current state; replace yours), netns (a namespace appeared or went away), error.
+ */
+import type { Address } from '../api/addresses.js';
+import { toAddress } from '../api/addresses.js';
+import type { Link } from '../api/links.js';
+import { toLink } from '../api/links.js';
+import type { Neighbour } from '../api/neighbours.js';
+import { toNeighbour } from '../api/neighbours.js';
+import type { Route } from '../api/routes.js';
+import { toRoute } from '../api/routes.js';
+import type { Rule } from '../api/rules.js';
+import { toRule } from '../api/rules.js';
+import type { NetlinkMessage } from '../codec/message.js';
+import type { ObjectKind } from './groups.js';
+
+/** A peer namespace id (RTM_NEWNSID / RTM_DELNSID). */
+export interface Nsid {
+  /** The id; -1 when none is assigned. */
+  nsid: number;
+  /** Set in replies to requests that named a namespace by pid or fd. */
+  pid?: number;
+  fd?: number;
+  raw: NetlinkMessage;
+}
+
+export function toNsid(m: NetlinkMessage): Nsid {
+  const a = (m.attrs ?? {}) as Record<string, any>;
+  const out: Nsid = { nsid: a.nsid ?? -1, raw: m };
+  if (a.pid !== undefined) out.pid = a.pid;
+  if (a.fd !== undefined) out.fd = a.fd;
+  return out;
+}
+
+export interface ObjectTypes {
+  link: Link;
+  address: Address;
+  route: Route;
+  neighbour: Neighbour;
+  rule: Rule;
+  nsid: Nsid;
+}
+
+/**
+ * An object was added or changed ('new': RTM_NEW*, which the kernel also sends for changes) or
+ * removed ('del'). `netns` is the namespace's name; undefined for the namespace this process is in.
+ */
+export type ObjectEvent = {
+  [K in ObjectKind]: { type: 'new' | 'del'; kind: K; netns?: string; object: ObjectTypes[K] };
+}[ObjectKind];
+
+export type OverrunReason =
+  /** The kernel dropped events: the socket's receive buffer was full (ENOBUFS). */
+  | 'enobufs'
+  /** A datagram was cut short (nlmsg_len past its end). */
+  | 'truncated'
+  /** The kernel sent NLMSG_OVERRUN. */
+  | 'overrun'
+  /** An event could not be decoded. */
+  | 'decode'
+  /** An iterator's consumer fell more than maxQueued events behind; its queue was dropped. */
+  | 'consumer';
+
+/** Events were lost. A 'resync' event for the same namespace follows (unless resync is off). */
+export interface OverrunEvent {
+  type: 'overrun';
+  netns?: string;
+  reason: OverrunReason;
+  error?: Error;
+}
+
+/** The current state of the dumped kinds, consistent with the events that follow it: replace what you hold. */
+export interface ResyncEvent {
+  type: 'resync';
+  netns?: string;
+  /** True for the first dump asked for with `initialDump`. */
+  initial: boolean;
+  /** The kinds this resync covers (only these arrays are set). */
+  kinds: ObjectKind[];
+  links?: Link[];
+  addresses?: Address[];
+  routes?: Route[];
+  neighbours?: Neighbour[];
+  rules?: Rule[];
+  nsids?: Nsid[];
+}
+
+/** A named namespace appeared in (or vanished from) /run/netns; its events start (stop) here. */
+export interface NetnsEvent {
+  type: 'netns';
+  action: 'add' | 'del';
+  netns: string;
+}
+
+/** Something failed that the monitor retries or works around (a resync dump, opening a namespace). */
+export interface ErrorEvent {
+  type: 'error';
+  netns?: string;
+  error: Error;
+}
+
+export type MonitorEvent = ObjectEvent | OverrunEvent | ResyncEvent | NetnsEvent | ErrorEvent;
+
+/** nlmsg_type -> event for the rtnetlink messages monitors understand. */
+export const EVENT_TYPES: ReadonlyMap<number, { type: 'new' | 'del'; kind: ObjectKind; convert(m: NetlinkMessage): any }> = new Map([
+  [16, { type: 'new', kind: 'link', convert: toLink }],
+  [17, { type: 'del', kind: 'link', convert: toLink }],
+  [20, { type: 'new', kind: 'address', convert: toAddress }],
+  [21, { type: 'del', kind: 'address', convert: toAddress }],
+  [24, { type: 'new', kind: 'route', convert: toRoute }],
+  [25, { type: 'del', kind: 'route', convert: toRoute }],
+  [28, { type: 'new', kind: 'neighbour', convert: toNeighbour }],
+  [29, { type: 'del', kind: 'neighbour', convert: toNeighbour }],
+  [32, { type: 'new', kind: 'rule', convert: toRule }],
+  [33, { type: 'del', kind: 'rule', convert: toRule }],
+  [88, { type: 'new', kind: 'nsid', convert: toNsid }],
+  [89, { type: 'del', kind: 'nsid', convert: toNsid }],
+] as const);
+
+export function isObjectEvent(e: MonitorEvent): e is ObjectEvent {
+  return e.type === 'new' || e.type === 'del';
+}

@@ -1,0 +1,516 @@
+/**
+ * Monitor: multicast events of one network namespace, decoded into friendly objects, on a socket
+ * of its own (request/response traffic never shares it).
+ *
+ * No silent loss: the receive buffer is 1 MiB by default (SO_RCVBUFFORCE past rmem_max when
+ * permitted); an overrun (ENOBUFS, a truncated datagram, an undecodable event, a consumer too far
+ * behind) becomes an explicit 'overrun' event, the socket keeps working (the transport re-wraps
+ * a spare copy of its fd), and a resync follows: the subscribed kinds are dumped on a separate
+ * request socket while new events are held back, then a 'resync' event carries the complete
+ * state and the held events follow it. A consumer that replaces its state on 'resync' and applies
+ * events after it never keeps stale state.
+ */
+import { EventEmitter } from 'node:events';
+import createDebug from 'debug';
+import { NLMSG, NLMSG_HDRLEN, NLM_F } from '../../protocol/netlink.js';
+import { NetlinkClient } from '../api/client.js';
+import { rtnetlinkCodec } from '../api/rtnetlink-codec.js';
+import { align4 } from '../codec/byte-writer.js';
+import { type NetlinkMessage, makeCtx } from '../codec/message.js';
+import { Connection } from '../conn/connection.js';
+import * as libc from '../transport/libc.js';
+import { NetlinkSocket } from '../transport/netlink-socket.js';
+import type { Transport } from '../transport/types.js';
+import { EVENT_TYPES, type MonitorEvent, type ObjectEvent, type OverrunReason, type ResyncEvent, isObjectEvent, toNsid } from './events.js';
+import { type DumpPlan, type MonitorGroup, type ObjectKind, OBJECT_KINDS, dumpPlan, resolveGroups } from './groups.js';
+import { type IterateOptions, iterateEvents } from './iterate.js';
+import { type NetnsSocketFactory, defaultNetnsSocketFactory } from './sockets.js';
+
+const log = createDebug('netlink:monitor');
+
+export const DEFAULT_RECEIVE_BUFFER = 1 << 20;
+
+export interface MonitorOptions {
+  /** What to watch (default ['link', 'address', 'route']). */
+  groups?: readonly (MonitorGroup | number)[] | MonitorGroup;
+  /** Watch this named namespace (a name under /run/netns or a path) instead of the current one. */
+  netns?: string;
+  /** Makes sockets inside `netns` (default: the namespace layer's, else setns). */
+  sockets?: NetnsSocketFactory;
+  /** Receive buffer in bytes (default 1 MiB; forced past net.core.rmem_max when permitted). */
+  receiveBuffer?: number;
+  /** Closes the monitor when aborted; iterations then end. */
+  signal?: AbortSignal;
+  /** Dump and emit 'resync' after an overrun (default true). */
+  resync?: boolean;
+  /** Start with a 'resync' event (initial: true) carrying the current state (default false). */
+  initialDump?: boolean;
+  /** Events an iterator may hold for a slow consumer before it is overrun (default 100,000). */
+  maxQueued?: number;
+  /** Keep the process alive while the monitor is open, like a server (default true). */
+  keepAlive?: boolean;
+  /** Delay before retrying a failed resync dump, doubling up to 5 s (default 100 ms). */
+  retryDelayMs?: number;
+  /** Use this transport for events (tests, replay) instead of opening a socket. */
+  transport?: Transport;
+  /** Use this connection for resync dumps instead of opening a request socket. */
+  requests?: Connection | (() => Connection | Promise<Connection>);
+}
+
+export interface MonitorStats {
+  datagrams: number;
+  /** Object events decoded. */
+  events: number;
+  overruns: number;
+  resyncs: number;
+  /** Events read after an overrun but queued before it: superseded by the resync dump. */
+  discarded: number;
+}
+
+export interface MonitorEvents {
+  event: [MonitorEvent];
+  link: [Extract<ObjectEvent, { kind: 'link' }>];
+  address: [Extract<ObjectEvent, { kind: 'address' }>];
+  route: [Extract<ObjectEvent, { kind: 'route' }>];
+  neighbour: [Extract<ObjectEvent, { kind: 'neighbour' }>];
+  rule: [Extract<ObjectEvent, { kind: 'rule' }>];
+  nsid: [Extract<ObjectEvent, { kind: 'nsid' }>];
+  overrun: [Extract<MonitorEvent, { type: 'overrun' }>];
+  resync: [ResyncEvent];
+  netns: [Extract<MonitorEvent, { type: 'netns' }>];
+  error: [Error];
+  close: [];
+}
+
+function normalizeGroups(g: MonitorOptions['groups']): number[] {
+  const list = g === undefined ? ['link', 'address', 'route'] : typeof g === 'string' ? [g] : g;
+  const groups = resolveGroups(list);
+  if (groups.length === 0) throw new RangeError('a monitor needs at least one group');
+  return groups;
+}
+
+export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterable<MonitorEvent> {
+  /** Namespace name (undefined: the namespace this process is in). */
+  readonly netns: string | undefined;
+  /** RTNLGRP_* numbers joined. */
+  readonly groups: readonly number[];
+  readonly stats: MonitorStats = { datagrams: 0, events: 0, overruns: 0, resyncs: 0, discarded: 0 };
+  private readonly transport: Transport;
+  private readonly codec = rtnetlinkCodec();
+  private readonly plan: DumpPlan;
+  private readonly options: MonitorOptions;
+  private requestsProvider: (() => Connection | Promise<Connection>) | undefined;
+  private requests: Promise<NetlinkClient> | undefined;
+  private ownsRequests: boolean;
+  private isClosed = false;
+  /** Kinds waiting to be dumped; the resync loop runs while non-empty. */
+  private pendingKinds = new Set<ObjectKind>();
+  private resyncRunning = false;
+  private pendingInitial = false;
+  /** Incremented on every overrun: a dump that started before one is stale. */
+  private overrunGen = 0;
+  /** Object events held back while a resync dump runs. */
+  private held: ObjectEvent[] = [];
+  private holding = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /**
+   * After a kernel overrun the socket still holds events queued before the loss; they must not be
+   * applied after the resync dump (their successors are lost). A marker request (NLMSG_NOOP with
+   * NLM_F_ACK) on the event socket queues its ACK behind them: everything read until that ACK is
+   * discarded, and the dump starts after it. While the socket is congested the kernel drops that
+   * ACK too (without a new ENOBUFS), so markers are re-sent every 20 ms until one comes back; any
+   * marker sent since the latest overrun will do.
+   */
+  private drainSeq: number | undefined;
+  /** The first marker sent after the latest overrun. */
+  private drainFrom = 0;
+  private drainTries = 0;
+  private drainTimer: NodeJS.Timeout | undefined;
+  private drainWaiters: (() => void)[] = [];
+  private markerSeq = 0x6e6c0000;
+  private readonly abortHandler = () => this.close();
+
+  /**
+   * Opens a monitor in the current namespace (synchronous), or with options.transport. For a
+   * named namespace use Monitor.open().
+   */
+  constructor(options: MonitorOptions = {}) {
+    super();
+    if (options.netns !== undefined && !options.transport) throw new Error('new Monitor({ netns }) needs a transport: use Monitor.open({ netns })');
+    this.options = options;
+    this.netns = options.netns;
+    this.groups = normalizeGroups(options.groups);
+    this.plan = dumpPlan(this.groups);
+    this.transport = options.transport ?? new NetlinkSocket({ receiveBuffer: options.receiveBuffer ?? DEFAULT_RECEIVE_BUFFER, recoverOverrun: true });
+    const req = options.requests;
+    this.ownsRequests = req === undefined;
+    this.requestsProvider =
+      req === undefined
+        ? () => new Connection(new NetlinkSocket({ receiveBuffer: DEFAULT_RECEIVE_BUFFER }), this.codec)
+        : req instanceof Connection
+          ? () => req
+          : req;
+    this.transport.start({
+      datagram: (d) => this.onDatagram(d),
+      error: (e) => this.onTransportError(e),
+      closed: () => {
+        if (!this.isClosed) {
+          this.emitEvent({ type: 'error', netns: this.netns, error: new Error('monitor socket closed unexpectedly') } as MonitorEvent);
+          this.close();
+        }
+      },
+    });
+    try {
+      for (const grp of this.groups) this.transport.addMembership?.(grp);
+    } catch (err) {
+      this.transport.close();
+      throw err;
+    }
+    if (options.keepAlive === false) this.transport.unref?.();
+    else this.transport.ref?.();
+    if (options.signal) {
+      if (options.signal.aborted) queueMicrotask(() => this.close());
+      else options.signal.addEventListener('abort', this.abortHandler, { once: true });
+    }
+    if (options.initialDump) {
+      this.pendingInitial = true;
+      this.requestResync([...this.plan.kinds]);
+    }
+    log('monitor %s: groups %o', this.netns ?? '(current)', this.groups);
+  }
+
+  /**
+   * Opens a monitor, in a named namespace when options.netns is set: its sockets are created there
+   * by options.sockets (one call for the event and the request socket).
+   */
+  static async open(options: MonitorOptions = {}): Promise<Monitor> {
+    if (options.netns === undefined || options.transport) return new Monitor(options);
+    const factory = options.sockets ?? (await defaultNetnsSocketFactory());
+    const wantRequests = options.requests === undefined;
+    const fds = await factory(options.netns, wantRequests ? 2 : 1);
+    let transport: NetlinkSocket | undefined;
+    try {
+      transport = new NetlinkSocket({ fd: fds[0]!, receiveBuffer: options.receiveBuffer ?? DEFAULT_RECEIVE_BUFFER, recoverOverrun: true });
+      const requestFd = fds[1];
+      const requests = wantRequests ? () => new Connection(new NetlinkSocket({ fd: requestFd!, receiveBuffer: DEFAULT_RECEIVE_BUFFER }), rtnetlinkCodec()) : options.requests;
+      const m = new Monitor({ ...options, transport, ...(requests && { requests }) });
+      m.ownsRequests = wantRequests;
+      if (wantRequests) m.spareRequestFd = requestFd;
+      return m;
+    } catch (err) {
+      if (transport) transport.close();
+      else closeFd(fds[0]);
+      if (wantRequests) closeFd(fds[1]);
+      throw err;
+    }
+  }
+
+  /** A request fd made with the event socket and not used yet (closed with the monitor). */
+  private spareRequestFd: number | undefined;
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** The kinds a resync dumps for this monitor's groups. */
+  get kinds(): ObjectKind[] {
+    return OBJECT_KINDS.filter((k) => this.plan.kinds.has(k));
+  }
+
+  /** True while a resync dump runs (object events are held back until it ends). */
+  get resyncing(): boolean {
+    return this.resyncRunning;
+  }
+
+  /** Events as an async iterator; see IterateOptions. */
+  events(options: IterateOptions = {}): AsyncIterableIterator<MonitorEvent> {
+    return iterateEvents(this, { maxQueued: this.options.maxQueued, ...options });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<MonitorEvent> {
+    return this.events();
+  }
+
+  /** The client on this monitor's request socket (same namespace), opened on first use. */
+  client(): Promise<NetlinkClient> {
+    if (!this.requests) {
+      const provider = this.requestsProvider!;
+      this.spareRequestFd = undefined;
+      this.requests = Promise.resolve()
+        .then(provider)
+        .then((c) => new NetlinkClient(c));
+      this.requests.catch(() => (this.requests = undefined));
+    }
+    return this.requests;
+  }
+
+  /**
+   * Dumps `kinds` (default: every subscribed kind) and emits a 'resync' event, holding object
+   * events back meanwhile. Resolves when that resync event has been emitted.
+   */
+  resync(kinds: readonly ObjectKind[] = this.kinds): Promise<void> {
+    const wanted = kinds.filter((k) => this.plan.kinds.has(k));
+    if (wanted.length === 0 || this.isClosed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = (e: MonitorEvent) => {
+        if (e.type === 'resync' && wanted.every((k) => e.kinds.includes(k))) done();
+      };
+      const done = () => {
+        this.off('event', check);
+        this.off('close', done);
+        resolve();
+      };
+      this.on('event', check);
+      this.once('close', done);
+      this.requestResync(wanted);
+    });
+  }
+
+  /** Called by an iterator whose consumer fell behind: report and resync. */
+  consumerOverrun(): void {
+    this.overrun('consumer');
+  }
+
+  /** Leaves the groups and closes both sockets. Iterations end. */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.options.signal?.removeEventListener('abort', this.abortHandler);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.finishDrain();
+    this.held = [];
+    this.pendingKinds.clear();
+    this.transport.close();
+    if (this.spareRequestFd !== undefined) closeFd(this.spareRequestFd);
+    this.spareRequestFd = undefined;
+    if (this.ownsRequests) this.requests?.then((c) => c.close(), () => undefined);
+    log('monitor %s closed', this.netns ?? '(current)');
+    this.emit('close');
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private onDatagram(d: Uint8Array): void {
+    if (this.isClosed) return;
+    this.stats.datagrams++;
+    const ctx = makeCtx(d);
+    const view = ctx.view;
+    let pos = 0;
+    while (pos < d.length) {
+      const left = d.length - pos;
+      const len = left >= NLMSG_HDRLEN ? view.getUint32(pos, true) : 0;
+      if (len < NLMSG_HDRLEN || len > left) {
+        // read() cannot report MSG_TRUNC: a message running past its datagram was cut short.
+        this.overrun('truncated', new Error(`truncated datagram: nlmsg_len ${len} with ${left} bytes left (datagram of ${d.length} bytes)`));
+        return;
+      }
+      const type = view.getUint16(pos + 4, true);
+      const entry = EVENT_TYPES.get(type);
+      if (this.drainSeq !== undefined) {
+        if (entry) this.stats.discarded++;
+        else if (type === NLMSG.ERROR && this.isMarker(view.getUint32(pos + 8, true))) this.finishDrain();
+      } else if (entry) {
+        let msg: NetlinkMessage;
+        let object: unknown;
+        try {
+          msg = this.codec.decodeFrame(ctx, pos, pos + len);
+          object = entry.convert(msg);
+        } catch (err) {
+          this.overrun('decode', err as Error);
+          pos = align4(pos + len);
+          continue;
+        }
+        this.stats.events++;
+        this.deliver({ type: entry.type, kind: entry.kind, netns: this.netns, object } as ObjectEvent);
+      } else if (type === NLMSG.OVERRUN) {
+        this.overrun('overrun');
+      }
+      pos = align4(pos + len);
+    }
+  }
+
+  private onTransportError(err: Error & { code?: string }): void {
+    if (this.isClosed) return;
+    if (err.code === 'ENOBUFS') this.overrun('enobufs', err);
+    else this.emitEvent({ type: 'error', netns: this.netns, error: err } as MonitorEvent);
+  }
+
+  private overrun(reason: OverrunReason, error?: Error): void {
+    if (this.isClosed) return;
+    this.stats.overruns++;
+    this.overrunGen++;
+    // Held events predate the dump that will now run: it covers them.
+    this.held = [];
+    log('monitor %s: overrun (%s)', this.netns ?? '(current)', reason);
+    this.emitEvent({ type: 'overrun', netns: this.netns, reason, ...(error && { error }) } as MonitorEvent);
+    if (reason === 'enobufs' || reason === 'overrun') {
+      this.drainTries = 0;
+      this.drainFrom = ((this.markerSeq + 1) >>> 0) || 1;
+      this.startDrain();
+    }
+    if (this.options.resync !== false) this.requestResync([...this.plan.kinds]);
+  }
+
+  private startDrain(): void {
+    if (this.isClosed) return;
+    if (++this.drainTries > 250) {
+      log('monitor %s: no answer to the drain marker; resyncing without it', this.netns ?? '(current)');
+      return this.finishDrain();
+    }
+    const seq = (this.markerSeq = ((this.markerSeq + 1) >>> 0) || 1);
+    try {
+      this.transport.send(this.codec.encode({ kind: NLMSG.NOOP, flags: NLM_F.REQUEST | NLM_F.ACK, seq }));
+    } catch (err) {
+      log('monitor %s: cannot send the drain marker: %s', this.netns ?? '(current)', (err as Error).message);
+      return this.finishDrain();
+    }
+    this.drainSeq = seq;
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    this.drainTimer = setTimeout(() => {
+      this.drainTimer = undefined;
+      if (this.drainSeq === seq) this.startDrain();
+    }, 20);
+    this.drainTimer.unref?.();
+  }
+
+  /** A marker sent since the latest overrun (sequence numbers wrap). */
+  private isMarker(seq: number): boolean {
+    return this.drainSeq !== undefined && ((seq - this.drainFrom) >>> 0) <= ((this.drainSeq - this.drainFrom) >>> 0);
+  }
+
+  private finishDrain(): void {
+    this.drainSeq = undefined;
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
+    const w = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const f of w) f();
+  }
+
+  private deliver(e: ObjectEvent): void {
+    if (this.holding) {
+      this.held.push(e);
+      // A resync that cannot keep up is itself an overrun (bounded memory).
+      if (this.held.length > (this.options.maxQueued ?? 100_000)) this.overrun('consumer');
+      return;
+    }
+    this.emitEvent(e);
+  }
+
+  private emitEvent(e: MonitorEvent): void {
+    this.emit('event', e);
+    if (isObjectEvent(e)) (this.emit as (n: string, e: MonitorEvent) => boolean)(e.kind, e);
+    else if (e.type === 'error') {
+      if (this.listenerCount('error') > 0) this.emit('error', e.error);
+    } else (this.emit as (n: string, e: MonitorEvent) => boolean)(e.type, e);
+  }
+
+  private requestResync(kinds: ObjectKind[]): void {
+    if (this.isClosed) return;
+    for (const k of kinds) if (this.plan.kinds.has(k)) this.pendingKinds.add(k);
+    if (this.pendingKinds.size === 0) return;
+    this.holding = true;
+    if (!this.resyncRunning) {
+      this.resyncRunning = true;
+      void this.resyncLoop();
+    }
+  }
+
+  private async resyncLoop(): Promise<void> {
+    let delay = this.options.retryDelayMs ?? 100;
+    try {
+      while (this.pendingKinds.size > 0 && !this.isClosed) {
+        if (this.drainSeq !== undefined) await new Promise<void>((r) => this.drainWaiters.push(r));
+        if (this.isClosed) return;
+        const kinds = OBJECT_KINDS.filter((k) => this.pendingKinds.has(k));
+        this.pendingKinds.clear();
+        const gen = this.overrunGen;
+        let snapshot: ResyncEvent;
+        try {
+          snapshot = await this.dump(kinds);
+        } catch (err) {
+          if (this.isClosed) return;
+          for (const k of kinds) this.pendingKinds.add(k);
+          log('monitor %s: resync failed: %s (retry in %d ms)', this.netns ?? '(current)', (err as Error).message, delay);
+          this.emitEvent({ type: 'error', netns: this.netns, error: err as Error } as MonitorEvent);
+          await new Promise<void>((r) => {
+            this.retryTimer = setTimeout(r, delay);
+            this.retryTimer.unref?.();
+          });
+          this.retryTimer = undefined;
+          delay = Math.min(delay * 2, 5000);
+          continue;
+        }
+        if (this.isClosed) return;
+        if (gen !== this.overrunGen) {
+          // Events were lost during the dump: it may miss them. Dump again.
+          for (const k of kinds) this.pendingKinds.add(k);
+          continue;
+        }
+        delay = this.options.retryDelayMs ?? 100;
+        this.stats.resyncs++;
+        if (this.pendingInitial && kinds.length === this.plan.kinds.size) {
+          snapshot.initial = true;
+          this.pendingInitial = false;
+        }
+        const more = this.pendingKinds.size > 0;
+        // The events held during the dump follow the state they apply to.
+        const held = this.held;
+        this.held = [];
+        if (!more) this.holding = false;
+        this.emitEvent(snapshot);
+        for (const e of held) this.emitEvent(e);
+      }
+    } finally {
+      this.resyncRunning = false;
+      if (this.pendingKinds.size === 0 || this.isClosed) this.holding = false;
+    }
+  }
+
+  private async dump(kinds: ObjectKind[]): Promise<ResyncEvent> {
+    const client = await this.client();
+    const p = this.plan;
+    const out: ResyncEvent = { type: 'resync', netns: this.netns, initial: false, kinds };
+    const one = <T>(families: ('inet' | 'inet6')[], list: (f: 'inet' | 'inet6' | undefined) => Promise<T[]>) =>
+      families.length === 2 ? list(undefined) : list(families[0]);
+    for (const k of kinds) {
+      switch (k) {
+        case 'link':
+          out.links = await client.links.list();
+          break;
+        case 'address':
+          out.addresses = await one(p.addressFamilies, (family) => client.addresses.list(family ? { family } : {}));
+          break;
+        case 'route':
+          out.routes = await one(p.routeFamilies, (family) => client.routes.list({ table: 'all', ...(family && { family }) }));
+          break;
+        case 'neighbour':
+          out.neighbours = [...(await client.neighbours.list({ all: true })), ...(await client.neighbours.list({ proxy: true }))];
+          break;
+        case 'rule':
+          out.rules = [];
+          for (const family of p.ruleFamilies) out.rules.push(...(await client.rules.list({ family })));
+          break;
+        case 'nsid': {
+          const msgs = await client.connection.dump({ kind: 'getnsid', header: { family: 'unspec' } });
+          out.nsids = msgs.filter((m) => m.kind === 'newnsid').map(toNsid);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+}
+
+function closeFd(fd: number | undefined): void {
+  if (fd !== undefined) libc.close(fd);
+}
+
+/** Opens a monitor: `for await (const e of await monitor(['link', 'address'])) ...`. */
+export function monitor(groups: readonly (MonitorGroup | number)[] | MonitorGroup, options: Omit<MonitorOptions, 'groups'> = {}): Promise<Monitor> {
+  return Monitor.open({ ...options, groups });
+}
