@@ -7,6 +7,7 @@
  * IFA_ADDRESS = peer. All IFA_F_* flags go in IFA_FLAGS (the header keeps their low 8 bits).
  */
 import { NLM_F } from '../../protocol/netlink.js';
+import { rtAddrSpec } from '../../protocol/rt-addr.js';
 import { rtScopeEnum } from '../../protocol/rt-common.js';
 import { utf8Length } from '../codec/values.js';
 import type { NetlinkMessage, OutgoingMessage } from '../codec/message.js';
@@ -21,22 +22,8 @@ type Attrs = Record<string, any>;
 /** ifa_cacheinfo / IFA_CACHEINFO lifetime meaning "forever" (INFINITY_LIFE_TIME). */
 export const FOREVER = 0xffffffff;
 
-/** IFA_F_* bits (linux/if_addr.h); names as in the rt-addr spec. */
-const IFA_F: Record<string, number> = {
-  secondary: 0x01,
-  temporary: 0x01,
-  nodad: 0x02,
-  optimistic: 0x04,
-  dadfailed: 0x08,
-  homeaddress: 0x10,
-  deprecated: 0x20,
-  tentative: 0x40,
-  permanent: 0x80,
-  managetempaddr: 0x100,
-  noprefixroute: 0x200,
-  mcautojoin: 0x400,
-  stable_privacy: 0x800,
-};
+/** IFA_F_* bits, from the rt-addr spec (the one table of them). */
+const IFA_F: Readonly<Record<string, number>> = rtAddrSpec.definitions['ifa-flags'].entries;
 
 /** Flags a caller may set on add/replace (the rest are state the kernel keeps). */
 export type AddressFlag = 'nodad' | 'optimistic' | 'noprefixroute' | 'homeaddress' | 'managetempaddr' | 'mcautojoin';

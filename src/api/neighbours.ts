@@ -4,6 +4,7 @@
  * NDA_MASTER under strict checking), the state filter is applied here exactly as ip applies it.
  */
 import { NLM_F } from '../../protocol/netlink.js';
+import { rtNeighSpec } from '../../protocol/rt-neigh.js';
 import type { NetlinkMessage } from '../codec/message.js';
 import type { Connection, RequestOptions } from '../conn/connection.js';
 import { isNetlinkError } from '../conn/errors.js';
@@ -17,17 +18,8 @@ type Attrs = Record<string, any>;
 export const NUD_STATES = ['permanent', 'reachable', 'stale', 'noarp', 'delay', 'probe', 'failed', 'incomplete', 'none'] as const;
 export type NudState = (typeof NUD_STATES)[number];
 
-const NUD: Record<NudState, number> = {
-  none: 0x00,
-  incomplete: 0x01,
-  reachable: 0x02,
-  stale: 0x04,
-  delay: 0x08,
-  probe: 0x10,
-  failed: 0x20,
-  noarp: 0x40,
-  permanent: 0x80,
-};
+/** NUD_* bits, from the rt-neigh spec (the one table of them). */
+const NUD: Readonly<Record<NudState, number>> = rtNeighSpec.definitions['nud-state'].entries;
 
 export interface NeighbourCacheinfo {
   /** clock_t ticks (USER_HZ) since the entry was last confirmed / used / updated. */
