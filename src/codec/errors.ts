@@ -4,56 +4,56 @@
  * where it happened (attribute path) and the byte offset from the start of the decoded buffer.
  */
 
-export class DecodeError extends Error {
-  override readonly name = 'DecodeError' as const;
-  /** Segments from the outside in, e.g. ['rt-link', 'linkinfo', 'data(veth)', 'peer', 'ifname']. */
+/** An error located by an attribute path that enclosing (de)coders extend as it unwinds. */
+abstract class PathError extends Error {
+  /** Segments from the outside in, e.g. ['rt-link:newlink', 'linkinfo', 'data', '(veth)', 'peer', 'ifname']. */
   readonly path: string[];
-  /** Byte offset, from the start of the buffer given to the decoder, where the problem is. */
-  readonly offset: number;
   /** What was wrong, without the location (the message adds it). */
   readonly reason: string;
 
-  constructor(reason: string, offset: number, path: string[] = [], options?: { cause?: unknown }) {
+  constructor(reason: string, path: string[], options?: { cause?: unknown }) {
     super('', options);
     this.reason = reason;
-    this.offset = offset;
     this.path = path;
-    this.message = this.describe();
   }
 
-  /** Called by enclosing decoders as the error unwinds, so the path is built only on failure. */
+  /** Called by enclosing decoders/encoders as the error unwinds, so the path costs nothing until a failure. */
   withOuter(segment: string): this {
     this.path.unshift(segment);
     this.message = this.describe();
     return this;
   }
 
-  private describe(): string {
+  protected abstract describe(): string;
+}
+
+export class DecodeError extends PathError {
+  override readonly name = 'DecodeError' as const;
+  /** Byte offset, from the start of the buffer given to the decoder, where the problem is. */
+  readonly offset: number;
+
+  constructor(reason: string, offset: number, path: string[] = [], options?: { cause?: unknown }) {
+    super(reason, path, options);
+    this.offset = offset;
+    this.message = this.describe();
+  }
+
+  protected describe(): string {
     const where = this.path.length > 0 ? ` at ${this.path.join('/')}` : '';
     return `${this.reason}${where} (offset ${this.offset})`;
   }
 }
 
 /** A value the caller asked to encode does not fit its attribute (wrong type, out of range...). */
-export class EncodeError extends Error {
+export class EncodeError extends PathError {
   override readonly name = 'EncodeError' as const;
-  readonly path: string[];
-  readonly reason: string;
 
   constructor(reason: string, path: string[] = [], options?: { cause?: unknown }) {
-    super('', options);
-    this.reason = reason;
-    this.path = path;
+    super(reason, path, options);
     this.message = this.describe();
   }
 
-  withOuter(segment: string): this {
-    this.path.unshift(segment);
-    this.message = this.describe();
-    return this;
-  }
-
-  private describe(): string {
+  protected describe(): string {
     return this.path.length > 0 ? `${this.path.join('/')}: ${this.reason}` : this.reason;
   }
 }
