@@ -118,6 +118,35 @@ const SCALAR_SIZE: Record<ScalarType, number> = { u8: 1, s8: 1, u16: 2, s16: 2, 
 // ---------------------------------------------------------------------------------------------
 // One family
 
+/** Lines declaring an enum (a union of its names) or flags (an array of them) as `typeName`. */
+function enumTypeLines(typeName: string, name: string, e: EnumSpec): string[] {
+  const members = [...Object.keys(e.entries).map(quote), 'number'];
+  const kind = e.type === 'flags' ? 'flags' : 'enum';
+  const lines = docLine('', e.doc ?? `${kind} ${name}`);
+  if (e.type === 'enum') return [...lines, ...unionLines('', `export type ${typeName} = `, members, ';')];
+  const one = `export type ${typeName} = Array<${members.join(' | ')}>;`;
+  if (one.length <= MAX_LINE) return [...lines, one];
+  return [...lines, `export type ${typeName} = Array<`, ...members.map((m) => `  | ${m}`), '>;'];
+}
+
+/** Enum definitions several specs share (the same object, e.g. rt-common's rt-scope): emitted once. */
+type SharedEnums = Map<DefinitionSpec, { name: string; typeName: string }>;
+
+function findSharedEnums(specs: readonly FamilySpec[]): SharedEnums {
+  const seen = new Map<DefinitionSpec, { name: string; count: number }>();
+  for (const spec of specs) {
+    for (const [name, d] of Object.entries(spec.definitions)) {
+      if (d.type === 'struct') continue;
+      const s = seen.get(d);
+      if (s) s.count++;
+      else seen.set(d, { name, count: 1 });
+    }
+  }
+  const shared: SharedEnums = new Map();
+  for (const [d, { name, count }] of seen) if (count > 1) shared.set(d, { name, typeName: pascal(name) });
+  return shared;
+}
+
 class FamilyGen {
   private readonly f: string;
   private readonly names = new Map<string, string>();
@@ -129,6 +158,7 @@ class FamilyGen {
   constructor(
     private readonly spec: FamilySpec,
     private readonly file: string,
+    private readonly shared: SharedEnums = new Map(),
   ) {
     compileFamily(spec); // validates references with the codec's own error messages
     this.f = pascal(spec.name);
@@ -248,14 +278,9 @@ class FamilyGen {
   }
 
   private enumLines(name: string, e: EnumSpec): string[] {
-    const members = [...Object.keys(e.entries).map(quote), 'number'];
-    const tn = this.defName(name);
-    const kind = e.type === 'flags' ? 'flags' : 'enum';
-    const lines = docLine('', e.doc ?? `${kind} ${name}`);
-    if (e.type === 'enum') return [...lines, ...unionLines('', `export type ${tn} = `, members, ';')];
-    const one = `export type ${tn} = Array<${members.join(' | ')}>;`;
-    if (one.length <= MAX_LINE) return [...lines, one];
-    return [...lines, `export type ${tn} = Array<`, ...members.map((m) => `  | ${m}`), '>;'];
+    const common = this.shared.get(e);
+    if (common) return [`/** ${e.type} ${name}: shared, see ./shared.ts */`, `export type ${this.defName(name)} = ${common.typeName};`];
+    return enumTypeLines(this.defName(name), name, e);
   }
 
   private structLines(name: string, st: StructSpec): string[] {
@@ -296,7 +321,11 @@ class FamilyGen {
     const s = this.spec;
     const blocks: string[][] = [];
     blocks.push([`${GENERATED_MARK} from ${this.file}. Do not edit.`, ...(s.doc ? [`// ${s.name}: ${s.doc.replace(/\s+/g, ' ')}`] : [])]);
-    if (Object.keys(s.attributeSets).length > 0) blocks.push([`import type { UnknownAttr } from '../codec/compile.js';`]);
+    const imports: string[] = [];
+    if (Object.keys(s.attributeSets).length > 0) imports.push(`import type { UnknownAttr } from '../codec/compile.js';`);
+    const used = Object.values(s.definitions).flatMap((d) => (this.shared.has(d) ? [this.shared.get(d)!.typeName] : []));
+    if (used.length > 0) imports.push(`import type { ${[...new Set(used)].sort().join(', ')} } from './shared.js';`);
+    if (imports.length > 0) blocks.push(imports);
     for (const [name, d] of Object.entries(s.definitions)) {
       blocks.push(d.type === 'struct' ? this.structLines(name, d) : this.enumLines(name, d));
     }
@@ -317,16 +346,24 @@ class FamilyGen {
 }
 
 /** The generated module for one family. */
-export function generateFamily(spec: FamilySpec, sourceFile: string): string {
-  return new FamilyGen(spec, sourceFile).render();
+export function generateFamily(spec: FamilySpec, sourceFile: string, shared: SharedEnums = new Map()): string {
+  return new FamilyGen(spec, sourceFile, shared).render();
 }
 
 /** Path (relative to ROOT) -> content of every generated file, index.ts included. */
 export function generateAll(): Map<string, string> {
   const out = new Map<string, string>();
   const specs = findSpecs();
-  for (const { spec, file } of specs) out.set(`${GENERATED_DIR}/${spec.name}.ts`, generateFamily(spec, file));
-  const index = [`${GENERATED_MARK} from protocol/index.ts. Do not edit.`, '', ...specs.map(({ spec }) => `export type * from './${spec.name}.js';`)];
+  const shared = findSharedEnums(specs.map((s) => s.spec));
+  for (const { spec, file } of specs) out.set(`${GENERATED_DIR}/${spec.name}.ts`, generateFamily(spec, file, shared));
+  const sharedBlocks = [...shared].map(([d, { name, typeName }]) => enumTypeLines(typeName, name, d as EnumSpec).join('\n'));
+  out.set(`${GENERATED_DIR}/shared.ts`, [`${GENERATED_MARK} from the enums several specs share. Do not edit.`, ...sharedBlocks].join('\n\n') + '\n');
+  const index = [
+    `${GENERATED_MARK} from protocol/index.ts. Do not edit.`,
+    '',
+    `export type * from './shared.js';`,
+    ...specs.map(({ spec }) => `export type * from './${spec.name}.js';`),
+  ];
   out.set(`${GENERATED_DIR}/index.ts`, index.join('\n') + '\n');
   return out;
 }

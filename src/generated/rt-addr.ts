@@ -2,25 +2,13 @@
 // rt-addr: Interface addresses (RTM_*ADDR)
 
 import type { UnknownAttr } from '../codec/compile.js';
+import type { AddressFamily, RtScope } from './shared.js';
 
-/** AF_* address family (u8 in message headers, u16 in struct rtvia) */
-export type RtAddrAddressFamily =
-  | 'unspec'
-  | 'unix'
-  | 'inet'
-  | 'bridge'
-  | 'inet6'
-  | 'decnet'
-  | 'netlink'
-  | 'packet'
-  | 'mpls'
-  | 'can'
-  | 'ipmr'
-  | 'ip6mr'
-  | number;
+/** enum address-family: shared, see ./shared.ts */
+export type RtAddrAddressFamily = AddressFamily;
 
-/** RT_SCOPE_*: other values between universe and link are user-defined */
-export type RtAddrRtScope = 'universe' | 'site' | 'link' | 'host' | 'nowhere' | number;
+/** enum rt-scope: shared, see ./shared.ts */
+export type RtAddrRtScope = RtScope;
 
 /** struct ifaddrmsg */
 export type RtAddrIfaddrmsg = {

@@ -2,22 +2,10 @@
 // rt-link: Network interfaces (RTM_*LINK, RTM_*LINKPROP)
 
 import type { UnknownAttr } from '../codec/compile.js';
+import type { AddressFamily } from './shared.js';
 
-/** AF_* address family (u8 in message headers, u16 in struct rtvia) */
-export type RtLinkAddressFamily =
-  | 'unspec'
-  | 'unix'
-  | 'inet'
-  | 'bridge'
-  | 'inet6'
-  | 'decnet'
-  | 'netlink'
-  | 'packet'
-  | 'mpls'
-  | 'can'
-  | 'ipmr'
-  | 'ip6mr'
-  | number;
+/** enum address-family: shared, see ./shared.ts */
+export type RtLinkAddressFamily = AddressFamily;
 
 /** struct ifinfomsg */
 export type RtLinkIfinfomsg = {

@@ -2,66 +2,16 @@
 // rt-neigh: Neighbours and forwarding database entries (RTM_*NEIGH), neighbour tables (RTM_*NEIGHTBL)
 
 import type { UnknownAttr } from '../codec/compile.js';
+import type { AddressFamily, RtProtocol, RtmType } from './shared.js';
 
-/** AF_* address family (u8 in message headers, u16 in struct rtvia) */
-export type RtNeighAddressFamily =
-  | 'unspec'
-  | 'unix'
-  | 'inet'
-  | 'bridge'
-  | 'inet6'
-  | 'decnet'
-  | 'netlink'
-  | 'packet'
-  | 'mpls'
-  | 'can'
-  | 'ipmr'
-  | 'ip6mr'
-  | number;
+/** enum address-family: shared, see ./shared.ts */
+export type RtNeighAddressFamily = AddressFamily;
 
-/** RTPROT_*: values >= static are not interpreted by the kernel, only stored */
-export type RtNeighRtProtocol =
-  | 'unspec'
-  | 'redirect'
-  | 'kernel'
-  | 'boot'
-  | 'static'
-  | 'gated'
-  | 'ra'
-  | 'mrt'
-  | 'zebra'
-  | 'bird'
-  | 'dnrouted'
-  | 'xorp'
-  | 'ntk'
-  | 'dhcp'
-  | 'mrouted'
-  | 'keepalived'
-  | 'babel'
-  | 'ovn'
-  | 'openr'
-  | 'bgp'
-  | 'isis'
-  | 'ospf'
-  | 'rip'
-  | 'eigrp'
-  | number;
+/** enum rt-protocol: shared, see ./shared.ts */
+export type RtNeighRtProtocol = RtProtocol;
 
-/** RTN_*: route type */
-export type RtNeighRtmType =
-  | 'unspec'
-  | 'unicast'
-  | 'local'
-  | 'broadcast'
-  | 'anycast'
-  | 'multicast'
-  | 'blackhole'
-  | 'unreachable'
-  | 'prohibit'
-  | 'throw'
-  | 'nat'
-  | 'xresolve'
-  | number;
+/** enum rtm-type: shared, see ./shared.ts */
+export type RtNeighRtmType = RtmType;
 
 /** struct ndmsg */
 export type RtNeighNdmsg = {

@@ -2,22 +2,10 @@
 // rt-nsid: Ids of peer network namespaces (RTM_*NSID)
 
 import type { UnknownAttr } from '../codec/compile.js';
+import type { AddressFamily } from './shared.js';
 
-/** AF_* address family (u8 in message headers, u16 in struct rtvia) */
-export type RtNsidAddressFamily =
-  | 'unspec'
-  | 'unix'
-  | 'inet'
-  | 'bridge'
-  | 'inet6'
-  | 'decnet'
-  | 'netlink'
-  | 'packet'
-  | 'mpls'
-  | 'can'
-  | 'ipmr'
-  | 'ip6mr'
-  | number;
+/** enum address-family: shared, see ./shared.ts */
+export type RtNsidAddressFamily = AddressFamily;
 
 /** struct rtgenmsg */
 export type RtNsidRtgenmsg = {

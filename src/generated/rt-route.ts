@@ -2,72 +2,22 @@
 // rt-route: Routes (RTM_*ROUTE)
 
 import type { UnknownAttr } from '../codec/compile.js';
+import type { AddressFamily, RtProtocol, RtScope, RtTable, RtmType } from './shared.js';
 
-/** AF_* address family (u8 in message headers, u16 in struct rtvia) */
-export type RtRouteAddressFamily =
-  | 'unspec'
-  | 'unix'
-  | 'inet'
-  | 'bridge'
-  | 'inet6'
-  | 'decnet'
-  | 'netlink'
-  | 'packet'
-  | 'mpls'
-  | 'can'
-  | 'ipmr'
-  | 'ip6mr'
-  | number;
+/** enum address-family: shared, see ./shared.ts */
+export type RtRouteAddressFamily = AddressFamily;
 
-/** RT_SCOPE_*: other values between universe and link are user-defined */
-export type RtRouteRtScope = 'universe' | 'site' | 'link' | 'host' | 'nowhere' | number;
+/** enum rt-scope: shared, see ./shared.ts */
+export type RtRouteRtScope = RtScope;
 
-/** RT_TABLE_*: reserved table ids; 1..251 and >255 are user tables (numbers) */
-export type RtRouteRtTable = 'unspec' | 'compat' | 'default' | 'main' | 'local' | number;
+/** enum rt-table: shared, see ./shared.ts */
+export type RtRouteRtTable = RtTable;
 
-/** RTPROT_*: values >= static are not interpreted by the kernel, only stored */
-export type RtRouteRtProtocol =
-  | 'unspec'
-  | 'redirect'
-  | 'kernel'
-  | 'boot'
-  | 'static'
-  | 'gated'
-  | 'ra'
-  | 'mrt'
-  | 'zebra'
-  | 'bird'
-  | 'dnrouted'
-  | 'xorp'
-  | 'ntk'
-  | 'dhcp'
-  | 'mrouted'
-  | 'keepalived'
-  | 'babel'
-  | 'ovn'
-  | 'openr'
-  | 'bgp'
-  | 'isis'
-  | 'ospf'
-  | 'rip'
-  | 'eigrp'
-  | number;
+/** enum rt-protocol: shared, see ./shared.ts */
+export type RtRouteRtProtocol = RtProtocol;
 
-/** RTN_*: route type */
-export type RtRouteRtmType =
-  | 'unspec'
-  | 'unicast'
-  | 'local'
-  | 'broadcast'
-  | 'anycast'
-  | 'multicast'
-  | 'blackhole'
-  | 'unreachable'
-  | 'prohibit'
-  | 'throw'
-  | 'nat'
-  | 'xresolve'
-  | number;
+/** enum rtm-type: shared, see ./shared.ts */
+export type RtRouteRtmType = RtmType;
 
 /** struct rtmsg */
 export type RtRouteRtmsg = {

@@ -2,53 +2,16 @@
 // rt-rule: Policy routing rules (RTM_*RULE)
 
 import type { UnknownAttr } from '../codec/compile.js';
+import type { AddressFamily, RtProtocol, RtTable } from './shared.js';
 
-/** AF_* address family (u8 in message headers, u16 in struct rtvia) */
-export type RtRuleAddressFamily =
-  | 'unspec'
-  | 'unix'
-  | 'inet'
-  | 'bridge'
-  | 'inet6'
-  | 'decnet'
-  | 'netlink'
-  | 'packet'
-  | 'mpls'
-  | 'can'
-  | 'ipmr'
-  | 'ip6mr'
-  | number;
+/** enum address-family: shared, see ./shared.ts */
+export type RtRuleAddressFamily = AddressFamily;
 
-/** RT_TABLE_*: reserved table ids; 1..251 and >255 are user tables (numbers) */
-export type RtRuleRtTable = 'unspec' | 'compat' | 'default' | 'main' | 'local' | number;
+/** enum rt-table: shared, see ./shared.ts */
+export type RtRuleRtTable = RtTable;
 
-/** RTPROT_*: values >= static are not interpreted by the kernel, only stored */
-export type RtRuleRtProtocol =
-  | 'unspec'
-  | 'redirect'
-  | 'kernel'
-  | 'boot'
-  | 'static'
-  | 'gated'
-  | 'ra'
-  | 'mrt'
-  | 'zebra'
-  | 'bird'
-  | 'dnrouted'
-  | 'xorp'
-  | 'ntk'
-  | 'dhcp'
-  | 'mrouted'
-  | 'keepalived'
-  | 'babel'
-  | 'ovn'
-  | 'openr'
-  | 'bgp'
-  | 'isis'
-  | 'ospf'
-  | 'rip'
-  | 'eigrp'
-  | number;
+/** enum rt-protocol: shared, see ./shared.ts */
+export type RtRuleRtProtocol = RtProtocol;
 
 /** struct fib-rule-hdr */
 export type RtRuleFibRuleHdr = {
