@@ -11,8 +11,7 @@ import type { LinkApi } from '../../src/api/links.js';
 import { rtnetlinkCodec } from '../../src/api/rtnetlink-codec.js';
 import { Connection } from '../../src/conn/connection.js';
 import { isNetlinkError } from '../../src/conn/errors.js';
-import { ScriptedTransport } from '../../src/transport/scripted.js';
-import { concat, doneFor, errorFor } from '../support/bytes.js';
+import { type Reply, fakeKernel } from '../support/fake-kernel.js';
 
 const codec = rtnetlinkCodec();
 const NAMES = new Map<string, number>([
@@ -43,35 +42,8 @@ function stubLinks(): LinkApi & { lookups: (string | number)[] } {
   } as unknown as LinkApi & { lookups: (string | number)[] };
 }
 
-type Reply = { errno?: number; msg?: string; dump?: Record<string, unknown>[] };
-
-/**
- * Fake kernel: splits each datagram into messages, records them decoded, answers each with an ACK,
- * a NACK, or (for dumps) the given newaddr messages then DONE.
- */
 function setup(answer: (m: NetlinkMessage, i: number) => Reply = () => ({})) {
-  const received: NetlinkMessage[] = [];
-  const datagrams: number[] = [];
-  const t = new ScriptedTransport((sent, reply) => {
-    let pos = 0;
-    let count = 0;
-    const out: Uint8Array[] = [];
-    while (pos < sent.length) {
-      const len = new DataView(sent.buffer, sent.byteOffset + pos).getUint32(0, true);
-      const frame = sent.slice(pos, pos + len);
-      pos += (len + 3) & ~3;
-      const m = codec.decode(frame)[0]!;
-      const r = answer(m, received.length);
-      received.push(m);
-      count++;
-      if (r.dump) {
-        for (const d of r.dump) out.push(codec.encode({ kind: 'newaddr', flags: NLM_F.MULTI, seq: m.seq, pid: 1234, ...d }).slice());
-        out.push(doneFor(frame));
-      } else out.push(errorFor(frame, r.errno ?? 0, r.msg ? { msg: r.msg } : undefined));
-    }
-    datagrams.push(count);
-    reply(concat(...out));
-  });
+  const { transport: t, received, datagrams } = fakeKernel(codec, 'newaddr', answer);
   const conn = new Connection(t, codec, { timeoutMs: 2000 });
   const links = stubLinks();
   return { t, conn, links, api: new AddressApi(conn, links), received, datagrams };

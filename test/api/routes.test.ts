@@ -11,8 +11,7 @@ import { rtnetlinkCodec } from '../../src/api/rtnetlink-codec.js';
 import type { NetlinkMessage } from '../../src/codec/message.js';
 import { Connection } from '../../src/conn/connection.js';
 import { isNetlinkError } from '../../src/conn/errors.js';
-import { ScriptedTransport } from '../../src/transport/scripted.js';
-import { concat, doneFor, errorFor } from '../support/bytes.js';
+import { type Reply, fakeKernel } from '../support/fake-kernel.js';
 
 const codec = rtnetlinkCodec();
 const NAMES = new Map<string, number>([
@@ -35,35 +34,8 @@ function stubLinks(): LinkApi & { lookups: (string | number)[] } {
   } as unknown as LinkApi & { lookups: (string | number)[] };
 }
 
-type Reply = { errno?: number; msg?: string; replies?: Record<string, unknown>[]; dump?: Record<string, unknown>[]; dumpFlags?: number };
-
-/** Fake kernel: records each message decoded; answers with ACK/NACK, or replies + ACK, or a dump + DONE. */
 function setup(answer: (m: NetlinkMessage, i: number) => Reply = () => ({})) {
-  const received: NetlinkMessage[] = [];
-  const datagrams: number[] = [];
-  const t = new ScriptedTransport((sent, reply) => {
-    let pos = 0;
-    let count = 0;
-    const out: Uint8Array[] = [];
-    while (pos < sent.length) {
-      const len = new DataView(sent.buffer, sent.byteOffset + pos).getUint32(0, true);
-      const frame = sent.slice(pos, pos + len);
-      pos += (len + 3) & ~3;
-      const m = codec.decode(frame)[0]!;
-      const r = answer(m, received.length);
-      received.push(m);
-      count++;
-      if (r.dump) {
-        for (const d of r.dump) out.push(codec.encode({ kind: 'newroute', flags: NLM_F.MULTI | (r.dumpFlags ?? 0), seq: m.seq, pid: 1234, ...d }).slice());
-        out.push(doneFor(frame));
-      } else {
-        for (const d of r.replies ?? []) out.push(codec.encode({ kind: 'newroute', flags: 0, seq: m.seq, pid: 1234, ...d }).slice());
-        out.push(errorFor(frame, r.errno ?? 0, r.msg ? { msg: r.msg } : undefined));
-      }
-    }
-    datagrams.push(count);
-    reply(concat(...out));
-  });
+  const { transport: t, received, datagrams } = fakeKernel(codec, 'newroute', answer);
   const conn = new Connection(t, codec, { timeoutMs: 2000 });
   const links = stubLinks();
   return { t, conn, links, api: new RouteApi(conn, links), received, datagrams };
