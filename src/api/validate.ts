@@ -3,7 +3,7 @@
  * sentence saying why, before a request is built. IP parsing is ipaddr.js's (see docs/dependencies.md).
  */
 import ipaddr from 'ipaddr.js';
-import { parseHwaddr, utf8Length } from '../codec/values.js';
+import { formatIPv4, formatIPv6, parseHwaddr, parseIPv4, utf8Length } from '../codec/values.js';
 import { InvalidArgumentError } from './errors.js';
 
 export type Family = 'inet' | 'inet6';
@@ -53,12 +53,14 @@ export function familyOfBytes(b: Uint8Array): Family {
 export function parseAddress(text: unknown, argument = 'address'): ParsedAddress {
   if (typeof text !== 'string') throw new InvalidArgumentError(argument, text, 'must be a string');
   if (text.includes('%')) throw new InvalidArgumentError(argument, text, 'zone ids (%eth0) are not part of an address here; give the device separately');
-  let addr: ipaddr.IPv4 | ipaddr.IPv6;
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) addr = ipaddr.IPv4.parse(text);
-  else if (ipaddr.IPv6.isValid(text) && text.includes(':')) addr = ipaddr.IPv6.parse(text);
-  else throw new InvalidArgumentError(argument, text, 'is not an IPv4 address (a.b.c.d) or an IPv6 address');
-  const bytes = Uint8Array.from(addr.toByteArray());
-  return { family: addr.kind() === 'ipv4' ? 'inet' : 'inet6', address: addr.toString(), bytes };
+  // Dotted quads without leading zeros (no octal ambiguity) parse by hand: bulk adds parse thousands.
+  const v4 = text.includes(':') ? undefined : parseIPv4(text);
+  if (v4) return { family: 'inet', address: text, bytes: v4 };
+  if (!text.includes(':') || !ipaddr.IPv6.isValid(text)) {
+    throw new InvalidArgumentError(argument, text, 'is not an IPv4 address (a.b.c.d) or an IPv6 address');
+  }
+  const bytes = Uint8Array.from(ipaddr.IPv6.parse(text).toByteArray());
+  return { family: 'inet6', address: formatIPv6(bytes, 0), bytes };
 }
 
 /**
@@ -91,7 +93,7 @@ export function networkOf(p: ParsedPrefix): ParsedPrefix {
     const bitsHere = Math.max(0, Math.min(8, p.prefixlen - i * 8));
     bytes[i]! &= (0xff << (8 - bitsHere)) & 0xff;
   }
-  const addr = ipaddr.fromByteArray(Array.from(bytes)).toString();
+  const addr = bytes.length === 4 ? formatIPv4(bytes, 0) : formatIPv6(bytes, 0);
   return { family: p.family, address: addr, bytes, prefixlen: p.prefixlen };
 }
 

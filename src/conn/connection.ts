@@ -110,21 +110,51 @@ export class Connection {
   async batch(msgs: readonly OutgoingMessage[], options: BatchOptions = {}): Promise<BatchResult[]> {
     const window = Math.max(1, options.window ?? 256);
     const results: BatchResult[] = new Array(msgs.length);
+    const signal = options.signal;
     for (let first = 0; first < msgs.length; first += window) {
       if (this.closedError) throw this.closedError;
+      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
       const last = Math.min(msgs.length, first + window) - 1;
       const w = new ByteWriter(8192);
       const group: Pending[] = [];
-      const started: Promise<NetlinkMessage[]>[] = [];
-      for (let i = first; i <= last; i++) {
-        const m = msgs[i]!;
-        const flags = (m.flags ?? 0) | NLM_F.REQUEST | (i === last ? NLM_F.ACK : 0);
-        started.push(this.start(m, flags, false, options, w, group));
-      }
-      if (group.length > 0) this.sendBytes(w.finish());
-      const settled = await Promise.allSettled(started);
-      settled.forEach((r, i) => {
-        results[first + i] = r.status === 'fulfilled' ? { ok: true, messages: r.value } : { ok: false, error: r.reason as Error };
+      // One promise per window, not per request: a big batch is mostly this bookkeeping otherwise.
+      await new Promise<void>((windowDone) => {
+        let open = last - first + 1;
+        const settled = () => {
+          if (--open === 0) {
+            signal?.removeEventListener('abort', onAbort);
+            windowDone();
+          }
+        };
+        const onAbort = () => {
+          for (const p of group) p.reject(signal!.reason ?? new Error('aborted'));
+        };
+        let lastAt = -1;
+        for (let i = first; i <= last; i++) {
+          const m = msgs[i]!;
+          const settle = (ok: boolean, value: NetlinkMessage[] | Error) => {
+            results[i] = ok ? { ok: true, messages: value as NetlinkMessage[] } : { ok: false, error: value as Error };
+            settled();
+          };
+          const at = w.pos;
+          try {
+            this.register(m, (m.flags ?? 0) | NLM_F.REQUEST, false, options, w, settle, group);
+            lastAt = at;
+          } catch (err) {
+            w.pos = at; // drop what the failed encode wrote: bad input is never sent
+            settle(false, err as Error);
+          }
+        }
+        if (group.length === 0) return;
+        // The last request that made it into the datagram asks for the window's ACK.
+        const tail = group[group.length - 1]!;
+        const flags = w.view.getUint16(lastAt + 6, true) | NLM_F.ACK;
+        w.view.setUint16(lastAt + 6, flags, true);
+        tail.bytes = w.buf.slice(lastAt, lastAt + tail.bytes.length);
+        tail.request = { ...tail.request, flags };
+        tail.acked = true;
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.sendBytes(w.finish());
       });
     }
     return results;
@@ -147,72 +177,77 @@ export class Connection {
   }
 
   /** Registers a pending request; sends it now unless a batch writer collects it. */
-  private start(
+  private start(msg: OutgoingMessage, flags: number, dump: boolean, options: RequestOptions): Promise<NetlinkMessage[]> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
+    return new Promise<NetlinkMessage[]>((resolve, reject) => {
+      const onAbort = () => p.reject(signal!.reason ?? new Error('aborted'));
+      let p: Pending;
+      try {
+        // Encoding errors (bad input) surface before anything is sent.
+        p = this.register(msg, flags, dump, options, new ByteWriter(256), (ok, value) => {
+          signal?.removeEventListener('abort', onAbort);
+          if (ok) resolve(value as NetlinkMessage[]);
+          else reject(value as Error);
+        });
+      } catch (err) {
+        reject(err as Error);
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.sendBytes(p.bytes, p);
+    });
+  }
+
+  /**
+   * Encodes a request into `w` and registers it as pending, without sending. `settle` is called
+   * once, with the replies or the error. Throws EncodeError for bad input (nothing registered).
+   */
+  private register(
     msg: OutgoingMessage,
     flags: number,
     dump: boolean,
     options: RequestOptions,
-    batchWriter?: ByteWriter,
+    w: ByteWriter,
+    settle: (ok: boolean, value: NetlinkMessage[] | Error) => void,
     group?: Pending[],
-  ): Promise<NetlinkMessage[]> {
-    if (this.closedError) return Promise.reject(this.closedError);
-    const signal = options.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
-    const operation = typeof msg.kind === 'string' ? msg.kind : `type ${msg.kind}`;
+  ): Pending {
     const seq = this.nextSeq();
     const request: OutgoingMessage = { ...msg, flags, seq, pid: msg.pid ?? 0 };
-    // Encoding errors (bad input) surface before anything is sent.
-    const w = batchWriter ?? new ByteWriter(256);
-    let bytes: Uint8Array;
-    try {
-      bytes = this.codec.encode(request, w);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    // A view into w: a later growth of w copies, but never changes, what is already written.
+    const bytes = this.codec.encode(request, w);
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-
-    return new Promise<NetlinkMessage[]>((resolve, reject) => {
-      const cleanup = () => {
-        signal?.removeEventListener('abort', onAbort);
-        this.pending.delete(p.seq);
-        this.updateRef();
-      };
-      const onAbort = () => {
-        cleanup();
-        reject(signal!.reason ?? new Error('aborted'));
-      };
-      const p: Pending = {
-        seq,
-        deadline: timeoutMs > 0 ? performance.now() + timeoutMs : Infinity,
-        timeoutMs,
-        operation,
-        request,
-        bytes: batchWriter ? bytes.slice() : bytes,
-        dump,
-        attempts: 1,
-        interrupted: false,
-        acked: (flags & NLM_F.ACK) !== 0,
-        messages: [],
-        resolve: (m) => {
-          cleanup();
-          resolve(m);
-        },
-        reject: (e) => {
-          cleanup();
-          reject(e);
-        },
-      };
-      if (group) {
-        p.group = group;
-        group.push(p);
-      }
-      if (p.deadline < this.timerAt) this.armTimer(p.deadline);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(seq, p);
+    const finish = (ok: boolean, value: NetlinkMessage[] | Error) => {
+      if (this.pending.get(p.seq) !== p) return;
+      this.pending.delete(p.seq);
       this.updateRef();
-      if (logSend.enabled) logSend('%s', formatMessage(this.codec.decode(p.bytes)[0]!));
-      if (!batchWriter) this.sendBytes(bytes, p);
-    });
+      settle(ok, value);
+    };
+    const p: Pending = {
+      seq,
+      deadline: timeoutMs > 0 ? performance.now() + timeoutMs : Infinity,
+      timeoutMs,
+      operation: typeof msg.kind === 'string' ? msg.kind : `type ${msg.kind}`,
+      request,
+      bytes,
+      dump,
+      attempts: 1,
+      interrupted: false,
+      acked: (flags & NLM_F.ACK) !== 0,
+      messages: [],
+      resolve: (m) => finish(true, m),
+      reject: (e) => finish(false, e),
+    };
+    if (group) {
+      p.group = group;
+      group.push(p);
+    }
+    if (p.deadline < this.timerAt) this.armTimer(p.deadline);
+    this.pending.set(seq, p);
+    this.updateRef();
+    if (logSend.enabled) logSend('%s', formatMessage(this.codec.decode(bytes)[0]!));
+    return p;
   }
 
   private armTimer(at: number): void {

@@ -207,6 +207,24 @@ describe('Connection', () => {
     expect(acked).toEqual([false, false, false, true, false, false, false, true, false, true]);
   });
 
+  it('still gets its ACK when the last request of a window is bad input', async () => {
+    const { conn, t } = connect((sent, reply) => {
+      let pos = 0;
+      const view = new DataView(sent.buffer, sent.byteOffset);
+      while (pos < sent.length) {
+        const len = view.getUint32(pos, true);
+        expect(len).toBeGreaterThanOrEqual(16); // no half-written message from the failed encode
+        if (len < 16) break;
+        if (view.getUint16(pos + 6, true) & 4) reply(errorFor(sent.subarray(pos, pos + len), 0));
+        pos += (len + 3) & ~3;
+      }
+    }, 500);
+    const results = await conn.batch([{ kind: 'newlink', attrs: { ifname: 'a' } }, { kind: 'newlink', attrs: { mtu: -1 } }], { window: 2 });
+    expect(results[0]).toEqual({ ok: true, messages: [] });
+    expect(!results[1]!.ok && results[1]!.error.name).toBe('EncodeError');
+    expect(t.sent).toHaveLength(1);
+  });
+
   it('ignores messages for sequence numbers nobody waits for', async () => {
     const { conn } = connect((sent, reply) => {
       reply(linkMsg(999, 1, 'stray'));
