@@ -64,6 +64,13 @@ function timer(p: Printer, key: string, v: unknown): void {
   else p.text(`${key} ${sec.toString().padStart(4)}.${frac} `);
 }
 
+/** An STP bridge id as `key` in JSON and `label ID` in text, when present. */
+function stpId(p: Printer, key: string, label: string, v: unknown): void {
+  if (v === undefined) return;
+  const s = bridgeId(v);
+  p.any(key, s, `${label} ${s} `);
+}
+
 /** br_dump_bridge_id: "8000.1a:12:8:2c:df:ac" (ether_ntoa leaves out leading zeros). */
 function bridgeId(v: unknown): string {
   const id = attrs(v);
@@ -93,14 +100,8 @@ const bridge: KindPrinter = (p, d) => {
     const s = vlanProto(d.vlanProtocol);
     p.any('vlan_protocol', s, `vlan_protocol ${s} `);
   }
-  if (d.bridgeId !== undefined) {
-    const s = bridgeId(d.bridgeId);
-    p.any('bridge_id', s, `bridge_id ${s} `);
-  }
-  if (d.rootId !== undefined) {
-    const s = bridgeId(d.rootId);
-    p.any('root_id', s, `designated_root ${s} `);
-  }
+  stpId(p, 'bridge_id', 'bridge_id', d.bridgeId);
+  stpId(p, 'root_id', 'designated_root', d.rootId);
   u(p, 'root_port', 'root_port', d.rootPort);
   u(p, 'root_path_cost', 'root_path_cost', d.rootPathCost);
   u(p, 'topology_change', 'topology_change', d.topologyChange);
@@ -174,14 +175,8 @@ const bridgeSlave: KindPrinter = (p, d, names) => {
   hex(p, 'no', 'port_no', d.no);
   u(p, 'designated_port', 'designated_port', d.designatedPort);
   u(p, 'designated_cost', 'designated_cost', d.designatedCost);
-  if (d.bridgeId !== undefined) {
-    const s = bridgeId(d.bridgeId);
-    p.any('bridge_id', s, `designated_bridge ${s} `);
-  }
-  if (d.rootId !== undefined) {
-    const s = bridgeId(d.rootId);
-    p.any('root_id', s, `designated_root ${s} `);
-  }
+  stpId(p, 'bridge_id', 'designated_bridge', d.bridgeId);
+  stpId(p, 'root_id', 'designated_root', d.rootId);
   timer(p, 'hold_timer', d.holdTimer);
   timer(p, 'message_age_timer', d.messageAgeTimer);
   timer(p, 'forward_delay_timer', d.forwardDelayTimer);
