@@ -1,11 +1,12 @@
 /**
  * Throwaway network namespaces for integration tests. Every test namespace is named
  * nlts-t-<pid>-<n>, created with `ip netns add` (tests may use ip; the library never does) and
- * removed in finally. Sockets are opened inside with setns on this thread around socket().
+ * removed in finally. Sockets are opened inside with the library's setns entry (src/netns).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import * as libc from '../../src/transport/libc.js';
+import { enterBySetns } from '../../src/netns/enter.js';
+import { resolveNetns } from '../../src/netns/target.js';
 
 let counter = 0;
 export const TEST_NS_PREFIX = `nlts-t-${process.pid}-`;
@@ -58,19 +59,8 @@ export class TestNetns {
 }
 
 export function socketInNetns(path: string, protocol = 0): number {
-  const self = libc.openPath('/proc/thread-self/ns/net');
-  const target = libc.openPath(path);
-  try {
-    libc.setns(target);
-    try {
-      return libc.socket(libc.AF_NETLINK, libc.SOCK_RAW | libc.SOCK_CLOEXEC, protocol);
-    } finally {
-      libc.setns(self);
-    }
-  } finally {
-    libc.close(target);
-    libc.close(self);
-  }
+  // The library's own in-process entry (setns around socket()), synchronous for tests.
+  return enterBySetns(resolveNetns(path), { sockets: [protocol] }).sockets[0]!;
 }
 
 export function createNetns(): TestNetns {
