@@ -14,6 +14,7 @@ import type { NetlinkMessage, OutgoingMessage } from '../codec/message.js';
 import type { BatchOptions, Connection, RequestOptions } from '../conn/connection.js';
 import { isNetlinkError } from '../conn/errors.js';
 import { InvalidArgumentError, NotFoundError } from './errors.js';
+import { AddressRecord } from './record.js';
 import type { LinkApi, LinkRef } from './links.js';
 import { type Family, type ParsedPrefix, IFNAME_MAX_BYTES, checkFamily, checkIfname, checkInt, checkU32, parseAddress, parsePrefix } from './validate.js';
 
@@ -266,8 +267,7 @@ export class AddressApi {
     const labelOk = options.label === undefined ? undefined : labelMatcher(options.label);
     const index = options.link === undefined ? 0 : await this.links.index(checkLinkRef(options.link), options);
     const header = { family: family ?? 'unspec', prefixlen: 0, flags: 0, scope: 0, index };
-    const msgs = await this.conn.dump({ kind: 'getaddr', header }, options);
-    let out = msgs.filter((m) => m.kind === 'newaddr').map(toAddress);
+    let out = await this.conn.dumpMap({ kind: 'getaddr', header }, (m, bytes, offset) => (m.kind === 'newaddr' ? toAddress(m, bytes, offset) : undefined), options);
     // Also here: a kernel without strict checking ignores ifa_index (and old ones the family of IPv6 dumps).
     if (family !== undefined) out = out.filter((a) => a.family === family);
     if (index !== 0) out = out.filter((a) => a.index === index);
@@ -538,7 +538,7 @@ function deleteMessageFor(a: Address): OutgoingMessage {
 }
 
 /** Friendly view of a decoded RTM_NEWADDR (or RTM_DELADDR, e.g. from monitoring). */
-export function toAddress(m: NetlinkMessage): Address {
+export function toAddress(m: NetlinkMessage, bytes?: Uint8Array, offset?: number): Address {
   const h = (m.header ?? {}) as Attrs;
   const a = (m.attrs ?? {}) as Attrs;
   const family = h.family as Family;
@@ -548,19 +548,17 @@ export function toAddress(m: NetlinkMessage): Address {
   let flags = ((a.flags ?? h.flags ?? []) as (string | number)[]).slice();
   if (family === 'inet6') flags = flags.map((f) => (f === 'secondary' ? 'temporary' : f));
   const permanent = flags.includes('permanent');
-  const out: Address = {
-    family,
-    index: h.index,
-    prefixlen: h.prefixlen,
-    address,
-    cidr: `${address}/${h.prefixlen}`,
-    scope: h.scope,
-    flags,
-    permanent,
-    dynamic: !permanent,
-    secondary: flags.includes('secondary') || flags.includes('temporary'),
-    raw: m,
-  };
+  const out = new AddressRecord(bytes ?? m, offset) as unknown as Address;
+  out.family = family;
+  out.index = h.index;
+  out.prefixlen = h.prefixlen;
+  out.address = address;
+  out.cidr = `${address}/${h.prefixlen}`;
+  out.scope = h.scope;
+  out.flags = flags;
+  out.permanent = permanent;
+  out.dynamic = !permanent;
+  out.secondary = flags.includes('secondary') || flags.includes('temporary');
   if (local !== undefined && ifaAddress !== undefined && ifaAddress !== local) out.peer = ifaAddress;
   if (a.broadcast !== undefined) out.broadcast = a.broadcast;
   if (a.anycast !== undefined) out.anycast = a.anycast;

@@ -10,6 +10,7 @@ import { closeSync, openSync } from 'node:fs';
 import { nsidNames } from '../netns/nsid.js';
 import { type NetnsTarget, resolveNetns } from '../netns/target.js';
 import { InvalidArgumentError, NotFoundError } from './errors.js';
+import { LinkRecord } from './record.js';
 import { ALTIFNAME_MAX_BYTES, checkIfname, checkInt, checkU32, parseMac } from './validate.js';
 
 /** RTEXT_FILTER_* bits of IFLA_EXT_MASK. */
@@ -211,8 +212,7 @@ export class LinkApi {
     const attrs: Attrs = { extMask: RTEXT_FILTER_VF | (options.stats ? 0 : RTEXT_FILTER_SKIP_STATS) };
     if (options.master !== undefined) attrs.master = await this.index(options.master, options);
     if (options.kind !== undefined) attrs.linkinfo = { kind: String(options.kind) };
-    const msgs = await this.conn.dump({ kind: 'getlink', header: { family: 0 }, attrs }, options);
-    return msgs.filter((m) => m.kind === 'newlink').map(toLink);
+    return this.conn.dumpMap({ kind: 'getlink', header: { family: 0 }, attrs }, (m, bytes, offset) => (m.kind === 'newlink' ? toLink(m, bytes, offset) : undefined), options);
   }
 
   /** One link by name or index; NotFoundError when there is none. */
@@ -401,21 +401,19 @@ export class LinkApi {
 }
 
 /** Friendly view of a decoded RTM_NEWLINK. */
-export function toLink(m: NetlinkMessage): Link {
+export function toLink(m: NetlinkMessage, bytes?: Uint8Array, offset?: number): Link {
   const h = (m.header ?? {}) as Attrs;
   const a = (m.attrs ?? {}) as Attrs;
   const flags = (h.flags ?? []) as (string | number)[];
   const info = a.linkinfo as Attrs | undefined;
-  const link: Link = {
-    index: h.index,
-    name: a.ifname,
-    type: h.type,
-    flags,
-    up: flags.includes('up'),
-    lowerUp: flags.includes('lower_up'),
-    altnames: (a.propList?.altIfname as string[] | undefined) ?? [],
-    raw: m,
-  };
+  const link = new LinkRecord(bytes ?? m, offset) as unknown as Link;
+  link.index = h.index;
+  link.name = a.ifname;
+  link.type = h.type;
+  link.flags = flags;
+  link.up = flags.includes('up');
+  link.lowerUp = flags.includes('lower_up');
+  link.altnames = (a.propList?.altIfname as string[] | undefined) ?? [];
   const copy = (to: keyof Link, from: string) => {
     if (a[from] !== undefined) (link as any)[to] = a[from];
   };

@@ -9,6 +9,7 @@ import type { NetlinkMessage } from '../codec/message.js';
 import type { Connection, RequestOptions } from '../conn/connection.js';
 import { isNetlinkError } from '../conn/errors.js';
 import { InvalidArgumentError, NotFoundError } from './errors.js';
+import { NeighbourRecord } from './record.js';
 import type { LinkApi, LinkRef } from './links.js';
 import { type Family, checkFamily, checkOneOf, parseAddress, parseMac } from './validate.js';
 
@@ -118,7 +119,7 @@ export class NeighbourApi {
     const filter = this.checkFilter(options);
     const msgs = await this.dumpRaw(filter, options);
     const keep = stateFilter(filter, SHOW_DEFAULT_MASK, false);
-    return msgs.filter(keep).map(toNeighbour);
+    return msgs.filter(keep).map((m) => toNeighbour(m));
   }
 
   /** Creates an entry (NLM_F_CREATE | NLM_F_EXCL: EEXIST when one exists for dst on dev). */
@@ -292,21 +293,19 @@ function stateFilter(f: CheckedFilter, defaultMask: number, noneByDefault: boole
 }
 
 /** Friendly view of a decoded RTM_NEWNEIGH. */
-export function toNeighbour(m: NetlinkMessage): Neighbour {
+export function toNeighbour(m: NetlinkMessage, bytes?: Uint8Array, offset?: number): Neighbour {
   const h = (m.header ?? {}) as Attrs;
   const a = (m.attrs ?? {}) as Attrs;
   const flags = (Array.isArray(h.flags) ? h.flags : []) as (string | number)[];
   const state = (Array.isArray(h.state) ? h.state : []) as (string | number)[];
-  const n: Neighbour = {
-    family: h.family,
-    index: h.ifindex,
-    state: state.length === 0 ? ['none'] : state,
-    flags,
-    router: flags.includes('router'),
-    proxy: flags.includes('proxy'),
-    extLearned: flags.includes('ext_learned'),
-    raw: m,
-  };
+  const n = new NeighbourRecord(bytes ?? m, offset) as unknown as Neighbour;
+  n.family = h.family;
+  n.index = h.ifindex;
+  n.state = state.length === 0 ? ['none'] : state;
+  n.flags = flags;
+  n.router = flags.includes('router');
+  n.proxy = flags.includes('proxy');
+  n.extLearned = flags.includes('ext_learned');
   if (a.dst !== undefined) n.dst = a.dst;
   if (a.lladdr !== undefined) n.lladdr = a.lladdr;
   if (a.vlan !== undefined) n.vlan = a.vlan;

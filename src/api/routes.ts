@@ -11,6 +11,7 @@ import { formatHwaddr, formatIPv4, formatIPv6 } from '../codec/values.js';
 import type { BatchOptions, BatchResult, Connection, RequestOptions } from '../conn/connection.js';
 import { isNetlinkError } from '../conn/errors.js';
 import { InvalidArgumentError, NotFoundError } from './errors.js';
+import { RouteRecord } from './record.js';
 import type { LinkApi } from './links.js';
 import {
   AF,
@@ -242,10 +243,19 @@ export class RouteApi {
     if (dev !== undefined) attrs.oif = dev;
     // One dump per family rather than one AF_UNSPEC dump: that would also ask ipmr / ip6mr / MPLS,
     // and MPLS refuses RTA_TABLE and a header table with EINVAL, failing the whole dump.
-    const dumpFamily = async (f: Family): Promise<NetlinkMessage[]> => {
+    const keep = (m: NetlinkMessage, bytes: Uint8Array, offset: number): Route | undefined => {
+      if (m.kind !== 'newroute') return undefined;
+      const h = (m.header ?? {}) as Attrs;
+      if (h.family !== 'inet' && h.family !== 'inet6') return undefined;
+      if ((h.flags as unknown[] | undefined)?.includes('cloned')) return undefined;
+      // NLM_F_DUMP_FILTERED: the kernel applied the filters. Without it (no strict checking) do it here.
+      if (!(m.flags & NLM_F.DUMP_FILTERED) && !matches(m, table, protocol, type, dev)) return undefined;
+      return toRoute(m, bytes, offset);
+    };
+    const dumpFamily = async (f: Family): Promise<Route[]> => {
       const header = { family: f, table: table < 256 ? table : RT_TABLE_UNSPEC, protocol, type };
       try {
-        return await this.conn.dump({ kind: 'getroute', header, attrs }, options);
+        return await this.conn.dumpMap({ kind: 'getroute', header, attrs }, keep, options);
       } catch (err) {
         // A table that was never created: "FIB table does not exist". It has no routes.
         if (isNetlinkError(err) && err.code === 'ENOENT' && table !== RT_TABLE_UNSPEC) return [];
@@ -253,19 +263,9 @@ export class RouteApi {
       }
     };
     // In turn: a netlink socket runs one dump at a time (a second one fails with EBUSY).
-    const dumps: NetlinkMessage[][] = [];
-    for (const f of family ? [family] : (['inet', 'inet6'] as const)) dumps.push(await dumpFamily(f));
-    const out: Route[] = [];
-    for (const m of dumps.flat()) {
-      if (m.kind !== 'newroute') continue;
-      const h = (m.header ?? {}) as Attrs;
-      if (h.family !== 'inet' && h.family !== 'inet6') continue;
-      if ((h.flags as unknown[] | undefined)?.includes('cloned')) continue;
-      // NLM_F_DUMP_FILTERED: the kernel applied the filters. Without it (no strict checking) do it here.
-      if (!(m.flags & NLM_F.DUMP_FILTERED) && !matches(m, table, protocol, type, dev)) continue;
-      out.push(toRoute(m));
-    }
-    return out;
+    if (family) return dumpFamily(family);
+    const v4 = await dumpFamily('inet');
+    return v4.concat(await dumpFamily('inet6'));
   }
 
   /** The route the kernel would use for `destination` (`ip route get`). */
@@ -733,20 +733,18 @@ function enumValue(v: unknown, names: Readonly<Record<string, number>>): number 
 // Replies
 
 /** Friendly view of a decoded RTM_NEWROUTE (dump, `route get` reply or notification). */
-export function toRoute(m: NetlinkMessage): Route {
+export function toRoute(m: NetlinkMessage, bytes?: Uint8Array, offset?: number): Route {
   const h = (m.header ?? {}) as Attrs;
   const a = (m.attrs ?? {}) as Attrs;
-  const route: Route = {
-    family: h.family,
-    dst: prefixText(a.dst, h.dstLen ?? 0) ?? 'default',
-    table: a.table ?? h.table,
-    protocol: h.protocol,
-    scope: h.scope,
-    type: h.type,
-    tos: h.tos ?? 0,
-    flags: (h.flags ?? []) as (string | number)[],
-    raw: m,
-  };
+  const route = new RouteRecord(bytes ?? m, offset) as unknown as Route;
+  route.family = h.family;
+  route.dst = prefixText(a.dst, h.dstLen ?? 0) ?? 'default';
+  route.table = a.table ?? h.table;
+  route.protocol = h.protocol;
+  route.scope = h.scope;
+  route.type = h.type;
+  route.tos = h.tos ?? 0;
+  route.flags = (h.flags ?? []) as (string | number)[];
   const src = prefixText(a.src, h.srcLen ?? 0);
   if (src !== undefined) route.src = src;
   if (a.gateway !== undefined) route.gateway = addrText(a.gateway);

@@ -7,6 +7,7 @@ import type { NetlinkMessage } from '../codec/message.js';
 import type { Connection, RequestOptions } from '../conn/connection.js';
 import { isNetlinkError } from '../conn/errors.js';
 import { InvalidArgumentError, NotFoundError } from './errors.js';
+import { RuleRecord } from './record.js';
 import { type Family, type ParsedPrefix, checkFamily, checkIfname, checkInt, checkOneOf, checkU32, checkU8, parsePrefix } from './validate.js';
 
 type Attrs = Record<string, any>;
@@ -129,7 +130,7 @@ export class RuleApi {
     const family = options.family === undefined ? 'inet' : options.family === 'all' ? 'unspec' : checkFamily(options.family);
     // Strict checking refuses anything but the family in a rule dump request.
     const msgs = await this.conn.dump({ kind: 'getrule', header: { family } }, options);
-    return msgs.filter((m) => m.kind === 'newrule' && (family === 'unspec' || (m.header as Attrs).family === family)).map(toRule);
+    return msgs.filter((m) => m.kind === 'newrule' && (family === 'unspec' || (m.header as Attrs).family === family)).map((m) => toRule(m));
   }
 
   /** Adds a rule (NLM_F_CREATE | NLM_F_EXCL: EEXIST when an identical rule with the same priority exists). */
@@ -311,21 +312,19 @@ export function buildRule(r: RuleInput, add: boolean): { header: Attrs; attrs: A
 const UNSET = 0xffffffff;
 
 /** Friendly view of a decoded RTM_NEWRULE. */
-export function toRule(m: NetlinkMessage): Rule {
+export function toRule(m: NetlinkMessage, bytes?: Uint8Array, offset?: number): Rule {
   const h = (m.header ?? {}) as Attrs;
   const a = (m.attrs ?? {}) as Attrs;
   const flags = (Array.isArray(h.flags) ? h.flags : []) as (string | number)[];
   const type = h.action as string | number;
-  const rule: Rule = {
-    family: h.family,
-    priority: a.priority ?? 0,
-    action: type === 'to_tbl' ? 'lookup' : type,
-    type,
-    tos: h.tos ?? 0,
-    invert: flags.includes('invert'),
-    flags,
-    raw: m,
-  };
+  const rule = new RuleRecord(bytes ?? m, offset) as unknown as Rule;
+  rule.family = h.family;
+  rule.priority = a.priority ?? 0;
+  rule.action = type === 'to_tbl' ? 'lookup' : type;
+  rule.type = type;
+  rule.tos = h.tos ?? 0;
+  rule.invert = flags.includes('invert');
+  rule.flags = flags;
   const table = a.table ?? h.table;
   if (table !== undefined && table !== 0 && table !== 'unspec') rule.table = table;
   if (a.src !== undefined) rule.src = `${a.src}/${h.srcLen}`;

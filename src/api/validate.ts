@@ -2,7 +2,7 @@
  * Input checks shared by the API: everything a person can get wrong is refused here, with a
  * sentence saying why, before a request is built. IP parsing is ipaddr.js's (see docs/dependencies.md).
  */
-import ipaddr from 'ipaddr.js';
+import ipaddr from '../deps/ipaddr.js';
 import { formatIPv4, formatIPv6, parseHwaddr, parseIPv4, utf8Length } from '../codec/values.js';
 import { InvalidArgumentError } from './errors.js';
 

@@ -87,38 +87,69 @@ const CONTROL_NAMES: Record<number, string> = { [NLMSG.NOOP]: 'noop', [NLMSG.ERR
 const netlinkCompiled = compileFamily(netlinkSpec);
 const extackSet = netlinkCompiled.sets.get('extack')!;
 
-export class ProtocolCodec {
-  readonly families: ReadonlyMap<string, CompiledFamily>;
-  private readonly byType = new Map<number, { family: CompiledFamily; message: CompiledMessage }>();
-  private readonly byName = new Map<string, { family: CompiledFamily; message: CompiledMessage }>();
+interface MessageEntry {
+  readonly spec: FamilySpec;
+  readonly name: string;
+  resolved?: { family: CompiledFamily; message: CompiledMessage };
+}
 
+export class ProtocolCodec {
+  private readonly specs: readonly FamilySpec[];
+  private readonly compiled = new Map<string, CompiledFamily>();
+  private readonly byType = new Map<number, MessageEntry>();
+  private readonly byName = new Map<string, MessageEntry>();
+
+  /**
+   * Families compile on first use (rt-link alone takes ~5 ms cold): a process that only dumps
+   * routes never pays for the link specs.
+   */
   constructor(specs: readonly FamilySpec[]) {
-    const families = new Map<string, CompiledFamily>();
+    this.specs = specs;
+    const seen = new Set<string>();
     for (const spec of specs) {
-      const f = compileFamily(spec);
-      families.set(spec.name, f);
-      for (const m of f.messages.values()) {
+      if (seen.has(spec.name)) throw new Error(`protocol family "${spec.name}" given twice`);
+      seen.add(spec.name);
+      for (const [name, m] of Object.entries(spec.messages)) {
         const clash = this.byType.get(m.value);
-        if (clash) throw new Error(`message type ${m.value} is both ${clash.family.name}.${clash.message.name} and ${f.name}.${m.name}`);
-        this.byType.set(m.value, { family: f, message: m });
-        this.byName.set(m.name, { family: f, message: m });
+        if (clash) throw new Error(`message type ${m.value} is both ${clash.spec.name}.${clash.name} and ${spec.name}.${name}`);
+        const entry: MessageEntry = { spec, name };
+        this.byType.set(m.value, entry);
+        this.byName.set(name, entry);
       }
     }
-    this.families = families;
+  }
+
+  /** Every family, compiled. */
+  get families(): ReadonlyMap<string, CompiledFamily> {
+    for (const spec of this.specs) this.compiledFamily(spec);
+    return this.compiled;
   }
 
   family(name: string): CompiledFamily {
-    const f = this.families.get(name);
-    if (!f) throw new Error(`no protocol family "${name}" (have ${[...this.families.keys()].join(', ')})`);
-    return f;
+    const spec = this.specs.find((s) => s.name === name);
+    if (!spec) throw new Error(`no protocol family "${name}" (have ${this.specs.map((s) => s.name).join(', ')})`);
+    return this.compiledFamily(spec);
   }
 
   messageByType(type: number): { family: CompiledFamily; message: CompiledMessage } | undefined {
-    return this.byType.get(type);
+    const e = this.byType.get(type);
+    return e && (e.resolved ?? this.resolve(e));
   }
 
   messageByName(name: string): { family: CompiledFamily; message: CompiledMessage } | undefined {
-    return this.byName.get(name);
+    const e = this.byName.get(name);
+    return e && (e.resolved ?? this.resolve(e));
+  }
+
+  private resolve(e: MessageEntry): { family: CompiledFamily; message: CompiledMessage } {
+    const family = this.compiledFamily(e.spec);
+    return (e.resolved = { family, message: family.messages.get(e.name)! });
+  }
+
+  private compiledFamily(spec: FamilySpec): CompiledFamily {
+    let f = this.compiled.get(spec.name);
+    if (!f) this.compiled.set(spec.name, (f = compileFamily(spec)));
+    return f;
   }
 
   /** Every message in a datagram. Throws DecodeError (with offset into `bytes`) on malformed input. */
@@ -166,7 +197,7 @@ export class ProtocolCodec {
       } else if (end > body) msg.payload = ctx.bytes.slice(body, end);
       return msg;
     }
-    const found = this.byType.get(type);
+    const found = this.messageByType(type);
     if (!found) {
       msg.payload = ctx.bytes.slice(body, end);
       return msg;
@@ -192,9 +223,9 @@ export class ProtocolCodec {
     let found: { family: CompiledFamily; message: CompiledMessage } | undefined;
     if (typeof m.kind === 'number') {
       type = m.kind;
-      found = this.byType.get(type);
+      found = this.messageByType(type);
     } else {
-      found = this.byName.get(m.kind);
+      found = this.messageByName(m.kind);
       if (!found) throw new EncodeError(`unknown message "${m.kind}"`);
       type = found.message.value;
     }
@@ -226,7 +257,7 @@ export class ProtocolCodec {
   attributePathAt(message: Uint8Array, offset: number): string[] | undefined {
     if (message.length < NLMSG_HDRLEN) return undefined;
     const ctx = makeCtx(message);
-    const found = this.byType.get(ctx.view.getUint16(4, true));
+    const found = this.messageByType(ctx.view.getUint16(4, true));
     if (!found) return undefined;
     const start = NLMSG_HDRLEN + align4(found.message.header.size);
     return pathAt(ctx, found.message.attributes, start, Math.min(message.length, ctx.view.getUint32(0, true)), offset, 0);
@@ -235,7 +266,7 @@ export class ProtocolCodec {
   /** Name of attribute `type` in the set of the nest at `nestOffset` (or the message's own set). */
   attributeNameIn(message: Uint8Array, nestOffset: number | undefined, type: number): string {
     if (message.length < NLMSG_HDRLEN) return `type ${type}`;
-    const found = this.byType.get(makeCtx(message).view.getUint16(4, true));
+    const found = this.messageByType(makeCtx(message).view.getUint16(4, true));
     if (!found) return `type ${type}`;
     let set: CompiledSet | undefined = found.message.attributes;
     let prefix = '';

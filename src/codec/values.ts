@@ -2,7 +2,7 @@
  * Presentation of raw attribute bytes: text, hardware and IP addresses, hex. Hot in dumps (every
  * route carries addresses, every link a name), so the common cases avoid TextDecoder and regexes.
  */
-import ipaddr from 'ipaddr.js';
+import ipaddr from '../deps/ipaddr.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 const utf8enc = new TextEncoder();

@@ -4,7 +4,7 @@
  * Everything it knows about bytes comes from the ProtocolCodec; everything about I/O from the
  * Transport.
  */
-import createDebug from 'debug';
+import createDebug from '../deps/debug.js';
 import { NLMSG, NLM_F } from '../../protocol/netlink.js';
 import { ByteWriter, align4 } from '../codec/byte-writer.js';
 import { DecodeError } from '../codec/errors.js';
@@ -34,6 +34,9 @@ export interface BatchOptions extends RequestOptions {
   window?: number;
 }
 
+/** Turns one dump reply into a result; `bytes` is a private copy of its datagram, `offset` where it starts. */
+export type DumpMapper<T> = (msg: NetlinkMessage, bytes: Uint8Array, offset: number) => T | undefined;
+
 export type BatchResult = { ok: true; messages: NetlinkMessage[] } | { ok: false; error: Error };
 
 interface Pending {
@@ -49,7 +52,12 @@ interface Pending {
   /** Batch window this request belongs to; settled when the window's acknowledged last request is. */
   group?: Pending[];
   acked: boolean;
+  /** Replies so far: decoded messages, or what `map` made of them. */
   messages: NetlinkMessage[];
+  /** Dumps only: turns each reply into its result as it arrives (undefined drops it). */
+  map?: DumpMapper<unknown>;
+  /** What `map` threw; the dump is read to its end, then rejected with it. */
+  mapError?: Error;
   resolve(messages: NetlinkMessage[]): void;
   reject(err: Error): void;
 }
@@ -96,8 +104,22 @@ export class Connection {
   dump(msg: OutgoingMessage, options: RequestOptions = {}): Promise<NetlinkMessage[]> {
     const run = () => this.start(msg, (msg.flags ?? 0) | NLM_F.REQUEST | NLM_F.DUMP, true, options);
     const p = this.dumpTail.then(run, run);
-    this.dumpTail = p.catch(() => undefined);
+    this.dumpTail = p.then(settledQuietly, settledQuietly); // not p.catch(): that would keep the result alive
     return p;
+  }
+
+  /**
+   * A dump whose replies are turned into results as each datagram arrives, so that only the
+   * results live until the dump ends: the decoded messages of a 100k-route dump die young instead
+   * of being kept (and promoted by the GC) until the last datagram. `map` gets the message and
+   * a private copy of the datagram holding it with the message's offset there, for results that
+   * decode the message again on demand. Returning undefined drops the message.
+   */
+  dumpMap<T>(msg: OutgoingMessage, map: DumpMapper<T>, options: RequestOptions = {}): Promise<T[]> {
+    const run = () => this.start(msg, (msg.flags ?? 0) | NLM_F.REQUEST | NLM_F.DUMP, true, options, map);
+    const p = this.dumpTail.then(run, run);
+    this.dumpTail = p.then(settledQuietly, settledQuietly); // not p.catch(): that would keep the result alive
+    return p as Promise<unknown[]> as Promise<T[]>;
   }
 
   /**
@@ -177,7 +199,7 @@ export class Connection {
   }
 
   /** Registers a pending request; sends it now unless a batch writer collects it. */
-  private start(msg: OutgoingMessage, flags: number, dump: boolean, options: RequestOptions): Promise<NetlinkMessage[]> {
+  private start(msg: OutgoingMessage, flags: number, dump: boolean, options: RequestOptions, map?: DumpMapper<unknown>): Promise<NetlinkMessage[]> {
     if (this.closedError) return Promise.reject(this.closedError);
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
@@ -191,6 +213,7 @@ export class Connection {
           if (ok) resolve(value as NetlinkMessage[]);
           else reject(value as Error);
         });
+        if (map) p.map = map;
       } catch (err) {
         reject(err as Error);
         return;
@@ -290,6 +313,8 @@ export class Connection {
 
   private onDatagram(d: Uint8Array): void {
     const ctx = makeCtx(d);
+    // d is the transport's shared receive buffer: a mapped dump gets one private copy per datagram.
+    let copy: Uint8Array | undefined;
     let pos = 0;
     while (pos < d.length) {
       const seq = d.length - pos >= 12 ? ctx.view.getUint32(pos + 8, true) : undefined;
@@ -319,7 +344,19 @@ export class Connection {
         continue;
       }
       if (logRecv.enabled) logRecv('%s', formatMessage(msg));
-      this.handle(p, msg);
+      if (p.map !== undefined && msg.type >= NLMSG.MIN_TYPE) {
+        if (msg.flags & NLM_F.DUMP_INTR) p.interrupted = true;
+        if (p.mapError === undefined) {
+          copy ??= new Uint8Array(d);
+          try {
+            const v = p.map(msg, copy, pos);
+            if (v !== undefined) (p.messages as unknown[]).push(v);
+          } catch (err) {
+            // Rejected at NLMSG_DONE: the kernel's dump runs on, and the next one would get EBUSY.
+            p.mapError = err as Error;
+          }
+        }
+      } else this.handle(p, msg);
       pos = align4(end);
     }
   }
@@ -343,6 +380,7 @@ export class Connection {
           p.reject(this.kernelError(p, { ...(msg.error ?? { request: { len: 0, type: 0, flags: 0, seq: p.seq, pid: 0 } }), errno: -status }));
           return;
         }
+        if (p.mapError) return p.reject(p.mapError);
         if (p.interrupted) return this.retryDump(p);
         p.resolve(p.messages);
         return;
@@ -402,3 +440,5 @@ export class Connection {
     for (const p of [...this.pending.values()]) p.reject(err);
   }
 }
+
+function settledQuietly(): void {}

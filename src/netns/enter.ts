@@ -22,7 +22,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import createDebug from 'debug';
+import createDebug from '../deps/debug.js';
 import * as libc from '../transport/libc.js';
 import { NamespaceError } from './errors.js';
 import { type NetnsTarget, type ResolvedNetns, resolveNetns } from './target.js';

@@ -4,7 +4,7 @@
  * (see docs/architecture.md, "Why libuv and not FFI for I/O"). Each read returns one datagram.
  */
 import net from 'node:net';
-import createDebug from 'debug';
+import createDebug from '../deps/debug.js';
 import { NETLINK_SOCKOPT, SOL_NETLINK } from '../../protocol/netlink.js';
 import { TransportError } from './errors.js';
 import * as libc from './libc.js';

@@ -245,6 +245,26 @@ describe('RouteApi.list', () => {
     });
   });
 
+  it('keeps only the bytes of each listed route and decodes raw on first access', async () => {
+    const { api } = setup(() => ({
+      dump: [
+        { header: hdr({ dstLen: 24 }), attrs: { dst: '10.0.0.0', table: 254, gateway: '192.0.2.1', oif: 5 } },
+        { header: hdr({ dstLen: 32 }), attrs: { dst: '10.0.0.9', table: 254, oif: 7 } },
+      ],
+    }));
+    const routes = await api.list({ family: 'inet' });
+    expect(routes.map((r) => r.dst)).toEqual(['10.0.0.0/24', '10.0.0.9/32']);
+    // Not an own enumerable property: spread, keys and JSON leave it out.
+    expect(Object.keys(routes[1]!)).not.toContain('raw');
+    expect(JSON.stringify(routes[1])).not.toContain('raw');
+    expect('raw' in routes[1]!).toBe(true);
+    const raw = routes[1]!.raw;
+    expect(routes[1]!.raw).toBe(raw); // decoded once
+    expect(raw.kind).toBe('newroute');
+    expect(raw.header).toMatchObject({ family: 'inet', dstLen: 32 });
+    expect(raw.attrs).toEqual({ dst: '10.0.0.9', table: 'main', oif: 7 });
+  });
+
   it('defaults to table main, one dump per family (not AF_UNSPEC); all tables sends no table', async () => {
     const { api, received } = setup(() => ({ dump: [] }));
     await api.list();

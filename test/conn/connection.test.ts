@@ -125,6 +125,60 @@ describe('Connection', () => {
     expect(t.sent).toHaveLength(3);
   });
 
+  it('dumpMap turns replies into results as they arrive, with a private copy of the datagram', async () => {
+    const sentDatagrams: Uint8Array[] = [];
+    const { conn } = connect((sent, reply) => {
+      const s = seqOf(sent);
+      const d = concat(linkMsg(s, 1, 'lo'), linkMsg(s, 2, 'eth0'));
+      sentDatagrams.push(d);
+      reply(d);
+      reply(linkMsg(s, 3, 'veth0'));
+      reply(doneFor(sent));
+    });
+    const seen: { name: unknown; offset: number; bytes: Uint8Array }[] = [];
+    const out = await conn.dumpMap(
+      { kind: 'getlink' },
+      (m, bytes, offset) => {
+        seen.push({ name: m.attrs?.ifname, offset, bytes });
+        return m.attrs?.ifname === 'eth0' ? undefined : `${m.header?.index}:${m.attrs?.ifname}`;
+      },
+    );
+    expect(out).toEqual(['1:lo', '3:veth0']); // undefined drops a message
+    expect(seen.map((x) => x.name)).toEqual(['lo', 'eth0', 'veth0']);
+    // Messages of one datagram share one copy; the offset is where each starts in it.
+    expect(seen[0]!.bytes).toBe(seen[1]!.bytes);
+    expect(seen[0]!.offset).toBe(0);
+    expect(seen[1]!.offset).toBe(linkMsg(1, 1, 'lo').length);
+    expect(seen[2]!.bytes).not.toBe(seen[0]!.bytes);
+    // A copy: the transport may reuse its receive buffer afterwards.
+    expect(seen[0]!.bytes).not.toBe(sentDatagrams[0]);
+    const before = Array.from(seen[0]!.bytes);
+    sentDatagrams[0]!.fill(0);
+    expect(Array.from(seen[0]!.bytes)).toEqual(before);
+    expect(codec.decode(seen[1]!.bytes.subarray(seen[1]!.offset))[0]!.attrs?.ifname).toBe('eth0');
+  });
+
+  it('dumpMap starts over on an interrupted dump and rejects when the mapper throws', async () => {
+    let attempt = 0;
+    const { conn } = connect((sent, reply) => {
+      const s = seqOf(sent);
+      attempt++;
+      reply(linkMsg(s, 1, 'lo', attempt === 1 ? 2 | 0x10 : 2));
+      reply(linkMsg(s, 2, 'eth0'));
+      reply(doneFor(sent));
+    });
+    expect(await conn.dumpMap({ kind: 'getlink' }, (m) => m.attrs?.ifname)).toEqual(['lo', 'eth0']);
+    const err = await conn
+      .dumpMap({ kind: 'getlink' }, (m) => {
+        if (m.attrs?.ifname === 'eth0') throw new Error('mapper failed');
+        return 1;
+      })
+      .catch((e) => e);
+    expect(err.message).toBe('mapper failed');
+    // The connection stays usable.
+    expect(await conn.dump({ kind: 'getlink' })).toHaveLength(2);
+  });
+
   it('surfaces an error that ends a dump (NLMSG_DONE with a negative status)', async () => {
     const { conn } = connect((sent, reply) => {
       reply(linkMsg(seqOf(sent), 1, 'lo'));
