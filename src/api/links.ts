@@ -414,28 +414,26 @@ export function toLink(m: NetlinkMessage, bytes?: Uint8Array, offset?: number): 
   link.up = flags.includes('up');
   link.lowerUp = flags.includes('lower_up');
   link.altnames = (a.propList?.altIfname as string[] | undefined) ?? [];
-  const copy = (to: keyof Link, from: string) => {
-    if (a[from] !== undefined) (link as any)[to] = a[from];
-  };
-  copy('mtu', 'mtu');
-  copy('minMtu', 'minMtu');
-  copy('maxMtu', 'maxMtu');
-  copy('txqlen', 'txqlen');
-  copy('operstate', 'operstate');
-  copy('linkmode', 'linkmode');
-  copy('group', 'group');
-  copy('qdisc', 'qdisc');
-  copy('address', 'address');
-  copy('broadcast', 'broadcast');
-  copy('permAddress', 'permAddress');
-  copy('master', 'master');
-  copy('link', 'link');
-  copy('linkNetnsid', 'linkNetnsid');
-  copy('alias', 'ifalias');
-  copy('promiscuity', 'promiscuity');
-  copy('numTxQueues', 'numTxQueues');
-  copy('numRxQueues', 'numRxQueues');
-  copy('carrierChanges', 'carrierChanges');
+  // Named stores, one per field (a helper writing link[to] = a[from] was a megamorphic hot spot).
+  if (a.mtu !== undefined) link.mtu = a.mtu;
+  if (a.minMtu !== undefined) link.minMtu = a.minMtu;
+  if (a.maxMtu !== undefined) link.maxMtu = a.maxMtu;
+  if (a.txqlen !== undefined) link.txqlen = a.txqlen;
+  if (a.operstate !== undefined) link.operstate = a.operstate;
+  if (a.linkmode !== undefined) link.linkmode = a.linkmode;
+  if (a.group !== undefined) link.group = a.group;
+  if (a.qdisc !== undefined) link.qdisc = a.qdisc;
+  if (a.address !== undefined) link.address = a.address;
+  if (a.broadcast !== undefined) link.broadcast = a.broadcast;
+  if (a.permAddress !== undefined) link.permAddress = a.permAddress;
+  if (a.master !== undefined) link.master = a.master;
+  if (a.link !== undefined) link.link = a.link;
+  if (a.linkNetnsid !== undefined) link.linkNetnsid = a.linkNetnsid;
+  if (a.ifalias !== undefined) link.alias = a.ifalias;
+  if (a.promiscuity !== undefined) link.promiscuity = a.promiscuity;
+  if (a.numTxQueues !== undefined) link.numTxQueues = a.numTxQueues;
+  if (a.numRxQueues !== undefined) link.numRxQueues = a.numRxQueues;
+  if (a.carrierChanges !== undefined) link.carrierChanges = a.carrierChanges;
   if (a.carrier !== undefined) link.carrier = a.carrier === 1;
   if (a.stats64 !== undefined) link.stats = a.stats64;
   if (info) {
