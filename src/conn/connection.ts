@@ -84,6 +84,7 @@ export class Connection {
       datagram: (d) => this.onDatagram(d),
       error: (e) => this.failAll(e),
       closed: () => this.failAll(new ConnectionClosedError('netlink socket closed')),
+      awaitingReplies: () => this.pending.size > 0,
     });
     this.updateRef();
   }

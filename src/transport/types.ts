@@ -13,6 +13,11 @@ export interface TransportSink {
   error(err: Error): void;
   /** The transport is gone; nothing more will arrive. */
   closed?(): void;
+  /**
+   * Whether replies are still awaited. A transport that reads replies right after a send keeps
+   * reading while this says so (a request's reply and its ACK are separate datagrams).
+   */
+  awaitingReplies?(): boolean;
 }
 
 export interface Transport {
