@@ -39,7 +39,8 @@ export interface NetlinkSocketOptions {
    * inside sendmsg, so its reply or ACK is already queued when the write returns: reading it then
    * saves an event-loop round trip (epoll and a libuv read callback) per request, which was a
    * third of the cost of a sequential acknowledged request. Data that is not there yet (EAGAIN)
-   * simply arrives through the event loop as before.
+   * simply arrives through the event loop as before. Applies only when the sink implements
+   * awaitingReplies (a Connection does); other sinks see datagrams from the event loop only.
    */
   readAfterSend?: boolean;
 }
@@ -221,7 +222,9 @@ export class NetlinkSocket implements Transport {
     };
     const err = this.handle.writeBuffer(req, datagram);
     if (err !== 0) throw writeError(err);
-    if (this.readAfterSend && delivering === 0 && sw.streamBaseState[sw.kLastWriteWasAsync] === 0) this.readNow();
+    // Only for sinks that say when they await replies (a Connection): a monitor's sink gets its
+    // datagrams from the event loop only, never from inside its own send().
+    if (this.readAfterSend && delivering === 0 && this.sink?.awaitingReplies && sw.streamBaseState[sw.kLastWriteWasAsync] === 0) this.readNow();
   }
 
   /**
