@@ -2,10 +2,11 @@
  * netlink-ts against the tools users would otherwise pick, in one run, interleaved round by round
  * (scenarios S1-S4 of /work/shared/reference/benchmarks.md; see docs/benchmarks.md).
  *
- *   npx tsx bench/run.ts [s1 s2 s3 s4 ...] [--rounds N] [--quick] [--bundle] [--cpu-prof] [--out FILE]
+ *   npx tsx bench/run.ts [s1 s2 s3 s4 ...] [--rounds N] [--quick] [--tsx] [--cpu-prof] [--out FILE]
  *
- * --bundle runs the Node workers (netlink-ts and the `ip` + JSON.parse side) as esbuild bundles
- * with plain `node`, as compiled JS would run, instead of through tsx; --cpu-prof adds one profiled
+ * The Node workers (netlink-ts and the `ip` + JSON.parse side alike) run as esbuild bundles with
+ * plain `node`, as the package's compiled JS runs for its users; --tsx runs them from source
+ * through tsx instead (its loader adds ~15 MiB RSS and keepNames wrappers). --cpu-prof adds one profiled
  * netlink-ts run per scenario (always bundled, so profiles have real line numbers) in
  * bench/results/prof/.
  *
@@ -32,7 +33,7 @@ const opt = {
   rounds: 0,
   quick: false,
   cpuProf: false,
-  bundle: false,
+  bundle: true,
   out: path.join(ROOT, 'bench/results/latest.md'),
 };
 for (let i = 0; i < argv.length; i++) {
@@ -41,10 +42,11 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--quick') opt.quick = true;
   else if (a === '--cpu-prof') opt.cpuProf = true;
   else if (a === '--bundle') opt.bundle = true;
+  else if (a === '--tsx') opt.bundle = false;
   else if (a === '--out') opt.out = path.resolve(argv[++i]!);
   else if (/^s[1-4]$/i.test(a)) opt.scenarios.push(a.toLowerCase());
   else {
-    console.error(`usage: npx tsx bench/run.ts [s1 s2 s3 s4] [--rounds N] [--quick] [--bundle] [--cpu-prof] [--out FILE]\nunknown argument: ${a}`);
+    console.error(`usage: npx tsx bench/run.ts [s1 s2 s3 s4] [--rounds N] [--quick] [--tsx] [--cpu-prof] [--out FILE]\nunknown argument: ${a}`);
     process.exit(2);
   }
 }
@@ -54,7 +56,8 @@ if (!(opt.rounds >= 1)) throw new Error('--rounds must be >= 1');
 
 /** Sizes; --quick keeps the read scenarios whole and shrinks the slow parts. */
 const cfg = {
-  repeats: opt.quick ? 2 : 3,
+  /** Later dumps per process: their median is "repeat" (the JIT has warmed up by the last ones). */
+  repeats: opt.quick ? 2 : 5,
   s1Pairs: 1000,
   s2Sizes: [10_000, 100_000],
   /** pyroute2 takes seconds per 100k dump: fewer rounds and one repeat there. */
