@@ -91,8 +91,14 @@ async function worker(prefix: string): Promise<void> {
       else if (cmd.startsWith('verify ')) {
         const names = cmd.slice(7).split(' ').filter(Boolean);
         const out: Record<string, number> = {};
-        for (const n of names) out[n] = (await mirror.verify(n).catch((e: Error) => [e.message])).length;
+        const details: Record<string, string[]> = {};
+        for (const n of names) {
+          const d = await mirror.verify(n).catch((e: Error) => [e.message]);
+          out[n] = d.length;
+          if (d.length) details[n] = d.slice(0, 5);
+        }
         say('VERIFY', out);
+        if (Object.keys(details).length) process.stderr.write(`mirror differences: ${JSON.stringify(details, null, 1)}\n`);
       } else if (cmd === 'quit') {
         mirror.close();
         process.exit(0);

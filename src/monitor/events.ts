@@ -87,6 +87,36 @@ export interface ResyncEvent {
   nsids?: Nsid[];
 }
 
+/** Which routes a 'refresh' covers: those of a family, and / or those using an interface (any nexthop). */
+export interface RouteScope {
+  family?: 'inet' | 'inet6';
+  /** Interface index. */
+  dev?: number;
+}
+
+/** Does `r` fall in `scope` (as the kernel's dump filter decides: any nexthop through `dev`)? */
+export function inRouteScope(r: Route, scope: RouteScope): boolean {
+  if (scope.family !== undefined && r.family !== scope.family) return false;
+  if (scope.dev === undefined) return true;
+  if (r.dev === scope.dev) return true;
+  const hops = r.nexthops;
+  if (hops) for (const h of hops) if (h.dev === scope.dev) return true;
+  return false;
+}
+
+/**
+ * A narrow re-dump (Monitor.refresh): the current routes in `scope`, consistent with the events that
+ * follow, as for a resync; replace the routes you hold that fall in the scope (inRouteScope), keep
+ * the others. Used where the kernel changes routes without telling (docs/monitoring.md).
+ */
+export interface RefreshEvent {
+  type: 'refresh';
+  netns?: string;
+  kind: 'route';
+  scope: RouteScope;
+  routes: Route[];
+}
+
 /** A named namespace appeared in (or vanished from) /run/netns; its events start (stop) here. */
 export interface NetnsEvent {
   type: 'netns';
@@ -101,7 +131,7 @@ export interface ErrorEvent {
   error: Error;
 }
 
-export type MonitorEvent = ObjectEvent | OverrunEvent | ResyncEvent | NetnsEvent | ErrorEvent;
+export type MonitorEvent = ObjectEvent | OverrunEvent | ResyncEvent | RefreshEvent | NetnsEvent | ErrorEvent;
 
 /** nlmsg_type -> event for the rtnetlink messages monitors understand. */
 export const EVENT_TYPES: ReadonlyMap<number, { type: 'new' | 'del'; kind: ObjectKind; convert(m: NetlinkMessage): any }> = new Map([

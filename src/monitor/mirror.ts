@@ -10,18 +10,25 @@
  *
  * The kernel removes some state without telling anyone, and the mirror compensates:
  * - a deleted link takes its addresses and routes along (removed here at once);
- * - IPv4 routes over a link that goes down, loses its carrier or its last IPv4 address, and routes
- *   whose preferred source address was deleted, are flushed without RTM_DELROUTE: such events
- *   schedule a route-only resync of that namespace (coalesced, default 50 ms later).
+ * - IPv4 routes over a link that goes down, and routes whose preferred source address or whose
+ *   device's last IPv4 address was deleted, are flushed without RTM_DELROUTE; routes over a link
+ *   that goes up or down or changes carrier change their flags (linkdown, dead) silently. Such
+ *   events schedule a narrow route refresh (Monitor.refresh: only the routes through that link, or
+ *   only IPv4 routes; the kernel filters the dump), coalesced per namespace (default 50 ms later),
+ *   at most a few namespaces at a time (MultiMonitor's dumpConcurrency). A refresh (and a resync)
+ *   keeps the objects it already holds when the kernel's are the same, so an unchanged route costs
+ *   nothing to hold again.
  * Known limits: IPv4 routes added with `ip route append/prepend` (same destination, table, tos
  * and metric) share one entry until the next resync.
  */
 import { EventEmitter } from 'node:events';
+import { NLM_F } from '../../protocol/netlink.js';
 import type { Address } from '../api/addresses.js';
 import type { Link } from '../api/links.js';
 import type { Route } from '../api/routes.js';
 import type { NetlinkMessage } from '../codec/message.js';
-import type { MonitorEvent, ResyncEvent } from './events.js';
+import { isSlim, slimAddress, slimLink, slimRoute } from './compact.js';
+import { type MonitorEvent, type RefreshEvent, type ResyncEvent, type RouteScope, inRouteScope } from './events.js';
 import type { ObjectKind } from './groups.js';
 import { Monitor, type MonitorOptions } from './monitor.js';
 import { MultiMonitor, type MultiMonitorOptions } from './multi.js';
@@ -37,8 +44,8 @@ export interface MirrorChange {
   object: Link | Address | Route;
   /** The object before an 'update'. */
   previous?: Link | Address | Route;
-  /** What caused it: a kernel event, a resync diff, or a link removal taking its objects along. */
-  cause: 'event' | 'resync' | 'cascade';
+  /** What caused it: a kernel event, a resync diff, a refresh diff (routes re-dumped), or a link removal taking its objects along. */
+  cause: 'event' | 'resync' | 'refresh' | 'cascade';
 }
 
 export interface MirrorOptions extends Omit<MultiMonitorOptions, 'groups' | 'initialDump' | 'namespaces'> {
@@ -47,7 +54,7 @@ export interface MirrorOptions extends Omit<MultiMonitorOptions, 'groups' | 'ini
    * every named namespace, followed as they come and go (add includeCurrent for the current one too).
    */
   netns?: string | readonly string[] | 'all';
-  /** Delay before the route resync that follows a silent kernel flush (default 50 ms). */
+  /** Delay before the route refresh that follows a silent kernel flush (default 50 ms). */
   routeCheckDelayMs?: number;
   /**
    * Keep each object's full decoded message in `raw`, and links' counters (default false: `raw`
@@ -61,6 +68,8 @@ export interface MirrorEvents {
   change: [MirrorChange];
   /** A namespace's view was replaced from a dump (initial or after an overrun). */
   resync: [{ netns?: string; initial: boolean; kinds: ObjectKind[] }];
+  /** A namespace's routes in `scope` were re-dumped after a silent kernel change (not a resync). */
+  refresh: [{ netns?: string; kind: 'route'; scope: RouteScope; routes: number }];
   /** Events were lost in a namespace; its view is inconsistent until the resync that follows. */
   overrun: [Extract<MonitorEvent, { type: 'overrun' }>];
   netns: [Extract<MonitorEvent, { type: 'netns' }>];
@@ -90,14 +99,27 @@ export function linkKey(l: Link): string {
   return String(l.index);
 }
 
+// Keys are built with join(), which makes one flat string: a template literal of this length is a
+// tree of concatenations (32 bytes a node), and a mirror holds one key per object.
+
 /** The kernel's identity of an address: family, interface, local address, prefix and peer. */
 export function addressKey(a: Address): string {
-  return `${a.family}|${a.index}|${a.address}/${a.prefixlen}|${a.peer ?? ''}`;
+  return [a.family, a.index, `${a.address}/${a.prefixlen}`, a.peer ?? ''].join('|');
 }
 
-/** The kernel's identity of a route: family, table, type, destination, source, tos and metric. */
+/**
+ * The kernel's identity of a route: family, table, type, destination, source, tos, metric, and
+ * the device of a single-nexthop route. The same prefix and metric can be routed through several
+ * devices at once: IPv6 has fe80::/64 and ff00::/8 on every interface, IPv4 a prefix route per
+ * interface when two share a subnet (the kernel appends them).
+ */
 export function routeKey(r: Route): string {
-  return `${r.family}|${r.table}|${r.type}|${r.dst}|${r.src ?? ''}|${r.tos}|${r.metric ?? 0}`;
+  return [r.family, r.table, r.type, r.dst, r.src ?? '', r.tos, r.metric ?? 0, r.nexthops?.length ? '' : (r.dev ?? '')].join('|');
+}
+
+/** routeKey without its device: what a route replacement (NLM_F_REPLACE) replaces. */
+function routeSlot(key: string): string {
+  return key.slice(0, key.lastIndexOf('|'));
 }
 
 /** The fields a view compares: what a fresh dump must agree on. */
@@ -148,20 +170,44 @@ function isLinkMessage(l: Link): boolean {
   return f === undefined || f === 'unspec' || f === 0;
 }
 
-/** What a slim object's `raw` holds: the envelope of the message it came from. */
-function envelope(m: NetlinkMessage): NetlinkMessage {
-  const e: NetlinkMessage = { type: m.type, flags: m.flags, seq: m.seq, pid: m.pid };
-  if (m.kind !== undefined) e.kind = m.kind;
-  if (m.family !== undefined) e.family = m.family;
-  return e;
+/** The slim copy (compact.ts) of a link, address or route, by the mirror's kind names. */
+function slimCopy<T extends Link | Address | Route>(kind: MirrorKind, o: T): T {
+  return (kind === 'link' ? slimLink(o as Link) : kind === 'address' ? slimAddress(o as Address) : slimRoute(o as Route)) as T;
 }
 
-function slim<T extends Link | Address | Route>(o: T): T {
-  if ('stats' in o) {
-    const { stats: _stats, raw, ...rest } = o as Link;
-    return { ...rest, raw: envelope(raw) } as T;
+/**
+ * Same content, `raw` aside (a dump's envelope differs from an event's). A refresh or resync keeps
+ * the object it holds when the kernel's is the same: the new one then dies young, instead of being
+ * promoted to replace an equal one.
+ */
+function sameObject(a: object, b: object): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (k === 'raw') continue;
+    n++;
+    if (!sameData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
   }
-  return { ...o, raw: envelope(o.raw) };
+  for (const k in b) if (k !== 'raw') n--;
+  return n === 0;
+}
+
+function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameData(a[i], b[i])) return false;
+    return true;
+  }
+  if (a instanceof Uint8Array) return b instanceof Uint8Array && a.length === b.length && a.every((x, i) => x === b[i]);
+  if (Array.isArray(b) || b instanceof Uint8Array) return false;
+  let n = 0;
+  for (const k in a) {
+    n++;
+    if (!sameData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  for (const _k in b) n--;
+  return n === 0;
 }
 
 function isMirroredRoute(r: Route): boolean {
@@ -172,7 +218,12 @@ function isMirroredRoute(r: Route): boolean {
 
 interface RouteCheck {
   timer: NodeJS.Timeout | undefined;
-  force: boolean;
+  /** Every route (a link was deleted). */
+  all: boolean;
+  /** Interfaces that went up or down or changed carrier: the routes through them. */
+  devs: Set<number>;
+  /** Every route of these families. */
+  families: Set<'inet' | 'inet6'>;
   /** IPv4 addresses deleted since the last check: [index, address]. */
   deleted: [number, string][];
 }
@@ -184,14 +235,19 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
   private readonly views = new Map<string | undefined, NamespaceView>();
   private readonly checks = new Map<string | undefined, RouteCheck>();
   private readonly delay: number;
-  private readonly keep: <T extends Link | Address | Route>(o: T) => T;
+  /** Listed objects (resync, refresh) are kept as they are, or as slim copies. */
+  private readonly keepListed: <T extends Link | Address | Route>(kind: MirrorKind, o: T) => T;
+  /** What the mirror holds of an object: a slim copy, or the object itself with keepRaw. */
+  private readonly keep: <T extends Link | Address | Route>(kind: MirrorKind, o: T) => T;
   private isClosed = false;
 
   private constructor(source: MultiMonitor, delay: number, keepRaw: boolean, ready: Promise<void>) {
     super();
     this.source = source;
     this.delay = delay;
-    this.keep = keepRaw ? (o) => o : slim;
+    // Object events come slim already (objects: 'slim'), unless a custom openMonitor ignored that.
+    this.keep = keepRaw ? (_k, o) => o : (k, o) => (isSlim(o) ? o : slimCopy(k, o));
+    this.keepListed = keepRaw ? (_k, o) => o : slimCopy;
     this.ready = ready;
     source.on('event', (e) => this.onEvent(e));
     source.once('close', () => this.close());
@@ -204,6 +260,8 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
       ...rest,
       groups: ['link', 'address', 'route'],
       initialDump: true,
+      // The monitors hand over objects in the form the mirror keeps (no copy per event).
+      objects: keepRaw === true ? 'full' : 'slim',
       ...(netns === undefined
         ? { namespaces: [], includeCurrent: true }
         : netns === 'all'
@@ -212,19 +270,30 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
     };
     // Views are created as initial resyncs arrive; wait for one per namespace opened.
     let mirror: StateMirror | undefined;
-    const early: MonitorEvent[] = [];
+    let early: MonitorEvent[] | undefined = [];
+    // Monitors opened before the mirror listens, with the listener that catches their early events.
+    const catching: [Monitor, (e: MonitorEvent) => void][] = [];
     const source = await MultiMonitor.open({
       ...multi,
       openMonitor: async (o: MonitorOptions) => {
         const m = await (multi.openMonitor ?? Monitor.open)(o);
         // Catch events emitted before the mirror is listening (the initial resync can be quick).
-        if (!mirror) m.on('event', (e) => (mirror ? undefined : early.push(e)));
+        if (early) {
+          const on = (e: MonitorEvent) => early?.push(e);
+          m.on('event', on);
+          catching.push([m, on]);
+        }
         return m;
       },
     });
-    const ready = waitInitial(source, source.namespaces(), early);
+    const caught = early;
+    const ready = waitInitial(source, source.namespaces(), caught);
     mirror = new StateMirror(source, routeCheckDelayMs ?? 50, keepRaw === true, ready);
-    for (const e of early) mirror.onEvent(e);
+    // From here on the mirror listens itself: stop catching, and let go of what was caught (this
+    // closure lives as long as the source, which keeps it to open namespaces that appear later).
+    early = undefined;
+    for (const [m, on] of catching.splice(0)) m.off('event', on);
+    for (const e of caught.splice(0)) mirror.onEvent(e);
     await mirror.ready;
     return mirror;
   }
@@ -288,15 +357,36 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
     return v;
   }
 
-  private change(c: MirrorChange): void {
-    if (this.listenerCount('change') > 0) this.emit('change', c);
+  /** Emits a change, built only when someone listens. */
+  private change(
+    op: MirrorChange['op'],
+    kind: MirrorKind,
+    netns: string | undefined,
+    key: string,
+    object: Link | Address | Route,
+    cause: MirrorChange['cause'],
+    previous?: Link | Address | Route,
+  ): void {
+    if (this.listenerCount('change') === 0) return;
+    this.emit('change', previous === undefined ? { op, kind, netns, key, object, cause } : { op, kind, netns, key, object, previous, cause });
   }
 
   private onEvent(e: MonitorEvent): void {
     if (this.isClosed) return;
     switch (e.type) {
+      case 'new':
+      case 'del': {
+        const v = this.views.get(e.netns);
+        if (!v?.ready) return; // before the initial view the monitor holds events; none arrive here
+        if (e.kind === 'link') this.applyLink(v, e.type, e.object);
+        else if (e.kind === 'address') this.applyAddress(v, e.type, e.object);
+        else if (e.kind === 'route') this.applyRoute(v, e.type, e.object);
+        return;
+      }
       case 'resync':
         return this.applyResync(e);
+      case 'refresh':
+        return this.applyRefresh(e);
       case 'overrun': {
         const v = this.views.get(e.netns);
         if (v) v.consistent = false;
@@ -315,35 +405,51 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
       case 'error':
         if (this.listenerCount('error') > 0) this.emit('error', e.error);
         return;
-      case 'new':
-      case 'del': {
-        const v = this.views.get(e.netns);
-        if (!v?.ready) return; // before the initial view the monitor holds events; none arrive here
-        if (e.kind === 'link') this.applyLink(v, e.type, e.object);
-        else if (e.kind === 'address') this.applyAddress(v, e.type, e.object);
-        else if (e.kind === 'route') this.applyRoute(v, e.type, e.object);
-        return;
+    }
+  }
+
+  /**
+   * Replaces the objects of `map` that `inScope` accepts (all of them for a resync) with `list`,
+   * notifying the differences. An object equal to the one held (raw aside) keeps the one held.
+   */
+  private replace<T extends Link | Address | Route>(
+    v: NamespaceView,
+    kind: MirrorKind,
+    map: Map<any, T>,
+    list: readonly T[],
+    mapKey: (o: T) => any,
+    key: (o: T) => string,
+    cause: 'resync' | 'refresh',
+    inScope?: (o: T) => boolean,
+  ): void {
+    const next = new Map<any, T>();
+    for (const o of list) next.set(mapKey(o), o);
+    for (const [k, old] of map) {
+      const now = next.get(k);
+      if (now === undefined) {
+        if (inScope && !inScope(old)) continue;
+        map.delete(k);
+        this.change('remove', kind, v.netns, key(old), old, cause);
+      } else if (!sameObject(old, now)) {
+        // Only what is kept is copied (a listed object decodes its message to give its envelope).
+        const kept = this.keepListed(kind, now);
+        map.set(k, kept);
+        if (fingerprint(kind, kept) !== fingerprint(kind, old)) this.change('update', kind, v.netns, key(kept), kept, cause, old);
       }
+    }
+    for (const [k, now] of next) {
+      if (map.has(k)) continue;
+      const kept = this.keepListed(kind, now);
+      map.set(k, kept);
+      this.change('add', kind, v.netns, key(kept), kept, cause);
     }
   }
 
   private applyResync(e: ResyncEvent): void {
     const v = this.viewOf(e.netns);
-    const replace = <T extends Link | Address | Route>(kind: MirrorKind, map: Map<any, T>, list: T[], key: (o: T) => string, mapKey: (o: T) => any) => {
-      const next = new Map<any, T>();
-      for (const o of list) next.set(mapKey(o), this.keep(o));
-      for (const [k, old] of map) {
-        const now = next.get(k);
-        if (now === undefined) this.change({ op: 'remove', kind, netns: e.netns, key: key(old), object: old, cause: 'resync' });
-        else if (fingerprint(kind, now) !== fingerprint(kind, old)) this.change({ op: 'update', kind, netns: e.netns, key: key(now), object: now, previous: old, cause: 'resync' });
-      }
-      for (const [k, now] of next) if (!map.has(k)) this.change({ op: 'add', kind, netns: e.netns, key: key(now), object: now, cause: 'resync' });
-      map.clear();
-      for (const [k, o] of next) map.set(k, o);
-    };
-    if (e.links) replace('link', v.links, e.links.filter(isLinkMessage), linkKey, (l) => l.index);
-    if (e.addresses) replace('address', v.addresses, e.addresses, addressKey, addressKey);
-    if (e.routes) replace('route', v.routes, e.routes.filter(isMirroredRoute), routeKey, routeKey);
+    if (e.links) this.replace(v, 'link', v.links, e.links.filter(isLinkMessage), (l) => l.index, linkKey, 'resync');
+    if (e.addresses) this.replace(v, 'address', v.addresses, e.addresses, addressKey, addressKey, 'resync');
+    if (e.routes) this.replace(v, 'route', v.routes, e.routes.filter(isMirroredRoute), routeKey, routeKey, 'resync');
     if (e.kinds.includes('link') && e.kinds.includes('address') && e.kinds.includes('route')) {
       v.ready = true;
       v.consistent = true;
@@ -351,72 +457,95 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
     this.emit('resync', { ...(e.netns !== undefined && { netns: e.netns }), initial: e.initial, kinds: e.kinds });
   }
 
+  private applyRefresh(e: RefreshEvent): void {
+    const v = this.views.get(e.netns);
+    if (!v?.ready) return; // the initial resync covers it
+    const scope = e.scope;
+    this.replace(v, 'route', v.routes, e.routes.filter(isMirroredRoute), routeKey, routeKey, 'refresh', (r) => inRouteScope(r, scope));
+    if (this.listenerCount('refresh') > 0) this.emit('refresh', { ...(e.netns !== undefined && { netns: e.netns }), kind: 'route', scope, routes: e.routes.length });
+  }
+
   private applyLink(v: NamespaceView, type: 'new' | 'del', full: Link): void {
     if (!isLinkMessage(full)) return;
-    const l = this.keep(full);
+    const l = this.keep('link', full);
     const prev = v.links.get(l.index);
-    const key = linkKey(l);
     if (type === 'new') {
       v.links.set(l.index, l);
-      this.change(prev ? { op: 'update', kind: 'link', netns: v.netns, key, object: l, previous: prev, cause: 'event' } : { op: 'add', kind: 'link', netns: v.netns, key, object: l, cause: 'event' });
-      // Down or carrier lost: IPv4 routes over it are flushed (or marked linkdown) silently.
-      if (prev && (prev.up !== l.up || prev.lowerUp !== l.lowerUp)) this.scheduleRouteCheck(v, true);
+      if (prev) this.change('update', 'link', v.netns, linkKey(l), l, 'event', prev);
+      else this.change('add', 'link', v.netns, linkKey(l), l, 'event');
+      // Down: its IPv4 routes are flushed silently. Up, down, carrier: route flags change silently.
+      if (prev && (prev.up !== l.up || prev.lowerUp !== l.lowerUp)) this.scheduleRouteCheck(v).devs.add(l.index);
       return;
     }
     if (!prev) return;
     v.links.delete(l.index);
-    this.change({ op: 'remove', kind: 'link', netns: v.netns, key, object: prev, cause: 'event' });
+    this.change('remove', 'link', v.netns, linkKey(prev), prev, 'event');
     for (const [k, a] of v.addresses) {
       if (a.index !== l.index) continue;
       v.addresses.delete(k);
-      this.change({ op: 'remove', kind: 'address', netns: v.netns, key: k, object: a, cause: 'cascade' });
+      this.change('remove', 'address', v.netns, k, a, 'cascade');
     }
     for (const [k, r] of v.routes) {
       const devs = r.nexthops?.length ? r.nexthops.map((h) => h.dev) : [r.dev];
       if (!devs.every((d) => d === l.index)) continue;
       v.routes.delete(k);
-      this.change({ op: 'remove', kind: 'route', netns: v.netns, key: k, object: r, cause: 'cascade' });
+      this.change('remove', 'route', v.netns, k, r, 'cascade');
     }
-    this.scheduleRouteCheck(v, true);
+    // Multipath routes that kept a hop, routes of other tables... the link is gone, so the kernel
+    // cannot filter by it: every route.
+    this.scheduleRouteCheck(v).all = true;
   }
 
   private applyAddress(v: NamespaceView, type: 'new' | 'del', full: Address): void {
-    const a = this.keep(full);
+    const a = this.keep('address', full);
     const key = addressKey(a);
     const prev = v.addresses.get(key);
     if (type === 'new') {
       v.addresses.set(key, a);
-      this.change(prev ? { op: 'update', kind: 'address', netns: v.netns, key, object: a, previous: prev, cause: 'event' } : { op: 'add', kind: 'address', netns: v.netns, key, object: a, cause: 'event' });
+      if (prev) this.change('update', 'address', v.netns, key, a, 'event', prev);
+      else this.change('add', 'address', v.netns, key, a, 'event');
       return;
     }
     if (prev) {
       v.addresses.delete(key);
-      this.change({ op: 'remove', kind: 'address', netns: v.netns, key, object: prev, cause: 'event' });
+      this.change('remove', 'address', v.netns, key, prev, 'event');
     }
-    if (a.family === 'inet') {
-      const c = this.scheduleRouteCheck(v, false);
-      c.deleted.push([a.index, a.address]);
-    }
+    if (a.family === 'inet') this.scheduleRouteCheck(v).deleted.push([a.index, a.address]);
   }
 
   private applyRoute(v: NamespaceView, type: 'new' | 'del', full: Route): void {
     if (!isMirroredRoute(full)) return;
-    const r = this.keep(full);
+    const r = this.keep('route', full);
     const key = routeKey(r);
     const prev = v.routes.get(key);
     if (type === 'new') {
+      // `ip route replace` / `change`: one notification for the new route; the one it replaced (through
+      // another device, maybe) goes without a word.
+      if (r.raw.flags & NLM_F.REPLACE) {
+        const slot = routeSlot(key);
+        const others: string[] = [];
+        for (const k of v.routes.keys()) if (k !== key && routeSlot(k) === slot) others.push(k);
+        if (others.length === 1) {
+          const o = v.routes.get(others[0]!)!;
+          v.routes.delete(others[0]!);
+          this.change('remove', 'route', v.netns, others[0]!, o, 'event');
+        } else if (others.length > 1 && (r.family === 'inet' || r.family === 'inet6')) {
+          // Which of the appended routes it replaced, the notification does not say.
+          this.scheduleRouteCheck(v).families.add(r.family);
+        }
+      }
       v.routes.set(key, r);
-      this.change(prev ? { op: 'update', kind: 'route', netns: v.netns, key, object: r, previous: prev, cause: 'event' } : { op: 'add', kind: 'route', netns: v.netns, key, object: r, cause: 'event' });
+      if (prev) this.change('update', 'route', v.netns, key, r, 'event', prev);
+      else this.change('add', 'route', v.netns, key, r, 'event');
     } else if (prev) {
       v.routes.delete(key);
-      this.change({ op: 'remove', kind: 'route', netns: v.netns, key, object: prev, cause: 'event' });
+      this.change('remove', 'route', v.netns, key, prev, 'event');
     }
   }
 
-  private scheduleRouteCheck(v: NamespaceView, force: boolean): RouteCheck {
+  private scheduleRouteCheck(v: NamespaceView): RouteCheck {
     let c = this.checks.get(v.netns);
-    if (!c) this.checks.set(v.netns, (c = { timer: undefined, force: false, deleted: [] }));
-    c.force ||= force;
+    if (!c) this.checks.set(v.netns, (c = { timer: undefined, all: false, devs: new Set(), families: new Set(), deleted: [] }));
     if (!c.timer) {
       const check = c;
       c.timer = setTimeout(() => this.runRouteCheck(v, check), this.delay);
@@ -425,16 +554,23 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
     return c;
   }
 
-  /** Resyncs routes if the kernel may have flushed some without telling. */
+  /** Refreshes the routes the kernel may have changed without telling. */
   private runRouteCheck(v: NamespaceView, c: RouteCheck): void {
     c.timer = undefined;
-    const force = c.force;
-    const deleted = c.deleted;
-    c.force = false;
+    const { all, devs, families, deleted } = c;
+    c.all = false;
+    c.devs = new Set();
+    c.families = new Set();
     c.deleted = [];
     if (this.isClosed || this.views.get(v.netns) !== v) return;
-    let needed = force;
-    if (!needed && deleted.length > 0) {
+    const refresh = (scope: RouteScope) => void this.source.refresh(v.netns, 'route', scope);
+    // A route over nexthop objects without its hops in the message (nexthop_compat_mode off) cannot
+    // be told to use an interface: then every route.
+    const opaque = devs.size > 0 && [...v.routes.values()].some((r) => r.nhid !== undefined && r.dev === undefined && !r.nexthops?.length);
+    if (all || opaque) return refresh({});
+    if (deleted.length > 0 && !families.has('inet')) {
+      // Routes whose preferred source was deleted, and all IPv4 routes of a device whose last
+      // IPv4 address was deleted, are flushed silently; only if the mirror holds such a route.
       const gone = new Set(deleted.map(([, addr]) => addr));
       const emptied = new Set<number>();
       for (const [index] of deleted) {
@@ -445,12 +581,14 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
       for (const r of v.routes.values()) {
         if (r.family !== 'inet') continue;
         if ((r.prefsrc !== undefined && gone.has(r.prefsrc)) || (r.dev !== undefined && emptied.has(r.dev))) {
-          needed = true;
+          families.add('inet');
           break;
         }
       }
     }
-    if (needed) void this.source.resync(v.netns, ['route']);
+    if (families.size === 2) return refresh({});
+    for (const family of families) refresh({ family });
+    for (const dev of devs) refresh({ dev });
   }
 }
 

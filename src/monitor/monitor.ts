@@ -11,7 +11,7 @@
  * events after it never keeps stale state.
  */
 import { EventEmitter } from 'node:events';
-import createDebug from 'debug';
+import createDebug from '../deps/debug.js';
 import { NLMSG, NLMSG_HDRLEN, NLM_F } from '../../protocol/netlink.js';
 import { NetlinkClient } from '../api/client.js';
 import { rtnetlinkCodec } from '../api/rtnetlink-codec.js';
@@ -21,9 +21,21 @@ import { Connection } from '../conn/connection.js';
 import * as libc from '../transport/libc.js';
 import { NetlinkSocket } from '../transport/netlink-socket.js';
 import type { Transport } from '../transport/types.js';
-import { EVENT_TYPES, type MonitorEvent, type ObjectEvent, type OverrunReason, type ResyncEvent, isObjectEvent, toNsid } from './events.js';
+import { slimObject } from './compact.js';
+import {
+  EVENT_TYPES,
+  type MonitorEvent,
+  type ObjectEvent,
+  type OverrunReason,
+  type RefreshEvent,
+  type ResyncEvent,
+  type RouteScope,
+  isObjectEvent,
+  toNsid,
+} from './events.js';
 import { type DumpPlan, type MonitorGroup, type ObjectKind, OBJECT_KINDS, dumpPlan, resolveGroups } from './groups.js';
 import { type IterateOptions, iterateEvents } from './iterate.js';
+import type { DumpLimiter } from './limiter.js';
 import { type NetnsSocketFactory, defaultNetnsSocketFactory } from './sockets.js';
 
 const log = createDebug('netlink:monitor');
@@ -55,6 +67,16 @@ export interface MonitorOptions {
   transport?: Transport;
   /** Use this connection for resync dumps instead of opening a request socket. */
   requests?: Connection | (() => Connection | Promise<Connection>);
+  /**
+   * Object events: 'full' (default) carry links, addresses and routes as the API makes them;
+   * 'slim' carry them as StateMirror keeps them: `raw` holds only the message envelope, links
+   * carry no counters, strings and flag lists are compacted (src/monitor/compact.ts). For
+   * consumers that keep many objects. Resync and refresh events carry the API's listed objects
+   * either way (their `raw` is decoded on first access).
+   */
+  objects?: 'full' | 'slim';
+  /** Bounds the resync / refresh dumps running at once across the monitors sharing it (MultiMonitor shares one). */
+  dumpLimiter?: DumpLimiter;
 }
 
 export interface MonitorStats {
@@ -63,6 +85,8 @@ export interface MonitorStats {
   events: number;
   overruns: number;
   resyncs: number;
+  /** Narrow route re-dumps (refresh()), each emitted as a 'refresh' event. */
+  refreshes: number;
   /** Events read after an overrun but queued before it: superseded by the resync dump. */
   discarded: number;
 }
@@ -77,6 +101,7 @@ export interface MonitorEvents {
   nsid: [Extract<ObjectEvent, { kind: 'nsid' }>];
   overrun: [Extract<MonitorEvent, { type: 'overrun' }>];
   resync: [ResyncEvent];
+  refresh: [RefreshEvent];
   netns: [Extract<MonitorEvent, { type: 'netns' }>];
   error: [Error];
   close: [];
@@ -94,7 +119,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
   readonly netns: string | undefined;
   /** RTNLGRP_* numbers joined. */
   readonly groups: readonly number[];
-  readonly stats: MonitorStats = { datagrams: 0, events: 0, overruns: 0, resyncs: 0, discarded: 0 };
+  readonly stats: MonitorStats = { datagrams: 0, events: 0, overruns: 0, resyncs: 0, refreshes: 0, discarded: 0 };
   private readonly transport: Transport;
   private readonly codec = rtnetlinkCodec();
   private readonly plan: DumpPlan;
@@ -103,8 +128,13 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
   private requests: Promise<NetlinkClient> | undefined;
   private ownsRequests: boolean;
   private isClosed = false;
-  /** Kinds waiting to be dumped; the resync loop runs while non-empty. */
+  /** Kinds waiting to be dumped; the resync loop runs while this or pendingRefresh is non-empty. */
   private pendingKinds = new Set<ObjectKind>();
+  /** Route scopes waiting for a narrow re-dump (refresh). */
+  private pendingRefresh: RouteScope[] = [];
+  private readonly slim: boolean;
+  /** The MultiMonitor this monitor belongs to: gets every event first, without an emit. */
+  private forward: ((e: MonitorEvent) => void) | undefined;
   private resyncRunning = false;
   private pendingInitial = false;
   /** Incremented on every overrun: a dump that started before one is stale. */
@@ -141,6 +171,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
     this.netns = options.netns;
     this.groups = normalizeGroups(options.groups);
     this.plan = dumpPlan(this.groups);
+    this.slim = options.objects === 'slim';
     this.transport = options.transport ?? new NetlinkSocket({ receiveBuffer: options.receiveBuffer ?? DEFAULT_RECEIVE_BUFFER, recoverOverrun: true });
     const req = options.requests;
     this.ownsRequests = req === undefined;
@@ -266,6 +297,44 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
     });
   }
 
+  /**
+   * Re-dumps only the routes in `scope` (a family and / or those through an interface; the kernel
+   * filters the dump) and emits a 'refresh' event with them, holding object events back meanwhile
+   * as a resync does. For state the kernel changes without telling (a link going down flushes its
+   * IPv4 routes silently). Requests wait together: the same scope is dumped once, and a route resync
+   * covers them all. A refresh that fails (the interface is gone) becomes a route resync. Resolves
+   * once a refresh or resync covering it has been emitted.
+   */
+  refresh(kind: 'route', scope: RouteScope = {}): Promise<void> {
+    if (kind !== 'route') throw new RangeError(`refresh covers routes only, not ${String(kind)}`);
+    if (!this.plan.kinds.has('route') || this.isClosed) return Promise.resolve();
+    if (scope.family !== undefined && !this.plan.routeFamilies.includes(scope.family)) return Promise.resolve();
+    const want: RouteScope = {};
+    if (scope.family !== undefined) want.family = scope.family;
+    if (scope.dev !== undefined) want.dev = scope.dev;
+    return new Promise((resolve) => {
+      const check = (e: MonitorEvent) => {
+        if ((e.type === 'resync' && e.kinds.includes('route')) || (e.type === 'refresh' && sameScope(e.scope, want))) done();
+      };
+      const done = () => {
+        this.off('event', check);
+        this.off('close', done);
+        resolve();
+      };
+      this.on('event', check);
+      this.once('close', done);
+      this.requestRefresh(want);
+    });
+  }
+
+  /**
+   * The MultiMonitor this monitor feeds: it gets every event before this monitor's own listeners,
+   * by a plain call (an emit per event and layer allocates its arguments). Internal.
+   */
+  setForward(fn: ((e: MonitorEvent) => void) | undefined): void {
+    this.forward = fn;
+  }
+
   /** Called by an iterator whose consumer fell behind: report and resync. */
   consumerOverrun(): void {
     this.overrun('consumer');
@@ -319,6 +388,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
         try {
           msg = this.codec.decodeFrame(ctx, pos, pos + len);
           object = entry.convert(msg);
+          if (this.slim) object = slimObject(entry.kind, object);
         } catch (err) {
           this.overrun('decode', err as Error);
           pos = align4(pos + len);
@@ -402,11 +472,23 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
   }
 
   private emitEvent(e: MonitorEvent): void {
-    this.emit('event', e);
-    if (isObjectEvent(e)) (this.emit as (n: string, e: MonitorEvent) => boolean)(e.kind, e);
-    else if (e.type === 'error') {
-      if (this.listenerCount('error') > 0) this.emit('error', e.error);
-    } else (this.emit as (n: string, e: MonitorEvent) => boolean)(e.type, e);
+    this.forward?.(e);
+    // emit() allocates its arguments even when nobody listens: ask first.
+    if (this.listenerCount('event') > 0) this.emit('event', e);
+    const name = isObjectEvent(e) ? e.kind : e.type;
+    if (this.listenerCount(name) === 0) return;
+    if (e.type === 'error') this.emit('error', e.error);
+    else (this.emit as (n: string, e: MonitorEvent) => boolean)(name, e);
+  }
+
+  private requestRefresh(scope: RouteScope): void {
+    if (this.isClosed) return;
+    if (!this.pendingKinds.has('route') && !this.pendingRefresh.some((s) => sameScope(s, scope))) this.pendingRefresh.push(scope);
+    this.holding = true;
+    if (!this.resyncRunning) {
+      this.resyncRunning = true;
+      void this.resyncLoop();
+    }
   }
 
   private requestResync(kinds: ObjectKind[]): void {
@@ -422,53 +504,108 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
 
   private async resyncLoop(): Promise<void> {
     let delay = this.options.retryDelayMs ?? 100;
+    const limiter = this.options.dumpLimiter;
     try {
-      while (this.pendingKinds.size > 0 && !this.isClosed) {
+      while ((this.pendingKinds.size > 0 || this.pendingRefresh.length > 0) && !this.isClosed) {
         if (this.drainSeq !== undefined) await new Promise<void>((r) => this.drainWaiters.push(r));
         if (this.isClosed) return;
-        const kinds = OBJECT_KINDS.filter((k) => this.pendingKinds.has(k));
-        this.pendingKinds.clear();
-        const gen = this.overrunGen;
-        let snapshot: ResyncEvent;
-        try {
-          snapshot = await this.dump(kinds);
-        } catch (err) {
-          if (this.isClosed) return;
-          for (const k of kinds) this.pendingKinds.add(k);
-          log('monitor %s: resync failed: %s (retry in %d ms)', this.netns ?? '(current)', (err as Error).message, delay);
-          this.emitEvent({ type: 'error', netns: this.netns, error: err as Error } as MonitorEvent);
-          await new Promise<void>((r) => {
-            this.retryTimer = setTimeout(r, delay);
+        const round = () => this.dumpRound();
+        const r = await (limiter ? limiter.run(round) : round());
+        if (this.isClosed) return;
+        if (r === 'again') continue;
+        if (r instanceof Error) {
+          log('monitor %s: resync failed: %s (retry in %d ms)', this.netns ?? '(current)', r.message, delay);
+          this.emitEvent({ type: 'error', netns: this.netns, error: r } as MonitorEvent);
+          await new Promise<void>((res) => {
+            this.retryTimer = setTimeout(res, delay);
             this.retryTimer.unref?.();
           });
           this.retryTimer = undefined;
           delay = Math.min(delay * 2, 5000);
           continue;
         }
-        if (this.isClosed) return;
-        if (gen !== this.overrunGen) {
-          // Events were lost during the dump: it may miss them. Dump again.
-          for (const k of kinds) this.pendingKinds.add(k);
-          continue;
-        }
         delay = this.options.retryDelayMs ?? 100;
-        this.stats.resyncs++;
-        if (this.pendingInitial && kinds.length === this.plan.kinds.size) {
-          snapshot.initial = true;
-          this.pendingInitial = false;
-        }
-        const more = this.pendingKinds.size > 0;
+        const more = this.pendingKinds.size > 0 || this.pendingRefresh.length > 0;
         // The events held during the dump follow the state they apply to.
         const held = this.held;
         this.held = [];
         if (!more) this.holding = false;
-        this.emitEvent(snapshot);
+        for (const e of r) this.emitEvent(e);
         for (const e of held) this.emitEvent(e);
       }
     } finally {
       this.resyncRunning = false;
-      if (this.pendingKinds.size === 0 || this.isClosed) this.holding = false;
+      if ((this.pendingKinds.size === 0 && this.pendingRefresh.length === 0) || this.isClosed) this.holding = false;
     }
+  }
+
+  /**
+   * One round of the resync loop, in a dump slot: dumps the kinds and route scopes pending now.
+   * The snapshot events to emit; 'again' when the round must be redone (an overrun came first or
+   * during it); an Error when a resync dump failed (retried after a delay).
+   */
+  private async dumpRound(): Promise<MonitorEvent[] | 'again' | Error> {
+    // While this waited for its slot, an overrun may have started a drain: wait for it first.
+    if (this.isClosed || this.drainSeq !== undefined) return 'again';
+    const kinds = OBJECT_KINDS.filter((k) => this.pendingKinds.has(k));
+    this.pendingKinds.clear();
+    // A route resync covers every refresh asked for before it started.
+    const scopes = kinds.includes('route') ? [] : this.pendingRefresh;
+    this.pendingRefresh = [];
+    if (kinds.length === 0 && scopes.length === 0) return [];
+    const gen = this.overrunGen;
+    const out: MonitorEvent[] = [];
+    let snapshot: ResyncEvent | undefined;
+    try {
+      if (kinds.length > 0) snapshot = await this.dump(kinds);
+    } catch (err) {
+      for (const k of kinds) this.pendingKinds.add(k);
+      if (scopes.length > 0) this.pendingRefresh.push(...scopes);
+      return err as Error;
+    }
+    if (snapshot) out.push(snapshot);
+    for (let i = 0; i < scopes.length; i++) {
+      const scope = scopes[i]!;
+      try {
+        out.push(await this.dumpRoutes(scope));
+      } catch (err) {
+        // Most likely the interface went away (ENODEV): what it took along is settled by dumping
+        // every route instead.
+        log('monitor %s: route refresh %o failed: %s; resyncing routes', this.netns ?? '(current)', scope, (err as Error).message);
+        this.pendingKinds.add('route');
+        break;
+      }
+    }
+    if (this.isClosed) return [];
+    if (gen !== this.overrunGen) {
+      // Events were lost during the dump: it may miss them. Dump again (the overrun asked for a
+      // resync of every kind, unless resync is off: then redo what this round did).
+      for (const k of kinds) this.pendingKinds.add(k);
+      if (!this.pendingKinds.has('route')) for (const sc of scopes) if (!this.pendingRefresh.some((x) => sameScope(x, sc))) this.pendingRefresh.push(sc);
+      return 'again';
+    }
+    if (this.pendingKinds.has('route')) {
+      // A refresh failed: its route resync follows; the refreshes of this round are superseded.
+      return snapshot ? [snapshot] : [];
+    }
+    if (snapshot) {
+      this.stats.resyncs++;
+      if (this.pendingInitial && kinds.length === this.plan.kinds.size) {
+        snapshot.initial = true;
+        this.pendingInitial = false;
+      }
+    }
+    this.stats.refreshes += out.length - (snapshot ? 1 : 0);
+    return out;
+  }
+
+  private async dumpRoutes(scope: RouteScope): Promise<RefreshEvent> {
+    const client = await this.client();
+    const families = scope.family !== undefined ? [scope.family] : this.plan.routeFamilies;
+    const options = { table: 'all' as const, ...(scope.dev !== undefined && { dev: scope.dev }) };
+    const routes =
+      families.length === 2 ? await client.routes.list(options) : families.length === 1 ? await client.routes.list({ ...options, family: families[0] }) : [];
+    return { type: 'refresh', netns: this.netns, kind: 'route', scope, routes };
   }
 
   private async dump(kinds: ObjectKind[]): Promise<ResyncEvent> {
@@ -504,6 +641,10 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
     }
     return out;
   }
+}
+
+function sameScope(a: RouteScope, b: RouteScope): boolean {
+  return a.family === b.family && a.dev === b.dev;
 }
 
 function closeFd(fd: number | undefined): void {

@@ -6,10 +6,11 @@
  * keep it alive) and announced with a 'netns' del event.
  */
 import { EventEmitter } from 'node:events';
-import createDebug from 'debug';
-import type { MonitorEvent } from './events.js';
+import createDebug from '../deps/debug.js';
+import type { MonitorEvent, RouteScope } from './events.js';
 import type { ObjectKind } from './groups.js';
 import { type IterateOptions, iterateEvents } from './iterate.js';
+import { DumpLimiter } from './limiter.js';
 import { Monitor, type MonitorEvents, type MonitorOptions } from './monitor.js';
 import { NetnsWatcher } from './netns-watch.js';
 
@@ -26,6 +27,12 @@ export interface MultiMonitorOptions extends Omit<MonitorOptions, 'netns' | 'tra
   dir?: string;
   /** Namespaces being opened at once (default 8). */
   concurrency?: number;
+  /**
+   * Resync / refresh dumps running at once over all the namespaces (default 4): when many
+   * namespaces need one in the same moment (a link flap everywhere, the initial dumps), they take
+   * turns instead of all holding their replies at once. Ignored when dumpLimiter is given.
+   */
+  dumpConcurrency?: number;
   /** How a monitor is opened (tests); default Monitor.open. */
   openMonitor?: (options: MonitorOptions) => Promise<Monitor>;
   /** A watcher to follow instead of /run/netns (tests). */
@@ -49,10 +56,14 @@ export class MultiMonitor extends EventEmitter<MonitorEvents> implements AsyncIt
   private active = 0;
   private readonly queue: (() => void)[] = [];
   private readonly abortHandler = () => this.close();
+  private readonly forward = (e: MonitorEvent) => this.emitEvent(e);
+  /** Shared by every namespace's monitor: bounds their resync and refresh dumps together. */
+  readonly dumpLimiter: DumpLimiter;
 
   private constructor(options: MultiMonitorOptions) {
     super();
     this.options = options;
+    this.dumpLimiter = options.dumpLimiter ?? new DumpLimiter(options.dumpConcurrency ?? 4);
   }
 
   /** Opens monitors for the initial namespaces; resolves once each is open (or has failed with an error event). */
@@ -100,9 +111,14 @@ export class MultiMonitor extends EventEmitter<MonitorEvents> implements AsyncIt
     return this.monitors.get(netns);
   }
 
-  /** Resyncs one namespace (or all when netns is omitted and `all` is true). */
+  /** Resyncs one namespace. */
   async resync(netns: Key, kinds?: readonly ObjectKind[]): Promise<void> {
     await this.monitors.get(netns)?.resync(kinds);
+  }
+
+  /** Re-dumps the routes in `scope` of one namespace (Monitor.refresh). */
+  async refresh(netns: Key, kind: 'route', scope?: RouteScope): Promise<void> {
+    await this.monitors.get(netns)?.refresh(kind, scope);
   }
 
   events(options: IterateOptions = {}): AsyncIterableIterator<MonitorEvent> {
@@ -136,11 +152,12 @@ export class MultiMonitor extends EventEmitter<MonitorEvents> implements AsyncIt
 
   private emitEvent(e: MonitorEvent): void {
     if (e.type === 'error') this.startupErrors?.push(e);
-    this.emit('event', e);
-    if (e.type === 'new' || e.type === 'del') (this.emit as (n: string, e: MonitorEvent) => boolean)(e.kind, e);
-    else if (e.type === 'error') {
-      if (this.listenerCount('error') > 0) this.emit('error', e.error);
-    } else (this.emit as (n: string, e: MonitorEvent) => boolean)(e.type, e);
+    // emit() allocates its arguments even when nobody listens: ask first.
+    if (this.listenerCount('event') > 0) this.emit('event', e);
+    const name = e.type === 'new' || e.type === 'del' ? e.kind : e.type;
+    if (this.listenerCount(name) === 0) return;
+    if (e.type === 'error') this.emit('error', e.error);
+    else (this.emit as (n: string, e: MonitorEvent) => boolean)(name, e);
   }
 
   private async slot<T>(fn: () => Promise<T>): Promise<T> {
@@ -158,21 +175,21 @@ export class MultiMonitor extends EventEmitter<MonitorEvents> implements AsyncIt
   private add(netns: Key, announce: boolean): Promise<void> {
     if (this.isClosed || this.wanted.has(netns)) return this.opening.get(netns) ?? Promise.resolve();
     this.wanted.add(netns);
-    const { namespaces: _n, includeCurrent: _i, filter: _f, dir: _d, concurrency: _c, openMonitor, watcher: _w, signal: _s, ...rest } = this.options;
+    const { namespaces: _n, includeCurrent: _i, filter: _f, dir: _d, concurrency: _c, dumpConcurrency: _dc, openMonitor, watcher: _w, signal: _s, ...rest } = this.options;
     const open = openMonitor ?? Monitor.open;
     const p = this.slot(async () => {
       let lastErr: Error | undefined;
       for (let attempt = 0; attempt < 3; attempt++) {
         if (!this.wanted.has(netns) || this.isClosed) return;
         try {
-          const m = await open({ ...rest, ...(netns !== undefined && { netns }) });
+          const m = await open({ ...rest, dumpLimiter: this.dumpLimiter, ...(netns !== undefined && { netns }) });
           if (!this.wanted.has(netns) || this.isClosed) {
             m.close();
             return;
           }
           this.monitors.set(netns, m);
           this.failed.delete(netns);
-          m.on('event', (e) => this.emitEvent(e));
+          m.setForward(this.forward);
           log('watching %s', netns ?? '(current)');
           if (announce && netns !== undefined) this.emitEvent({ type: 'netns', action: 'add', netns });
           return;

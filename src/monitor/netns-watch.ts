@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { type FSWatcher, existsSync, readdirSync, statfsSync, watch } from 'node:fs';
 import path from 'node:path';
-import createDebug from 'debug';
+import createDebug from '../deps/debug.js';
 import { NETNS_RUN_DIR } from './sockets.js';
 
 const log = createDebug('netlink:netns-watch');

@@ -63,7 +63,7 @@ describe('StateMirror (scripted kernel)', () => {
       'add link 3 (event)',
       'add address inet|3|10.1.0.1/16| (event)',
       'update link 3 (event)',
-      'remove route inet|main|unicast|10.0.0.0/24||0|0 (event)',
+      'remove route inet|main|unicast|10.0.0.0/24||0|0|2 (event)',
     ]);
     expect(mirror.links().map((l) => l.name)).toEqual(['lo', 'eth0', 'eth1-renamed']);
     mirror.close();
@@ -123,14 +123,14 @@ describe('StateMirror (scripted kernel)', () => {
     f.state.addrs.clear();
     f.state.routes.clear();
     f.t.push(linkMsg(2, 'eth0', { del: true }));
-    expect(changes.map(ch)).toEqual(['remove link 2 (event)', 'remove address inet|2|10.0.0.1/24| (cascade)', 'remove route inet|main|unicast|10.0.0.0/24||0|0 (cascade)']);
+    expect(changes.map(ch)).toEqual(['remove link 2 (event)', 'remove address inet|2|10.0.0.1/24| (cascade)', 'remove route inet|main|unicast|10.0.0.0/24||0|0|2 (cascade)']);
     await tick(30);
     expect(f.dumps.filter((d) => d === 'getroute').length).toBeGreaterThanOrEqual(3); // initial (2 families) + check
     expect(mirror.links().map((l) => l.name)).toEqual(['lo']);
     mirror.close();
   });
 
-  it('deleting the preferred source of an IPv4 route that the kernel flushes silently triggers a route resync', async () => {
+  it('deleting the preferred source of an IPv4 route that the kernel flushes silently triggers an IPv4 route refresh', async () => {
     const { mirror, ns } = await openMirror([undefined]);
     const f = ns.get(undefined)!;
     // A route with prefsrc 10.0.0.1: the kernel flushes it with the address, without RTM_DELROUTE.
@@ -141,8 +141,10 @@ describe('StateMirror (scripted kernel)', () => {
     f.state.routes.delete('10.0.0.0/24');
     f.t.push(addrMsg(2, '10.0.0.1/24', { del: true }));
     await tick(30);
-    expect(f.dumps.slice(before)).toEqual(['getroute', 'getroute']);
+    // IPv4 routes only (prefsrc and last-address flushes are IPv4's); a refresh, not a resync.
+    expect(f.dumps.slice(before)).toEqual(['getroute']);
     expect(mirror.routes()).toHaveLength(0);
+    expect(mirror.source.monitor()!.stats).toMatchObject({ resyncs: 1, refreshes: 1 });
     mirror.close();
   });
 

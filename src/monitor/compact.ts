@@ -1,0 +1,116 @@
+/**
+ * Slim objects: what a mirror keeps of each link, address and route (and what a Monitor with
+ * `objects: 'slim'` delivers in its object events). A copy of the API's object whose `raw` is only
+ * the message envelope (type, flags, seq, pid, kind, family; for a link also its header's family),
+ * without a link's counters, and made
+ * cheap to hold: a mirror of 100 namespaces keeps thousands of them, and every one that is added
+ * is also copied through V8's young generation on its way to the old one.
+ *
+ * - Strings built by concatenation (formatted addresses, prefixes, MAC addresses, map keys) are
+ *   trees in V8: a ConsString of 32 bytes per `+` once the result has 13 characters or more
+ *   ('10.0.0.117/32' from a template literal is three strings, a MAC address twelve). flat()
+ *   returns the same text as one flat string.
+ * - Flag lists with the same names share one frozen array (an address copies its own).
+ */
+import type { Address } from '../api/addresses.js';
+import type { Link } from '../api/links.js';
+import { AddressRecord, LinkRecord, RouteRecord } from '../api/record.js';
+import type { Route, RouteNexthop } from '../api/routes.js';
+import type { NetlinkMessage } from '../codec/message.js';
+
+/** V8 keeps strings of 13 characters or more built by `+` as trees; shorter ones are copied flat. */
+const CONS_MIN_LENGTH = 13;
+
+/**
+ * The same text as one flat string. String.prototype.trim flattens its receiver and, with nothing
+ * to trim, returns the flat string (the tree and its pieces become garbage).
+ */
+export function flat(s: string): string;
+export function flat(s: string | undefined): string | undefined;
+export function flat(s: string | undefined): string | undefined {
+  if (s === undefined || s.length < CONS_MIN_LENGTH) return s;
+  const t = s.trim();
+  return t.length === s.length ? t : s;
+}
+
+/** Flag name lists, one frozen array per distinct list. */
+const flagLists = new Map<string, readonly (string | number)[]>();
+const NO_FLAGS: readonly (string | number)[] = Object.freeze([]);
+
+export function internFlags(flags: readonly (string | number)[]): (string | number)[] {
+  if (flags.length === 0) return NO_FLAGS as (string | number)[];
+  // The codec shares frozen flag arrays across messages already; copies (an address's) are not.
+  if (Object.isFrozen(flags)) return flags as (string | number)[];
+  const key = flags.join(',');
+  let f = flagLists.get(key);
+  if (f === undefined) {
+    // Bounded: flag combinations are few, but a misbehaving source must not grow this forever.
+    if (flagLists.size >= 1024) return flags as (string | number)[];
+    flagLists.set(key, (f = Object.freeze(flags.slice())));
+  }
+  return f as (string | number)[];
+}
+
+/** The envelope of a message: what a slim object's `raw` holds. */
+export function envelope(m: NetlinkMessage): NetlinkMessage {
+  // One literal when both optional fields are there (always, for decoded rtnetlink messages): the
+  // object then holds its six fields inline rather than in a separate property array.
+  if (m.kind !== undefined && m.family !== undefined) return { type: m.type, flags: m.flags, seq: m.seq, pid: m.pid, kind: m.kind, family: m.family };
+  const e: NetlinkMessage = { type: m.type, flags: m.flags, seq: m.seq, pid: m.pid };
+  if (m.kind !== undefined) e.kind = m.kind;
+  if (m.family !== undefined) e.family = m.family;
+  return e;
+}
+
+/** Copies the fields of `from` (its own enumerable ones: `raw` is a getter) onto `to`, compacted. */
+function copyFields(from: object, to: Record<string, unknown>, skip?: string): void {
+  for (const k in from) {
+    if (k === skip) continue;
+    const v = (from as Record<string, unknown>)[k];
+    if (typeof v === 'string') to[k] = flat(v);
+    else if (k === 'flags' && Array.isArray(v)) to[k] = internFlags(v);
+    else to[k] = v;
+  }
+}
+
+/** A slim copy of an address (of the API's class, with the message envelope as `raw`). */
+export function slimAddress(a: Address): Address {
+  const out = new AddressRecord(envelope(a.raw));
+  copyFields(a, out as unknown as Record<string, unknown>);
+  return out as unknown as Address;
+}
+
+/** A slim copy of a route. */
+export function slimRoute(r: Route): Route {
+  const out = new RouteRecord(envelope(r.raw)) as unknown as Route;
+  copyFields(r, out as unknown as Record<string, unknown>);
+  if (r.nexthops) out.nexthops = r.nexthops.map((h) => (h.gateway === undefined ? h : ({ ...h, gateway: flat(h.gateway) } as RouteNexthop)));
+  return out;
+}
+
+/**
+ * A slim copy of a link: without its counters. Its envelope keeps the header's family too: a
+ * bridge's per-port messages (AF_BRIDGE) on the link group are not links, and only that tells.
+ */
+export function slimLink(l: Link): Link {
+  const raw = l.raw;
+  const env = envelope(raw);
+  const family = (raw.header as { family?: unknown } | undefined)?.family;
+  if (family !== undefined) env.header = { family };
+  const out = new LinkRecord(env);
+  copyFields(l, out as unknown as Record<string, unknown>, 'stats');
+  return out as unknown as Link;
+}
+
+/** The slim copy of a link, address or route, by event kind; other objects as they are. */
+export function slimObject(kind: string, o: unknown): unknown {
+  if (kind === 'address') return slimAddress(o as Address);
+  if (kind === 'route') return slimRoute(o as Route);
+  if (kind === 'link') return slimLink(o as Link);
+  return o;
+}
+
+/** Is this a slim object already (its `raw` an envelope)? Reading `raw` of a listed object decodes it. */
+export function isSlim(o: { raw: NetlinkMessage }): boolean {
+  return o.raw.attrs === undefined;
+}
