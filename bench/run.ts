@@ -13,7 +13,10 @@
  * Every scenario builds its state in a fresh namespace nlts-bench-<pid>-<n> (set up with
  * `ip -n NS -batch -`) and always removes it (finally, exit and signal handlers). Every measured
  * program runs inside that namespace the same way: `ip netns exec NS <worker>`; the workers are
- * bench/workers/{nlts.ts, ip.ts, pyroute2_worker.py} and each prints one `RESULT {json}` line.
+ * bench/workers/{nlts.ts, ip.ts, pyroute2_worker.py, floor.py} and each prints one `RESULT {json}` line.
+ * floor.py is the "kernel floor" peer of S1-S3: a raw AF_NETLINK socket in Python sending the same
+ * requests and only walking the nlmsghdrs of the replies, i.e. what the kernel plus a minimal
+ * client costs. It is not a baseline.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -150,7 +153,7 @@ async function withNs<T>(setup: string[], fn: (ns: string) => Promise<T>): Promi
 // ---------------------------------------------------------------------------------------------
 // Workers
 
-type Peer = 'nlts' | 'nltsIdx' | 'ip' | 'ipbatch' | 'ipop' | 'py';
+type Peer = 'nlts' | 'nltsIdx' | 'ip' | 'ipbatch' | 'ipop' | 'py' | 'floor';
 const PEER_LABEL: Record<Peer, string> = {
   nlts: 'netlink-ts',
   nltsIdx: 'netlink-ts, link by index',
@@ -158,6 +161,7 @@ const PEER_LABEL: Record<Peer, string> = {
   ipbatch: '`ip -batch`',
   ipop: '`ip` per op',
   py: 'pyroute2',
+  floor: 'kernel floor (raw socket, no decoding)',
 };
 
 interface WorkerRun {
@@ -179,6 +183,7 @@ async function buildBundle(worker: 'nlts' | 'ip'): Promise<void> {
 function workerCommand(peer: Peer, args: object, profile?: string): string[] {
   const json = JSON.stringify(args);
   if (peer === 'py') return [PY, path.join(ROOT, 'bench/workers/pyroute2_worker.py'), json];
+  if (peer === 'floor') return [PY, path.join(ROOT, 'bench/workers/floor.py'), json];
   const prof = profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${profile}.cpuprofile`] : [];
   const worker = peer === 'nlts' ? 'nlts' : 'ip';
   if (opt.bundle || profile) return [process.execPath, ...prof, bundles.get(worker)!, json];
@@ -318,7 +323,7 @@ async function readScenario(key: string, ns: string, what: 'links' | 'routes', i
   const proc = metric(key, 'whole process, one dump', 'ms', 'ip', 'spawn to exit of `ip netns exec NS <worker>` minus the repeat dumps; for `ip` the first-dump time (ip is the whole process)');
   const rss = opts.rss ? metric(key, 'peak RSS (whole worker run)', 'MiB', 'ip', 'ip side = parsing Node process + ip itself') : undefined;
   for (let r = 0; r < opt.rounds; r++) {
-    for (const peer of rotate<Peer>(['nlts', 'ip', 'py'], r)) {
+    for (const peer of rotate<Peer>(['nlts', 'ip', 'py', 'floor'], r)) {
       if (peer === 'py' && opts.pyRounds !== undefined && r >= opts.pyRounds) continue;
       const repeats = peer === 'py' && opts.pyRepeats !== undefined ? opts.pyRepeats : cfg.repeats;
       const args = peer === 'ip' ? { mode: 'dump', argv: ipArgv, repeats, rss: opts.rss } : { mode: 'dump', what, repeats };
@@ -330,14 +335,18 @@ async function readScenario(key: string, ns: string, what: 'links' | 'routes', i
       if (res.repeat.length) record(repeat, r, peer, median(res.repeat));
       const repeatsTotal = res.repeat.reduce((a: number, b: number) => a + b, 0);
       record(proc, r, peer, peer === 'ip' ? res.first : run.wallMs - repeatsTotal);
-      if (rss) record(rss, r, peer, (res.maxRssKiB + (res.ipMaxRssKiB ?? 0)) / 1024);
-      if (rss) record(metric(key, 'peak RSS after the first dump only', 'MiB', 'ip'), r, peer, (res.maxRssFirstKiB + (res.ipMaxRssKiB ?? 0)) / 1024);
-      if (rss && res.rssAtStartKiB) record(metric(key, 'RSS before the first dump (runtime + libraries)', 'MiB', 'ip'), r, peer, res.rssAtStartKiB / 1024);
+      // The floor keeps no objects: its RSS (a bare Python and a 1 MiB buffer) says nothing about the kernel's cost.
+      if (rss && peer !== 'floor') record(rss, r, peer, (res.maxRssKiB + (res.ipMaxRssKiB ?? 0)) / 1024);
+      if (rss && peer !== 'floor') record(metric(key, 'peak RSS after the first dump only', 'MiB', 'ip'), r, peer, (res.maxRssFirstKiB + (res.ipMaxRssKiB ?? 0)) / 1024);
+      if (rss && peer !== 'floor' && res.rssAtStartKiB) record(metric(key, 'RSS before the first dump (runtime + libraries)', 'MiB', 'ip'), r, peer, res.rssAtStartKiB / 1024);
       if (rss && peer === 'ip') {
         record(metric(key, 'peak RSS, parsing Node process only', 'MiB', 'ip'), r, 'ip', res.maxRssKiB / 1024);
         record(metric(key, 'peak RSS, ip process only', 'MiB', 'ip'), r, 'ip', (res.ipMaxRssKiB ?? NaN) / 1024);
       }
-      log(`  round ${r + 1} ${PEER_LABEL[peer].padEnd(22)} first ${res.first.toFixed(1)} ms, repeat ${res.repeat.length ? median(res.repeat).toFixed(1) : '-'} ms, wall ${run.wallMs.toFixed(0)} ms, ${res.count} objects, maxrss ${(res.maxRssKiB / 1024).toFixed(0)} MiB${res.ipMaxRssKiB ? ` + ip ${(res.ipMaxRssKiB / 1024).toFixed(0)} MiB` : ''}`);
+      const mem = res.maxRssKiB !== undefined ? `, maxrss ${(res.maxRssKiB / 1024).toFixed(0)} MiB${res.ipMaxRssKiB ? ` + ip ${(res.ipMaxRssKiB / 1024).toFixed(0)} MiB` : ''}` : '';
+      // The floor also reports the time spent inside recv (the kernel building the datagrams), first dump included.
+      const inRecv = res.recv ? ` (in recv: first ${res.recv[0].toFixed(1)} ms, repeat ${res.recv.length > 1 ? median(res.recv.slice(1)).toFixed(1) : '-'} ms)` : '';
+      log(`  round ${r + 1} ${PEER_LABEL[peer].padEnd(22)} first ${res.first.toFixed(1)} ms, repeat ${res.repeat.length ? median(res.repeat).toFixed(1) : '-'} ms${inRecv}, wall ${run.wallMs.toFixed(0)} ms, ${res.count} objects${mem}`);
     }
   }
   if (opt.cpuProf) {
@@ -395,7 +404,7 @@ async function s3(): Promise<void> {
     const wadd = metric(key, 'add, one at a time, 2nd pass in the same process', 'µs/op', 'ipbatch');
     const wdel = metric(key, 'delete, one at a time, 2nd pass in the same process', 'µs/op', 'ipbatch');
     for (let r = 0; r < opt.rounds; r++) {
-      for (const peer of rotate<Peer>(['nlts', 'ipbatch', 'nltsIdx', 'py', 'ipop'], r)) {
+      for (const peer of rotate<Peer>(['nlts', 'ipbatch', 'nltsIdx', 'py', 'ipop', 'floor'], r)) {
         const args =
           peer === 'ipbatch'
             ? { mode: 'batch', phases: { add: addFile, del: delFile } }
@@ -407,13 +416,15 @@ async function s3(): Promise<void> {
         ip(['-n', ns, 'address', 'flush', 'dev', 'veth0']);
         if (!run) continue;
         const res = run.result;
-          const count = peer === 'ipop' ? opIps.length : n;
+        const count = peer === 'ipop' ? opIps.length : n;
         const sub = peer === 'ipbatch' ? res.startup : 0;
         record(add, r, peer, ((res.add - sub) / count) * 1000);
         record(del, r, peer, ((res.del - sub) / count) * 1000);
-        if (peer === 'nlts' || peer === 'nltsIdx') {
+        if (peer === 'nlts' || peer === 'nltsIdx' || peer === 'floor') {
           record(badd, r, peer, (res.batchAdd / n) * 1000);
           record(bdel, r, peer, (res.batchDel / n) * 1000);
+        }
+        if (peer === 'nlts' || peer === 'nltsIdx') {
           record(wadd, r, peer, (res.warmAdd / n) * 1000);
           record(wdel, r, peer, (res.warmDel / n) * 1000);
         }
@@ -538,6 +549,10 @@ function report(started: Date, elapsedS: number): string {
   lines.push(`${opt.rounds} rounds${opt.quick ? ' (--quick)' : ''}, Node workers ${opt.bundle ? 'bundled by esbuild and run by plain node' : 'run through tsx'}; peers interleaved in a rotating order; ${cfg.repeats} repeat dumps per process (pyroute2 at 100k: ${cfg.py100kRounds} rounds, ${cfg.py100kRepeats} repeat). Took ${elapsedS.toFixed(0)} s; load average at the start ${loadAtStart}, at the end ${load} (other work on the machine shows here).`);
   lines.push('');
   lines.push('min / median / max over rounds (one value per round: a process\'s first dump, or the median of its repeat dumps). Ratio = median / median of the baseline (**bold**); in brackets the range of per-round ratios.');
+  if (metrics.some((m) => m.values.has('floor'))) {
+    lines.push('');
+    lines.push(`${PEER_LABEL.floor}: bench/workers/floor.py, a raw AF_NETLINK socket in ${PY} (standard library) that sends the same requests as netlink-ts (pre-packed; S3 with the link index) and only walks the nlmsghdrs of the replies: what the kernel plus a minimal client costs, Python's per-message loop included. A target ratio below this row's ratio asks for less than the kernel's own cost. Not a baseline; no RSS rows.`);
+  }
   lines.push('');
   lines.push('| scenario | measure | peer | min | median | max | ratio |');
   lines.push('|---|---|---|---:|---:|---:|---|');
@@ -592,7 +607,7 @@ function report(started: Date, elapsedS: number): string {
 }
 
 function order(p: Peer): number {
-  return ['nlts', 'nltsIdx', 'ip', 'ipbatch', 'ipop', 'py'].indexOf(p);
+  return ['nlts', 'nltsIdx', 'ip', 'ipbatch', 'ipop', 'py', 'floor'].indexOf(p);
 }
 
 // ---------------------------------------------------------------------------------------------
