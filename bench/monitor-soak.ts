@@ -12,7 +12,7 @@
  * esbuild bundle with plain node (as compiled JS would), unless --tsx.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { getHeapSpaceStatistics } from 'node:v8';
 import path from 'node:path';
@@ -58,6 +58,11 @@ async function worker(prefix: string): Promise<void> {
       objects += v.links.size + v.addresses.size + v.routes.size;
     }
     const spaces = Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, x.physical_space_size / 2 ** 20]));
+    // Where the RSS is: file-backed pages (node's code and data, libraries), anonymous memory, and
+    // of that the V8 heap (all spaces, as committed); the rest of the anonymous memory is malloc.
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
+    const v8MiB = Object.values(spaces).reduce((a, b) => a + b, 0);
     say('STAT', {
       rssMiB: mem.rss / 2 ** 20,
       heapMiB: mem.heapUsed / 2 ** 20,
@@ -65,6 +70,9 @@ async function worker(prefix: string): Promise<void> {
       newSpaceMiB: spaces.new_space ?? 0,
       oldSpaceMiB: spaces.old_space ?? 0,
       externalMiB: mem.external / 2 ** 20,
+      fileMiB: kb('RssFile'),
+      anonMiB: kb('RssAnon'),
+      v8MiB,
       cpuPct: ((c.user + c.system) / 1000 / wall) * 100,
       changesPerS: ((changes - ch0) * 1000) / wall,
       namespaces: mirror.namespaces().length,
@@ -119,7 +127,7 @@ if (argv[0] === '--worker') {
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  const opt = { namespaces: 100, seconds: 60, rate: 500, idle: 10, tsx: false, nodeFlags: [] as string[], out: path.join(ROOT, 'bench/results/monitor-soak.md') };
+  const opt = { namespaces: 100, seconds: 60, rate: 500, idle: 10, tsx: false, nodeFlags: [] as string[], out: path.join(ROOT, 'bench/results/monitor-soak.md'), workerLog: undefined as string | undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--namespaces') opt.namespaces = Number(argv[++i]);
@@ -129,6 +137,7 @@ async function main(): Promise<void> {
     else if (a === '--tsx') opt.tsx = true;
     else if (a === '--node-flags') opt.nodeFlags = argv[++i]!.split(' ').filter(Boolean);
     else if (a === '--out') opt.out = path.resolve(argv[++i]!);
+    else if (a === '--worker-log') opt.workerLog = path.resolve(argv[++i]!);
     else throw new Error(`unknown argument ${a}`);
   }
   const prefix = `nlts-soak-${process.pid}-`;
@@ -194,6 +203,8 @@ async function main(): Promise<void> {
     copyFileSync(path.join(ROOT, 'src/netns/helper.cjs'), path.join(path.dirname(outfile), 'helper.cjs'));
     cmd = [process.execPath, ...opt.nodeFlags, outfile];
   }
+  if (opt.workerLog) writeFileSync(opt.workerLog, '');
+  const tWorker = performance.now();
   mon = spawn(cmd[0]!, [...cmd.slice(1), '--worker', prefix], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: string[] = [];
   let partial = '';
@@ -201,7 +212,11 @@ async function main(): Promise<void> {
   mon.stdout!.on('data', (d: string) => {
     const parts = (partial + d).split('\n');
     partial = parts.pop()!;
-    lines.push(...parts);
+    for (const l of parts) {
+      // Protocol lines; anything else (e.g. --node-flags --trace-gc-nvp) goes to --worker-log.
+      if (/^[A-Z]+ /.test(l)) lines.push(l);
+      else if (opt.workerLog) appendFileSync(opt.workerLog, `${((performance.now() - tWorker) / 1000).toFixed(3)} ${l}\n`);
+    }
   });
   const next = async (tag: string, timeoutMs = 120_000): Promise<any> => {
     const start = Date.now();
@@ -224,7 +239,7 @@ async function main(): Promise<void> {
     mon!.stdin!.write('stat\n');
     const s = await next('STAT');
     samples.push({ t, phase, s, rss: procRss() });
-    console.error(`${phase} t=${t.toFixed(0)}s rss=${s.rssMiB.toFixed(1)} MiB heap=${s.heapMiB.toFixed(1)}/${s.heapTotalMiB.toFixed(1)} new=${s.newSpaceMiB.toFixed(1)} old=${s.oldSpaceMiB.toFixed(1)} ext=${s.externalMiB.toFixed(1)} cpu=${s.cpuPct.toFixed(1)}% changes/s=${s.changesPerS.toFixed(0)} ns=${s.namespaces} objects=${s.objects} overruns=${s.overruns} resyncs=${s.resyncs} errors=${s.errors} failed=${s.failed}`);
+    console.error(`${phase} t=${t.toFixed(0)}s rss=${s.rssMiB.toFixed(1)} MiB heap=${s.heapMiB.toFixed(1)}/${s.heapTotalMiB.toFixed(1)} new=${s.newSpaceMiB.toFixed(1)} old=${s.oldSpaceMiB.toFixed(1)} v8=${s.v8MiB.toFixed(1)} file=${s.fileMiB.toFixed(1)} anon=${s.anonMiB.toFixed(1)} ext=${s.externalMiB.toFixed(1)} cpu=${s.cpuPct.toFixed(1)}% changes/s=${s.changesPerS.toFixed(0)} ns=${s.namespaces} objects=${s.objects} overruns=${s.overruns} resyncs=${s.resyncs} errors=${s.errors} failed=${s.failed}`);
   };
   await sample(0, 'start');
 

@@ -9,7 +9,7 @@
  * - Strings built by concatenation (formatted addresses, prefixes, MAC addresses, map keys) are
  *   trees in V8: a ConsString of 32 bytes per `+` once the result has 13 characters or more
  *   ('10.0.0.117/32' from a template literal is three strings, a MAC address twelve). flat()
- *   returns the same text as one flat string.
+ *   returns the same text as one flat string (a flat string in V8's terms: one sequential copy).
  * - Flag lists with the same names share one frozen array (an address copies its own).
  */
 import type { Address } from '../api/addresses.js';
@@ -22,15 +22,17 @@ import type { NetlinkMessage } from '../codec/message.js';
 const CONS_MIN_LENGTH = 13;
 
 /**
- * The same text as one flat string. String.prototype.trim flattens its receiver and, with nothing
- * to trim, returns the flat string (the tree and its pieces become garbage).
+ * The same text as one flat string. For text without capitals, String.prototype.toLowerCase
+ * flattens it and returns the flat string (the tree and its pieces become garbage); trim() would
+ * flatten in place but return the tree's 32-byte head. Addresses, prefixes and MAC addresses have
+ * no capitals; other text is left as it is.
  */
 export function flat(s: string): string;
 export function flat(s: string | undefined): string | undefined;
 export function flat(s: string | undefined): string | undefined {
   if (s === undefined || s.length < CONS_MIN_LENGTH) return s;
-  const t = s.trim();
-  return t.length === s.length ? t : s;
+  const t = s.toLowerCase();
+  return t === s ? t : s;
 }
 
 /** Flag name lists, one frozen array per distinct list. */

@@ -100,11 +100,19 @@ export function linkKey(l: Link): string {
 }
 
 // Keys are built with join(), which makes one flat string: a template literal of this length is a
-// tree of concatenations (32 bytes a node), and a mirror holds one key per object.
+// tree of concatenations (32 bytes a node), and a mirror holds one key per object. One parts array
+// serves every key (join copies; nothing runs in between).
+const ADDRESS_PARTS: unknown[] = new Array(4).fill('');
+const ROUTE_PARTS: unknown[] = new Array(8).fill('');
 
 /** The kernel's identity of an address: family, interface, local address, prefix and peer. */
 export function addressKey(a: Address): string {
-  return [a.family, a.index, `${a.address}/${a.prefixlen}`, a.peer ?? ''].join('|');
+  const p = ADDRESS_PARTS;
+  p[0] = a.family;
+  p[1] = a.index;
+  p[2] = `${a.address}/${a.prefixlen}`;
+  p[3] = a.peer ?? '';
+  return p.join('|');
 }
 
 /**
@@ -114,7 +122,16 @@ export function addressKey(a: Address): string {
  * interface when two share a subnet (the kernel appends them).
  */
 export function routeKey(r: Route): string {
-  return [r.family, r.table, r.type, r.dst, r.src ?? '', r.tos, r.metric ?? 0, r.nexthops?.length ? '' : (r.dev ?? '')].join('|');
+  const p = ROUTE_PARTS;
+  p[0] = r.family;
+  p[1] = r.table;
+  p[2] = r.type;
+  p[3] = r.dst;
+  p[4] = r.src ?? '';
+  p[5] = r.tos;
+  p[6] = r.metric ?? 0;
+  p[7] = r.nexthops?.length ? '' : (r.dev ?? '');
+  return p.join('|');
 }
 
 /** routeKey without its device: what a route replacement (NLM_F_REPLACE) replaces. */
@@ -217,7 +234,9 @@ function isMirroredRoute(r: Route): boolean {
 // ---------------------------------------------------------------------------------------------
 
 interface RouteCheck {
-  timer: NodeJS.Timeout | undefined;
+  view: NamespaceView;
+  /** When it runs (performance.now()): the first event that asked for it, plus the delay. */
+  due: number;
   /** Every route (a link was deleted). */
   all: boolean;
   /** Interfaces that went up or down or changed carrier: the routes through them. */
@@ -233,7 +252,10 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
   /** Resolves when every namespace present at open time has its initial view. */
   readonly ready: Promise<void>;
   private readonly views = new Map<string | undefined, NamespaceView>();
+  /** Route checks waiting, by namespace, in the order they are due (one delay for all). */
   private readonly checks = new Map<string | undefined, RouteCheck>();
+  /** One timer for all of them (a timer per namespace per event costs more than the check). */
+  private checkTimer: NodeJS.Timeout | undefined;
   private readonly delay: number;
   /** Listed objects (resync, refresh) are kept as they are, or as slim copies. */
   private readonly keepListed: <T extends Link | Address | Route>(kind: MirrorKind, o: T) => T;
@@ -249,7 +271,7 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
     this.keep = keepRaw ? (_k, o) => o : (k, o) => (isSlim(o) ? o : slimCopy(k, o));
     this.keepListed = keepRaw ? (_k, o) => o : slimCopy;
     this.ready = ready;
-    source.on('event', (e) => this.onEvent(e));
+    source.setForward((e) => this.onEvent(e));
     source.once('close', () => this.close());
   }
 
@@ -339,7 +361,8 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    for (const c of this.checks.values()) if (c.timer) clearTimeout(c.timer);
+    if (this.checkTimer) clearTimeout(this.checkTimer);
+    this.checkTimer = undefined;
     this.checks.clear();
     this.source.close();
     this.emit('close');
@@ -396,8 +419,6 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
       case 'netns':
         if (e.action === 'del') {
           this.views.delete(e.netns);
-          const c = this.checks.get(e.netns);
-          if (c?.timer) clearTimeout(c.timer);
           this.checks.delete(e.netns);
         }
         this.emit('netns', e);
@@ -545,28 +566,41 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
 
   private scheduleRouteCheck(v: NamespaceView): RouteCheck {
     let c = this.checks.get(v.netns);
-    if (!c) this.checks.set(v.netns, (c = { timer: undefined, all: false, devs: new Set(), families: new Set(), deleted: [] }));
-    if (!c.timer) {
-      const check = c;
-      c.timer = setTimeout(() => this.runRouteCheck(v, check), this.delay);
-      c.timer.unref();
+    if (!c) {
+      this.checks.set(v.netns, (c = { view: v, due: performance.now() + this.delay, all: false, devs: new Set(), families: new Set(), deleted: [] }));
+      if (!this.checkTimer) this.armChecks(this.delay);
     }
     return c;
   }
 
+  private armChecks(ms: number): void {
+    this.checkTimer = setTimeout(() => this.runDueChecks(), Math.max(0, ms));
+    this.checkTimer.unref();
+  }
+
+  private runDueChecks(): void {
+    this.checkTimer = undefined;
+    const now = performance.now();
+    for (const [netns, c] of this.checks) {
+      // Due in order of insertion: stop at the first one not due yet (a timer fires a little early at times).
+      if (c.due > now + 1) {
+        this.armChecks(c.due - now);
+        return;
+      }
+      this.checks.delete(netns);
+      this.runRouteCheck(c.view, c);
+    }
+  }
+
   /** Refreshes the routes the kernel may have changed without telling. */
   private runRouteCheck(v: NamespaceView, c: RouteCheck): void {
-    c.timer = undefined;
     const { all, devs, families, deleted } = c;
-    c.all = false;
-    c.devs = new Set();
-    c.families = new Set();
-    c.deleted = [];
     if (this.isClosed || this.views.get(v.netns) !== v) return;
     const refresh = (scope: RouteScope) => void this.source.refresh(v.netns, 'route', scope);
     // A route over nexthop objects without its hops in the message (nexthop_compat_mode off) cannot
     // be told to use an interface: then every route.
-    const opaque = devs.size > 0 && [...v.routes.values()].some((r) => r.nhid !== undefined && r.dev === undefined && !r.nexthops?.length);
+    let opaque = false;
+    if (devs.size > 0) for (const r of v.routes.values()) if (r.nhid !== undefined && r.dev === undefined && !r.nexthops?.length) opaque = true;
     if (all || opaque) return refresh({});
     if (deleted.length > 0 && !families.has('inet')) {
       // Routes whose preferred source was deleted, and all IPv4 routes of a device whose last

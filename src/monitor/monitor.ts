@@ -17,6 +17,7 @@ import { NetlinkClient } from '../api/client.js';
 import { rtnetlinkCodec } from '../api/rtnetlink-codec.js';
 import { align4 } from '../codec/byte-writer.js';
 import { type NetlinkMessage, makeCtx } from '../codec/message.js';
+import type { DecodeCtx } from '../codec/types.js';
 import { Connection } from '../conn/connection.js';
 import * as libc from '../transport/libc.js';
 import { NetlinkSocket } from '../transport/netlink-socket.js';
@@ -41,6 +42,14 @@ import { type NetnsSocketFactory, defaultNetnsSocketFactory } from './sockets.js
 const log = createDebug('netlink:monitor');
 
 export const DEFAULT_RECEIVE_BUFFER = 1 << 20;
+
+/**
+ * Sockets read every datagram into one shared buffer (src/transport/netlink-socket.ts): a decode
+ * context over all of it serves every datagram, instead of two views and an object per datagram.
+ * Only for big buffers (a small one is a datagram's own copy, not worth keeping).
+ */
+const SHARED_BUFFER_MIN = 1 << 16;
+let sharedCtx: DecodeCtx | undefined;
 
 export interface MonitorOptions {
   /** What to watch (default ['link', 'address', 'route']). */
@@ -366,27 +375,36 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
   private onDatagram(d: Uint8Array): void {
     if (this.isClosed) return;
     this.stats.datagrams++;
-    const ctx = makeCtx(d);
+    // Positions in ctx are base + positions in d.
+    let ctx: DecodeCtx;
+    let base = 0;
+    if (d.buffer === sharedCtx?.bytes.buffer) {
+      ctx = sharedCtx;
+      base = d.byteOffset;
+    } else if (d.buffer.byteLength >= SHARED_BUFFER_MIN && d.byteOffset + d.length <= d.buffer.byteLength) {
+      ctx = sharedCtx = makeCtx(new Uint8Array(d.buffer));
+      base = d.byteOffset;
+    } else ctx = makeCtx(d);
     const view = ctx.view;
     let pos = 0;
     while (pos < d.length) {
       const left = d.length - pos;
-      const len = left >= NLMSG_HDRLEN ? view.getUint32(pos, true) : 0;
+      const len = left >= NLMSG_HDRLEN ? view.getUint32(base + pos, true) : 0;
       if (len < NLMSG_HDRLEN || len > left) {
         // read() cannot report MSG_TRUNC: a message running past its datagram was cut short.
         this.overrun('truncated', new Error(`truncated datagram: nlmsg_len ${len} with ${left} bytes left (datagram of ${d.length} bytes)`));
         return;
       }
-      const type = view.getUint16(pos + 4, true);
+      const type = view.getUint16(base + pos + 4, true);
       const entry = EVENT_TYPES.get(type);
       if (this.drainSeq !== undefined) {
         if (entry) this.stats.discarded++;
-        else if (type === NLMSG.ERROR && this.isMarker(view.getUint32(pos + 8, true))) this.finishDrain();
+        else if (type === NLMSG.ERROR && this.isMarker(view.getUint32(base + pos + 8, true))) this.finishDrain();
       } else if (entry) {
         let msg: NetlinkMessage;
         let object: unknown;
         try {
-          msg = this.codec.decodeFrame(ctx, pos, pos + len);
+          msg = this.codec.decodeFrame(ctx, base + pos, base + pos + len);
           object = entry.convert(msg);
           if (this.slim) object = slimObject(entry.kind, object);
         } catch (err) {

@@ -57,6 +57,8 @@ export class MultiMonitor extends EventEmitter<MonitorEvents> implements AsyncIt
   private readonly queue: (() => void)[] = [];
   private readonly abortHandler = () => this.close();
   private readonly forward = (e: MonitorEvent) => this.emitEvent(e);
+  /** Gets every event before the listeners, by a plain call (StateMirror). */
+  private sink: ((e: MonitorEvent) => void) | undefined;
   /** Shared by every namespace's monitor: bounds their resync and refresh dumps together. */
   readonly dumpLimiter: DumpLimiter;
 
@@ -129,6 +131,11 @@ export class MultiMonitor extends EventEmitter<MonitorEvents> implements AsyncIt
     return this.events();
   }
 
+  /** The consumer that gets every event first, without an emit (StateMirror). Internal. */
+  setForward(fn: ((e: MonitorEvent) => void) | undefined): void {
+    this.sink = fn;
+  }
+
   consumerOverrun(): void {
     for (const m of this.monitors.values()) m.consumerOverrun();
   }
@@ -152,6 +159,7 @@ export class MultiMonitor extends EventEmitter<MonitorEvents> implements AsyncIt
 
   private emitEvent(e: MonitorEvent): void {
     if (e.type === 'error') this.startupErrors?.push(e);
+    this.sink?.(e);
     // emit() allocates its arguments even when nobody listens: ask first.
     if (this.listenerCount('event') > 0) this.emit('event', e);
     const name = e.type === 'new' || e.type === 'del' ? e.kind : e.type;
