@@ -63,6 +63,20 @@ async function worker(prefix: string): Promise<void> {
     const status = readFileSync('/proc/self/status', 'utf8');
     const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
     const v8MiB = Object.values(spaces).reduce((a, b) => a + b, 0);
+    // malloc: the main arena ([heap]) and the arenas of other threads (64 MiB-aligned mappings).
+    let brkKiB = 0;
+    let arenaKiB = 0;
+    let kind = '';
+    for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+      const m = /^([0-9a-f]+)-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+      if (m) {
+        kind = m[2] === '[heap]' ? 'brk' : m[2] === '' && BigInt(`0x${m[1]}`) % (64n << 20n) === 0n ? 'arena' : '';
+        continue;
+      }
+      const r = /^Rss:\s+(\d+)/.exec(line);
+      if (r && kind === 'brk') brkKiB += Number(r[1]);
+      else if (r && kind === 'arena') arenaKiB += Number(r[1]);
+    }
     say('STAT', {
       rssMiB: mem.rss / 2 ** 20,
       heapMiB: mem.heapUsed / 2 ** 20,
@@ -73,6 +87,8 @@ async function worker(prefix: string): Promise<void> {
       fileMiB: kb('RssFile'),
       anonMiB: kb('RssAnon'),
       v8MiB,
+      brkMiB: brkKiB / 1024,
+      arenaMiB: arenaKiB / 1024,
       cpuPct: ((c.user + c.system) / 1000 / wall) * 100,
       changesPerS: ((changes - ch0) * 1000) / wall,
       namespaces: mirror.namespaces().length,
@@ -239,7 +255,7 @@ async function main(): Promise<void> {
     mon!.stdin!.write('stat\n');
     const s = await next('STAT');
     samples.push({ t, phase, s, rss: procRss() });
-    console.error(`${phase} t=${t.toFixed(0)}s rss=${s.rssMiB.toFixed(1)} MiB heap=${s.heapMiB.toFixed(1)}/${s.heapTotalMiB.toFixed(1)} new=${s.newSpaceMiB.toFixed(1)} old=${s.oldSpaceMiB.toFixed(1)} v8=${s.v8MiB.toFixed(1)} file=${s.fileMiB.toFixed(1)} anon=${s.anonMiB.toFixed(1)} ext=${s.externalMiB.toFixed(1)} cpu=${s.cpuPct.toFixed(1)}% changes/s=${s.changesPerS.toFixed(0)} ns=${s.namespaces} objects=${s.objects} overruns=${s.overruns} resyncs=${s.resyncs} errors=${s.errors} failed=${s.failed}`);
+    console.error(`${phase} t=${t.toFixed(0)}s rss=${s.rssMiB.toFixed(1)} MiB heap=${s.heapMiB.toFixed(1)}/${s.heapTotalMiB.toFixed(1)} new=${s.newSpaceMiB.toFixed(1)} old=${s.oldSpaceMiB.toFixed(1)} v8=${s.v8MiB.toFixed(1)} file=${s.fileMiB.toFixed(1)} anon=${s.anonMiB.toFixed(1)} brk=${s.brkMiB.toFixed(1)} arenas=${s.arenaMiB.toFixed(1)} ext=${s.externalMiB.toFixed(1)} cpu=${s.cpuPct.toFixed(1)}% changes/s=${s.changesPerS.toFixed(0)} ns=${s.namespaces} objects=${s.objects} overruns=${s.overruns} resyncs=${s.resyncs} errors=${s.errors} failed=${s.failed}`);
   };
   await sample(0, 'start');
 

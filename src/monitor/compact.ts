@@ -1,6 +1,7 @@
 /**
  * Slim objects: what a mirror keeps of each link, address and route (and what a Monitor with
- * `objects: 'slim'` delivers in its object events). A copy of the API's object whose `raw` is only
+ * `objects: 'slim'` delivers in its object events). A plain-object copy of the API's object whose
+ * `raw` (an own field, here) is only
  * the message envelope (type, flags, seq, pid, kind, family; for a link also its header's family),
  * without a link's counters, and made
  * cheap to hold: a mirror of 100 namespaces keeps thousands of them, and every one that is added
@@ -14,7 +15,6 @@
  */
 import type { Address } from '../api/addresses.js';
 import type { Link } from '../api/links.js';
-import { AddressRecord, LinkRecord, RouteRecord } from '../api/record.js';
 import type { Route, RouteNexthop } from '../api/routes.js';
 import type { NetlinkMessage } from '../codec/message.js';
 
@@ -64,30 +64,93 @@ export function envelope(m: NetlinkMessage): NetlinkMessage {
   return e;
 }
 
-/** Copies the fields of `from` (its own enumerable ones: `raw` is a getter) onto `to`, compacted. */
-function copyFields(from: object, to: Record<string, unknown>, skip?: string): void {
-  for (const k in from) {
-    if (k === skip) continue;
-    const v = (from as Record<string, unknown>)[k];
-    if (typeof v === 'string') to[k] = flat(v);
-    else if (k === 'flags' && Array.isArray(v)) to[k] = internFlags(v);
-    else to[k] = v;
+// Slim copies are plain objects made by one object literal per shape (the set of fields present,
+// in the API's order), generated on first sight: every field is stored inline, where an object
+// built field by field (the API's) keeps the fields past its first ones in a separate array.
+
+type Shape = { keys: string[]; make: (o: Record<string, unknown>, raw: NetlinkMessage) => Record<string, unknown> };
+
+/** Fields holding formatted text (addresses, prefixes): flattened. */
+const TEXT_FIELDS = new Set(['address', 'cidr', 'peer', 'broadcast', 'anycast', 'multicast', 'dst', 'src', 'gateway', 'prefsrc', 'permAddress']);
+
+class ShapeCache {
+  private readonly ids = new Map<string, number>();
+  private readonly shapes = new Map<number, Shape[]>();
+  constructor(private readonly skip: string | undefined) {}
+
+  copy(o: object, raw: NetlinkMessage): Record<string, unknown> {
+    const src = o as Record<string, unknown>;
+    // A hash of the field sequence (no allocation), then a check against the shape's own list.
+    let h = 0;
+    let n = 0;
+    for (const k in src) {
+      let id = this.ids.get(k);
+      if (id === undefined) this.ids.set(k, (id = this.ids.size + 1));
+      h = (Math.imul(h, 31) + id) | 0;
+      n++;
+    }
+    let list = this.shapes.get(h);
+    let shape: Shape | undefined;
+    if (list) for (const s of list) if (s.keys.length === n && sameKeys(src, s.keys)) shape = s;
+    if (!shape) {
+      const keys = Object.keys(src);
+      if (list === undefined) this.shapes.set(h, (list = []));
+      // Bounded: shapes are few (which optional fields an object has); past that, no new ones.
+      if (this.ids.size > 256 || list.length > 16) return genericCopy(src, raw, this.skip);
+      list.push((shape = { keys, make: makeShape(keys.filter((k) => k !== this.skip)) }));
+    }
+    return shape.make(src, raw);
   }
 }
 
-/** A slim copy of an address (of the API's class, with the message envelope as `raw`). */
+function sameKeys(o: Record<string, unknown>, keys: string[]): boolean {
+  let i = 0;
+  for (const k in o) if (keys[i++] !== k) return false;
+  return true;
+}
+
+function makeShape(keys: string[]): Shape['make'] {
+  const fields = keys.map((k) => {
+    const q = JSON.stringify(k);
+    const v = `o[${q}]`;
+    if (k === 'flags') return `${q}: intern(${v})`;
+    if (k === 'nexthops') return `${q}: hops(${v})`;
+    if (TEXT_FIELDS.has(k)) return `${q}: flat(${v})`;
+    return `${q}: ${v}`;
+  });
+  // The source holds only field names (JSON-quoted) and these helpers.
+  const body = `return function slimShape(o, raw) { return { ${[...fields, 'raw: raw'].join(', ')} }; };`;
+  return new Function('flat', 'intern', 'hops', body)(flat, internFlags, copyHops) as Shape['make'];
+}
+
+function genericCopy(o: Record<string, unknown>, raw: NetlinkMessage, skip: string | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k in o) {
+    if (k === skip) continue;
+    const v = o[k];
+    out[k] = k === 'flags' && Array.isArray(v) ? internFlags(v) : k === 'nexthops' ? copyHops(v) : typeof v === 'string' && TEXT_FIELDS.has(k) ? flat(v) : v;
+  }
+  out.raw = raw;
+  return out;
+}
+
+function copyHops(v: unknown): unknown {
+  if (!Array.isArray(v)) return v;
+  return (v as RouteNexthop[]).map((h) => (h.gateway === undefined ? h : ({ ...h, gateway: flat(h.gateway) } as RouteNexthop)));
+}
+
+const addressShapes = new ShapeCache(undefined);
+const routeShapes = new ShapeCache(undefined);
+const linkShapes = new ShapeCache('stats');
+
+/** A slim copy of an address: a plain object, with the message envelope as `raw`. */
 export function slimAddress(a: Address): Address {
-  const out = new AddressRecord(envelope(a.raw));
-  copyFields(a, out as unknown as Record<string, unknown>);
-  return out as unknown as Address;
+  return addressShapes.copy(a, envelope(a.raw)) as unknown as Address;
 }
 
 /** A slim copy of a route. */
 export function slimRoute(r: Route): Route {
-  const out = new RouteRecord(envelope(r.raw)) as unknown as Route;
-  copyFields(r, out as unknown as Record<string, unknown>);
-  if (r.nexthops) out.nexthops = r.nexthops.map((h) => (h.gateway === undefined ? h : ({ ...h, gateway: flat(h.gateway) } as RouteNexthop)));
-  return out;
+  return routeShapes.copy(r, envelope(r.raw)) as unknown as Route;
 }
 
 /**
@@ -99,9 +162,7 @@ export function slimLink(l: Link): Link {
   const env = envelope(raw);
   const family = (raw.header as { family?: unknown } | undefined)?.family;
   if (family !== undefined) env.header = { family };
-  const out = new LinkRecord(env);
-  copyFields(l, out as unknown as Record<string, unknown>, 'stats');
-  return out as unknown as Link;
+  return linkShapes.copy(l, env) as unknown as Link;
 }
 
 /** The slim copy of a link, address or route, by event kind; other objects as they are. */
