@@ -25,10 +25,10 @@ const argv = process.argv.slice(2);
 // ---------------------------------------------------------------------------------------------
 // The measured process
 
-async function worker(prefix: string): Promise<void> {
+async function worker(prefix: string, dumpConcurrency?: number): Promise<void> {
   const { StateMirror } = await import('../src/monitor/mirror.js');
   const t0 = performance.now();
-  const mirror = await StateMirror.open({ netns: 'all', filter: (n) => n.startsWith(prefix) });
+  const mirror = await StateMirror.open({ netns: 'all', filter: (n) => n.startsWith(prefix), ...(dumpConcurrency && { dumpConcurrency }) });
   let changes = 0;
   let overruns = 0;
   let resyncs = 0;
@@ -132,7 +132,7 @@ async function worker(prefix: string): Promise<void> {
 }
 
 if (argv[0] === '--worker') {
-  worker(argv[1]!).catch((err) => {
+  worker(argv[1]!, argv[2] ? Number(argv[2]) : undefined).catch((err) => {
     console.error(err);
     process.exit(1);
   });
@@ -143,7 +143,7 @@ if (argv[0] === '--worker') {
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  const opt = { namespaces: 100, seconds: 60, rate: 500, idle: 10, tsx: false, nodeFlags: [] as string[], out: path.join(ROOT, 'bench/results/monitor-soak.md'), workerLog: undefined as string | undefined };
+  const opt = { namespaces: 100, seconds: 60, rate: 500, idle: 10, tsx: false, nodeFlags: [] as string[], out: path.join(ROOT, 'bench/results/monitor-soak.md'), workerLog: undefined as string | undefined, dumpConcurrency: '' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--namespaces') opt.namespaces = Number(argv[++i]);
@@ -154,6 +154,7 @@ async function main(): Promise<void> {
     else if (a === '--node-flags') opt.nodeFlags = argv[++i]!.split(' ').filter(Boolean);
     else if (a === '--out') opt.out = path.resolve(argv[++i]!);
     else if (a === '--worker-log') opt.workerLog = path.resolve(argv[++i]!);
+    else if (a === '--dump-concurrency') opt.dumpConcurrency = argv[++i]!;
     else throw new Error(`unknown argument ${a}`);
   }
   const prefix = `nlts-soak-${process.pid}-`;
@@ -221,7 +222,7 @@ async function main(): Promise<void> {
   }
   if (opt.workerLog) writeFileSync(opt.workerLog, '');
   const tWorker = performance.now();
-  mon = spawn(cmd[0]!, [...cmd.slice(1), '--worker', prefix], { stdio: ['pipe', 'pipe', 'inherit'] });
+  mon = spawn(cmd[0]!, [...cmd.slice(1), '--worker', prefix, ...(opt.dumpConcurrency ? [opt.dumpConcurrency] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: string[] = [];
   let partial = '';
   mon.stdout!.setEncoding('utf8');
