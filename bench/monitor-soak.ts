@@ -5,11 +5,14 @@
  * removed while it runs. Reports the mirror process's RSS and CPU over time, then its idle CPU,
  * and checks sampled mirrors against fresh dumps at the end.
  *
- *   npx tsx bench/monitor-soak.ts [--namespaces 100] [--seconds 60] [--rate 500] [--idle 10] [--tsx] [--out FILE]
+ *   npx tsx bench/monitor-soak.ts [--namespaces 100] [--duration 60s|10m] [--rate 500] [--idle 10] [--tsx] [--out FILE]
  *
- * --rate is churn operations per second over all namespaces; --node-flags "..." are given to the
- * mirror process's node (e.g. "--max-semi-space-size=1"). The mirror process runs as an
- * esbuild bundle with plain node (as compiled JS would), unless --tsx.
+ * --rate is churn operations per second over all namespaces; --duration (or --seconds N) is how
+ * long the churn runs; a run of more than 2 minutes also gets a summary of RSS per minute.
+ * --node-flags "..." are given to the mirror process's node (e.g. "--max-semi-space-size=1");
+ * --dump-concurrency N sets the mirror's MultiMonitor dumpConcurrency; --worker-log FILE keeps the
+ * mirror process's other output (e.g. with --node-flags --trace-gc-nvp). The mirror process runs
+ * as an esbuild bundle with plain node (as compiled JS would), unless --tsx.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -32,11 +35,13 @@ async function worker(prefix: string, dumpConcurrency?: number): Promise<void> {
   let changes = 0;
   let overruns = 0;
   let resyncs = 0;
+  let refreshes = 0;
   let netnsEvents = 0;
   let errors = 0;
   mirror.on('change', () => changes++);
   mirror.on('overrun', () => overruns++);
   mirror.on('resync', () => resyncs++);
+  mirror.on('refresh', () => refreshes++);
   mirror.on('netns', () => netnsEvents++);
   mirror.on('error', () => errors++);
   const say = (tag: string, o: object) => process.stdout.write(`${tag} ${JSON.stringify(o)}\n`);
@@ -95,6 +100,7 @@ async function worker(prefix: string, dumpConcurrency?: number): Promise<void> {
       objects,
       overruns,
       resyncs,
+      refreshes,
       netnsEvents,
       errors,
       failed: mirror.source.failed.size,
@@ -148,6 +154,11 @@ async function main(): Promise<void> {
     const a = argv[i]!;
     if (a === '--namespaces') opt.namespaces = Number(argv[++i]);
     else if (a === '--seconds') opt.seconds = Number(argv[++i]);
+    else if (a === '--duration') {
+      const m = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(argv[++i] ?? '');
+      if (!m) throw new Error('--duration takes e.g. 60s, 10m, 1h');
+      opt.seconds = Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
+    }
     else if (a === '--rate') opt.rate = Number(argv[++i]);
     else if (a === '--idle') opt.idle = Number(argv[++i]);
     else if (a === '--tsx') opt.tsx = true;
@@ -256,7 +267,7 @@ async function main(): Promise<void> {
     mon!.stdin!.write('stat\n');
     const s = await next('STAT');
     samples.push({ t, phase, s, rss: procRss() });
-    console.error(`${phase} t=${t.toFixed(0)}s rss=${s.rssMiB.toFixed(1)} MiB heap=${s.heapMiB.toFixed(1)}/${s.heapTotalMiB.toFixed(1)} new=${s.newSpaceMiB.toFixed(1)} old=${s.oldSpaceMiB.toFixed(1)} v8=${s.v8MiB.toFixed(1)} file=${s.fileMiB.toFixed(1)} anon=${s.anonMiB.toFixed(1)} brk=${s.brkMiB.toFixed(1)} arenas=${s.arenaMiB.toFixed(1)} ext=${s.externalMiB.toFixed(1)} cpu=${s.cpuPct.toFixed(1)}% changes/s=${s.changesPerS.toFixed(0)} ns=${s.namespaces} objects=${s.objects} overruns=${s.overruns} resyncs=${s.resyncs} errors=${s.errors} failed=${s.failed}`);
+    console.error(`${phase} t=${t.toFixed(0)}s rss=${s.rssMiB.toFixed(1)} MiB heap=${s.heapMiB.toFixed(1)}/${s.heapTotalMiB.toFixed(1)} new=${s.newSpaceMiB.toFixed(1)} old=${s.oldSpaceMiB.toFixed(1)} v8=${s.v8MiB.toFixed(1)} file=${s.fileMiB.toFixed(1)} anon=${s.anonMiB.toFixed(1)} brk=${s.brkMiB.toFixed(1)} arenas=${s.arenaMiB.toFixed(1)} ext=${s.externalMiB.toFixed(1)} cpu=${s.cpuPct.toFixed(1)}% changes/s=${s.changesPerS.toFixed(0)} ns=${s.namespaces} objects=${s.objects} overruns=${s.overruns} resyncs=${s.resyncs} refreshes=${s.refreshes} errors=${s.errors} failed=${s.failed}`);
   };
   await sample(0, 'start');
 
@@ -321,21 +332,61 @@ async function main(): Promise<void> {
   const rssVals = samples.map((s) => s.rss);
   const firstChurn = samples.find((s) => s.phase === 'churn') ?? samples[0]!;
   const last = samples.filter((s) => s.phase !== 'idle').at(-1)!;
+  const long = churnSeconds > 120;
+  const pct = (xs: number[], p: number) => {
+    const v = [...xs].sort((a, b) => a - b);
+    return v[Math.min(v.length - 1, Math.floor((p / 100) * v.length))]!;
+  };
+  const where = (x: (typeof samples)[number]) =>
+    `${x.rss.toFixed(1)} MiB at ${x.t.toFixed(0)} s = files mapped (node's code and data, libraries) ${x.s.fileMiB.toFixed(1)} + V8 heap ${x.s.v8MiB.toFixed(1)} (young ${x.s.newSpaceMiB.toFixed(1)}, old ${x.s.oldSpaceMiB.toFixed(1)}) + malloc ${(x.s.brkMiB + x.s.arenaMiB).toFixed(1)} + other ${(x.s.anonMiB - x.s.v8MiB - x.s.brkMiB - x.s.arenaMiB).toFixed(1)}`;
   const md = `# Monitor soak
 
 ${new Date().toISOString()} · Node ${process.version} · kernel ${release()} · ${cpus().length} × ${cpus()[0]?.model ?? '?'}
 
 Mirror process: \`node ${opt.nodeFlags.join(' ')}${opt.nodeFlags.length ? ' ' : ''}<bundle>\`. One process mirrors (StateMirror, netns: 'all', filtered to this run's namespaces) ${opt.namespaces} namespaces, each with a veth pair, sockets made by the namespace layer's helper; mirror opened in ${ready.openMs.toFixed(0)} ms. ${opt.namespaces} \`ip -n NS -force -batch -\` processes churn at ${opt.rate} ops/s in total (${ops} ops in ${churnSeconds.toFixed(0)} s: /32 address add/delete, a link flap every 97th op), and every 10 s a namespace is removed and a new one added (${nsRemoved} removed, ${nsAdded} added while running). Then ${opt.idle} s idle.
 
-| t (s) | phase | RSS MiB | heap MiB | CPU % | mirror changes/s | namespaces | objects | overruns | resyncs | errors |
-|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
-${samples.map((x) => `| ${x.t.toFixed(0)} | ${x.phase} | ${x.rss.toFixed(1)} | ${x.s.heapMiB.toFixed(1)} | ${x.s.cpuPct.toFixed(1)} | ${x.s.changesPerS.toFixed(0)} | ${x.s.namespaces} | ${x.s.objects} | ${x.s.overruns} | ${x.s.resyncs} | ${x.s.errors} |`).join('\n')}
+${long ? longSummary() : sampleTable()}
 
-- RSS: ${Math.min(...rssVals).toFixed(1)} to ${Math.max(...rssVals).toFixed(1)} MiB (first churn sample ${firstChurn.rss.toFixed(1)}, last ${last.rss.toFixed(1)}); target <= 80 MiB.
+- RSS: ${Math.min(...rssVals).toFixed(1)} to ${Math.max(...rssVals).toFixed(1)} MiB (first churn sample ${firstChurn.rss.toFixed(1)}, last ${last.rss.toFixed(1)}, median ${pct(rssVals, 50).toFixed(1)}); target <= 80 MiB.
+- Where the RSS is at its highest sample: ${where(samples.reduce((a, b) => (b.rss > a.rss ? b : a)))}; at its lowest: ${where(samples.reduce((a, b) => (b.rss < a.rss ? b : a)))}.
+- Resyncs (full dumps: the initial ones of namespaces added while running, and after overruns) ${last.s.resyncs}; route refreshes (narrow re-dumps after silent kernel route changes: link up/down/carrier, address deletions) ${last.s.refreshes}.
 - Idle CPU: ${idleSamples.map((x) => x.toFixed(2)).join(', ')} % over ${opt.idle} s.
 - Mirrors checked against fresh dumps after the churn (differences per namespace): ${JSON.stringify(verify)}.
 `;
   void churnRows;
+  function sampleTable(): string {
+    return `| t (s) | phase | RSS MiB | heap MiB | CPU % | mirror changes/s | namespaces | objects | overruns | resyncs | refreshes | errors |
+|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+${samples.map((x) => `| ${x.t.toFixed(0)} | ${x.phase} | ${x.rss.toFixed(1)} | ${x.s.heapMiB.toFixed(1)} | ${x.s.cpuPct.toFixed(1)} | ${x.s.changesPerS.toFixed(0)} | ${x.s.namespaces} | ${x.s.objects} | ${x.s.overruns} | ${x.s.resyncs} | ${x.s.refreshes} | ${x.s.errors} |`).join('\n')}`;
+  }
+  function longSummary(): string {
+    // Per minute of churn: RSS min / median / max over its samples, with the V8 young and old
+    // generations at the highest sample, objects mirrored, CPU, resyncs and refreshes at its end.
+    const rows: string[] = [];
+    const minutes = Math.ceil(churnSeconds / 60);
+    for (let m = 0; m < minutes; m++) {
+      const xs = samples.filter((x) => x.phase === 'churn' && x.t >= m * 60 && x.t < (m + 1) * 60);
+      if (xs.length === 0) continue;
+      const r = xs.map((x) => x.rss);
+      const top = xs.reduce((a, b) => (b.rss > a.rss ? b : a));
+      const cpu = xs.map((x) => x.s.cpuPct);
+      rows.push(
+        `| ${m}-${m + 1} | ${xs.length} | ${Math.min(...r).toFixed(1)} | ${pct(r, 50).toFixed(1)} | ${Math.max(...r).toFixed(1)} | ${top.s.newSpaceMiB.toFixed(1)} / ${top.s.oldSpaceMiB.toFixed(1)} | ${Math.min(...xs.map((x) => x.s.objects))}-${Math.max(...xs.map((x) => x.s.objects))} | ${pct(cpu, 50).toFixed(1)} | ${xs.at(-1)!.s.resyncs} | ${xs.at(-1)!.s.refreshes} | ${xs.at(-1)!.s.overruns} | ${xs.at(-1)!.s.errors} |`,
+      );
+    }
+    const rest = samples.filter((x) => x.phase !== 'churn');
+    return `RSS over time, per minute of churn (samples every 5 s; every sample is in the worker log of the run):
+
+| minute | samples | RSS min | RSS median | RSS max | new / old space at max (MiB) | objects | CPU % (median) | resyncs | refreshes | overruns | errors |
+|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|
+${rows.join('\n')}
+
+After the churn:
+
+| t (s) | phase | RSS MiB | heap MiB | CPU % | objects |
+|---:|---|---:|---:|---:|---:|
+${rest.map((x) => `| ${x.t.toFixed(0)} | ${x.phase} | ${x.rss.toFixed(1)} | ${x.s.heapMiB.toFixed(1)} | ${x.s.cpuPct.toFixed(1)} | ${x.s.objects} |`).join('\n')}`;
+  }
   mkdirSync(path.dirname(opt.out), { recursive: true });
   writeFileSync(opt.out, md);
   console.log(md);
