@@ -596,7 +596,7 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
   private runRouteCheck(v: NamespaceView, c: RouteCheck): void {
     const { all, devs, families, deleted } = c;
     if (this.isClosed || this.views.get(v.netns) !== v) return;
-    const refresh = (scope: RouteScope) => void this.source.refresh(v.netns, 'route', scope);
+    const refresh = (scope: RouteScope) => this.source.scheduleRefresh(v.netns, scope);
     // A route over nexthop objects without its hops in the message (nexthop_compat_mode off) cannot
     // be told to use an interface: then every route.
     let opaque = false;

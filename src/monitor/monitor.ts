@@ -332,7 +332,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
       };
       this.on('event', check);
       this.once('close', done);
-      this.requestRefresh(want);
+      this.scheduleRefresh(want);
     });
   }
 
@@ -499,8 +499,10 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
     else (this.emit as (n: string, e: MonitorEvent) => boolean)(name, e);
   }
 
-  private requestRefresh(scope: RouteScope): void {
-    if (this.isClosed) return;
+  /** refresh() without waiting for it (nothing to resolve, no listener meanwhile). */
+  scheduleRefresh(scope: RouteScope): void {
+    if (this.isClosed || !this.plan.kinds.has('route')) return;
+    if (scope.family !== undefined && !this.plan.routeFamilies.includes(scope.family)) return;
     if (!this.pendingKinds.has('route') && !this.pendingRefresh.some((s) => sameScope(s, scope))) this.pendingRefresh.push(scope);
     this.holding = true;
     if (!this.resyncRunning) {

@@ -28,7 +28,7 @@ export interface MultiMonitorOptions extends Omit<MonitorOptions, 'netns' | 'tra
   /** Namespaces being opened at once (default 8). */
   concurrency?: number;
   /**
-   * Resync / refresh dumps running at once over all the namespaces (default 4): when many
+   * Resync / refresh dumps running at once over all the namespaces (default 2): when many
    * namespaces need one in the same moment (a link flap everywhere, the initial dumps), they take
    * turns instead of all holding their replies at once. Ignored when dumpLimiter is given.
    */
@@ -65,7 +65,7 @@ export class MultiMonitor extends EventEmitter<MonitorEvents> implements AsyncIt
   private constructor(options: MultiMonitorOptions) {
     super();
     this.options = options;
-    this.dumpLimiter = options.dumpLimiter ?? new DumpLimiter(options.dumpConcurrency ?? 4);
+    this.dumpLimiter = options.dumpLimiter ?? new DumpLimiter(options.dumpConcurrency ?? 2);
   }
 
   /** Opens monitors for the initial namespaces; resolves once each is open (or has failed with an error event). */
@@ -121,6 +121,11 @@ export class MultiMonitor extends EventEmitter<MonitorEvents> implements AsyncIt
   /** Re-dumps the routes in `scope` of one namespace (Monitor.refresh). */
   async refresh(netns: Key, kind: 'route', scope?: RouteScope): Promise<void> {
     await this.monitors.get(netns)?.refresh(kind, scope);
+  }
+
+  /** refresh() without waiting for it. */
+  scheduleRefresh(netns: Key, scope: RouteScope): void {
+    this.monitors.get(netns)?.scheduleRefresh(scope);
   }
 
   events(options: IterateOptions = {}): AsyncIterableIterator<MonitorEvent> {
