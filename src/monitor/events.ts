@@ -92,11 +92,14 @@ export interface RouteScope {
   family?: 'inet' | 'inet6';
   /** Interface index. */
   dev?: number;
+  /** Only routes of these types ('unicast', 'broadcast'...): one kernel-filtered dump each. */
+  types?: readonly string[];
 }
 
 /** Does `r` fall in `scope` (as the kernel's dump filter decides: any nexthop through `dev`)? */
 export function inRouteScope(r: Route, scope: RouteScope): boolean {
   if (scope.family !== undefined && r.family !== scope.family) return false;
+  if (scope.types !== undefined && !scope.types.includes(r.type as string)) return false;
   if (scope.dev === undefined) return true;
   if (r.dev === scope.dev) return true;
   const hops = r.nexthops;

@@ -233,6 +233,9 @@ function isMirroredRoute(r: Route): boolean {
 
 // ---------------------------------------------------------------------------------------------
 
+/** The route types through an interface whose state the kernel changes silently with the link's. */
+const LINK_ROUTE_TYPES: readonly string[] = Object.freeze(['unicast', 'broadcast', 'multicast', 'anycast']);
+
 interface RouteCheck {
   view: NamespaceView;
   /** When it runs (performance.now()): the first event that asked for it, plus the delay. */
@@ -622,7 +625,10 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
     }
     if (families.size === 2) return refresh({});
     for (const family of families) refresh({ family });
-    for (const dev of devs) refresh({ dev });
+    // Local routes (an address's own, table local) are neither flushed nor flagged by the kernel when
+    // their link goes up, down or loses its carrier (IPv6 announces their removal): re-dumping them
+    // would be most of the dump (one per address) for nothing.
+    for (const dev of devs) refresh({ dev, types: LINK_ROUTE_TYPES });
   }
 }
 

@@ -22,6 +22,7 @@ import { Connection } from '../conn/connection.js';
 import * as libc from '../transport/libc.js';
 import { NetlinkSocket } from '../transport/netlink-socket.js';
 import type { Transport } from '../transport/types.js';
+import type { Route, RouteType } from '../api/routes.js';
 import { slimObject } from './compact.js';
 import {
   EVENT_TYPES,
@@ -321,6 +322,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
     const want: RouteScope = {};
     if (scope.family !== undefined) want.family = scope.family;
     if (scope.dev !== undefined) want.dev = scope.dev;
+    if (scope.types !== undefined) want.types = scope.types;
     return new Promise((resolve) => {
       const check = (e: MonitorEvent) => {
         if ((e.type === 'resync' && e.kinds.includes('route')) || (e.type === 'refresh' && sameScope(e.scope, want))) done();
@@ -622,9 +624,13 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
   private async dumpRoutes(scope: RouteScope): Promise<RefreshEvent> {
     const client = await this.client();
     const families = scope.family !== undefined ? [scope.family] : this.plan.routeFamilies;
-    const options = { table: 'all' as const, ...(scope.dev !== undefined && { dev: scope.dev }) };
-    const routes =
-      families.length === 2 ? await client.routes.list(options) : families.length === 1 ? await client.routes.list({ ...options, family: families[0] }) : [];
+    const base = { table: 'all' as const, ...(scope.dev !== undefined && { dev: scope.dev }) };
+    const routes: Route[] = [];
+    for (const type of scope.types ?? [undefined]) {
+      const options = { ...base, ...(type !== undefined && { type: type as RouteType }) };
+      if (families.length === 2) routes.push(...(await client.routes.list(options)));
+      else if (families.length === 1) routes.push(...(await client.routes.list({ ...options, family: families[0] })));
+    }
     return { type: 'refresh', netns: this.netns, kind: 'route', scope, routes };
   }
 
@@ -664,7 +670,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
 }
 
 function sameScope(a: RouteScope, b: RouteScope): boolean {
-  return a.family === b.family && a.dev === b.dev;
+  return a.family === b.family && a.dev === b.dev && (a.types ?? []).join() === (b.types ?? []).join();
 }
 
 function closeFd(fd: number | undefined): void {

@@ -100,9 +100,11 @@ export function fakeRequests(
     if (kind === 'getroute' && family === 'inet') {
       // Strict checking: the kernel applies RTA_OIF itself and says so (NLM_F_DUMP_FILTERED).
       const oif = (requests.at(-1)!.attrs as { oif?: number } | undefined)?.oif;
-      const filtered = oif !== undefined ? NLM_F.DUMP_FILTERED : 0;
+      const type = (requests.at(-1)!.header as { type?: unknown } | undefined)?.type;
+      const filtered = oif !== undefined || (type !== undefined && type !== 0 && type !== 'unspec') ? NLM_F.DUMP_FILTERED : 0;
       for (const [k, i] of state.routes) {
         if (oif !== undefined && i !== oif) continue;
+        if (filtered && type !== undefined && type !== 0 && type !== 'unspec' && type !== 'unicast') continue; // all fake routes are unicast
         msgs.push(routeMsg(k.split('@')[0]!, i, { seq, flags: multi | filtered, rtmFlags: state.routeFlags?.get(k) ?? 0 }));
       }
     }

@@ -72,9 +72,13 @@ describe('route refresh after silent kernel changes', () => {
     f.t.push(linkMsg(2, 'eth0', { up: false }));
     await tick(40);
     const dumps = routeDumps(f).slice(before);
-    expect(dumps.map((r) => (r.attrs as { oif?: number }).oif)).toEqual([2, 2]); // IPv4 and IPv6, both RTA_OIF 2
+    // RTA_OIF 2, one dump per route type that a link's state touches (local routes are left alone),
+    // IPv4 then IPv6 for each.
+    expect(dumps.map((r) => `${(r.header as { family: string }).family} ${(r.header as { type: string }).type} ${(r.attrs as { oif?: number }).oif}`)).toEqual(
+      ['unicast', 'broadcast', 'multicast', 'anycast'].flatMap((t) => [`inet ${t} 2`, `inet6 ${t} 2`]),
+    );
     expect(resyncs).toHaveLength(0);
-    expect(refreshes).toEqual([{ netns: 'a', kind: 'route', scope: { dev: 2 }, routes: 0 }]);
+    expect(refreshes).toEqual([{ netns: 'a', kind: 'route', scope: { dev: 2, types: ['unicast', 'broadcast', 'multicast', 'anycast'] }, routes: 0 }]);
     expect(mirror.routes('a').map((r) => r.dst)).toEqual(['10.9.0.0/16']);
     expect(mirror.source.monitor('a')!.stats).toMatchObject({ resyncs: 1, refreshes: 1 });
     expect(await freshDiff(mirror, f, 'a')).toEqual([]);
@@ -114,7 +118,7 @@ describe('route refresh after silent kernel changes', () => {
     f.t.push(linkMsg(3, 'eth1'));
     f.t.push(linkMsg(3, 'eth1', { up: false }));
     await tick(40);
-    expect(routeDumps(f).slice(before).map((r) => (r.attrs as { oif?: number }).oif)).toEqual([3, 3]);
+    expect(routeDumps(f).slice(before).map((r) => (r.attrs as { oif?: number }).oif)).toEqual(new Array(8).fill(3)); // 4 types x 2 families
     const mid = routeDumps(f).length;
     f.state.links.delete(2);
     f.state.addrs.clear();
