@@ -375,7 +375,7 @@ ${samples.map((x) => `| ${x.t.toFixed(0)} | ${x.phase} | ${x.rss.toFixed(1)} | $
       );
     }
     const rest = samples.filter((x) => x.phase !== 'churn');
-    return `RSS over time, per minute of churn (samples every 5 s; every sample is in the worker log of the run):
+    return `RSS over time, per minute of churn (samples every 5 s, each printed by the bench as it runs):
 
 | minute | samples | RSS min | RSS median | RSS max | new / old space at max (MiB) | objects | CPU % (median) | resyncs | refreshes | overruns | errors |
 |---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|
