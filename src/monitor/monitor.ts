@@ -292,9 +292,17 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
   resync(kinds: readonly ObjectKind[] = this.kinds): Promise<void> {
     const wanted = kinds.filter((k) => this.plan.kinds.has(k));
     if (wanted.length === 0 || this.isClosed) return Promise.resolve();
+    return this.untilEvent(
+      (e) => e.type === 'resync' && wanted.every((k) => e.kinds.includes(k)),
+      () => this.requestResync(wanted),
+    );
+  }
+
+  /** Runs `start`, then resolves at the first event that `covers` says answers it, or at close. */
+  private untilEvent(covers: (e: MonitorEvent) => boolean, start: () => void): Promise<void> {
     return new Promise((resolve) => {
       const check = (e: MonitorEvent) => {
-        if (e.type === 'resync' && wanted.every((k) => e.kinds.includes(k))) done();
+        if (covers(e)) done();
       };
       const done = () => {
         this.off('event', check);
@@ -303,7 +311,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
       };
       this.on('event', check);
       this.once('close', done);
-      this.requestResync(wanted);
+      start();
     });
   }
 
@@ -323,19 +331,10 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
     if (scope.family !== undefined) want.family = scope.family;
     if (scope.dev !== undefined) want.dev = scope.dev;
     if (scope.types !== undefined) want.types = scope.types;
-    return new Promise((resolve) => {
-      const check = (e: MonitorEvent) => {
-        if ((e.type === 'resync' && e.kinds.includes('route')) || (e.type === 'refresh' && sameScope(e.scope, want))) done();
-      };
-      const done = () => {
-        this.off('event', check);
-        this.off('close', done);
-        resolve();
-      };
-      this.on('event', check);
-      this.once('close', done);
-      this.scheduleRefresh(want);
-    });
+    return this.untilEvent(
+      (e) => (e.type === 'resync' && e.kinds.includes('route')) || (e.type === 'refresh' && sameScope(e.scope, want)),
+      () => this.scheduleRefresh(want),
+    );
   }
 
   /**
