@@ -175,19 +175,13 @@ def wait_ack(s, seq):
             off += (length + 3) & ~3
 
 
-def one_at_a_time(s, msgs):
+def timed_exchanges(s, datagrams):
+    """Sends each (seq, datagram) and waits for the ACK of seq: one request at a time, or a
+    pipelined window whose last request asks for the ACK."""
     t = now()
-    for seq, m in msgs:
-        s.send(m)
-        wait_ack(s, seq)
-    return now() - t
-
-
-def pipelined(s, windows):
-    t = now()
-    for last_seq, datagram in windows:
+    for seq, datagram in datagrams:
         s.send(datagram)
-        wait_ack(s, last_seq)
+        wait_ack(s, seq)
     return now() - t
 
 
@@ -224,10 +218,10 @@ def addr():
     create = NLM_F_CREATE | NLM_F_EXCL
     adds, dels = single(RTM_NEWADDR, create), single(RTM_DELADDR, 0)
     badds, bdels = batched(RTM_NEWADDR, create), batched(RTM_DELADDR, 0)
-    add = one_at_a_time(s, adds)
-    dele = one_at_a_time(s, dels)
-    batch_add = pipelined(s, badds)
-    batch_del = pipelined(s, bdels)
+    add = timed_exchanges(s, adds)
+    dele = timed_exchanges(s, dels)
+    batch_add = timed_exchanges(s, badds)
+    batch_del = timed_exchanges(s, bdels)
     s.close()
     return {'n': len(ips), 'add': add, 'del': dele, 'batchAdd': batch_add, 'batchDel': batch_del}
 
