@@ -103,10 +103,7 @@ export class Connection {
    * one dump per socket at a time (EBUSY otherwise), so dumps on a connection queue up.
    */
   dump(msg: OutgoingMessage, options: RequestOptions = {}): Promise<NetlinkMessage[]> {
-    const run = () => this.start(msg, (msg.flags ?? 0) | NLM_F.REQUEST | NLM_F.DUMP, true, options);
-    const p = this.dumpTail.then(run, run);
-    this.dumpTail = p.then(settledQuietly, settledQuietly); // not p.catch(): that would keep the result alive
-    return p;
+    return this.queueDump(msg, options);
   }
 
   /**
@@ -117,10 +114,15 @@ export class Connection {
    * decode the message again on demand. Returning undefined drops the message.
    */
   dumpMap<T>(msg: OutgoingMessage, map: DumpMapper<T>, options: RequestOptions = {}): Promise<T[]> {
+    return this.queueDump(msg, options, map) as Promise<unknown[]> as Promise<T[]>;
+  }
+
+  /** Starts a dump once the ones before it on this socket have ended. */
+  private queueDump(msg: OutgoingMessage, options: RequestOptions, map?: DumpMapper<unknown>): Promise<NetlinkMessage[]> {
     const run = () => this.start(msg, (msg.flags ?? 0) | NLM_F.REQUEST | NLM_F.DUMP, true, options, map);
     const p = this.dumpTail.then(run, run);
     this.dumpTail = p.then(settledQuietly, settledQuietly); // not p.catch(): that would keep the result alive
-    return p as Promise<unknown[]> as Promise<T[]>;
+    return p;
   }
 
   /**
