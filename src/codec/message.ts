@@ -175,8 +175,11 @@ export class ProtocolCodec {
     return pos + len;
   }
 
-  /** One message spanning [pos, end) of ctx.bytes. */
-  decodeFrame(ctx: DecodeCtx, pos: number, end: number): NetlinkMessage {
+  /**
+   * One message spanning [pos, end) of ctx.bytes. Without `withAttrs` a known message is decoded
+   * up to its fixed header only (a lookup that needs no more skips the attributes' cost).
+   */
+  decodeFrame(ctx: DecodeCtx, pos: number, end: number, withAttrs = true): NetlinkMessage {
     const v = ctx.view;
     const type = v.getUint16(pos + 4, true);
     const msg: NetlinkMessage = {
@@ -208,7 +211,7 @@ export class ProtocolCodec {
     try {
       const hdrEnd = Math.min(end, body + message.header.size);
       msg.header = decodeStruct(ctx, message.header, body, hdrEnd);
-      msg.attrs = decodeAttrs(ctx, message.attributes, Math.min(end, body + align4(message.header.size)), end, 0);
+      if (withAttrs) msg.attrs = decodeAttrs(ctx, message.attributes, Math.min(end, body + align4(message.header.size)), end, 0);
     } catch (err) {
       if (err instanceof DecodeError) throw err.withOuter(`${family.name}:${message.name}`);
       throw err;
