@@ -51,33 +51,29 @@ export function scalarRange(type: ScalarType): [bigint, bigint] {
 export function writeScalar(type: ScalarType, bigEndian: boolean): (w: ByteWriter, n: number | bigint) => void {
   const [min, max] = scalarRange(type);
   const size = SCALAR_SIZE[type];
-  return (w, n) => {
-    if (typeof n === 'number') {
-      if (!Number.isInteger(n)) throw new EncodeError(`${n} is not an integer`);
-      if (size < 8 && (n < Number(min) || n > Number(max))) throw new EncodeError(`${n} is out of range for ${type} (${min}..${max})`);
-    }
-    const big = typeof n === 'bigint' ? n : BigInt(n);
-    if (size === 8 && (big < min || big > max)) throw new EncodeError(`${n} is out of range for ${type} (${min}..${max})`);
+  const le = !bigEndian;
+  const outOfRange = (n: number | bigint) => new EncodeError(`${n} is out of range for ${type} (${min}..${max})`);
+  if (size === 8) {
+    return (w, n) => {
+      if (typeof n === 'number' && !Number.isInteger(n)) throw new EncodeError(`${n} is not an integer`);
+      const big = typeof n === 'bigint' ? n : BigInt(n);
+      if (big < min || big > max) throw outOfRange(n);
+      w.ensure(8);
+      w.view.setBigUint64(w.pos, BigInt.asUintN(64, big), le);
+      w.pos += 8;
+    };
+  }
+  // Up to 32 bits: plain numbers all the way (a BigInt per field was most of a small request's encoding).
+  const lo = Number(min);
+  const hi = Number(max);
+  return (w, value) => {
+    const n = typeof value === 'bigint' ? Number(value) : value;
+    if (!Number.isInteger(n)) throw new EncodeError(`${value} is not an integer`);
+    if (n < lo || n > hi) throw outOfRange(value);
     w.ensure(size);
-    const le = !bigEndian;
-    switch (type) {
-      case 'u8':
-      case 's8':
-        w.view.setUint8(w.pos, Number(big) & 0xff);
-        break;
-      case 'u16':
-      case 's16':
-        w.view.setUint16(w.pos, Number(big) & 0xffff, le);
-        break;
-      case 'u32':
-      case 's32':
-        w.view.setUint32(w.pos, Number(big) >>> 0, le);
-        break;
-      case 'u64':
-      case 's64':
-        w.view.setBigUint64(w.pos, BigInt.asUintN(64, big), le);
-        break;
-    }
+    if (size === 1) w.view.setUint8(w.pos, n & 0xff);
+    else if (size === 2) w.view.setUint16(w.pos, n & 0xffff, le);
+    else w.view.setUint32(w.pos, n >>> 0, le);
     w.pos += size;
   };
 }
