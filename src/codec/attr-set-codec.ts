@@ -83,16 +83,11 @@ export function encodeAttrs(w: ByteWriter, set: CompiledSet, values: Record<stri
   if (typeof values !== 'object' || values === null || Array.isArray(values)) {
     throw new EncodeError(`expected an object of ${set.name} attributes, got ${describe(values)}`);
   }
-  const unknown = (values.unknown as UnknownAttr[] | undefined) ?? [];
+  // Kept unknown attributes go back at their decoded positions (decode -> encode is byte-exact).
+  // No closures or per-attribute arrays here: small requests are mostly this loop.
+  const unknown = values.unknown as UnknownAttr[] | undefined;
   let u = 0;
   let index = 0;
-  const flushUnknown = () => {
-    while (u < unknown.length && unknown[u]!.index <= index) {
-      w.attr(unknown[u]!.type, unknown[u]!.data);
-      u++;
-      index++;
-    }
-  };
   for (const key in values) {
     if (key === 'unknown') continue;
     const v = values[key];
@@ -100,21 +95,31 @@ export function encodeAttrs(w: ByteWriter, set: CompiledSet, values: Record<stri
     const a = set.byName.get(key);
     if (!a) throw new EncodeError(`"${key}" is not an attribute of ${set.name} (known: ${[...set.byName.keys()].join(', ')})`);
     if (a.spec.type === 'flag' && v === false) continue;
-    const items = a.multi ? (Array.isArray(v) ? v : [v]) : [v];
-    for (const item of items) {
-      flushUnknown();
-      const start = w.beginAttr(a.id | a.nlaFlags);
-      try {
-        a.encode(w, item, values, depth);
-      } catch (err) {
-        if (err instanceof EncodeError) throw err.withOuter(key);
-        throw err;
+    const many = a.multi && Array.isArray(v);
+    const n = many ? (v as unknown[]).length : 1;
+    for (let i = 0; i < n; i++) {
+      if (unknown !== undefined) {
+        while (u < unknown.length && unknown[u]!.index <= index) {
+          w.attr(unknown[u]!.type, unknown[u]!.data);
+          u++;
+          index++;
+        }
       }
-      w.endAttr(start);
+      encodeOne(w, a, key, many ? (v as unknown[])[i] : v, values, depth);
       index++;
     }
   }
-  index = Number.MAX_SAFE_INTEGER;
-  flushUnknown();
+  if (unknown !== undefined) for (; u < unknown.length; u++) w.attr(unknown[u]!.type, unknown[u]!.data);
+}
+
+function encodeOne(w: ByteWriter, a: CompiledAttr, key: string, v: unknown, values: Record<string, unknown>, depth: number): void {
+  const start = w.beginAttr(a.id | a.nlaFlags);
+  try {
+    a.encode(w, v, values, depth);
+  } catch (err) {
+    if (err instanceof EncodeError) throw err.withOuter(key);
+    throw err;
+  }
+  w.endAttr(start);
 }
 
