@@ -279,7 +279,8 @@ export class AddressApi {
   /** Adds an address (ip address add): EEXIST when it is already there, unless `replace`. */
   async add(cidr: string, options: AddressAddOptions): Promise<void> {
     const p = this.prepareAdd(cidr, options, !!options?.replace);
-    const index = await this.resolveFor(p, options);
+    // A link given by index needs no lookup (nor the await of one) unless a label needs its name.
+    const index = typeof p.link === 'number' && p.label === undefined ? p.link : await this.resolveFor(p, options);
     try {
       await this.conn.request(p.build(index), options);
     } catch (err) {
@@ -299,7 +300,7 @@ export class AddressApi {
    */
   async delete(cidr: string, options: AddressDeleteOptions): Promise<void> {
     const p = this.prepareDelete(cidr, options);
-    const index = await this.links.index(p.link, options);
+    const index = typeof p.link === 'number' ? p.link : await this.links.index(p.link, options);
     let prefixlen: number | undefined;
     if (p.needsPrefixlen) prefixlen = (await this.v6Prefixlens([index], options)).get(`${index} ${p.address}`);
     try {
@@ -342,9 +343,17 @@ export class AddressApi {
       if (typeof it !== 'object' || it === null) throw new InvalidArgumentError(`item ${i}`, it, 'must be an object like { cidr, link }');
       return this.prepareAdd(it.cidr, it, !!it.replace, `item ${i}: `);
     });
-    const cache = new Map<string, Promise<{ index: number; name?: string }>>();
-    const msgs: OutgoingMessage[] = [];
-    for (const p of prepared) msgs.push(p.build(await this.resolveFor(p, options, cache)));
+    // Each distinct link is looked up once; then the messages are built without further awaits.
+    const found = new Map<LinkRef, { index: number; name?: string }>();
+    for (const p of prepared) {
+      const have = found.get(p.link);
+      if (have === undefined || (p.label !== undefined && have.name === undefined)) found.set(p.link, await this.lookupLink(p.link, p.label !== undefined, options));
+    }
+    const msgs = prepared.map((p) => {
+      const f = found.get(p.link)!;
+      if (p.label !== undefined) checkLabelFor(p.label, f.name!);
+      return p.build(f.index);
+    });
     return this.runBatch(msgs, prepared, options);
   }
 
@@ -374,23 +383,18 @@ export class AddressApi {
   }
 
   /** Resolves the link of an add and checks the label against its name. */
-  private async resolveFor(p: PreparedAdd, options: RequestOptions, cache?: Map<string, Promise<{ index: number; name?: string }>>): Promise<number> {
-    const needName = p.label !== undefined && typeof p.link === 'number';
-    const lookup = async (): Promise<{ index: number; name?: string }> => {
-      if (typeof p.link === 'string') return { index: await this.links.index(p.link, options), name: p.link };
-      if (!needName) return { index: await this.links.index(p.link, options) };
-      const l = await this.links.get(p.link, options);
-      return { index: l.index, name: l.name };
-    };
-    let found: { index: number; name?: string };
-    if (cache) {
-      const key = `${typeof p.link} ${p.link} ${needName}`;
-      let pr = cache.get(key);
-      if (!pr) cache.set(key, (pr = lookup()));
-      found = await pr;
-    } else found = await lookup();
+  private async resolveFor(p: PreparedAdd, options: RequestOptions): Promise<number> {
+    const found = await this.lookupLink(p.link, p.label !== undefined, options);
     if (p.label !== undefined) checkLabelFor(p.label, found.name!);
     return found.index;
+  }
+
+  /** A link's index, and its name when asked for (a label must start with it). */
+  private async lookupLink(link: LinkRef, needName: boolean, options: RequestOptions): Promise<{ index: number; name?: string }> {
+    if (typeof link === 'string') return { index: await this.links.index(link, options), name: link };
+    if (!needName) return { index: link };
+    const l = await this.links.get(link, options);
+    return { index: l.index, name: l.name };
   }
 
   /** Validates everything that needs no kernel, and returns the message builder. */

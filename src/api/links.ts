@@ -243,7 +243,17 @@ export class LinkApi {
   /** Index of a link given by name (a number is checked and returned as is). */
   async index(ref: LinkRef, options: RequestOptions = {}): Promise<number> {
     if (typeof ref === 'number') return checkInt(ref, 'interface index', 1, 0x7fffffff);
-    return (await this.get(checkIfname(ref), options)).index;
+    // The reply's ifinfomsg holds the index: its attributes (a kilobyte or more) are not decoded.
+    const attrs: Attrs = { ifname: checkIfname(ref), extMask: RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS };
+    try {
+      const msgs = await this.conn.requestHeaders({ kind: 'getlink', header: { family: 0 }, attrs }, options);
+      const m = msgs.find((x) => x.kind === 'newlink');
+      if (!m) throw new NotFoundError('link', ref);
+      return (m.header as Attrs).index as number;
+    } catch (err) {
+      if (isNetlinkError(err) && err.code === 'ENODEV') throw new NotFoundError('link', ref, { cause: err });
+      throw err;
+    }
   }
 
   /** Creates a link (NLM_F_CREATE | NLM_F_EXCL: EEXIST when the name is taken). */

@@ -78,12 +78,25 @@ export function parsePrefix(text: unknown, argument = 'prefix'): ParsedPrefix {
     throw new InvalidArgumentError(argument, text, `"${addrText}" is not an IPv4 or IPv6 address`);
   }
   const max = a.family === 'inet' ? 32 : 128;
-  if (slash < 0) return { ...a, prefixlen: max };
-  const lenText = text.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(lenText) || Number(lenText) > max) {
-    throw new InvalidArgumentError(argument, text, `prefix length must be a number from 0 to ${max}`);
+  let prefixlen = max;
+  if (slash >= 0) {
+    prefixlen = prefixLength(text, slash + 1);
+    if (prefixlen < 0 || prefixlen > max) throw new InvalidArgumentError(argument, text, `prefix length must be a number from 0 to ${max}`);
   }
-  return { ...a, prefixlen: Number(lenText) };
+  return { family: a.family, address: a.address, bytes: a.bytes, prefixlen };
+}
+
+/** One to three decimal digits from `at` to the end of `text`, or -1. */
+function prefixLength(text: string, at: number): number {
+  const n = text.length - at;
+  if (n < 1 || n > 3) return -1;
+  let v = 0;
+  for (let i = at; i < text.length; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
 }
 
 /** The network of a prefix with host bits cleared (routes are keyed by it). */

@@ -39,27 +39,81 @@ export type DumpMapper<T> = (msg: NetlinkMessage, bytes: Uint8Array, offset: num
 
 export type BatchResult = { ok: true; messages: NetlinkMessage[] } | { ok: false; error: Error };
 
-interface Pending {
-  seq: number;
+/** One datagram of a batch: results fill in as the kernel answers, one promise for all of them. */
+class BatchWindow {
+  readonly group: Pending[] = [];
+  private open: number;
+
+  constructor(
+    private readonly results: BatchResult[],
+    count: number,
+    private readonly done: () => void,
+  ) {
+    this.open = count;
+  }
+
+  settle(slot: number, ok: boolean, value: NetlinkMessage[] | Error): void {
+    this.results[slot] = ok ? { ok: true, messages: value as NetlinkMessage[] } : { ok: false, error: value as Error };
+    if (--this.open === 0) this.done();
+  }
+}
+
+/**
+ * One request in flight. A class with methods rather than an object of closures: a sequential
+ * request's bookkeeping is a measurable part of its cost (S3 in docs/benchmarks.md).
+ */
+class Pending {
   deadline: number;
-  timeoutMs: number;
-  operation: string;
-  request: OutgoingMessage;
-  bytes: Uint8Array;
-  dump: boolean;
-  attempts: number;
-  interrupted: boolean;
-  /** Batch window this request belongs to; settled when the window's acknowledged last request is. */
-  group?: Pending[];
-  acked: boolean;
+  attempts = 1;
+  interrupted = false;
+  /** Batch window this request belongs to (settled when the window's acknowledged last request is), and its slot in the results. */
+  win: BatchWindow | undefined = undefined;
+  slot = 0;
   /** Replies so far: decoded messages, or what `map` made of them. */
-  messages: NetlinkMessage[];
+  messages: NetlinkMessage[] = [];
   /** Dumps only: turns each reply into its result as it arrives (undefined drops it). */
-  map?: DumpMapper<unknown>;
+  map: DumpMapper<unknown> | undefined = undefined;
   /** What `map` threw; the dump is read to its end, then rejected with it. */
-  mapError?: Error;
-  resolve(messages: NetlinkMessage[]): void;
-  reject(err: Error): void;
+  mapError: Error | undefined = undefined;
+  /** requestHeaders(): replies decoded without their attributes. */
+  headerOnly = false;
+  /** start(): the promise's functions and the abort listener, detached when settled. */
+  ok: ((messages: NetlinkMessage[]) => void) | undefined = undefined;
+  fail: ((err: Error) => void) | undefined = undefined;
+  signal: AbortSignal | undefined = undefined;
+
+  constructor(
+    private readonly conn: Connection,
+    public seq: number,
+    readonly timeoutMs: number,
+    readonly operation: string,
+    public request: OutgoingMessage,
+    public bytes: Uint8Array,
+    readonly dump: boolean,
+    public acked: boolean,
+  ) {
+    this.deadline = timeoutMs > 0 ? performance.now() + timeoutMs : Infinity;
+  }
+
+  resolve(messages: NetlinkMessage[]): void {
+    if (this.conn.forget(this)) this.done(true, messages);
+  }
+
+  reject(err: Error): void {
+    if (this.conn.forget(this)) this.done(false, err);
+  }
+
+  /** For AbortSignal listeners: `this` is the Pending. */
+  handleEvent(): void {
+    this.reject(this.signal!.reason ?? new Error('aborted'));
+  }
+
+  private done(ok: boolean, value: NetlinkMessage[] | Error): void {
+    if (this.win) return this.win.settle(this.slot, ok, value);
+    if (this.signal) this.signal.removeEventListener('abort', this);
+    if (ok) this.ok!(value as NetlinkMessage[]);
+    else this.fail!(value as Error);
+  }
 }
 
 export class Connection {
@@ -74,6 +128,10 @@ export class Connection {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private closedError: Error | undefined;
+  /** Whether the transport is ref'ed (undefined until the first updateRef). */
+  private refed: boolean | undefined;
+  /** Where single requests are encoded before their copy is taken. */
+  private readonly scratch = new ByteWriter(1024);
 
   constructor(transport: Transport, codec: ProtocolCodec, options: ConnectionOptions = {}) {
     this.transport = transport;
@@ -96,6 +154,14 @@ export class Connection {
   /** Sends a request with NLM_F_ACK; resolves with the replies that preceded the ACK. */
   request(msg: OutgoingMessage, options: RequestOptions = {}): Promise<NetlinkMessage[]> {
     return this.start(msg, (msg.flags ?? 0) | NLM_F.REQUEST | NLM_F.ACK, false, options);
+  }
+
+  /**
+   * Like request(), but replies are decoded up to their fixed header only (no attributes): for
+   * lookups that need no more, such as a link's index by name.
+   */
+  requestHeaders(msg: OutgoingMessage, options: RequestOptions = {}): Promise<NetlinkMessage[]> {
+    return this.start(msg, (msg.flags ?? 0) | NLM_F.REQUEST | NLM_F.ACK, false, options, undefined, true);
   }
 
   /**
@@ -141,33 +207,30 @@ export class Connection {
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
       const last = Math.min(msgs.length, first + window) - 1;
       const w = new ByteWriter(8192);
-      const group: Pending[] = [];
       // One promise per window, not per request: a big batch is mostly this bookkeeping otherwise.
       await new Promise<void>((windowDone) => {
-        let open = last - first + 1;
-        const settled = () => {
-          if (--open === 0) {
-            signal?.removeEventListener('abort', onAbort);
-            windowDone();
-          }
-        };
+        const win = new BatchWindow(results, last - first + 1, () => {
+          signal?.removeEventListener('abort', onAbort);
+          windowDone();
+        });
+        const group = win.group;
         const onAbort = () => {
           for (const p of group) p.reject(signal!.reason ?? new Error('aborted'));
         };
         let lastAt = -1;
         for (let i = first; i <= last; i++) {
           const m = msgs[i]!;
-          const settle = (ok: boolean, value: NetlinkMessage[] | Error) => {
-            results[i] = ok ? { ok: true, messages: value as NetlinkMessage[] } : { ok: false, error: value as Error };
-            settled();
-          };
           const at = w.pos;
           try {
-            this.register(m, (m.flags ?? 0) | NLM_F.REQUEST, false, options, w, settle, group);
+            // A view into w: a later growth of w copies, but never changes, what is already written.
+            const p = this.register(m, (m.flags ?? 0) | NLM_F.REQUEST, false, options, w, true);
+            p.win = win;
+            p.slot = i;
+            group.push(p);
             lastAt = at;
           } catch (err) {
             w.pos = at; // drop what the failed encode wrote: bad input is never sent
-            settle(false, err as Error);
+            win.settle(i, false, err as Error);
           }
         }
         if (group.length === 0) return;
@@ -201,79 +264,66 @@ export class Connection {
     return this.seq;
   }
 
-  /** Registers a pending request; sends it now unless a batch writer collects it. */
-  private start(msg: OutgoingMessage, flags: number, dump: boolean, options: RequestOptions, map?: DumpMapper<unknown>): Promise<NetlinkMessage[]> {
+  /** Registers a pending request and sends it. */
+  private start(msg: OutgoingMessage, flags: number, dump: boolean, options: RequestOptions, map?: DumpMapper<unknown>, headerOnly = false): Promise<NetlinkMessage[]> {
     if (this.closedError) return Promise.reject(this.closedError);
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
-    return new Promise<NetlinkMessage[]>((resolve, reject) => {
-      const onAbort = () => p.reject(signal!.reason ?? new Error('aborted'));
-      let p: Pending;
-      try {
-        // Encoding errors (bad input) surface before anything is sent.
-        p = this.register(msg, flags, dump, options, new ByteWriter(256), (ok, value) => {
-          signal?.removeEventListener('abort', onAbort);
-          if (ok) resolve(value as NetlinkMessage[]);
-          else reject(value as Error);
-        });
-        if (map) p.map = map;
-      } catch (err) {
-        reject(err as Error);
-        return;
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.sendBytes(p.bytes, p);
+    let p: Pending;
+    try {
+      // Encoding errors (bad input) surface before anything is sent. The request is encoded in the
+      // shared scratch writer and kept as a copy (error reports point into it).
+      const w = this.scratch;
+      w.pos = 0;
+      p = this.register(msg, flags, dump, options, w);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (map) p.map = map;
+    if (headerOnly) p.headerOnly = true;
+    const promise = new Promise<NetlinkMessage[]>((resolve, reject) => {
+      p.ok = resolve;
+      p.fail = reject;
     });
+    if (signal) {
+      p.signal = signal;
+      signal.addEventListener('abort', p, { once: true });
+    }
+    this.sendBytes(p.bytes, p);
+    return promise;
   }
 
   /**
-   * Encodes a request into `w` and registers it as pending, without sending. `settle` is called
-   * once, with the replies or the error. Throws EncodeError for bad input (nothing registered).
+   * Encodes a request into `w` and registers it as pending, without sending. Throws EncodeError
+   * for bad input (nothing registered). Unless `keepView`, `bytes` is a copy of what was written.
    */
-  private register(
-    msg: OutgoingMessage,
-    flags: number,
-    dump: boolean,
-    options: RequestOptions,
-    w: ByteWriter,
-    settle: (ok: boolean, value: NetlinkMessage[] | Error) => void,
-    group?: Pending[],
-  ): Pending {
+  private register(msg: OutgoingMessage, flags: number, dump: boolean, options: RequestOptions, w: ByteWriter, keepView = false): Pending {
     const seq = this.nextSeq();
-    const request: OutgoingMessage = { ...msg, flags, seq, pid: msg.pid ?? 0 };
-    // A view into w: a later growth of w copies, but never changes, what is already written.
-    const bytes = this.codec.encode(request, w);
+    const request: OutgoingMessage = { kind: msg.kind, flags, seq, pid: msg.pid ?? 0 };
+    if (msg.header !== undefined) request.header = msg.header;
+    if (msg.attrs !== undefined) request.attrs = msg.attrs;
+    if (msg.payload !== undefined) request.payload = msg.payload;
+    const view = this.codec.encode(request, w);
+    const bytes = keepView ? view : copyOut(view);
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    const finish = (ok: boolean, value: NetlinkMessage[] | Error) => {
-      if (this.pending.get(p.seq) !== p) return;
-      this.pending.delete(p.seq);
-      this.updateRef();
-      settle(ok, value);
-    };
-    const p: Pending = {
-      seq,
-      deadline: timeoutMs > 0 ? performance.now() + timeoutMs : Infinity,
-      timeoutMs,
-      operation: typeof msg.kind === 'string' ? msg.kind : `type ${msg.kind}`,
-      request,
-      bytes,
-      dump,
-      attempts: 1,
-      interrupted: false,
-      acked: (flags & NLM_F.ACK) !== 0,
-      messages: [],
-      resolve: (m) => finish(true, m),
-      reject: (e) => finish(false, e),
-    };
-    if (group) {
-      p.group = group;
-      group.push(p);
-    }
+    const operation = typeof msg.kind === 'string' ? msg.kind : `type ${msg.kind}`;
+    const p = new Pending(this, seq, timeoutMs, operation, request, bytes, dump, (flags & NLM_F.ACK) !== 0);
     if (p.deadline < this.timerAt) this.armTimer(p.deadline);
     this.pending.set(seq, p);
-    this.updateRef();
+    if (!this.refed) this.updateRef();
     if (logSend.enabled) logSend('%s', formatMessage(this.codec.decode(bytes)[0]!));
     return p;
+  }
+
+  /**
+   * Takes a request off the pending list; false if it was not there (settled already).
+   * @internal for Pending
+   */
+  forget(p: { seq: number }): boolean {
+    if (this.pending.get(p.seq) !== p) return false;
+    this.pending.delete(p.seq);
+    if (this.pending.size === 0) this.updateRef();
+    return true;
   }
 
   private armTimer(at: number): void {
@@ -308,10 +358,13 @@ export class Connection {
     }
   }
 
+  /** Keeps the event loop alive while anything is pending (only on a change: a call per request adds up). */
   private updateRef(): void {
-    const t = this.transport;
-    if (this.pending.size > 0) t.ref?.();
-    else t.unref?.();
+    const want = this.pending.size > 0;
+    if (want === this.refed) return;
+    this.refed = want;
+    if (want) this.transport.ref?.();
+    else this.transport.unref?.();
   }
 
   private onDatagram(d: Uint8Array): void {
@@ -340,7 +393,7 @@ export class Connection {
       }
       let msg: NetlinkMessage;
       try {
-        msg = this.codec.decodeFrame(ctx, pos, end);
+        msg = this.codec.decodeFrame(ctx, pos, end, !p.headerOnly);
       } catch (err) {
         p.reject(err as Error);
         pos = align4(end);
@@ -371,9 +424,9 @@ export class Connection {
         const e = msg.error!;
         if (e.errno === 0) p.resolve(p.messages);
         else p.reject(this.kernelError(p, e));
-        if (p.group && p.acked) {
+        if (p.win && p.acked) {
           // Everything before the acknowledged request was processed; silence means success.
-          for (const q of p.group) if (this.pending.get(q.seq) === q) q.resolve(q.messages);
+          for (const q of p.win.group) if (this.pending.get(q.seq) === q) q.resolve(q.messages);
         }
         return;
       }
@@ -445,3 +498,24 @@ export class Connection {
 }
 
 function settledQuietly(): void {}
+
+/**
+ * Copies of small requests are views into a shared slab: a new ArrayBuffer per request (its
+ * backing store is allocated outside the JS heap) costs more than encoding the request.
+ */
+const SLAB_SIZE = 16384;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabPos = 0;
+
+function copyOut(view: Uint8Array): Uint8Array {
+  const n = view.length;
+  if (n > SLAB_SIZE / 8) return view.slice();
+  if (slabPos + n > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE); // the old one lives on while requests in it are pending
+    slabPos = 0;
+  }
+  const out = slab.subarray(slabPos, slabPos + n);
+  out.set(view);
+  slabPos = (slabPos + n + 7) & ~7;
+  return out;
+}
