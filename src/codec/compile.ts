@@ -8,7 +8,7 @@ import { decodeAttrs, decodeAttrsInterpreted, encodeAttrs } from './attr-set-cod
 import { NLA_F_NESTED, align4 } from './byte-writer.js';
 import { DecodeError, EncodeError } from './errors.js';
 import { buildSetDecoder } from './fast-decode.js';
-import { SCALAR_SIZE, binaryDecoder, binaryEncoder, compileEnum, describe, enumEncode, enumView, readScalar, writeScalar } from './scalars.js';
+import { SCALAR_SIZE, binaryDecoder, binaryEncoder, compileEnum, describe, enumEncode, enumView, readScalar, readScalarArray, writeScalar } from './scalars.js';
 import { compileStruct, decodeStruct, encodeStruct } from './struct-codec.js';
 import {
   type CompiledAttr,
@@ -134,6 +134,7 @@ function compileAttr(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec,
       return {
         ...base,
         fixedSize: size,
+        ...(view && !showIp && { present: view }),
         decode: (ctx, s, end) => {
           if (end - s < size) throw new DecodeError(`${a.type} attribute has ${end - s} bytes, needs ${size}`, s);
           if (showIp) return formatIPv4(ctx.bytes, s);
@@ -169,17 +170,12 @@ function compileAttr(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec,
       };
     case 'binary': {
       if (a.subType) {
-        const size = SCALAR_SIZE[a.subType];
-        const rd = readScalar(a.subType, bigEndian);
+        const readArray = readScalarArray(a.subType, bigEndian);
         const wr = writeScalar(a.subType, bigEndian);
         return {
           ...base,
-          decode: (ctx, s, end) => {
-            if ((end - s) % size !== 0) throw new DecodeError(`array of ${a.subType} has ${end - s} bytes, not a multiple of ${size}`, s);
-            const out: (number | bigint)[] = new Array((end - s) / size);
-            for (let i = 0, p = s; p < end; i++, p += size) out[i] = rd(ctx.view, p);
-            return out;
-          },
+          readArray,
+          decode: (ctx, s, end) => readArray(ctx.view, s, end),
           encode: (w, v) => {
             if (v instanceof Uint8Array) return w.bytes(v);
             if (!Array.isArray(v)) throw new EncodeError(`expected an array of ${a.subType}, got ${describe(v)}`);
@@ -197,6 +193,7 @@ function compileAttr(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec,
       const parse = binaryEncoder(a.display);
       return {
         ...base,
+        showBytes: show,
         decode: (ctx, s, end) => show(ctx.bytes, s, end),
         encode: (w, v) => w.bytes(parse(v)),
       };
@@ -205,6 +202,7 @@ function compileAttr(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec,
       const st = L.structOf(a.struct, where);
       return {
         ...base,
+        struct: st,
         decode: (ctx, s, end) => decodeStruct(ctx, st, s, end),
         encode: (w, v) => {
           if (v instanceof Uint8Array) return w.bytes(v);

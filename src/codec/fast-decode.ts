@@ -13,7 +13,8 @@
 import { NLA_HDRLEN } from './byte-writer.js';
 import type { CompiledAttr, CompiledSet, CompiledStruct, DecodeCtx, AttrValues } from './compile.js';
 import { DecodeError } from './errors.js';
-import { decodeString } from './values.js';
+import { readS64LE, readU64LE } from './scalars.js';
+import { decodeString, formatIPv4 } from './values.js';
 
 const READ: Record<string, [string, number, boolean]> = {
   u8: ['getUint8', 1, false],
@@ -31,6 +32,11 @@ export type StructDecoder = (ctx: DecodeCtx, start: number, end: number) => Reco
 
 interface Helpers {
   attrs: (CompiledAttr | undefined)[];
+  /** Per attribute id: the part of its decoding the generated case calls directly. */
+  fn: unknown[];
+  u64: typeof readU64LE;
+  s64: typeof readS64LE;
+  ip4: typeof formatIPv4;
   setName: string;
   maxDepth: number;
   str: typeof decodeString;
@@ -42,6 +48,9 @@ interface Helpers {
 }
 
 function scalarRead(type: string, bigEndian: boolean, at: string): string {
+  // Little-endian 64-bit reads share small bigints (scalars.ts) instead of allocating one each.
+  if (type === 'u64' && !bigEndian) return `H.u64(view, ${at})`;
+  if (type === 's64' && !bigEndian) return `H.s64(view, ${at})`;
   const [fn, , hasEndian] = READ[type]!;
   return hasEndian ? `view.${fn}(${at}, ${bigEndian ? 'false' : 'true'})` : `view.${fn}(${at})`;
 }
@@ -49,6 +58,7 @@ function scalarRead(type: string, bigEndian: boolean, at: string): string {
 export function buildSetDecoder(set: CompiledSet, maxDepth: number): SetDecoder {
   const attrs = set.byId;
   const cases: string[] = [];
+  const fn: unknown[] = [];
   attrs.forEach((a, id) => {
     if (!a) return;
     const raw = id | a.nlaFlags;
@@ -56,13 +66,33 @@ export function buildSetDecoder(set: CompiledSet, maxDepth: number): SetDecoder 
     const t = a.spec.type;
     let value: string;
     let sizeCheck = '';
-    if (READ[t] && !a.spec.enum && a.spec.display === undefined) {
+    if (READ[t] && a.spec.display === undefined && (!a.spec.enum || a.present)) {
+      // A scalar: read inline; an enum or flags name comes from the compiled view.
       sizeCheck = `len === ${NLA_HDRLEN + READ[t]![1]}`;
       value = scalarRead(t, a.spec.byteOrder === 'big-endian', 's');
+      if (a.spec.enum) {
+        fn[id] = a.present;
+        value = `H.fn[${id}](${value})`;
+      }
+    } else if ((t === 'u32' || t === 's32') && a.spec.display === 'ipaddr' && !a.spec.enum) {
+      sizeCheck = `len === ${NLA_HDRLEN + 4}`;
+      value = 'H.ip4(bytes, s)';
     } else if (t === 'string') {
       value = 'H.str(bytes, s, e)';
     } else if (t === 'flag') {
       value = 'true';
+    } else if (a.readArray) {
+      fn[id] = a.readArray;
+      value = `H.fn[${id}](view, s, e)`;
+    } else if (a.showBytes) {
+      fn[id] = a.showBytes;
+      value = `H.fn[${id}](bytes, s, e)`;
+    } else if (t === 'nest' && !a.header && a.nestedSet) {
+      fn[id] = a.nestedSet;
+      value = `H.fn[${id}].decode(ctx, s, e, depth + 1)`;
+    } else if (t === 'struct' && a.struct) {
+      fn[id] = a.struct;
+      value = `H.fn[${id}].decode(ctx, s, e)`;
     } else {
       if (a.fixedSize !== undefined) sizeCheck = `len === ${NLA_HDRLEN + a.fixedSize}`;
       value = `H.attrs[${id}].decode(ctx, s, e, depth, o)`;
@@ -103,6 +133,10 @@ return function decode_set(ctx, start, end, depth) {
 };`;
   const H: Helpers = {
     attrs,
+    fn,
+    u64: readU64LE,
+    s64: readS64LE,
+    ip4: formatIPv4,
     setName: set.name,
     maxDepth,
     str: decodeString,
@@ -142,23 +176,42 @@ return function decode_set(ctx, start, end, depth) {
 
 /**
  * A struct decoder: one object literal when the payload has exactly the struct's size (the usual
- * case); shorter or longer payloads go to `generic`, which keeps partial members and the tail.
+ * case). A shorter or longer payload gets a decoder of its own length, generated on first sight
+ * (a kernel sends one size per struct: IFLA_STATS is shorter than the spec's struct, a newer
+ * kernel's rtnl_link_stats64 longer), with the members that fit and, when longer, `_tail`; after
+ * a few lengths, or with a variable-length last member, `generic` does it.
  */
 export function buildStructDecoder(st: CompiledStruct, generic: StructDecoder): StructDecoder {
   if (st.members.some((m) => m.rest)) return generic;
+  const H = { u64: readU64LE, s64: readS64LE, M: st.members, ofLength: generic };
+  const other = new Map<number, StructDecoder>();
+  H.ofLength = (ctx, start, end) => {
+    const avail = end - start;
+    let d = other.get(avail);
+    if (d === undefined) {
+      if (other.size >= 4) return generic(ctx, start, end);
+      d = new Function('H', `return ${structSource(st, avail, `decode_struct_${avail}`)}`)(H) as StructDecoder;
+      other.set(avail, d);
+    }
+    return d(ctx, start, end);
+  };
+  return new Function('H', `return ${structSource(st, st.size, 'decode_struct', `if (end - start !== ${st.size}) return H.ofLength(ctx, start, end);`)}`)(H) as StructDecoder;
+}
+
+/** Source of a decoder for payloads of `avail` bytes: the members that fit, plus `_tail` past the struct's size (decodeStructGeneric's rules). */
+function structSource(st: CompiledStruct, avail: number, name: string, guard = ''): string {
   const fields: string[] = [];
   st.members.forEach((m, i) => {
-    if (m.spec.type === 'pad') return;
+    if (m.offset + m.size > avail || m.spec.type === 'pad') return;
     const at = `start + ${m.offset}`;
     const plain = READ[m.spec.type] && !m.spec.enum && m.spec.display === undefined;
-    const value = plain ? scalarRead(m.spec.type, m.spec.byteOrder === 'big-endian', at) : `M[${i}].read(view, bytes, ${at}, end)`;
+    const value = plain ? scalarRead(m.spec.type, m.spec.byteOrder === 'big-endian', at) : `H.M[${i}].read(view, bytes, ${at}, end)`;
     fields.push(`${JSON.stringify(m.spec.name)}: ${value}`);
   });
-  const src = `
-return function decode_struct(ctx, start, end) {
-  if (end - start !== ${st.size}) return generic(ctx, start, end);
+  if (avail > st.size) fields.push(`_tail: bytes.slice(start + ${st.size}, end)`);
+  return `function ${name}(ctx, start, end) {
+  ${guard}
   const view = ctx.view, bytes = ctx.bytes;
   return { ${fields.join(', ')} };
-};`;
-  return new Function('M', 'generic', src)(st.members, generic) as StructDecoder;
+}`;
 }

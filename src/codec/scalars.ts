@@ -1,7 +1,7 @@
 /** Integers, enums, flags and binary presentation: the leaf codecs every attribute type builds on. */
 import type { DisplayHint, EnumSpec, ScalarType } from '../../protocol/spec.js';
 import type { ByteWriter } from './byte-writer.js';
-import { EncodeError } from './errors.js';
+import { DecodeError, EncodeError } from './errors.js';
 import type { CompiledEnum } from './types.js';
 import { formatHex, formatHwaddr, formatIPv4, formatIPv6, parseHex, parseHwaddr, parseIp } from './values.js';
 
@@ -37,9 +37,126 @@ export function readScalar(type: ScalarType, bigEndian: boolean): (view: DataVie
     case 's32':
       return (v, at) => v.getInt32(at, le);
     case 'u64':
-      return (v, at) => v.getBigUint64(at, le);
+      return le ? readU64LE : (v, at) => v.getBigUint64(at, false);
     case 's64':
-      return (v, at) => v.getBigInt64(at, le);
+      return le ? readS64LE : (v, at) => v.getBigInt64(at, false);
+  }
+}
+
+/**
+ * Shared bigints for 0..255: most 64-bit counters in a dump are small (error and drop counters,
+ * inet6 stats of an idle link), and a bigint read from a DataView is a fresh heap object each
+ * time. A bigint is a primitive compared by value, so sharing one is invisible to callers.
+ */
+const SMALL_BIGINT: bigint[] = [];
+for (let i = 0; i < 256; i++) SMALL_BIGINT.push(BigInt(i));
+
+export function readU64LE(v: DataView, at: number): bigint {
+  if (v.getUint32(at + 4, true) === 0) {
+    const lo = v.getUint32(at, true);
+    if (lo < 256) return SMALL_BIGINT[lo]!;
+  }
+  return v.getBigUint64(at, true);
+}
+export function readS64LE(v: DataView, at: number): bigint {
+  if (v.getUint32(at + 4, true) === 0) {
+    const lo = v.getUint32(at, true);
+    if (lo < 256) return SMALL_BIGINT[lo]!;
+  }
+  return v.getBigInt64(at, true);
+}
+
+/**
+ * Reads a whole array of one integer type (binary attributes with `subType`: IFLA_INET_CONF,
+ * IFLA_INET6_CONF, IFLA_INET6_STATS...) in one tight loop per type, with the DataView read inline
+ * instead of a call per element. A payload that is not a multiple of the element size is a DecodeError.
+ */
+export function readScalarArray(type: ScalarType, bigEndian: boolean): (view: DataView, s: number, e: number) => (number | bigint)[] {
+  const le = !bigEndian;
+  const size = SCALAR_SIZE[type];
+  const check = (s: number, e: number): number => {
+    if ((e - s) % size !== 0) throw new DecodeError(`array of ${type} has ${e - s} bytes, not a multiple of ${size}`, s);
+    return (e - s) / size;
+  };
+  switch (type) {
+    case 'u8':
+      return (v, s, e) => {
+        const n = check(s, e);
+        const out: number[] = new Array(n);
+        for (let i = 0; i < n; i++) out[i] = v.getUint8(s + i);
+        return out;
+      };
+    case 's8':
+      return (v, s, e) => {
+        const n = check(s, e);
+        const out: number[] = new Array(n);
+        for (let i = 0; i < n; i++) out[i] = v.getInt8(s + i);
+        return out;
+      };
+    case 'u16':
+      return (v, s, e) => {
+        const n = check(s, e);
+        const out: number[] = new Array(n);
+        for (let i = 0, p = s; i < n; i++, p += 2) out[i] = v.getUint16(p, le);
+        return out;
+      };
+    case 's16':
+      return (v, s, e) => {
+        const n = check(s, e);
+        const out: number[] = new Array(n);
+        for (let i = 0, p = s; i < n; i++, p += 2) out[i] = v.getInt16(p, le);
+        return out;
+      };
+    case 'u32':
+      return (v, s, e) => {
+        const n = check(s, e);
+        const out: number[] = new Array(n);
+        for (let i = 0, p = s; i < n; i++, p += 4) out[i] = v.getUint32(p, le);
+        return out;
+      };
+    case 's32':
+      return (v, s, e) => {
+        const n = check(s, e);
+        const out: number[] = new Array(n);
+        for (let i = 0, p = s; i < n; i++, p += 4) out[i] = v.getInt32(p, le);
+        return out;
+      };
+    case 'u64':
+      if (le) {
+        return (v, s, e) => {
+          const n = check(s, e);
+          const out: bigint[] = new Array(n);
+          for (let i = 0, p = s; i < n; i++, p += 8) {
+            const lo = v.getUint32(p, true);
+            out[i] = lo < 256 && v.getUint32(p + 4, true) === 0 ? SMALL_BIGINT[lo]! : v.getBigUint64(p, true);
+          }
+          return out;
+        };
+      }
+      return (v, s, e) => {
+        const n = check(s, e);
+        const out: bigint[] = new Array(n);
+        for (let i = 0, p = s; i < n; i++, p += 8) out[i] = v.getBigUint64(p, false);
+        return out;
+      };
+    case 's64':
+      if (le) {
+        return (v, s, e) => {
+          const n = check(s, e);
+          const out: bigint[] = new Array(n);
+          for (let i = 0, p = s; i < n; i++, p += 8) {
+            const lo = v.getUint32(p, true);
+            out[i] = lo < 256 && v.getUint32(p + 4, true) === 0 ? SMALL_BIGINT[lo]! : v.getBigInt64(p, true);
+          }
+          return out;
+        };
+      }
+      return (v, s, e) => {
+        const n = check(s, e);
+        const out: bigint[] = new Array(n);
+        for (let i = 0, p = s; i < n; i++, p += 8) out[i] = v.getBigInt64(p, false);
+        return out;
+      };
   }
 }
 

@@ -40,10 +40,18 @@ export interface CompiledAttr {
   readonly selector?: string;
   decode: Decoder;
   encode: Encoder;
+  /** Scalars with an enum or flags: number -> name(s), for decoders that read the number inline. */
+  present?: (n: number | bigint) => unknown;
+  /** Binary with `subType`: the whole integer array (throws DecodeError on a ragged length). */
+  readArray?: (view: DataView, s: number, e: number) => unknown[];
+  /** Other binaries: bytes -> value (a copy, or text with `display`). */
+  showBytes?: (bytes: Uint8Array, s: number, e: number) => unknown;
   /** Attribute set of nests (for offset lookup and docs); undefined for leaves. */
   nestedSet?: CompiledSet;
   /** Sub-message candidates by selector value. */
   subSets?: Map<string, CompiledSet>;
+  /** Struct of a struct attribute. */
+  struct?: CompiledStruct;
   /** Fixed header of a nest (the veth peer's ifinfomsg). */
   header?: CompiledStruct;
 }

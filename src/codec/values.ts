@@ -12,6 +12,17 @@ export function decodeString(bytes: Uint8Array, start: number, end: number): str
   let stop = start;
   while (stop < end && bytes[stop] !== 0) stop++;
   const n = stop - start;
+  if (n <= 12) {
+    // Names, kinds, qdiscs: one short flat string per character append (below V8's 13-character
+    // cons-string threshold) is cheaper than a subarray plus fromCharCode.apply.
+    let s = '';
+    for (let i = start; i < stop; i++) {
+      const c = bytes[i]!;
+      if (c >= 0x80) return utf8.decode(bytes.subarray(start, stop));
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
   if (n <= 32) {
     let ascii = true;
     for (let i = start; i < stop; i++) {
