@@ -39,22 +39,63 @@ export type DumpMapper<T> = (msg: NetlinkMessage, bytes: Uint8Array, offset: num
 
 export type BatchResult = { ok: true; messages: NetlinkMessage[] } | { ok: false; error: Error };
 
-/** One datagram of a batch: results fill in as the kernel answers, one promise for all of them. */
+/**
+ * One datagram of a batch. It is pending as one entry, under the sequence number of its last
+ * message (the only one asking for an ACK): the kernel handles the messages in order and answers a
+ * failing one even unasked, so the ACK settles every message that got no error. Messages get
+ * consecutive sequence numbers; slot k is `firstSeq + k`, results[first + k] in the batch.
+ */
 class BatchWindow {
-  readonly group: Pending[] = [];
-  private open: number;
+  /** Replies (other than errors) to messages before the last, by slot; rare (NLM_F_ECHO). */
+  replies: NetlinkMessage[][] | undefined = undefined;
 
   constructor(
-    private readonly results: BatchResult[],
-    count: number,
-    private readonly done: () => void,
-  ) {
-    this.open = count;
+    readonly firstSeq: number,
+    readonly count: number,
+    readonly first: number,
+    readonly msgs: readonly OutgoingMessage[],
+    readonly results: BatchResult[],
+    /** Where each slot's message starts in `datagram`; -1 when it failed to encode (not sent). */
+    readonly offsets: Int32Array,
+    readonly datagram: Uint8Array,
+  ) {}
+
+  slotOf(seq: number): number {
+    const k = (seq - this.firstSeq) >>> 0;
+    return k < this.count && this.offsets[k]! >= 0 ? k : -1;
   }
 
-  settle(slot: number, ok: boolean, value: NetlinkMessage[] | Error): void {
-    this.results[slot] = ok ? { ok: true, messages: value as NetlinkMessage[] } : { ok: false, error: value as Error };
-    if (--this.open === 0) this.done();
+  /** The request of slot k as sent (for errors): the caller's message with its flags and seq. */
+  request(k: number): OutgoingMessage {
+    const m = this.msgs[this.first + k]!;
+    const at = this.offsets[k]!;
+    const view = new DataView(this.datagram.buffer, this.datagram.byteOffset + at);
+    const r: OutgoingMessage = { kind: m.kind, flags: view.getUint16(6, true), seq: this.firstSeq + k, pid: m.pid ?? 0 };
+    if (m.header !== undefined) r.header = m.header;
+    if (m.attrs !== undefined) r.attrs = m.attrs;
+    if (m.payload !== undefined) r.payload = m.payload;
+    return r;
+  }
+
+  bytes(k: number): Uint8Array {
+    const at = this.offsets[k]!;
+    const len = new DataView(this.datagram.buffer, this.datagram.byteOffset + at).getUint32(0, true);
+    return this.datagram.subarray(at, at + len);
+  }
+
+  reply(k: number, msg: NetlinkMessage): void {
+    ((this.replies ??= [])[k] ??= []).push(msg);
+  }
+
+  /** Every slot without a result yet gets `ok` (with its replies) or `error`. */
+  settleRest(lastMessages: NetlinkMessage[] | undefined, error?: Error): void {
+    const last = this.count - 1;
+    for (let k = 0; k < this.count; k++) {
+      const i = this.first + k;
+      if (this.results[i] !== undefined) continue;
+      if (error) this.results[i] = { ok: false, error };
+      else this.results[i] = { ok: true, messages: (k === last ? lastMessages : this.replies?.[k]) ?? [] };
+    }
   }
 }
 
@@ -66,9 +107,9 @@ class Pending {
   deadline: number;
   attempts = 1;
   interrupted = false;
-  /** Batch window this request belongs to (settled when the window's acknowledged last request is), and its slot in the results. */
+  /** batch(): the window this entry stands for (see BatchWindow), and what to call when it is settled. */
   win: BatchWindow | undefined = undefined;
-  slot = 0;
+  windowDone: (() => void) | undefined = undefined;
   /** Replies so far: decoded messages, or what `map` made of them. */
   messages: NetlinkMessage[] = [];
   /** Dumps only: turns each reply into its result as it arrives (undefined drops it). */
@@ -109,7 +150,10 @@ class Pending {
   }
 
   private done(ok: boolean, value: NetlinkMessage[] | Error): void {
-    if (this.win) return this.win.settle(this.slot, ok, value);
+    if (this.win) {
+      this.win.settleRest(ok ? (value as NetlinkMessage[]) : undefined, ok ? undefined : (value as Error));
+      return this.windowDone!();
+    }
     if (this.signal) this.signal.removeEventListener('abort', this);
     if (ok) this.ok!(value as NetlinkMessage[]);
     else this.fail!(value as Error);
@@ -122,6 +166,8 @@ export class Connection {
   private readonly timeoutMs: number;
   private readonly dumpRetries: number;
   private readonly pending = new Map<number, Pending>();
+  /** The batch windows among `pending`: their earlier messages' seqs are not keys there. */
+  private readonly windows = new Set<Pending>();
   private seq = 0;
   private dumpTail: Promise<unknown> = Promise.resolve();
   /** One timer for all deadlines (a timer per request costs more than the request in big batches). */
@@ -206,43 +252,44 @@ export class Connection {
       if (this.closedError) throw this.closedError;
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
       const last = Math.min(msgs.length, first + window) - 1;
+      const count = last - first + 1;
       const w = new ByteWriter(8192);
+      const offsets = new Int32Array(count);
+      const firstSeq = this.reserveSeqs(count);
+      let lastK = -1;
+      for (let k = 0; k < count; k++) {
+        const m = msgs[first + k]!;
+        const at = w.pos;
+        try {
+          this.codec.encode({ kind: m.kind, flags: (m.flags ?? 0) | NLM_F.REQUEST, seq: firstSeq + k, pid: m.pid ?? 0, header: m.header, attrs: m.attrs, payload: m.payload }, w);
+          offsets[k] = at;
+          lastK = k;
+        } catch (err) {
+          w.pos = at; // drop what the failed encode wrote: bad input is never sent
+          offsets[k] = -1;
+          results[first + k] = { ok: false, error: err as Error };
+        }
+      }
+      if (lastK < 0) continue;
+      // The last message that made it into the datagram asks for the window's ACK.
+      const lastAt = offsets[lastK]!;
+      w.view.setUint16(lastAt + 6, w.view.getUint16(lastAt + 6, true) | NLM_F.ACK, true);
+      const datagram = w.finish();
+      const win = new BatchWindow(firstSeq, lastK + 1, first, msgs, results, offsets, datagram);
+      const m = msgs[first + lastK]!;
+      const p = new Pending(this, firstSeq + lastK, options.timeoutMs ?? this.timeoutMs, typeof m.kind === 'string' ? m.kind : `type ${m.kind}`, win.request(lastK), win.bytes(lastK), false, true);
+      p.win = win;
       // One promise per window, not per request: a big batch is mostly this bookkeeping otherwise.
       await new Promise<void>((windowDone) => {
-        const win = new BatchWindow(results, last - first + 1, () => {
+        const onAbort = () => p.reject(signal!.reason ?? new Error('aborted'));
+        p.windowDone = () => {
           signal?.removeEventListener('abort', onAbort);
           windowDone();
-        });
-        const group = win.group;
-        const onAbort = () => {
-          for (const p of group) p.reject(signal!.reason ?? new Error('aborted'));
         };
-        let lastAt = -1;
-        for (let i = first; i <= last; i++) {
-          const m = msgs[i]!;
-          const at = w.pos;
-          try {
-            // A view into w: a later growth of w copies, but never changes, what is already written.
-            const p = this.register(m, (m.flags ?? 0) | NLM_F.REQUEST, false, options, w, true);
-            p.win = win;
-            p.slot = i;
-            group.push(p);
-            lastAt = at;
-          } catch (err) {
-            w.pos = at; // drop what the failed encode wrote: bad input is never sent
-            win.settle(i, false, err as Error);
-          }
-        }
-        if (group.length === 0) return;
-        // The last request that made it into the datagram asks for the window's ACK.
-        const tail = group[group.length - 1]!;
-        const flags = w.view.getUint16(lastAt + 6, true) | NLM_F.ACK;
-        w.view.setUint16(lastAt + 6, flags, true);
-        tail.bytes = w.buf.slice(lastAt, lastAt + tail.bytes.length);
-        tail.request = { ...tail.request, flags };
-        tail.acked = true;
+        this.track(p);
+        if (logSend.enabled) for (const msg of this.codec.decode(datagram)) logSend('%s', formatMessage(msg));
         signal?.addEventListener('abort', onAbort, { once: true });
-        this.sendBytes(w.finish());
+        this.sendBytes(datagram, p);
       });
     }
     return results;
@@ -260,7 +307,7 @@ export class Connection {
   private nextSeq(): number {
     do {
       this.seq = (this.seq + 1) >>> 0;
-    } while (this.seq === 0 || this.pending.has(this.seq));
+    } while (this.seq === 0 || (this.windows.size > 0 ? this.seqInUse(this.seq) : this.pending.has(this.seq)));
     return this.seq;
   }
 
@@ -295,24 +342,49 @@ export class Connection {
 
   /**
    * Encodes a request into `w` and registers it as pending, without sending. Throws EncodeError
-   * for bad input (nothing registered). Unless `keepView`, `bytes` is a copy of what was written.
+   * for bad input (nothing registered). `bytes` is a copy of what was written.
    */
-  private register(msg: OutgoingMessage, flags: number, dump: boolean, options: RequestOptions, w: ByteWriter, keepView = false): Pending {
+  private register(msg: OutgoingMessage, flags: number, dump: boolean, options: RequestOptions, w: ByteWriter): Pending {
     const seq = this.nextSeq();
     const request: OutgoingMessage = { kind: msg.kind, flags, seq, pid: msg.pid ?? 0 };
     if (msg.header !== undefined) request.header = msg.header;
     if (msg.attrs !== undefined) request.attrs = msg.attrs;
     if (msg.payload !== undefined) request.payload = msg.payload;
     const view = this.codec.encode(request, w);
-    const bytes = keepView ? view : copyOut(view);
+    const bytes = copyOut(view);
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const operation = typeof msg.kind === 'string' ? msg.kind : `type ${msg.kind}`;
     const p = new Pending(this, seq, timeoutMs, operation, request, bytes, dump, (flags & NLM_F.ACK) !== 0);
-    if (p.deadline < this.timerAt) this.armTimer(p.deadline);
-    this.pending.set(seq, p);
-    if (!this.refed) this.updateRef();
+    this.track(p);
     if (logSend.enabled) logSend('%s', formatMessage(this.codec.decode(bytes)[0]!));
     return p;
+  }
+
+  private track(p: Pending): void {
+    if (p.deadline < this.timerAt) this.armTimer(p.deadline);
+    this.pending.set(p.seq, p);
+    if (p.win) this.windows.add(p);
+    if (!this.refed) this.updateRef();
+  }
+
+  /** `n` consecutive sequence numbers, none of them 0 or in use (only a wrap-around can collide). */
+  private reserveSeqs(n: number): number {
+    let start = (this.seq + 1) >>> 0;
+    for (let k = 0; k < n; k++) {
+      const s = start + k;
+      if (s === 0 || s > 0xffffffff || this.seqInUse(s)) {
+        start = s > 0xffffffff ? 1 : s + 1;
+        k = -1;
+      }
+    }
+    this.seq = start + n - 1;
+    return start;
+  }
+
+  private seqInUse(seq: number): boolean {
+    if (this.pending.has(seq)) return true;
+    for (const w of this.windows) if (w.win!.slotOf(seq) >= 0) return true;
+    return false;
   }
 
   /**
@@ -322,6 +394,7 @@ export class Connection {
   forget(p: { seq: number }): boolean {
     if (this.pending.get(p.seq) !== p) return false;
     this.pending.delete(p.seq);
+    if (this.windows.size > 0) this.windows.delete(p as Pending);
     if (this.pending.size === 0) this.updateRef();
     return true;
   }
@@ -379,13 +452,13 @@ export class Connection {
         end = this.codec.frameEnd(ctx, pos);
       } catch (err) {
         // A frame that does not fit its datagram: a truncated read. Fail whoever it was for.
-        const p = seq === undefined ? undefined : this.pending.get(seq);
+        const p = seq === undefined ? undefined : (this.pending.get(seq) ?? (this.windows.size > 0 ? this.windowOf(seq) : undefined));
         const e = err instanceof DecodeError ? err : new DecodeError(String(err), pos);
         if (p) p.reject(e);
         else logConn('dropping malformed datagram: %s', e.message);
         return;
       }
-      const p = this.pending.get(seq!);
+      const p = this.pending.get(seq!) ?? (this.windows.size > 0 ? this.windowOf(seq!) : undefined);
       if (!p) {
         if (logRecv.enabled) logRecv('unsolicited seq %d type %d (ignored)', seq, ctx.view.getUint16(pos + 4, true));
         pos = align4(end);
@@ -418,15 +491,18 @@ export class Connection {
   }
 
   private handle(p: Pending, msg: NetlinkMessage): void {
+    if (p.win !== undefined && msg.seq !== p.seq) return this.handleInWindow(p, p.win, msg);
     if (msg.flags & NLM_F.DUMP_INTR) p.interrupted = true;
     switch (msg.type) {
       case NLMSG.ERROR: {
         const e = msg.error!;
         if (e.errno === 0) p.resolve(p.messages);
-        else p.reject(this.kernelError(p, e));
-        if (p.win && p.acked) {
-          // Everything before the acknowledged request was processed; silence means success.
-          for (const q of p.win.group) if (this.pending.get(q.seq) === q) q.resolve(q.messages);
+        else if (p.win === undefined) p.reject(this.kernelError(p, e));
+        else {
+          // The window's last message failed; the ones before it without an error succeeded.
+          const win = p.win;
+          win.results[win.first + win.count - 1] = { ok: false, error: this.kernelError(p, e) };
+          p.resolve(p.messages);
         }
         return;
       }
@@ -447,6 +523,27 @@ export class Connection {
       default:
         p.messages.push(msg);
     }
+  }
+
+  /** An answer to a batch message before the window's last: an error (asked for or not), or a reply. */
+  private handleInWindow(p: Pending, win: BatchWindow, msg: NetlinkMessage): void {
+    const k = win.slotOf(msg.seq);
+    const i = win.first + k;
+    if (k < 0 || win.results[i] !== undefined) return;
+    if (msg.type === NLMSG.ERROR) {
+      const e = msg.error!;
+      if (e.errno === 0) win.results[i] = { ok: true, messages: win.replies?.[k] ?? [] };
+      else {
+        const m = win.msgs[i]!;
+        win.results[i] = { ok: false, error: this.netlinkError(typeof m.kind === 'string' ? m.kind : `type ${m.kind}`, msg.seq, win.bytes(k), win.request(k), e) };
+      }
+    } else if (msg.type >= NLMSG.MIN_TYPE) win.reply(k, msg);
+  }
+
+  /** The batch window whose messages include `seq`. */
+  private windowOf(seq: number): Pending | undefined {
+    for (const w of this.windows) if (w.win!.slotOf(seq) >= 0) return w;
+    return undefined;
   }
 
   private retryDump(p: Pending): void {
@@ -470,20 +567,25 @@ export class Connection {
   }
 
   private kernelError(p: Pending, e: ErrorPayload): NetlinkError {
+    return this.netlinkError(p.operation, p.seq, p.bytes, p.request, e);
+  }
+
+  /** A kernel refusal of the request `bytes` (as sent), with the attribute the extended ACK points at. */
+  private netlinkError(operation: string, seq: number, bytes: Uint8Array, request: OutgoingMessage, e: ErrorPayload): NetlinkError {
     const ext = e.ext ?? {};
     let attribute: string | undefined;
-    if (ext.offs !== undefined) attribute = this.codec.attributePathAt(p.bytes, ext.offs)?.join('/');
+    if (ext.offs !== undefined) attribute = this.codec.attributePathAt(bytes, ext.offs)?.join('/');
     let missingAttribute: string | undefined;
-    if (ext.missType !== undefined) missingAttribute = this.codec.attributeNameIn(p.bytes, ext.missNest, ext.missType);
+    if (ext.missType !== undefined) missingAttribute = this.codec.attributeNameIn(bytes, ext.missNest, ext.missType);
     return new NetlinkError({
       errno: e.errno,
-      operation: p.operation,
-      seq: p.seq,
+      operation,
+      seq,
       ...(ext.msg !== undefined && { kernelMessage: ext.msg }),
       ...(ext.offs !== undefined && { offset: ext.offs }),
       ...(attribute !== undefined && { attribute }),
       ...(missingAttribute !== undefined && { missingAttribute }),
-      request: p.request,
+      request,
     });
   }
 

@@ -279,6 +279,50 @@ describe('Connection', () => {
     expect(t.sent).toHaveLength(1);
   });
 
+  it('a batch window: replies land in their own slot, an error on the last message fails only that one', async () => {
+    const { conn } = connect((sent, reply) => {
+      const view = new DataView(sent.buffer, sent.byteOffset);
+      const frames: Uint8Array[] = [];
+      for (let pos = 0; pos < sent.length; pos += (view.getUint32(pos, true) + 3) & ~3) frames.push(sent.subarray(pos, pos + view.getUint32(pos, true)));
+      // An echo for the first message, then the kernel refuses the last (which asked for the ACK).
+      reply(concat(linkMsg(seqOf(frames[0]!), 7, 'echoed'), errorFor(frames[frames.length - 1]!, 17)));
+    });
+    const msgs = Array.from({ length: 3 }, (_, i) => ({ kind: 'newlink', attrs: { ifname: `v${i}` } }));
+    const results = await conn.batch(msgs);
+    expect(results.map((r) => r.ok)).toEqual([true, true, false]);
+    expect(results[0]!.ok && results[0]!.messages.map((m) => (m.attrs as { ifname: string }).ifname)).toEqual(['echoed']);
+    expect(results[1]).toEqual({ ok: true, messages: [] });
+    const err = !results[2]!.ok && results[2]!.error;
+    expect(isNetlinkError(err) && err.code).toBe('EEXIST');
+    expect(isNetlinkError(err) && err.request.attrs).toEqual({ ifname: 'v2' });
+  });
+
+  it('a batch window that is never acknowledged times out as a whole; the connection goes on', async () => {
+    let n = 0;
+    const { conn } = connect((sent, reply) => {
+      if (n++ > 0) reply(errorFor(sent, 0));
+    }, 50);
+    const results = await conn.batch([{ kind: 'newlink', attrs: { ifname: 'a' } }, { kind: 'newlink', attrs: { ifname: 'b' } }]);
+    expect(results.map((r) => !r.ok && isNetlinkTimeoutError(r.error))).toEqual([true, true]);
+    await expect(conn.request({ kind: 'getlink' })).resolves.toEqual([]);
+  });
+
+  it('batch sequence numbers do not collide with requests in flight', async () => {
+    const seen: number[] = [];
+    const { conn } = connect((sent, reply) => {
+      const view = new DataView(sent.buffer, sent.byteOffset);
+      for (let pos = 0; pos < sent.length; pos += (view.getUint32(pos, true) + 3) & ~3) {
+        const one = sent.subarray(pos, pos + view.getUint32(pos, true));
+        seen.push(seqOf(one));
+        if (view.getUint16(pos + 6, true) & 4) reply(errorFor(one, 0));
+      }
+    });
+    const [a, b] = await Promise.all([conn.batch([{ kind: 'newlink' }, { kind: 'newlink' }, { kind: 'newlink' }]), conn.request({ kind: 'getlink' })]);
+    expect(a.every((r) => r.ok)).toBe(true);
+    expect(b).toEqual([]);
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
   it('ignores messages for sequence numbers nobody waits for', async () => {
     const { conn } = connect((sent, reply) => {
       reply(linkMsg(999, 1, 'stray'));
