@@ -104,15 +104,64 @@ export function compileFamily(spec: FamilySpec): CompiledFamily {
   return { spec, name: spec.name, sets, structs, enums, messages, messagesByType };
 }
 
+/** What compileAttr works out per attribute type; Attr adds what every attribute has. */
+type AttrParts = Omit<CompiledAttr, 'spec' | 'key' | 'id' | 'constant' | 'multi' | 'nlaFlags'>;
+
+/**
+ * A compiled attribute. Every field is always present (undefined where it does not apply), so
+ * all attributes share one object shape; the kernel constant (IFLA_IFNAME), which only error
+ * messages and `nlts decode` read, is worked out on first read.
+ */
+class Attr implements CompiledAttr {
+  readonly key: string;
+  readonly id: number;
+  readonly multi: boolean;
+  readonly nlaFlags: number;
+  readonly fixedSize: number | undefined;
+  readonly selector: string | undefined;
+  decode: CompiledAttr['decode'];
+  encode: CompiledAttr['encode'];
+  present: CompiledAttr['present'];
+  readArray: CompiledAttr['readArray'];
+  showBytes: CompiledAttr['showBytes'];
+  nestedSet: CompiledSet | undefined;
+  subSets: Map<string, CompiledSet> | undefined;
+  header: CompiledStruct | undefined;
+  struct: CompiledStruct | undefined;
+  #constant: string | undefined;
+
+  constructor(
+    readonly spec: AttrSpec,
+    private readonly prefix: string | undefined,
+    p: AttrParts,
+  ) {
+    this.key = spec.name;
+    this.id = spec.value;
+    this.multi = spec.multi === true;
+    this.nlaFlags = spec.nestedFlag ? NLA_F_NESTED : 0;
+    this.fixedSize = p.fixedSize;
+    this.selector = p.selector;
+    this.decode = p.decode;
+    this.encode = p.encode;
+    this.present = p.present;
+    this.readArray = p.readArray;
+    this.showBytes = p.showBytes;
+    this.nestedSet = p.nestedSet;
+    this.subSets = p.subSets;
+    this.header = p.header;
+    this.struct = p.struct;
+  }
+
+  get constant(): string {
+    return (this.#constant ??= kernelConstant(this.prefix, this.key));
+  }
+}
+
 function compileAttr(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec, where: string, L: Lookups): CompiledAttr {
-  const base = {
-    spec: a,
-    key: a.name,
-    id: a.value,
-    constant: kernelConstant(setSpec.prefix, a.name),
-    multi: a.multi === true,
-    nlaFlags: a.nestedFlag ? NLA_F_NESTED : 0,
-  };
+  return new Attr(a, setSpec.prefix, attrParts(family, a, where, L));
+}
+
+function attrParts(family: FamilySpec, a: AttrSpec, where: string, L: Lookups): AttrParts {
   const bigEndian = a.byteOrder === 'big-endian';
 
   switch (a.type) {
@@ -132,9 +181,8 @@ function compileAttr(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec,
       const toNum = enumEncode(e);
       const showIp = a.display === 'ipaddr' && size === 4;
       return {
-        ...base,
         fixedSize: size,
-        ...(view && !showIp && { present: view }),
+        present: view && !showIp ? view : undefined,
         decode: (ctx, s, end) => {
           if (end - s < size) throw new DecodeError(`${a.type} attribute has ${end - s} bytes, needs ${size}`, s);
           if (showIp) return formatIPv4(ctx.bytes, s);
@@ -153,7 +201,6 @@ function compileAttr(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec,
     }
     case 'string':
       return {
-        ...base,
         decode: (ctx, s, end) => decodeString(ctx.bytes, s, end),
         encode: (w, v) => {
           if (typeof v !== 'string') throw new EncodeError(`expected a string, got ${describe(v)}`);
@@ -162,7 +209,6 @@ function compileAttr(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec,
       };
     case 'flag':
       return {
-        ...base,
         decode: () => true,
         encode: (_w, v) => {
           if (v !== true) throw new EncodeError(`a flag attribute takes true (or is left out), got ${describe(v)}`);
@@ -173,8 +219,7 @@ function compileAttr(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec,
         const readArray = readScalarArray(a.subType, bigEndian);
         const wr = writeScalar(a.subType, bigEndian);
         return {
-          ...base,
-          readArray,
+            readArray,
           decode: (ctx, s, end) => readArray(ctx.view, s, end),
           encode: (w, v) => {
             if (v instanceof Uint8Array) return w.bytes(v);
@@ -192,7 +237,6 @@ function compileAttr(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec,
       const show = binaryDecoder(a.display);
       const parse = binaryEncoder(a.display);
       return {
-        ...base,
         showBytes: show,
         decode: (ctx, s, end) => show(ctx.bytes, s, end),
         encode: (w, v) => w.bytes(parse(v)),
@@ -201,7 +245,6 @@ function compileAttr(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec,
     case 'struct': {
       const st = L.structOf(a.struct, where);
       return {
-        ...base,
         struct: st,
         decode: (ctx, s, end) => decodeStruct(ctx, st, s, end),
         encode: (w, v) => {
@@ -213,10 +256,9 @@ function compileAttr(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec,
     case 'nest': {
       const set = L.setOf(a.nested, where);
       const header = a.header ? L.structOf(a.header, where) : undefined;
-      const compiled: CompiledAttr = {
-        ...base,
+      const compiled: AttrParts = {
         nestedSet: set,
-        ...(header && { header }),
+        header,
         decode: header
           ? (ctx, s, end, depth) => {
               const hdrEnd = Math.min(end, s + align4(header.size));
@@ -244,7 +286,6 @@ function compileAttr(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec,
       const choices = new Map<string, CompiledSet>();
       for (const [k, setName] of Object.entries(table)) choices.set(k, L.setOf(setName, `${where}[${k}]`));
       return {
-        ...base,
         selector,
         subSets: choices,
         decode: (ctx, s, end, depth, siblings) => {
@@ -277,7 +318,6 @@ function compileAttr(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec,
       if (!lenMember || lenMember.spec.type !== 'u16') throw new Error(`spec ${family.name}: ${where} needs a u16 lengthMember`);
       const lenOff = lenMember.offset;
       return {
-        ...base,
         nestedSet: set,
         decode: (ctx, s, end, depth) => {
           const out: Record<string, unknown>[] = [];

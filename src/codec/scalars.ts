@@ -165,7 +165,17 @@ export function scalarRange(type: ScalarType): [bigint, bigint] {
   return type.startsWith('u') ? [0n, (1n << bits) - 1n] : [-(1n << (bits - 1n)), (1n << (bits - 1n)) - 1n];
 }
 
+/** One writer per type and byte order, shared by every attribute and member of that type (compiling rt-link made ~400). */
+const writers = new Map<string, (w: ByteWriter, n: number | bigint) => void>();
+
 export function writeScalar(type: ScalarType, bigEndian: boolean): (w: ByteWriter, n: number | bigint) => void {
+  const key = bigEndian ? type + 'be' : type;
+  let wr = writers.get(key);
+  if (wr === undefined) writers.set(key, (wr = makeWriter(type, bigEndian)));
+  return wr;
+}
+
+function makeWriter(type: ScalarType, bigEndian: boolean): (w: ByteWriter, n: number | bigint) => void {
   const [min, max] = scalarRange(type);
   const size = SCALAR_SIZE[type];
   const le = !bigEndian;
