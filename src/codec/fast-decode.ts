@@ -49,15 +49,28 @@ interface Helpers {
 
 function scalarRead(type: string, bigEndian: boolean, at: string): string {
   // Little-endian 64-bit reads share small bigints (scalars.ts) instead of allocating one each.
-  if (type === 'u64' && !bigEndian) return `H.u64(view, ${at})`;
-  if (type === 's64' && !bigEndian) return `H.s64(view, ${at})`;
+  if (type === 'u64' && !bigEndian) return `u64(view, ${at})`;
+  if (type === 's64' && !bigEndian) return `s64(view, ${at})`;
   const [fn, , hasEndian] = READ[type]!;
   return hasEndian ? `view.${fn}(${at}, ${bigEndian ? 'false' : 'true'})` : `view.${fn}(${at})`;
 }
 
+/**
+ * The attribute id dispatch: a balanced tree of range tests over small switches. Ignition and
+ * Sparkplug run a `switch` as a chain of comparisons, one per case before the match (~35 for an
+ * rt-link attribute), so until TurboFan has optimised a set's decoder (most of a first dump) a
+ * flat switch costs more than the attribute's decoding; here it is a few tests. Optimised code
+ * is the same either way.
+ */
+function dispatch(cases: [number, string][]): string {
+  if (cases.length <= 6) return `switch (raw) { ${cases.map((c) => c[1]).join(' ')} default: break keep; }`;
+  const mid = cases.length >> 1;
+  return `if (raw < ${cases[mid]![0]}) { ${dispatch(cases.slice(0, mid))} } else { ${dispatch(cases.slice(mid))} }`;
+}
+
 export function buildSetDecoder(set: CompiledSet, maxDepth: number): SetDecoder {
   const attrs = set.byId;
-  const cases: string[] = [];
+  const cases: [number, string][] = [];
   const fn: unknown[] = [];
   attrs.forEach((a, id) => {
     if (!a) return;
@@ -68,44 +81,51 @@ export function buildSetDecoder(set: CompiledSet, maxDepth: number): SetDecoder 
     let sizeCheck = '';
     if (READ[t] && a.spec.display === undefined && (!a.spec.enum || a.present)) {
       // A scalar: read inline; an enum or flags name comes from the compiled view.
-      sizeCheck = `len === ${NLA_HDRLEN + READ[t]![1]}`;
+      sizeCheck = `${NLA_HDRLEN + READ[t]![1]}`;
       value = scalarRead(t, a.spec.byteOrder === 'big-endian', 's');
       if (a.spec.enum) {
         fn[id] = a.present;
-        value = `H.fn[${id}](${value})`;
+        value = `f${id}(${value})`;
       }
     } else if ((t === 'u32' || t === 's32') && a.spec.display === 'ipaddr' && !a.spec.enum) {
-      sizeCheck = `len === ${NLA_HDRLEN + 4}`;
-      value = 'H.ip4(bytes, s)';
+      sizeCheck = `${NLA_HDRLEN + 4}`;
+      value = 'ip4(bytes, s)';
     } else if (t === 'string') {
-      value = 'H.str(bytes, s, e)';
+      value = 'str(bytes, s, e)';
     } else if (t === 'flag') {
       value = 'true';
     } else if (a.readArray) {
       fn[id] = a.readArray;
-      value = `H.fn[${id}](view, s, e)`;
+      value = `f${id}(view, s, e)`;
     } else if (a.showBytes) {
       fn[id] = a.showBytes;
-      value = `H.fn[${id}](bytes, s, e)`;
+      value = `f${id}(bytes, s, e)`;
     } else if (t === 'nest' && !a.header && a.nestedSet) {
       fn[id] = a.nestedSet;
-      value = `H.fn[${id}].decode(ctx, s, e, depth + 1)`;
+      value = `f${id}.decode(ctx, s, e, depth + 1)`;
     } else if (t === 'struct' && a.struct) {
       fn[id] = a.struct;
-      value = `H.fn[${id}].decode(ctx, s, e)`;
+      value = `f${id}.decode(ctx, s, e)`;
     } else {
-      if (a.fixedSize !== undefined) sizeCheck = `len === ${NLA_HDRLEN + a.fixedSize}`;
-      value = `H.attrs[${id}].decode(ctx, s, e, depth, o)`;
+      if (a.fixedSize !== undefined) sizeCheck = `${NLA_HDRLEN + a.fixedSize}`;
+      fn[id] = a;
+      value = `f${id}.decode(ctx, s, e, depth, o)`;
     }
     let body: string;
     if (a.multi) body = `{ const v = ${value}; const l = o[${key}]; if (l === undefined) o[${key}] = [v]; else l.push(v); }`;
     else if (a.selector !== undefined) {
-      body = `if (o[${JSON.stringify(a.selector)}] === undefined) { (deferred ??= []).push(pos); o[${key}] = undefined; } else o[${key}] = ${value};`;
+      body = `if (o[${JSON.stringify(a.selector)}] === undefined) { (deferred ??= []).push(s - 4); o[${key}] = undefined; } else o[${key}] = ${value};`;
     } else body = `o[${key}] = ${value};`;
-    if (sizeCheck) body = `if (${sizeCheck}) { ${body} } else H.unknown(o, raw, bytes, s, e, index);`;
-    cases.push(`case ${raw}: ${body} break;`);
+    // A payload of another size is kept raw, as unknown (see below).
+    if (sizeCheck) body = `if (len !== ${sizeCheck}) break keep; ${body}`;
+    cases.push([raw, `case ${raw}: ${body} break;`]);
   });
+  // Helpers and per-attribute functions are constants of the closure (f<id>), not loads from H:
+  // less bytecode per case, so the decoder is smaller to interpret and is optimised sooner
+  // (V8 asks a function for more ticks before optimising it the longer its bytecode is).
+  const consts = fn.flatMap((f, id) => (f === undefined ? [] : [`f${id} = H.fn[${id}]`]));
   const src = `
+const str = H.str, ip4 = H.ip4, u64 = H.u64, s64 = H.s64, unknown = H.unknown${consts.length ? ', ' + consts.join(', ') : ''};
 return function decode_set(ctx, start, end, depth) {
   if (depth > H.maxDepth) throw H.depthError(start);
   const view = ctx.view, bytes = ctx.bytes;
@@ -117,15 +137,18 @@ return function decode_set(ctx, start, end, depth) {
     const raw = view.getUint16(pos + 2, true);
     if (len < 4 || pos + len > end) throw H.frameError(pos, len, raw, end);
     const s = pos + 4, e = pos + len;
-    try {
-      switch (raw) {
-        ${cases.join('\n        ')}
-        default: H.unknown(o, raw, bytes, s, e, index);
-      }
-    } catch (err) {
-      throw H.wrap(err, raw, pos);
-    }
     pos += (len + 3) & ~3;
+    keep: {
+      try {
+        ${dispatch(cases.sort((x, y) => x[0] - y[0]))}
+      } catch (err) {
+        throw H.wrap(err, raw, s - 4);
+      }
+      index++;
+      continue;
+    }
+    // Not in the spec, flag bits the spec would not write, or a scalar of another size: kept raw.
+    unknown(o, raw, bytes, s, e, index);
     index++;
   }
   if (deferred !== undefined) H.deferred(o, ctx, deferred, depth);
@@ -190,12 +213,12 @@ export function buildStructDecoder(st: CompiledStruct, generic: StructDecoder): 
     let d = other.get(avail);
     if (d === undefined) {
       if (other.size >= 4) return generic(ctx, start, end);
-      d = new Function('H', `return ${structSource(st, avail, `decode_struct_${avail}`)}`)(H) as StructDecoder;
+      d = new Function('H', `const u64 = H.u64, s64 = H.s64;\nreturn ${structSource(st, avail, `decode_struct_${avail}`)}`)(H) as StructDecoder;
       other.set(avail, d);
     }
     return d(ctx, start, end);
   };
-  return new Function('H', `return ${structSource(st, st.size, 'decode_struct', `if (end - start !== ${st.size}) return H.ofLength(ctx, start, end);`)}`)(H) as StructDecoder;
+  return new Function('H', `const u64 = H.u64, s64 = H.s64;\nreturn ${structSource(st, st.size, 'decode_struct', `if (end - start !== ${st.size}) return H.ofLength(ctx, start, end);`)}`)(H) as StructDecoder;
 }
 
 /** Source of a decoder for payloads of `avail` bytes: the members that fit, plus `_tail` past the struct's size (decodeStructGeneric's rules). */
