@@ -124,12 +124,21 @@ export function buildSetDecoder(set: CompiledSet, maxDepth: number): SetDecoder 
   // less bytecode per case, so the decoder is smaller to interpret and is optimised sooner
   // (V8 asks a function for more ticks before optimising it the longer its bytecode is).
   const consts = fn.flatMap((f, id) => (f === undefined ? [] : [`f${id} = H.fn[${id}]`]));
+  // The result object comes from a constructor whose body (never run with init) assigns as many
+  // properties as the set has attributes: V8 sizes the object for that many in-object fields from
+  // the start and trims the unused ones after a few objects, where {} has room for 4 and grows an
+  // out-of-object array as attributes are added (rt-link messages have ~40). With Object.prototype
+  // as its prototype the result is a plain object like {}, by every observable measure.
+  const fields = Math.min(attrs.filter(Boolean).length + 1, 128);
+  const init = Array.from({ length: fields }, (_, i) => `this.p${i} = 0;`).join(' ');
   const src = `
 const str = H.str, ip4 = H.ip4, u64 = H.u64, s64 = H.s64, unknown = H.unknown${consts.length ? ', ' + consts.join(', ') : ''};
+function Attrs(init) { if (init) { ${init} } }
+Attrs.prototype = Object.prototype;
 return function decode_set(ctx, start, end, depth) {
   if (depth > H.maxDepth) throw H.depthError(start);
   const view = ctx.view, bytes = ctx.bytes;
-  const o = {};
+  const o = new Attrs();
   let pos = start, index = 0, deferred;
   while (pos < end) {
     if (end - pos < 4) throw H.frameError(pos, 0, -1, end);
