@@ -220,7 +220,20 @@ export function compileEnum(name: string, spec: EnumSpec): CompiledEnum {
 /** Integer -> enum name (or the number when the enum does not know it) / flag names. */
 export function enumView(e: CompiledEnum | undefined): ((n: number | bigint) => unknown) | undefined {
   if (!e) return undefined;
-  if (e.spec.type === 'enum') return (n) => e.byValue.get(Number(n)) ?? n;
+  if (e.spec.type === 'enum') {
+    // Small non-negative values (operstate, arphrd, address families...): an array, not a Map lookup.
+    const values = [...e.byValue.keys()];
+    if (values.every((v) => Number.isInteger(v) && v >= 0 && v < 1024)) {
+      const names: (string | undefined)[] = new Array(Math.max(0, ...values) + 1).fill(undefined);
+      for (const [v, name] of e.byValue) names[v] = name;
+      const top = names.length;
+      return (n) => {
+        const v = Number(n);
+        return (v >= 0 && v < top ? names[v] : undefined) ?? n;
+      };
+    }
+    return (n) => e.byValue.get(Number(n)) ?? n;
+  }
   // Flag sets repeat across messages (every link is [up, broadcast, ...]): decode each distinct
   // value once and share the frozen array, which saves an allocation per message in big dumps.
   const seen = new Map<number, readonly (string | number)[]>();

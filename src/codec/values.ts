@@ -51,7 +51,21 @@ export function utf8Length(s: string): number {
 const HEX: string[] = [];
 for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
 
+/** Character codes of HEX: two per byte value. */
+const HEX_CODES = new Uint16Array(512);
+for (let i = 0; i < 256; i++) {
+  HEX_CODES[2 * i] = HEX[i]!.charCodeAt(0);
+  HEX_CODES[2 * i + 1] = HEX[i]!.charCodeAt(1);
+}
+
 export function formatHwaddr(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start === 6) {
+    // An Ethernet address (two per link): one flat string, not eleven concatenated pieces.
+    const h = HEX_CODES;
+    const a = bytes[start]! * 2, b = bytes[start + 1]! * 2, c = bytes[start + 2]! * 2;
+    const d = bytes[start + 3]! * 2, e = bytes[start + 4]! * 2, f = bytes[start + 5]! * 2;
+    return String.fromCharCode(h[a]!, h[a + 1]!, 58, h[b]!, h[b + 1]!, 58, h[c]!, h[c + 1]!, 58, h[d]!, h[d + 1]!, 58, h[e]!, h[e + 1]!, 58, h[f]!, h[f + 1]!);
+  }
   if (end <= start) return '';
   let s = HEX[bytes[start]!]!;
   for (let i = start + 1; i < end; i++) s += ':' + HEX[bytes[i]!]!;
@@ -103,7 +117,9 @@ export function formatIPv4(b: Uint8Array, o: number): string {
 /** RFC 5952 text, as glibc's inet_ntop prints it (what `ip` shows), incl. ::ffff:a.b.c.d. */
 export function formatIPv6(b: Uint8Array, o: number): string {
   const w = new Array<number>(8);
-  for (let i = 0; i < 8; i++) w[i] = (b[o + 2 * i]! << 8) | b[o + 2 * i + 1]!;
+  let any = 0;
+  for (let i = 0; i < 8; i++) any |= w[i] = (b[o + 2 * i]! << 8) | b[o + 2 * i + 1]!;
+  if (any === 0) return '::'; // every link's IFLA_INET6_TOKEN, unspecified addresses
   // Longest run of at least two zero groups, first one wins a tie.
   let bestStart = -1;
   let bestLen = 0;

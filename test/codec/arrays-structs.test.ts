@@ -11,6 +11,7 @@ import { rtnetlinkSpecs } from '../../protocol/index.js';
 import { decodeAttrsInterpreted, decodeStructGeneric } from '../../src/codec/compile.js';
 import { DecodeError } from '../../src/codec/errors.js';
 import { ProtocolCodec } from '../../src/codec/message.js';
+import { formatHwaddr, formatIPv6 } from '../../src/codec/values.js';
 import { Bytes, nlmsg } from '../support/bytes.js';
 
 const RTM_NEWLINK = 16;
@@ -158,5 +159,37 @@ describe('recorded fixtures', () => {
       }
     }
     expect(n).toBeGreaterThan(100);
+  });
+});
+
+describe('presentation fast paths', () => {
+  it('Ethernet addresses are the same text as the general hardware address path', () => {
+    const b = Uint8Array.from([0x00, 0x1b, 0xff, 0xa0, 0x0f, 0x7e, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde]);
+    for (let start = 0; start + 6 <= b.length; start++) {
+      const slow = Array.from(b.subarray(start, start + 6), (x) => x.toString(16).padStart(2, '0')).join(':');
+      expect(formatHwaddr(b, start, start + 6)).toBe(slow);
+    }
+    expect(formatHwaddr(new Uint8Array(6).fill(255), 0, 6)).toBe('ff:ff:ff:ff:ff:ff');
+    expect(formatHwaddr(b, 0, 8)).toBe('00:1b:ff:a0:0f:7e:12:34');
+    expect(formatHwaddr(b, 0, 0)).toBe('');
+  });
+
+  it('the unspecified IPv6 address is ::, and one set bit anywhere is not', () => {
+    expect(formatIPv6(new Uint8Array(16), 0)).toBe('::');
+    for (let i = 0; i < 16; i++) {
+      const b = new Uint8Array(16);
+      b[i] = 1;
+      expect(formatIPv6(b, 0)).not.toBe('::');
+    }
+  });
+
+  it('enums with small values name them through a table, others stay numbers', () => {
+    const codec = new ProtocolCodec(rtnetlinkSpecs);
+    // ifinfomsg: family u8 (address-family), type u16 (arphrd: 1 ether, 772 loopback, 65534 none).
+    for (const [type, want] of [[1, 'ether'], [772, 'loopback'], [65534, 'none'], [9999, 9999]] as const) {
+      const hdr = new Bytes().u8(0).u8(0).u16(type).s32(1).u32(0).u32(0);
+      const m = codec.decode(nlmsg(RTM_NEWLINK, 2, 1, 0, hdr))[0]!;
+      expect((m.header as { type: unknown }).type).toBe(want);
+    }
   });
 });
