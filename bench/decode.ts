@@ -2,9 +2,10 @@
  * Decoder micro-benchmark behind docs/architecture.md: a recorded 2001-link dump (with stats) and
  * a 10k-route dump, decoded by the generated decoders and by the reference interpreter, in one
  * run, alternating. Medians of 15 rounds after 3 warm-up rounds. Needs root (records in a
- * throwaway namespace).
+ * throwaway namespace); with --synthetic it needs nothing: the same shapes built from recorded
+ * fixtures (bench/synthetic-links.ts), no namespace.
  *
- *   npx tsx bench/decode.ts
+ *   npx tsx bench/decode.ts [--synthetic]
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { ProtocolCodec } from '../src/codec/message.js';
 import { NetlinkSocket } from '../src/transport/netlink-socket.js';
 import type { Transport, TransportSink } from '../src/transport/types.js';
 import { createNetns, deleteNetns } from '../test/support/netns.js';
+import { syntheticLinkDump, syntheticRouteDump } from './synthetic-links.js';
 
 /** Keeps a copy of every datagram received. */
 class Capture implements Transport {
@@ -81,7 +83,7 @@ function time(codec: ProtocolCodec, dgrams: Uint8Array[]): number {
 }
 
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
-const data = await record();
+const data = process.argv.includes('--synthetic') ? { links: syntheticLinkDump(), routes: syntheticRouteDump() } : await record();
 console.log('| dump | generated (ms) | interpreter (ms) | speed-up |\n|---|---:|---:|---:|');
 for (const [name, dgrams] of [['2001 links with stats', data.links], ['10k IPv4 routes', data.routes]] as const) {
   const g: number[] = [];

@@ -2,7 +2,8 @@
  * A synthetic S1 link dump without privileges: the recorded RTM_NEWLINK of a veth with stats
  * (fixtures/notifications.json: IFLA_STATS64, IFLA_AF_SPEC inet conf, inet6 conf/stats/icmp6stats)
  * re-encoded 2001 times with its own name and index, packed like a kernel dump (NLM_F_MULTI,
- * datagrams of up to 32 KiB) and closed by NLMSG_DONE.
+ * datagrams of up to 32 KiB) and closed by NLMSG_DONE. Likewise an S2-like route dump: the
+ * recorded IPv4 route with a gateway (fixtures/route-dump.json) as 10k /32 routes.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -39,6 +40,45 @@ export function syntheticLinkDump(n = 2001, datagramSize = 32768): Uint8Array[] 
     const attrs = { ...(tpl!.attrs as object), ifname: name, link: i % 2 ? i + 1 : i + 3 };
     msgs.push(codec.encode({ kind: 'newlink', flags: NLM_F.MULTI, seq, pid: 1234, header, attrs }));
   }
+  return packDump(msgs, seq, datagramSize);
+}
+
+/** Datagrams of a dump of `n` IPv4 /32 routes via a gateway (as `ip route add 198.18.x.y/32 via ...`). */
+export function syntheticRouteDump(n = 10000, datagramSize = 32768): Uint8Array[] {
+  const codec = new ProtocolCodec(rtnetlinkSpecs);
+  const fx = JSON.parse(readFileSync(path.join(ROOT, 'fixtures/route-dump.json'), 'utf8')) as { exchanges: { dir: string; hex: string }[] };
+  let tpl: { header: Record<string, unknown>; attrs: Record<string, unknown> } | undefined;
+  for (const ex of fx.exchanges) {
+    if (ex.dir !== 'received' || tpl) continue;
+    for (const m of codec.decode(new Uint8Array(Buffer.from(ex.hex, 'hex')))) {
+      const a = m.attrs as Record<string, unknown> | undefined;
+      if (m.kind === 'newroute' && a?.gateway && a.oif !== undefined && (m.header as { family: string }).family === 'inet') {
+        tpl = { header: m.header as Record<string, unknown>, attrs: a };
+        break;
+      }
+    }
+  }
+  if (!tpl) throw new Error('no IPv4 route with a gateway in fixtures/route-dump.json');
+  const seq = 2;
+  const msgs: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const { priority: _p, ...attrs } = tpl.attrs;
+    msgs.push(
+      codec.encode({
+        kind: 'newroute',
+        flags: NLM_F.MULTI,
+        seq,
+        pid: 1234,
+        header: { ...tpl.header, dstLen: 32, flags: [] },
+        attrs: { ...attrs, dst: `198.18.${i >> 8}.${i & 255}`, gateway: '192.0.2.2' },
+      }),
+    );
+  }
+  return packDump(msgs, seq, datagramSize);
+}
+
+/** Messages packed into datagrams of up to `datagramSize` bytes, closed by NLMSG_DONE. */
+function packDump(msgs: Uint8Array[], seq: number, datagramSize: number): Uint8Array[] {
   const done = new Uint8Array(20);
   const dv = new DataView(done.buffer);
   dv.setUint32(0, 20, true);
@@ -46,7 +86,7 @@ export function syntheticLinkDump(n = 2001, datagramSize = 32768): Uint8Array[] 
   dv.setUint16(6, NLM_F.MULTI, true);
   dv.setUint32(8, seq, true);
   dv.setUint32(12, 1234, true);
-  msgs.push(done);
+  msgs = [...msgs, done];
   const out: Uint8Array[] = [];
   let cur: Uint8Array[] = [];
   let size = 0;
