@@ -294,7 +294,7 @@ describe('Connection', () => {
     expect(results[1]).toEqual({ ok: true, messages: [] });
     const err = !results[2]!.ok && results[2]!.error;
     expect(isNetlinkError(err) && err.code).toBe('EEXIST');
-    expect(isNetlinkError(err) && err.request.attrs).toEqual({ ifname: 'v2' });
+    expect(isNetlinkError(err) && err.request?.attrs).toEqual({ ifname: 'v2' });
   });
 
   it('a batch window that is never acknowledged times out as a whole; the connection goes on', async () => {
