@@ -70,11 +70,7 @@ class BatchWindow {
     const m = this.msgs[this.first + k]!;
     const at = this.offsets[k]!;
     const view = new DataView(this.datagram.buffer, this.datagram.byteOffset + at);
-    const r: OutgoingMessage = { kind: m.kind, flags: view.getUint16(6, true), seq: this.firstSeq + k, pid: m.pid ?? 0 };
-    if (m.header !== undefined) r.header = m.header;
-    if (m.attrs !== undefined) r.attrs = m.attrs;
-    if (m.payload !== undefined) r.payload = m.payload;
-    return r;
+    return asSent(m, view.getUint16(6, true), this.firstSeq + k);
   }
 
   bytes(k: number): Uint8Array {
@@ -131,7 +127,6 @@ class Pending {
     public request: OutgoingMessage,
     public bytes: Uint8Array,
     readonly dump: boolean,
-    public acked: boolean,
   ) {
     this.deadline = timeoutMs > 0 ? performance.now() + timeoutMs : Infinity;
   }
@@ -277,7 +272,7 @@ export class Connection {
       const datagram = w.finish();
       const win = new BatchWindow(firstSeq, lastK + 1, first, msgs, results, offsets, datagram);
       const m = msgs[first + lastK]!;
-      const p = new Pending(this, firstSeq + lastK, options.timeoutMs ?? this.timeoutMs, typeof m.kind === 'string' ? m.kind : `type ${m.kind}`, win.request(lastK), win.bytes(lastK), false, true);
+      const p = new Pending(this, firstSeq + lastK, options.timeoutMs ?? this.timeoutMs, operationOf(m), win.request(lastK), win.bytes(lastK), false);
       p.win = win;
       // One promise per window, not per request: a big batch is mostly this bookkeeping otherwise.
       await new Promise<void>((windowDone) => {
@@ -346,15 +341,12 @@ export class Connection {
    */
   private register(msg: OutgoingMessage, flags: number, dump: boolean, options: RequestOptions, w: ByteWriter): Pending {
     const seq = this.nextSeq();
-    const request: OutgoingMessage = { kind: msg.kind, flags, seq, pid: msg.pid ?? 0 };
-    if (msg.header !== undefined) request.header = msg.header;
-    if (msg.attrs !== undefined) request.attrs = msg.attrs;
-    if (msg.payload !== undefined) request.payload = msg.payload;
+    const request = asSent(msg, flags, seq);
     const view = this.codec.encode(request, w);
     const bytes = copyOut(view);
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    const operation = typeof msg.kind === 'string' ? msg.kind : `type ${msg.kind}`;
-    const p = new Pending(this, seq, timeoutMs, operation, request, bytes, dump, (flags & NLM_F.ACK) !== 0);
+    const operation = operationOf(msg);
+    const p = new Pending(this, seq, timeoutMs, operation, request, bytes, dump);
     this.track(p);
     if (logSend.enabled) logSend('%s', formatMessage(this.codec.decode(bytes)[0]!));
     return p;
@@ -535,7 +527,7 @@ export class Connection {
       if (e.errno === 0) win.results[i] = { ok: true, messages: win.replies?.[k] ?? [] };
       else {
         const m = win.msgs[i]!;
-        win.results[i] = { ok: false, error: this.netlinkError(typeof m.kind === 'string' ? m.kind : `type ${m.kind}`, msg.seq, win.bytes(k), win.request(k), e) };
+        win.results[i] = { ok: false, error: this.netlinkError(operationOf(m), msg.seq, win.bytes(k), win.request(k), e) };
       }
     } else if (msg.type >= NLMSG.MIN_TYPE) win.reply(k, msg);
   }
@@ -600,6 +592,20 @@ export class Connection {
 }
 
 function settledQuietly(): void {}
+
+/** A request's name in errors: its message name, or its raw type. */
+function operationOf(m: OutgoingMessage): string {
+  return typeof m.kind === 'string' ? m.kind : `type ${m.kind}`;
+}
+
+/** A caller's message as it went out (kept for errors): its own fields plus the flags and seq used. */
+function asSent(m: OutgoingMessage, flags: number, seq: number): OutgoingMessage {
+  const r: OutgoingMessage = { kind: m.kind, flags, seq, pid: m.pid ?? 0 };
+  if (m.header !== undefined) r.header = m.header;
+  if (m.attrs !== undefined) r.attrs = m.attrs;
+  if (m.payload !== undefined) r.payload = m.payload;
+  return r;
+}
 
 /**
  * Copies of small requests are views into a shared slab: a new ArrayBuffer per request (its
