@@ -12,6 +12,7 @@
  */
 import { NLA_HDRLEN } from './byte-writer.js';
 import type { CompiledAttr, CompiledSet, CompiledStruct, DecodeCtx, AttrValues } from './compile.js';
+import type { AttrSelection } from './types.js';
 import { DecodeError } from './errors.js';
 import { readS64LE, readU64LE } from './scalars.js';
 import { decodeString, formatIPv4 } from './values.js';
@@ -68,12 +69,38 @@ function dispatch(cases: [number, string][]): string {
   return `if (raw < ${cases[mid]![0]}) { ${dispatch(cases.slice(0, mid))} } else { ${dispatch(cases.slice(mid))} }`;
 }
 
-export function buildSetDecoder(set: CompiledSet, maxDepth: number): SetDecoder {
+/**
+ * The decoder of a selection of a set's attributes, built once per (set, selection object).
+ * Attributes outside the selection, unknown ones included, are skipped unread; a selected nest
+ * decodes what its own selection names. An attribute whose value depends on another (linkinfo's
+ * data on kind) brings that one along.
+ */
+export function selectedSetDecoder(set: CompiledSet, selection: AttrSelection, maxDepth: number): SetDecoder {
+  const cache = (set.selected ??= new Map());
+  let d = cache.get(selection);
+  if (d === undefined) {
+    d = buildSetDecoder(set, maxDepth, selection);
+    cache.set(selection, d);
+  }
+  return d;
+}
+
+export function buildSetDecoder(set: CompiledSet, maxDepth: number, selection?: AttrSelection): SetDecoder {
   const attrs = set.byId;
   const cases: [number, string][] = [];
   const fn: unknown[] = [];
+  const wanted = selection && new Set(Object.keys(selection));
+  if (wanted) {
+    for (const key of [...wanted]) {
+      const a = set.byName.get(key);
+      if (!a) throw new Error(`selection names "${key}", which attribute set ${set.name} does not have`);
+      if (a.selector !== undefined) wanted.add(a.selector);
+    }
+  }
   attrs.forEach((a, id) => {
     if (!a) return;
+    if (wanted && !wanted.has(a.key)) return;
+    const sub = selection?.[a.key];
     const raw = id | a.nlaFlags;
     const key = JSON.stringify(a.key);
     const t = a.spec.type;
@@ -101,7 +128,7 @@ export function buildSetDecoder(set: CompiledSet, maxDepth: number): SetDecoder 
       fn[id] = a.showBytes;
       value = `f${id}(bytes, s, e)`;
     } else if (t === 'nest' && !a.header && a.nestedSet) {
-      fn[id] = a.nestedSet;
+      fn[id] = typeof sub === 'object' ? { decode: selectedSetDecoder(a.nestedSet, sub, maxDepth) } : a.nestedSet;
       value = `f${id}.decode(ctx, s, e, depth + 1)`;
     } else if (t === 'struct' && a.struct) {
       fn[id] = a.struct;
@@ -129,7 +156,7 @@ export function buildSetDecoder(set: CompiledSet, maxDepth: number): SetDecoder 
   // the start and trims the unused ones after a few objects, where {} has room for 4 and grows an
   // out-of-object array as attributes are added (rt-link messages have ~40). With Object.prototype
   // as its prototype the result is a plain object like {}, by every observable measure.
-  const fields = Math.min(attrs.filter(Boolean).length + 1, 128);
+  const fields = Math.min((wanted ? wanted.size : attrs.filter(Boolean).length) + 1, 128);
   const init = Array.from({ length: fields }, (_, i) => `this.p${i} = 0;`).join(' ');
   const src = `
 const str = H.str, ip4 = H.ip4, u64 = H.u64, s64 = H.s64, unknown = H.unknown${consts.length ? ', ' + consts.join(', ') : ''};
@@ -156,8 +183,8 @@ return function decode_set(ctx, start, end, depth) {
       index++;
       continue;
     }
-    // Not in the spec, flag bits the spec would not write, or a scalar of another size: kept raw.
-    unknown(o, raw, bytes, s, e, index);
+    ${wanted ? '// Not selected (or not as the spec has it): skipped.' : `// Not in the spec, flag bits the spec would not write, or a scalar of another size: kept raw.
+    unknown(o, raw, bytes, s, e, index);`}
     index++;
   }
   if (deferred !== undefined) H.deferred(o, ctx, deferred, depth);

@@ -19,6 +19,8 @@ import {
   encodeStruct,
 } from './compile.js';
 import { DecodeError, EncodeError } from './errors.js';
+import { selectedSetDecoder } from './fast-decode.js';
+import { type AttrSelection, MAX_NEST_DEPTH } from './types.js';
 
 export interface NlMsgHeader {
   len: number;
@@ -176,10 +178,11 @@ export class ProtocolCodec {
   }
 
   /**
-   * One message spanning [pos, end) of ctx.bytes. Without `withAttrs` a known message is decoded
-   * up to its fixed header only (a lookup that needs no more skips the attributes' cost).
+   * One message spanning [pos, end) of ctx.bytes. With `attrs` false a known message is decoded
+   * up to its fixed header only (a lookup that needs no more skips the attributes' cost); with
+   * a selection, only the attributes it names (see AttrSelection).
    */
-  decodeFrame(ctx: DecodeCtx, pos: number, end: number, withAttrs = true): NetlinkMessage {
+  decodeFrame(ctx: DecodeCtx, pos: number, end: number, attrs: boolean | AttrSelection = true): NetlinkMessage {
     const v = ctx.view;
     const type = v.getUint16(pos + 4, true);
     const msg: NetlinkMessage = {
@@ -211,7 +214,10 @@ export class ProtocolCodec {
     try {
       const hdrEnd = Math.min(end, body + message.header.size);
       msg.header = decodeStruct(ctx, message.header, body, hdrEnd);
-      if (withAttrs) msg.attrs = decodeAttrs(ctx, message.attributes, Math.min(end, body + align4(message.header.size)), end, 0);
+      if (attrs !== false) {
+        const start = Math.min(end, body + align4(message.header.size));
+        msg.attrs = attrs === true ? decodeAttrs(ctx, message.attributes, start, end, 0) : selectedSetDecoder(message.attributes, attrs, MAX_NEST_DEPTH)(ctx, start, end, 0);
+      }
     } catch (err) {
       if (err instanceof DecodeError) throw err.withOuter(`${family.name}:${message.name}`);
       throw err;

@@ -62,7 +62,17 @@ export interface CompiledSet {
   readonly byName: Map<string, CompiledAttr>;
   /** Specialised decoder (fast-decode.ts), built once all sets are compiled. */
   decode: SetDecoder;
+  /** Decoders of a selection of this set's attributes (selectedSetDecoder), built on first use. */
+  selected?: Map<AttrSelection, SetDecoder>;
 }
+
+/**
+ * The attributes a reader needs, by spec name: `true` for the whole value, or a selection of a
+ * nest's own attributes. Decoding skips the rest without looking inside them (a link dump's
+ * af_spec and per-family statistics are most of its bytes; a Link object reads none of them).
+ * Keep one object per use: decoders are built and cached per selection object.
+ */
+export type AttrSelection = { readonly [key: string]: true | AttrSelection };
 
 export interface CompiledMember {
   readonly spec: StructMemberSpec;

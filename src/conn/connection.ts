@@ -10,6 +10,7 @@ import { ByteWriter, align4 } from '../codec/byte-writer.js';
 import { DecodeError } from '../codec/errors.js';
 import { formatMessage } from '../codec/format.js';
 import { type ErrorPayload, type NetlinkMessage, type OutgoingMessage, type ProtocolCodec, makeCtx } from '../codec/message.js';
+import type { AttrSelection, DecodeCtx } from '../codec/types.js';
 import type { Transport } from '../transport/types.js';
 import { ConnectionClosedError, DumpInterruptedError, NetlinkError, NetlinkTimeoutError } from './errors.js';
 
@@ -112,8 +113,8 @@ class Pending {
   map: DumpMapper<unknown> | undefined = undefined;
   /** What `map` threw; the dump is read to its end, then rejected with it. */
   mapError: Error | undefined = undefined;
-  /** requestHeaders(): replies decoded without their attributes. */
-  headerOnly = false;
+  /** Which attributes of replies to decode: all, none (requestHeaders) or a selection (dumpMap). */
+  attrs: boolean | AttrSelection = true;
   /** start(): the promise's functions and the abort listener, detached when settled. */
   ok: ((messages: NetlinkMessage[]) => void) | undefined = undefined;
   fail: ((err: Error) => void) | undefined = undefined;
@@ -202,7 +203,7 @@ export class Connection {
    * lookups that need no more, such as a link's index by name.
    */
   requestHeaders(msg: OutgoingMessage, options: RequestOptions = {}): Promise<NetlinkMessage[]> {
-    return this.start(msg, (msg.flags ?? 0) | NLM_F.REQUEST | NLM_F.ACK, false, options, undefined, true);
+    return this.start(msg, (msg.flags ?? 0) | NLM_F.REQUEST | NLM_F.ACK, false, options, undefined, false);
   }
 
   /**
@@ -218,15 +219,16 @@ export class Connection {
    * results live until the dump ends: the decoded messages of a 100k-route dump die young instead
    * of being kept (and promoted by the GC) until the last datagram. `map` gets the message and
    * a private copy of the datagram holding it with the message's offset there, for results that
-   * decode the message again on demand. Returning undefined drops the message.
+   * decode the message again on demand. Returning undefined drops the message. With `select`,
+   * `map` gets messages with only the attributes selected (the rest are skipped unread).
    */
-  dumpMap<T>(msg: OutgoingMessage, map: DumpMapper<T>, options: RequestOptions = {}): Promise<T[]> {
-    return this.queueDump(msg, options, map) as Promise<unknown[]> as Promise<T[]>;
+  dumpMap<T>(msg: OutgoingMessage, map: DumpMapper<T>, options: RequestOptions = {}, select: true | AttrSelection = true): Promise<T[]> {
+    return this.queueDump(msg, options, map, select) as Promise<unknown[]> as Promise<T[]>;
   }
 
   /** Starts a dump once the ones before it on this socket have ended. */
-  private queueDump(msg: OutgoingMessage, options: RequestOptions, map?: DumpMapper<unknown>): Promise<NetlinkMessage[]> {
-    const run = () => this.start(msg, (msg.flags ?? 0) | NLM_F.REQUEST | NLM_F.DUMP, true, options, map);
+  private queueDump(msg: OutgoingMessage, options: RequestOptions, map?: DumpMapper<unknown>, select: true | AttrSelection = true): Promise<NetlinkMessage[]> {
+    const run = () => this.start(msg, (msg.flags ?? 0) | NLM_F.REQUEST | NLM_F.DUMP, true, options, map, select);
     const p = this.dumpTail.then(run, run);
     this.dumpTail = p.then(settledQuietly, settledQuietly); // not p.catch(): that would keep the result alive
     return p;
@@ -307,7 +309,7 @@ export class Connection {
   }
 
   /** Registers a pending request and sends it. */
-  private start(msg: OutgoingMessage, flags: number, dump: boolean, options: RequestOptions, map?: DumpMapper<unknown>, headerOnly = false): Promise<NetlinkMessage[]> {
+  private start(msg: OutgoingMessage, flags: number, dump: boolean, options: RequestOptions, map?: DumpMapper<unknown>, attrs: boolean | AttrSelection = true): Promise<NetlinkMessage[]> {
     if (this.closedError) return Promise.reject(this.closedError);
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
@@ -322,7 +324,7 @@ export class Connection {
       return Promise.reject(err);
     }
     if (map) p.map = map;
-    if (headerOnly) p.headerOnly = true;
+    if (attrs !== true) p.attrs = attrs;
     const promise = new Promise<NetlinkMessage[]>((resolve, reject) => {
       p.ok = resolve;
       p.fail = reject;
@@ -458,13 +460,13 @@ export class Connection {
       }
       let msg: NetlinkMessage;
       try {
-        msg = this.codec.decodeFrame(ctx, pos, end, !p.headerOnly);
+        msg = this.codec.decodeFrame(ctx, pos, end, p.attrs);
       } catch (err) {
         p.reject(err as Error);
         pos = align4(end);
         continue;
       }
-      if (logRecv.enabled) logRecv('%s', formatMessage(msg));
+      if (logRecv.enabled) logRecv('%s', formatMessage(p.attrs === true ? msg : this.wholeForLog(ctx, pos, end, msg)));
       if (p.map !== undefined && msg.type >= NLMSG.MIN_TYPE) {
         if (msg.flags & NLM_F.DUMP_INTR) p.interrupted = true;
         if (p.mapError === undefined) {
@@ -479,6 +481,15 @@ export class Connection {
         }
       } else this.handle(p, msg);
       pos = align4(end);
+    }
+  }
+
+  /** A message decoded with a selection, decoded whole for the log (which is for debugging). */
+  private wholeForLog(ctx: DecodeCtx, pos: number, end: number, selected: NetlinkMessage): NetlinkMessage {
+    try {
+      return this.codec.decodeFrame(ctx, pos, end);
+    } catch {
+      return selected; // malformed where the selection did not look
     }
   }
 

@@ -42,6 +42,27 @@ describe.skipIf(!privileged)('links (kernel)', () => {
     }
   });
 
+  it('shows the details ip -d shows: allmulti, GSO/GRO/TSO limits, IPv6 address generation mode', async () => {
+    ns.ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb');
+    ns.ip('link', 'set', 'vb', 'addrgenmode', 'none');
+    ns.ip('link', 'set', 'va', 'gso_max_size', '32768', 'allmulticast', 'on');
+    const oracle = ns.ipJson('-d', 'link', 'show');
+    const listed = await nl.links.list();
+    for (const o of oracle) {
+      for (const l of [listed.find((x) => x.index === o.ifindex)!, await nl.links.get(o.ifindex)]) {
+        expect(l.allmulti).toBe(o.allmulti);
+        expect(l.gsoMaxSize).toBe(o.gso_max_size);
+        expect(l.gsoMaxSegs).toBe(o.gso_max_segs);
+        expect(l.groMaxSize).toBe(o.gro_max_size);
+        expect(l.tsoMaxSize).toBe(o.tso_max_size);
+        expect(l.tsoMaxSegs).toBe(o.tso_max_segs);
+        expect(l.addrGenMode).toBe(o.inet6_addr_gen_mode);
+      }
+    }
+    expect(listed.find((l) => l.name === 'va')).toMatchObject({ gsoMaxSize: 32768, allmulti: 1, addrGenMode: 'eui64' });
+    expect(listed.find((l) => l.name === 'vb')).toMatchObject({ addrGenMode: 'none' });
+  });
+
   it('adds a veth pair, shows the peer, and deletes both ends at once', async () => {
     await nl.links.add({ name: 'veth0', kind: 'veth', peer: { name: 'veth1', mtu: 1400 }, mtu: 1400, up: true });
     const a = await nl.links.get('veth0');
