@@ -233,6 +233,19 @@ function checkLinkRef(ref: unknown): LinkRef {
   return ref;
 }
 
+/** The last link that passed checkLink: a batch names the same one a thousand times. */
+let lastGoodLink: LinkRef | undefined;
+
+/** A link by name (a valid interface name) or index (1..2^31-1). */
+function checkLink(ref: unknown, argument: string): LinkRef {
+  if (lastGoodLink !== undefined && ref === lastGoodLink) return lastGoodLink;
+  const link = checkLinkRef(ref);
+  if (typeof link === 'number') checkInt(link, argument, 1, 0x7fffffff);
+  else checkIfname(link, argument);
+  lastGoodLink = link;
+  return link;
+}
+
 /** What an add/replace needs once validated, before the link is resolved. */
 interface PreparedAdd {
   link: LinkRef;
@@ -400,9 +413,7 @@ export class AddressApi {
   /** Validates everything that needs no kernel, and returns the message builder. */
   private prepareAdd(cidr: string, o: AddressAddOptions, replace: boolean, where = ''): PreparedAdd {
     if (typeof o !== 'object' || o === null) throw new InvalidArgumentError(`${where}options`, o, 'must be an object with at least { link }');
-    const link = checkLinkRef(o.link);
-    if (typeof link === 'number') checkInt(link, `${where}link`, 1, 0x7fffffff);
-    else checkIfname(link, `${where}link`);
+    const link = checkLink(o.link, `${where}link`);
     const local = parsePrefix(cidr, `${where}address`);
     const v4 = local.family === 'inet';
     let prefixlen = local.prefixlen;
@@ -474,9 +485,7 @@ export class AddressApi {
 
   private prepareDelete(cidr: string, o: { link: LinkRef; peer?: string }, where = ''): PreparedDelete {
     if (typeof o !== 'object' || o === null) throw new InvalidArgumentError(`${where}options`, o, 'must be an object with at least { link }');
-    const link = checkLinkRef(o.link);
-    if (typeof link === 'number') checkInt(link, `${where}link`, 1, 0x7fffffff);
-    else checkIfname(link, `${where}link`);
+    const link = checkLink(o.link, `${where}link`);
     const local = parsePrefix(cidr, `${where}address`);
     const explicit = typeof cidr === 'string' && cidr.includes('/');
     let peer: ParsedPrefix | undefined;

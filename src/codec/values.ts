@@ -44,8 +44,19 @@ export function encodeString(s: string): Uint8Array {
   return out;
 }
 
+/** Bytes of `s` in UTF-8 (as TextEncoder writes it, lone surrogates as U+FFFD), without encoding it. */
 export function utf8Length(s: string): number {
-  return utf8enc.encode(s).length;
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // a surrogate pair: 4 bytes for its 2 code units
+      i++;
+    } else n += 2; // 3 bytes: the rest of the BMP, and a lone surrogate (U+FFFD)
+  }
+  return n;
 }
 
 const HEX: string[] = [];

@@ -364,6 +364,11 @@ export class Connection {
   /** `n` consecutive sequence numbers, none of them 0 or in use (only a wrap-around can collide). */
   private reserveSeqs(n: number): number {
     let start = (this.seq + 1) >>> 0;
+    if (this.pending.size === 0 && start !== 0 && start + n - 1 <= 0xffffffff) {
+      // Nothing in flight (windows are pending entries too): no number can be in use.
+      this.seq = start + n - 1;
+      return start;
+    }
     for (let k = 0; k < n; k++) {
       const s = start + k;
       if (s === 0 || s > 0xffffffff || this.seqInUse(s)) {
@@ -377,7 +382,7 @@ export class Connection {
 
   private seqInUse(seq: number): boolean {
     if (this.pending.has(seq)) return true;
-    for (const w of this.windows) if (w.win!.slotOf(seq) >= 0) return true;
+    if (this.windows.size > 0) for (const w of this.windows) if (w.win!.slotOf(seq) >= 0) return true;
     return false;
   }
 

@@ -1,7 +1,7 @@
 /** Address formatting: the IPv4 cache never answers with another address's text. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatIPv4, formatIPv6 } from '../../src/codec/values.js';
+import { formatIPv4, formatIPv6, utf8Length } from '../../src/codec/values.js';
 
 describe('formatIPv4', () => {
   it('matches the dotted quad for any address, however addresses collide in the cache', () => {
@@ -37,5 +37,13 @@ describe('formatIPv6', () => {
     b[3] = 0xb8;
     b[15] = 1;
     expect(formatIPv6(b, 0)).toBe('2001:db8::1');
+  });
+});
+
+describe('utf8Length', () => {
+  it('counts the bytes TextEncoder writes, for any string (lone surrogates included)', () => {
+    const enc = new TextEncoder();
+    for (const s of ['', 'eth0', 'é', '€uro', '😀', '\ud800', '\udc00x', 'a\ud83d', '\ud83d\ude00\ud83d']) expect(utf8Length(s)).toBe(enc.encode(s).length);
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => utf8Length(s) === enc.encode(s).length), { numRuns: 3000 });
   });
 });
