@@ -14,6 +14,7 @@ import type { NetlinkMessage, OutgoingMessage } from '../codec/message.js';
 import type { BatchOptions, Connection, RequestOptions } from '../conn/connection.js';
 import { isNetlinkError } from '../conn/errors.js';
 import { InvalidArgumentError, NotFoundError } from './errors.js';
+import { AddressStamps } from './address-stamps.js';
 import { AddressRecord } from './record.js';
 import type { LinkApi, LinkRef } from './links.js';
 import { type Family, type ParsedPrefix, IFNAME_MAX_BYTES, checkFamily, checkIfname, checkInt, checkU32, parseAddress, parsePrefix } from './validate.js';
@@ -265,6 +266,8 @@ interface PreparedDelete {
 // ---------------------------------------------------------------------------------------------
 
 export class AddressApi {
+  private stamps: AddressStamps | undefined;
+
   constructor(
     private readonly conn: Connection,
     private readonly links: LinkApi,
@@ -416,6 +419,17 @@ export class AddressApi {
     const link = checkLink(o.link, `${where}link`);
     const local = parsePrefix(cidr, `${where}address`);
     const v4 = local.family === 'inet';
+    const nlFlags = replace ? NLM_F.REPLACE | NLM_F.CREATE : NLM_F.CREATE | NLM_F.EXCL;
+    if (
+      o.peer === undefined && o.label === undefined && o.broadcast === undefined && o.anycast === undefined &&
+      o.validLifetime === undefined && o.preferredLifetime === undefined && o.metric === undefined && o.proto === undefined
+    ) {
+      // The common shape: stamped from a prepared message (address-stamps.ts), same bytes.
+      const scope = o.scope !== undefined ? scopeValue(o.scope, `${where}scope`) : v4 && local.bytes[0] === 127 ? SCOPES.host! : 0;
+      const flags = flagBits(o.flags);
+      const stamps = (this.stamps ??= new AddressStamps(this.conn.codec));
+      return { link, build: (index) => ({ kind: 'newaddr', flags: nlFlags, encoded: stamps.add(local.family, local.bytes, local.prefixlen, flags, scope, index) }) };
+    }
     let prefixlen = local.prefixlen;
     let peer: ParsedPrefix | undefined;
     if (o.peer !== undefined) {
@@ -474,7 +488,6 @@ export class AddressApi {
     }
     if (o.metric !== undefined) attrs.rtPriority = checkU32(o.metric, `${where}metric`);
     if (o.proto !== undefined) attrs.proto = protoValue(o.proto);
-    const nlFlags = replace ? NLM_F.REPLACE | NLM_F.CREATE : NLM_F.CREATE | NLM_F.EXCL;
     const family = local.family;
     return {
       link,
@@ -494,10 +507,22 @@ export class AddressApi {
       if (peer.family !== local.family) throw new InvalidArgumentError(`${where}peer`, o.peer, `is not an ${local.family === 'inet' ? 'IPv4' : 'IPv6'} address like ${cidr}`);
     }
     const family = local.family;
+    if (!peer) {
+      const stamps = (this.stamps ??= new AddressStamps(this.conn.codec));
+      return {
+        link,
+        family,
+        needsPrefixlen: family === 'inet6' && !explicit,
+        address: local.address,
+        // Stamped (address-stamps.ts): a bare IPv4 address goes without IFA_ADDRESS, so the kernel matches any prefix.
+        build: (index, looked) =>
+          ({ kind: 'deladdr', encoded: stamps.delete(family, local.bytes, family === 'inet6' && looked !== undefined ? looked : local.prefixlen, index, explicit) }),
+      };
+    }
     return {
       link,
       family,
-      needsPrefixlen: family === 'inet6' && !explicit && !peer,
+      needsPrefixlen: false,
       address: local.address,
       build: (index, looked) => {
         const attrs: Attrs = {};

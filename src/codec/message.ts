@@ -82,6 +82,11 @@ export interface OutgoingMessage {
   attrs?: Record<string, unknown>;
   /** For message types without a spec: raw payload after the nlmsghdr. */
   payload?: Uint8Array;
+  /**
+   * The whole message already encoded, nlmsghdr included (MessageTemplate.stamp): sent as it is,
+   * with this message's flags, seq and pid written into its header. Instead of header/attrs.
+   */
+  encoded?: Uint8Array;
 }
 
 const CONTROL_NAMES: Record<number, string> = { [NLMSG.NOOP]: 'noop', [NLMSG.ERROR]: 'error', [NLMSG.DONE]: 'done', [NLMSG.OVERRUN]: 'overrun' };
@@ -228,6 +233,7 @@ export class ProtocolCodec {
   /** Encodes one message; seq/pid default to 0 and flags to NLM_F_REQUEST. */
   encode(m: OutgoingMessage, w = new ByteWriter(256)): Uint8Array {
     const start = w.pos;
+    if (m.encoded !== undefined) return this.encodePrepared(m, m.encoded, w);
     let type: number;
     let found: { family: CompiledFamily; message: CompiledMessage } | undefined;
     if (typeof m.kind === 'number') {
@@ -259,6 +265,21 @@ export class ProtocolCodec {
     }
     w.view.setUint32(start, w.pos - start, true);
     w.align();
+    return w.buf.subarray(start, w.pos);
+  }
+
+  private encodePrepared(m: OutgoingMessage, encoded: Uint8Array, w: ByteWriter): Uint8Array {
+    const len = encoded.length < NLMSG_HDRLEN ? -1 : encoded[0]! | (encoded[1]! << 8) | (encoded[2]! << 16) | (encoded[3]! << 24);
+    if (len < NLMSG_HDRLEN || len > encoded.length || encoded.length - len > 3) {
+      throw new EncodeError(`an encoded message must be one whole message (nlmsg_len ${len}, ${encoded.length} bytes)`);
+    }
+    const start = w.pos;
+    w.bytes(encoded);
+    w.align();
+    const v = w.view;
+    v.setUint16(start + 6, m.flags ?? NLM_F.REQUEST, true);
+    v.setUint32(start + 8, m.seq ?? 0, true);
+    v.setUint32(start + 12, m.pid ?? 0, true);
     return w.buf.subarray(start, w.pos);
   }
 

@@ -258,7 +258,7 @@ export class Connection {
         const m = msgs[first + k]!;
         const at = w.pos;
         try {
-          this.codec.encode({ kind: m.kind, flags: (m.flags ?? 0) | NLM_F.REQUEST, seq: firstSeq + k, pid: m.pid ?? 0, header: m.header, attrs: m.attrs, payload: m.payload }, w);
+          this.codec.encode({ kind: m.kind, flags: (m.flags ?? 0) | NLM_F.REQUEST, seq: firstSeq + k, pid: m.pid ?? 0, header: m.header, attrs: m.attrs, payload: m.payload, encoded: m.encoded }, w);
           offsets[k] = at;
           lastK = k;
         } catch (err) {
@@ -581,6 +581,8 @@ export class Connection {
   /** A kernel refusal of the request `bytes` (as sent), with the attribute the extended ACK points at. */
   private netlinkError(operation: string, seq: number, bytes: Uint8Array, request: OutgoingMessage, e: ErrorPayload): NetlinkError {
     const ext = e.ext ?? {};
+    // A prepared message is shown as what it decodes to: its header and attributes by name.
+    if (request.encoded !== undefined && request.header === undefined) request = this.readable(request, bytes);
     let attribute: string | undefined;
     if (ext.offs !== undefined) attribute = this.codec.attributePathAt(bytes, ext.offs)?.join('/');
     let missingAttribute: string | undefined;
@@ -595,6 +597,19 @@ export class Connection {
       ...(missingAttribute !== undefined && { missingAttribute }),
       request,
     });
+  }
+
+  private readable(request: OutgoingMessage, bytes: Uint8Array): OutgoingMessage {
+    try {
+      const ctx = makeCtx(bytes);
+      const m = this.codec.decodeFrame(ctx, 0, this.codec.frameEnd(ctx, 0));
+      const r: OutgoingMessage = { kind: request.kind, flags: request.flags ?? m.flags, seq: request.seq ?? m.seq, pid: request.pid ?? m.pid };
+      if (m.header !== undefined) r.header = m.header;
+      if (m.attrs !== undefined) r.attrs = m.attrs;
+      return r;
+    } catch {
+      return request; // not decodable: the bytes as given
+    }
   }
 
   private failAll(err: Error): void {
@@ -620,6 +635,7 @@ function asSent(m: OutgoingMessage, flags: number, seq: number): OutgoingMessage
   if (m.header !== undefined) r.header = m.header;
   if (m.attrs !== undefined) r.attrs = m.attrs;
   if (m.payload !== undefined) r.payload = m.payload;
+  if (m.encoded !== undefined) r.encoded = m.encoded;
   return r;
 }
 

@@ -1,0 +1,93 @@
+/**
+ * Stamped address requests (address-stamps.ts, codec/template.ts) are byte for byte what the
+ * spec encoder makes of the same { header, attrs }, for any address, prefix, flags, scope and
+ * link; and a kernel error on one shows the request decoded, not as bytes.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AddressApi } from '../../src/api/addresses.js';
+import { AddressStamps } from '../../src/api/address-stamps.js';
+import type { LinkApi } from '../../src/api/links.js';
+import { rtnetlinkCodec } from '../../src/api/rtnetlink-codec.js';
+import { formatIPv4, formatIPv6 } from '../../src/codec/values.js';
+import { MessageTemplate } from '../../src/codec/template.js';
+import { Connection } from '../../src/conn/connection.js';
+import { isNetlinkError } from '../../src/conn/errors.js';
+import { fakeKernel } from '../support/fake-kernel.js';
+
+const codec = rtnetlinkCodec();
+
+const addressArb = fc.oneof(fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.uint8Array({ minLength: 16, maxLength: 16 }));
+const text = (b: Uint8Array) => (b.length === 4 ? formatIPv4(b, 0) : formatIPv6(b, 0));
+const fam = (b: Uint8Array) => (b.length === 4 ? 'inet' : 'inet6') as 'inet' | 'inet6';
+
+describe('stamped address requests', () => {
+  it('RTM_NEWADDR: the same bytes as the encoder makes of header and attributes', () => {
+    const stamps = new AddressStamps(codec);
+    fc.assert(
+      fc.property(addressArb, fc.nat(128), fc.nat(0x3ff), fc.nat(255), fc.integer({ min: 1, max: 0x7fffffff }), fc.nat(0xffff), (addr, plen, flags, scope, index, seq) => {
+        const prefixlen = Math.min(plen, addr.length * 8);
+        const a = text(addr);
+        const attrs = fam(addr) === 'inet' ? { local: a, address: a, flags } : { address: a, flags };
+        const generic = codec.encode({ kind: 'newaddr', flags: 0x605, seq, header: { family: fam(addr), prefixlen, flags: flags & 0xff, scope, index }, attrs });
+        const stamped = codec.encode({ kind: 'newaddr', flags: 0x605, seq, encoded: stamps.add(fam(addr), addr, prefixlen, flags, scope, index) });
+        expect(stamped).toEqual(generic);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('RTM_DELADDR: the same bytes, with and without IFA_ADDRESS for IPv4', () => {
+    const stamps = new AddressStamps(codec);
+    fc.assert(
+      fc.property(addressArb, fc.nat(128), fc.integer({ min: 1, max: 0x7fffffff }), fc.boolean(), (addr, plen, index, withAddress) => {
+        const prefixlen = Math.min(plen, addr.length * 8);
+        const a = text(addr);
+        const attrs = fam(addr) === 'inet6' ? { address: a } : withAddress ? { local: a, address: a } : { local: a };
+        const generic = codec.encode({ kind: 'deladdr', flags: 5, seq: 9, header: { family: fam(addr), prefixlen, flags: 0, scope: 0, index }, attrs });
+        const stamped = codec.encode({ kind: 'deladdr', flags: 5, seq: 9, encoded: stamps.delete(fam(addr), addr, prefixlen, index, withAddress) });
+        expect(stamped).toEqual(generic);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('stamps are independent copies', () => {
+    const stamps = new AddressStamps(codec);
+    const a = stamps.add('inet', Uint8Array.of(10, 0, 0, 1), 24, 0, 0, 5);
+    const b = stamps.add('inet', Uint8Array.of(10, 0, 0, 2), 32, 0, 0, 6);
+    expect(codec.decode(a)[0]!.attrs!.local).toBe('10.0.0.1');
+    expect(codec.decode(b)[0]!.attrs!.local).toBe('10.0.0.2');
+    expect(codec.decode(a)[0]!.header!.index).toBe(5);
+  });
+
+  it('a template refuses a field the spec lays out otherwise', () => {
+    const t = new MessageTemplate(codec, { kind: 'newaddr', header: { family: 'inet', prefixlen: 0, flags: 0, scope: 0, index: 0 }, attrs: { local: '0.0.0.0' } });
+    expect(t.field('header.index', 4)).toBe(20);
+    expect(() => t.field('header.index', 2)).toThrow(/header.index of newaddr is 4 bytes, not 2/);
+    expect(() => t.field('attrs.address', 4)).toThrow(/has no field attrs.address/);
+  });
+
+  it('the encoder refuses an encoded message that is not one whole message', () => {
+    expect(() => codec.encode({ kind: 'newaddr', encoded: new Uint8Array(8) })).toThrow(/one whole message/);
+    const bad = new Uint8Array(20);
+    bad[0] = 40;
+    expect(() => codec.encode({ kind: 'newaddr', encoded: bad })).toThrow(/nlmsg_len 40, 20 bytes/);
+  });
+
+  it('a kernel refusal of a stamped request shows the request by name', async () => {
+    const { transport } = fakeKernel(codec, 'newaddr', () => ({ errno: 17, msg: 'address exists' }));
+    const conn = new Connection(transport, codec, { timeoutMs: 2000 });
+    const api = new AddressApi(conn, {} as LinkApi);
+    const err = await api.add('10.0.0.1/24', { link: 5 }).catch((e) => e);
+    expect(isNetlinkError(err)).toBe(true);
+    expect(err.code).toBe('EEXIST');
+    expect(err.operation).toBe('newaddr');
+    expect(err.request).toMatchObject({ kind: 'newaddr', header: { family: 'inet', prefixlen: 24, index: 5 }, attrs: { local: '10.0.0.1', address: '10.0.0.1' } });
+    expect(err.request.encoded).toBeUndefined();
+    const [res] = await api.addBatch([{ cidr: '2001:db8::1/64', link: 5 }]);
+    expect(res!.ok).toBe(false);
+    const e2 = (res as { error: any }).error;
+    expect(e2.request).toMatchObject({ header: { family: 'inet6', prefixlen: 64, index: 5 }, attrs: { address: '2001:db8::1' } });
+  });
+});
