@@ -7,3 +7,4 @@ export type { AttrSelection } from './types.js';
 export * from './message.js';
 export * from './format.js';
 export { formatIPv4, formatIPv6, formatHwaddr, parseIp, parseHwaddr } from './values.js';
+export { MessageTemplate, setU32 } from './template.js';
