@@ -125,11 +125,18 @@ class Pending {
     public seq: number,
     readonly timeoutMs: number,
     readonly operation: string,
-    public request: OutgoingMessage,
+    /** The caller's message, and the nlmsg flags it went out with (the request in errors). */
+    readonly msg: OutgoingMessage,
+    readonly flags: number,
     public bytes: Uint8Array,
     readonly dump: boolean,
   ) {
     this.deadline = timeoutMs > 0 ? performance.now() + timeoutMs : Infinity;
+  }
+
+  /** The request as sent, for errors: built only when one needs it. */
+  get request(): OutgoingMessage {
+    return asSent(this.msg, this.flags, this.seq);
   }
 
   resolve(messages: NetlinkMessage[]): void {
@@ -172,6 +179,8 @@ export class Connection {
   private closedError: Error | undefined;
   /** Whether the transport is ref'ed (undefined until the first updateRef). */
   private refed: boolean | undefined;
+  /** An unref is scheduled for the next loop turn. */
+  private unrefSoon = false;
   /** Where single requests are encoded before their copy is taken. */
   private readonly scratch = new ByteWriter(1024);
 
@@ -270,11 +279,12 @@ export class Connection {
       if (lastK < 0) continue;
       // The last message that made it into the datagram asks for the window's ACK.
       const lastAt = offsets[lastK]!;
-      w.view.setUint16(lastAt + 6, w.view.getUint16(lastAt + 6, true) | NLM_F.ACK, true);
+      const lastFlags = w.view.getUint16(lastAt + 6, true) | NLM_F.ACK;
+      w.view.setUint16(lastAt + 6, lastFlags, true);
       const datagram = w.finish();
       const win = new BatchWindow(firstSeq, lastK + 1, first, msgs, results, offsets, datagram);
       const m = msgs[first + lastK]!;
-      const p = new Pending(this, firstSeq + lastK, options.timeoutMs ?? this.timeoutMs, operationOf(m), win.request(lastK), win.bytes(lastK), false);
+      const p = new Pending(this, firstSeq + lastK, options.timeoutMs ?? this.timeoutMs, operationOf(m), m, lastFlags, win.bytes(lastK), false);
       p.win = win;
       // One promise per window, not per request: a big batch is mostly this bookkeeping otherwise.
       await new Promise<void>((windowDone) => {
@@ -343,12 +353,11 @@ export class Connection {
    */
   private register(msg: OutgoingMessage, flags: number, dump: boolean, options: RequestOptions, w: ByteWriter): Pending {
     const seq = this.nextSeq();
-    const request = asSent(msg, flags, seq);
-    const view = this.codec.encode(request, w);
+    const view = this.codec.encode(asSent(msg, flags, seq), w);
     const bytes = copyOut(view);
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const operation = operationOf(msg);
-    const p = new Pending(this, seq, timeoutMs, operation, request, bytes, dump);
+    const p = new Pending(this, seq, timeoutMs, operation, msg, flags, bytes, dump);
     this.track(p);
     if (logSend.enabled) logSend('%s', formatMessage(this.codec.decode(bytes)[0]!));
     return p;
@@ -430,13 +439,32 @@ export class Connection {
     }
   }
 
-  /** Keeps the event loop alive while anything is pending (only on a change: a call per request adds up). */
+  /**
+   * Keeps the event loop alive while anything is pending. Only on a change, and letting go one
+   * loop turn late: sequential requests answered at once (read right after the send) would
+   * otherwise ref and unref the transport once each.
+   */
   private updateRef(): void {
-    const want = this.pending.size > 0;
-    if (want === this.refed) return;
-    this.refed = want;
-    if (want) this.transport.ref?.();
-    else this.transport.unref?.();
+    if (this.pending.size > 0) {
+      if (this.refed !== true) {
+        this.refed = true;
+        this.transport.ref?.();
+      }
+      return;
+    }
+    if (this.refed === undefined) {
+      this.refed = false;
+      this.transport.unref?.();
+      return;
+    }
+    if (this.refed === false || this.unrefSoon) return;
+    this.unrefSoon = true;
+    setImmediate(() => {
+      this.unrefSoon = false;
+      if (this.pending.size > 0 || this.refed === false || this.closedError) return;
+      this.refed = false;
+      this.transport.unref?.();
+    });
   }
 
   private onDatagram(d: Uint8Array): void {
@@ -460,6 +488,12 @@ export class Connection {
       const p = this.pending.get(seq!) ?? (this.windows.size > 0 ? this.windowOf(seq!) : undefined);
       if (!p) {
         if (logRecv.enabled) logRecv('unsolicited seq %d type %d (ignored)', seq, ctx.view.getUint16(pos + 4, true));
+        pos = align4(end);
+        continue;
+      }
+      if (end - pos >= NLMSG_ERROR_MIN && ctx.view.getUint16(pos + 4, true) === NLMSG.ERROR && ctx.view.getInt32(pos + 16, true) === 0 && seq === p.seq && !logRecv.enabled) {
+        // The ACK a request waits for: nothing in it to decode (a sequential request's last step).
+        p.resolve(p.messages);
         pos = align4(end);
         continue;
       }
@@ -566,7 +600,6 @@ export class Connection {
     p.attempts++;
     p.interrupted = false;
     p.messages = [];
-    p.request = { ...p.request, seq };
     if (p.timeoutMs > 0) p.deadline = performance.now() + p.timeoutMs;
     if (p.deadline < this.timerAt) this.armTimer(p.deadline);
     p.bytes = this.codec.encode(p.request).slice();
@@ -623,6 +656,9 @@ export class Connection {
 }
 
 function settledQuietly(): void {}
+
+/** An nlmsgerr: the nlmsghdr, then errno. */
+const NLMSG_ERROR_MIN = 20;
 
 /** A request's name in errors: its message name, or its raw type. */
 function operationOf(m: OutgoingMessage): string {

@@ -112,6 +112,8 @@ export class NetlinkSocket implements Transport {
   private refed = true;
   /** Datagrams read before start() (copied). */
   private early: Buffer[] | undefined;
+  /** A WriteWrap no write holds, for the next send. */
+  private idleReq: WriteReq | undefined;
 
   constructor(options: NetlinkSocketOptions = {}) {
     this.protocol = options.protocol ?? 0;
@@ -212,15 +214,26 @@ export class NetlinkSocket implements Transport {
   send(datagram: Uint8Array): void {
     if (this.closed) throw new TransportError('netlink socket is closed', 'write', 9, 'EBADF');
     const sw = (streamWrap ??= binding('stream_wrap') as StreamWrapBinding);
-    const req = new sw.WriteWrap();
+    // libuv only takes hold of the request object when the write cannot complete at once (it
+    // almost always does): until then one object serves every send.
+    let req = this.idleReq;
+    this.idleReq = undefined;
+    if (req === undefined) {
+      const r = new sw.WriteWrap();
+      r.async = false;
+      r.oncomplete = (status: number) => {
+        r.buffer = null;
+        if (status < 0) this.sink?.error(writeError(status));
+      };
+      req = r;
+    }
     req.handle = this.handle;
-    req.async = false;
     req.buffer = datagram; // kept alive until an asynchronous write completes
-    req.oncomplete = (status: number) => {
-      req.buffer = null;
-      if (status < 0) this.sink?.error(writeError(status));
-    };
     const err = this.handle.writeBuffer(req, datagram);
+    if (sw.streamBaseState[sw.kLastWriteWasAsync] === 0) {
+      req.buffer = null;
+      this.idleReq = req;
+    }
     if (err !== 0) throw writeError(err);
     // Only for sinks that say when they await replies (a Connection): a monitor's sink gets its
     // datagrams from the event loop only, never from inside its own send().

@@ -52,6 +52,36 @@ function connect(script: Script, timeoutMs?: number) {
 }
 
 describe('Connection', () => {
+  it('holds the event loop while a request is pending, letting go one loop turn after the last', async () => {
+    const calls: string[] = [];
+    class Counting extends ScriptedTransport {
+      ref(): void {
+        calls.push('ref');
+      }
+      unref(): void {
+        calls.push('unref');
+      }
+    }
+    // Answered at once, as a real socket's reply is read right after the send.
+    const t = new Counting((sent, _reply, tt) => tt.push(errorFor(sent, 0)));
+    const conn = new Connection(t, codec);
+    expect(calls).toEqual(['unref']);
+    for (let i = 0; i < 50; i++) await conn.request({ kind: 'getlink', attrs: { ifname: 'x' } });
+    expect(calls).toEqual(['unref', 'ref']);
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual(['unref', 'ref', 'unref']);
+    // A request still pending at that turn keeps the loop held.
+    const slow = new Counting((sent, reply) => setTimeout(() => reply(errorFor(sent, 0)), 20));
+    const c2 = new Connection(slow, codec);
+    calls.length = 0;
+    const done = c2.request({ kind: 'getlink', attrs: { ifname: 'x' } });
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual(['ref']);
+    await done;
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual(['ref', 'unref']);
+  });
+
   it('collects a multipart dump split over several datagrams, several messages per datagram', async () => {
     const { conn, t } = connect((sent, reply) => {
       const s = seqOf(sent);
