@@ -3,7 +3,7 @@
  * its data by spec attribute name), set, delete.
  */
 import { NLM_F } from '../../protocol/netlink.js';
-import type { NetlinkMessage } from '../codec/message.js';
+import type { NetlinkMessage, OutgoingMessage } from '../codec/message.js';
 import type { Connection, RequestOptions } from '../conn/connection.js';
 import { isNetlinkError } from '../conn/errors.js';
 import { closeSync, openSync } from 'node:fs';
@@ -221,10 +221,21 @@ export class LinkApi {
 
   /** All links (one dump), optionally filtered by kind or master in the kernel. */
   async list(options: LinkListOptions = {}): Promise<Link[]> {
+    const req = await this.listRequest(options);
+    return this.conn.dumpMap(req, (m, bytes, offset) => (m.kind === 'newlink' ? toLink(m, bytes, offset) : undefined), options, LINK_FIELDS);
+  }
+
+  /** The same dump as list(), as whole decoded RTM_NEWLINK messages (what `nlts link show` prints from). */
+  async messages(options: LinkListOptions = {}): Promise<NetlinkMessage[]> {
+    const req = await this.listRequest(options);
+    return (await this.conn.dump(req, options)).filter((m) => m.kind === 'newlink');
+  }
+
+  private async listRequest(options: LinkListOptions): Promise<OutgoingMessage> {
     const attrs: Attrs = { extMask: RTEXT_FILTER_VF | (options.stats ? 0 : RTEXT_FILTER_SKIP_STATS) };
     if (options.master !== undefined) attrs.master = await this.index(options.master, options);
     if (options.kind !== undefined) attrs.linkinfo = { kind: String(options.kind) };
-    return this.conn.dumpMap({ kind: 'getlink', header: { family: 0 }, attrs }, (m, bytes, offset) => (m.kind === 'newlink' ? toLink(m, bytes, offset) : undefined), options, LINK_FIELDS);
+    return { kind: 'getlink', header: { family: 0 }, attrs };
   }
 
   /** One link by name or index; NotFoundError when there is none. */

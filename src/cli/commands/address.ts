@@ -317,7 +317,7 @@ async function flushCmd(args: Args, ctx: CliContext): Promise<void> {
   }
   const list = await client.addresses.list({ ...(family && { family }), ...(index !== undefined && { link: index }) });
   if (f.label !== undefined || f.flagMask) {
-    for (const l of (await client.links.list()).map((x) => x.raw)) addToTable(table, l);
+    for (const l of await client.links.messages()) addToTable(table, l);
   }
   const victims = list.filter((a) => addressPasses(a.raw, f, table));
   // Secondaries first, so deleting a primary neither takes them along nor promotes them.

@@ -41,7 +41,7 @@ export async function allLinks(client: NetlinkClient, stats = false): Promise<{ 
  * with fewer attributes (no qdisc, group...), and ip prints what it gets.
  */
 export async function dumpLinks(client: NetlinkClient, family: "inet" | "inet6" | undefined, stats: boolean): Promise<NetlinkMessage[]> {
-  if (family !== 'inet6') return (await client.links.list({ stats })).map((l) => l.raw);
+  if (family !== 'inet6') return client.links.messages({ stats });
   const msgs = (await client.connection.dump({ kind: 'getlink', header: { family: 'inet6' } })).filter((m) => m.kind === 'newlink');
   // ip fills in a missing IFLA_TXQLEN with ioctl(SIOCGIFTXQLEN); the AF_UNSPEC dump has it
   const full = new Map((await client.links.list()).map((l) => [l.index, l.txqlen]));

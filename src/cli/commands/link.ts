@@ -85,7 +85,7 @@ async function show(args: Args, ctx: CliContext): Promise<void> {
   } else {
     const masterIndex = master !== undefined ? await deviceIndex(client, master) : undefined;
     // ip link ignores -4 / -6 (it lists AF_PACKET)
-    links = (await client.links.list({ stats, ...(masterIndex !== undefined && { master: masterIndex }), ...(kind !== undefined && { kind }) })).map((l) => l.raw);
+    links = await client.links.messages({ stats, ...(masterIndex !== undefined && { master: masterIndex }), ...(kind !== undefined && { kind }) });
     table = new LinkTable();
     for (const m of links) addToTable(table, m);
     if (masterIndex !== undefined) links = links.filter((m) => attrs(m.attrs).master === masterIndex);
