@@ -266,7 +266,7 @@ interface PreparedDelete {
 // ---------------------------------------------------------------------------------------------
 
 export class AddressApi {
-  private stamps: AddressStamps | undefined;
+  #stamps: AddressStamps | undefined;
 
   constructor(
     private readonly conn: Connection,
@@ -393,6 +393,11 @@ export class AddressApi {
 
   // -------------------------------------------------------------------------------------------
 
+  /** Prepared requests of the common shapes, made on first use. */
+  private get stamps(): AddressStamps {
+    return (this.#stamps ??= new AddressStamps(this.conn.codec));
+  }
+
   private async runBatch(msgs: OutgoingMessage[], prepared: { link: LinkRef }[], options: BatchOptions): Promise<AddressResult[]> {
     const results = await this.conn.batch(msgs, options);
     return results.map((r, i) => (r.ok ? { ok: true } : { ok: false, error: mapLinkError(r.error, prepared[i]!.link) as Error }));
@@ -420,14 +425,14 @@ export class AddressApi {
     const local = parsePrefix(cidr, `${where}address`);
     const v4 = local.family === 'inet';
     const nlFlags = replace ? NLM_F.REPLACE | NLM_F.CREATE : NLM_F.CREATE | NLM_F.EXCL;
+    const scope = o.scope !== undefined ? scopeValue(o.scope, `${where}scope`) : v4 && local.bytes[0] === 127 ? SCOPES.host! : 0;
+    const flags = flagBits(o.flags);
     if (
       o.peer === undefined && o.label === undefined && o.broadcast === undefined && o.anycast === undefined &&
       o.validLifetime === undefined && o.preferredLifetime === undefined && o.metric === undefined && o.proto === undefined
     ) {
       // The common shape: stamped from a prepared message (address-stamps.ts), same bytes.
-      const scope = o.scope !== undefined ? scopeValue(o.scope, `${where}scope`) : v4 && local.bytes[0] === 127 ? SCOPES.host! : 0;
-      const flags = flagBits(o.flags);
-      const stamps = (this.stamps ??= new AddressStamps(this.conn.codec));
+      const stamps = this.stamps;
       return { link, build: (index) => ({ kind: 'newaddr', flags: nlFlags, encoded: stamps.add(local.family, local.bytes, local.prefixlen, flags, scope, index) }) };
     }
     let prefixlen = local.prefixlen;
@@ -470,8 +475,6 @@ export class AddressApi {
       if (a.family !== local.family) throw new InvalidArgumentError(`${where}anycast`, o.anycast, `must be an ${v4 ? 'IPv4' : 'IPv6'} address`);
       attrs.anycast = a.address;
     }
-    const scope = o.scope !== undefined ? scopeValue(o.scope, `${where}scope`) : v4 && local.bytes[0] === 127 ? SCOPES.host! : 0;
-    const flags = flagBits(o.flags);
     attrs.flags = flags;
     if (o.validLifetime !== undefined || o.preferredLifetime !== undefined) {
       const valid = o.validLifetime === undefined ? FOREVER : lifetime(o.validLifetime, `${where}validLifetime`);
@@ -508,7 +511,7 @@ export class AddressApi {
     }
     const family = local.family;
     if (!peer) {
-      const stamps = (this.stamps ??= new AddressStamps(this.conn.codec));
+      const stamps = this.stamps;
       return {
         link,
         family,
@@ -519,31 +522,14 @@ export class AddressApi {
           ({ kind: 'deladdr', encoded: stamps.delete(family, local.bytes, family === 'inet6' && looked !== undefined ? looked : local.prefixlen, index, explicit) }),
       };
     }
+    // A point-to-point address is named by both ends, with the peer's prefix length.
+    const attrs: Attrs = { local: local.address, address: peer.address };
     return {
       link,
       family,
       needsPrefixlen: false,
       address: local.address,
-      build: (index, looked) => {
-        const attrs: Attrs = {};
-        let prefixlen = local.prefixlen;
-        if (family === 'inet') {
-          attrs.local = local.address;
-          // A bare IPv4 address matches whatever its prefix (the kernel skips the check without IFA_ADDRESS).
-          if (peer) {
-            attrs.address = peer.address;
-            prefixlen = peer.prefixlen;
-          } else if (explicit) attrs.address = local.address;
-        } else if (peer) {
-          attrs.local = local.address;
-          attrs.address = peer.address;
-          prefixlen = peer.prefixlen;
-        } else {
-          attrs.address = local.address;
-          if (looked !== undefined) prefixlen = looked;
-        }
-        return { kind: 'deladdr', header: { family, prefixlen, flags: 0, scope: 0, index }, attrs };
-      },
+      build: (index) => ({ kind: 'deladdr', header: { family, prefixlen: peer.prefixlen, flags: 0, scope: 0, index }, attrs }),
     };
   }
 
