@@ -3,7 +3,7 @@
  * processes on one throwaway namespace, medians side by side. For "did this change help?" on a
  * VM whose speed drifts by the minute: both sides see the same minutes. Needs root.
  *
- *   npx tsx bench/ab.ts BASE [HEAD] [--scenario links|routes|addr|veth] [--runs 10]
+ *   npx tsx bench/ab.ts BASE [HEAD] [--scenario links|routes|addr|veth|linkevents] [--runs 10]
  *
  * BASE and HEAD are git revisions; HEAD defaults to the working tree. Each side is bundled with
  * esbuild from a `git worktree` of its revision (the working tree as it is), so a comparison
@@ -13,6 +13,7 @@
  *   routes  10k /32 routes (S2): the same
  *   addr    1000 addresses one at a time by index, both passes, and batched (µs/op, S3)
  *   veth    200 veth pairs created then deleted (ms/op, S4)
+ *   linkevents  a Monitor's CPU for the 900 link events of 300 veth pairs made and set up
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -33,11 +34,11 @@ for (let i = 0; i < argv.length; i++) {
   else if (a.startsWith('-')) usage(`unknown option ${a}`);
   else revs.push(a);
 }
-if (revs.length < 1 || revs.length > 2 || !['links', 'routes', 'addr', 'veth'].includes(scenario) || !(runs > 0)) usage('');
+if (revs.length < 1 || revs.length > 2 || !['links', 'routes', 'addr', 'veth', 'linkevents'].includes(scenario) || !(runs > 0)) usage('');
 if (process.getuid?.() !== 0) usage('needs root (it creates a network namespace)');
 
 function usage(why: string): never {
-  console.error(`${why ? why + '\n' : ''}usage: npx tsx bench/ab.ts BASE [HEAD] [--scenario links|routes|addr|veth] [--runs N]`);
+  console.error(`${why ? why + '\n' : ''}usage: npx tsx bench/ab.ts BASE [HEAD] [--scenario links|routes|addr|veth|linkevents] [--runs N]`);
   process.exit(2);
 }
 
@@ -110,6 +111,15 @@ function setup(): { args: object; read: (r: any) => Record<string, number> } {
         'batch add (µs)': us(r.batchAdd, r.n),
         'batch delete (µs)': us(r.batchDel, r.n),
       }),
+    };
+  }
+  if (scenario === 'linkevents') {
+    return {
+      args: { mode: 'linkevents', n: 300 },
+      read: (r) => {
+        if (r.events < 3 * r.n) throw new Error(`${r.events} link events of ${3 * r.n}`);
+        return { 'monitor CPU (ms)': r.cpuMs };
+      },
     };
   }
   return { args: { mode: 'veth', n: 200, prefix: 'ab' }, read: (r) => ({ 'create (ms)': r.add / r.n, 'delete (ms)': r.del / r.n }) };

@@ -9,9 +9,14 @@
  *          pipelined batch API. The link is given by name (as `ip ... dev NAME`), or with
  *          byIndex by its index.
  *   veth   {n, prefix}      n veth pairs created one at a time, then deleted one at a time.
+ *   linkevents {n}          a Monitor on link events while `ip -batch` makes n veth pairs and sets
+ *          them up: events received and the process's CPU until they all arrived.
  */
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { NetlinkClient } from '../../src/api/client.js';
+import { type MonitorEvent, isObjectEvent } from '../../src/monitor/events.js';
+import { Monitor } from '../../src/monitor/monitor.js';
 
 // Imports are done before any clock starts, as in a long-running program; their cost shows in
 // the whole-process wall time that run.ts reports.
@@ -100,7 +105,33 @@ async function veth(): Promise<object> {
   return { n, add, del, addFirst };
 }
 
-const modes: Record<string, () => Promise<object>> = { dump, addr, veth };
+/** A Monitor on link events while `ip -batch` creates n veth pairs and sets them up; its CPU until all have arrived. */
+async function linkevents(): Promise<object> {
+  const n = args.n as number;
+  const m = await Monitor.open({ groups: ['link'] });
+  let events = 0;
+  m.on('event', (e: MonitorEvent) => {
+    if (isObjectEvent(e) && e.kind === 'link') events++;
+  });
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) lines.push(`link add le${i}a type veth peer name le${i}b`);
+  for (let i = 0; i < n; i++) lines.push(`link set le${i}a up`);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  // Spawned asynchronously, so the monitor reads while ip writes (its buffer need not hold them all).
+  const ip = spawn('ip', ['-batch', '-'], { stdio: ['pipe', 'ignore', 'inherit'] });
+  ip.stdin.end(lines.join('\n') + '\n');
+  await new Promise((resolve) => ip.on('exit', resolve));
+  // Each pair announces both ends, then the up end again.
+  while (events < 3 * n && performance.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 5));
+  const cpu = process.cpuUsage(cpu0);
+  const stats = { ...m.stats };
+  m.close();
+  execFileSync('ip', ['-batch', '-'], { input: Array.from({ length: n }, (_, i) => `link del le${i}a`).join('\n') + '\n' });
+  return { n, events, cpuMs: (cpu.user + cpu.system) / 1000, overruns: stats.overruns };
+}
+
+const modes: Record<string, () => Promise<object>> = { dump, addr, veth, linkevents };
 const run = modes[args.mode];
 if (!run) throw new Error(`unknown mode ${args.mode}`);
 const out = await run();
