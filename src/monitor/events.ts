@@ -6,7 +6,8 @@
 import type { Address } from '../api/addresses.js';
 import { toAddress } from '../api/addresses.js';
 import type { Link } from '../api/links.js';
-import { toLink } from '../api/links.js';
+import { LINK_FIELDS, toLink } from '../api/links.js';
+import type { AttrSelection } from '../codec/types.js';
 import type { Neighbour } from '../api/neighbours.js';
 import { toNeighbour } from '../api/neighbours.js';
 import type { Route } from '../api/routes.js';
@@ -136,10 +137,17 @@ export interface ErrorEvent {
 
 export type MonitorEvent = ObjectEvent | OverrunEvent | ResyncEvent | RefreshEvent | NetnsEvent | ErrorEvent;
 
-/** nlmsg_type -> event for the rtnetlink messages monitors understand. */
-export const EVENT_TYPES: ReadonlyMap<number, { type: 'new' | 'del'; kind: ObjectKind; convert(m: NetlinkMessage): any }> = new Map([
-  [16, { type: 'new', kind: 'link', convert: toLink }],
-  [17, { type: 'del', kind: 'link', convert: toLink }],
+/**
+ * nlmsg_type -> event for the rtnetlink messages monitors understand. `select`: the attributes
+ * `convert` reads, for messages most of whose bytes it does not (a link's af_spec and counters);
+ * the object's `raw` then decodes the message's bytes on first access.
+ */
+export const EVENT_TYPES: ReadonlyMap<
+  number,
+  { type: 'new' | 'del'; kind: ObjectKind; select?: AttrSelection; convert(m: NetlinkMessage, bytes?: Uint8Array, offset?: number): any }
+> = new Map([
+  [16, { type: 'new', kind: 'link', select: LINK_FIELDS, convert: toLink }],
+  [17, { type: 'del', kind: 'link', select: LINK_FIELDS, convert: toLink }],
   [20, { type: 'new', kind: 'address', convert: toAddress }],
   [21, { type: 'del', kind: 'address', convert: toAddress }],
   [24, { type: 'new', kind: 'route', convert: toRoute }],

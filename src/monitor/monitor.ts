@@ -405,8 +405,11 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
         let msg: NetlinkMessage;
         let object: unknown;
         try {
-          msg = this.codec.decodeFrame(ctx, base + pos, base + pos + len);
-          object = entry.convert(msg);
+          const at = base + pos;
+          msg = this.codec.decodeFrame(ctx, at, at + len, entry.select ?? true);
+          // A selected message is only part of it: a full object keeps the bytes for `raw` (the
+          // datagram is a shared buffer), a slim one only the envelope, which the header holds.
+          object = entry.select === undefined || this.slim ? entry.convert(msg) : entry.convert(msg, ctx.bytes.slice(at, at + len), 0);
           if (this.slim) object = slimObject(entry.kind, object);
         } catch (err) {
           this.overrun('decode', err as Error);

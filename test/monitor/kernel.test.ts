@@ -47,6 +47,11 @@ describe.skipIf(!privileged)('monitoring a real namespace', () => {
       const addr = seen.find((e) => e.type === 'new' && e.kind === 'address');
       expect(addr).toMatchObject({ netns: ns.name, object: { cidr: '10.7.0.1/24', index, family: 'inet' } });
       expect(seen.some((e) => e.type === 'new' && e.kind === 'link' && e.object.name === 'va' && e.object.up)).toBe(true);
+      // Link events decode what a Link reads; `raw` is still the whole message, decoded on access.
+      const link = seen.find((e) => e.type === 'new' && e.kind === 'link' && e.object.name === 'va')!;
+      const raw = (link as { object: { raw: { attrs: Record<string, any> } } }).object.raw;
+      expect(raw.attrs.ifname).toBe('va');
+      expect(raw.attrs.afSpec?.inet?.conf?.length).toBeGreaterThan(10);
       expect(seen.some((e) => e.type === 'new' && e.kind === 'route' && e.object.dst === '10.7.0.0/24')).toBe(true);
       expect(seen.every((e) => e.netns === ns.name)).toBe(true);
       expect(m.stats.overruns).toBe(0);
