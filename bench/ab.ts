@@ -3,7 +3,7 @@
  * processes on one throwaway namespace, medians side by side. For "did this change help?" on a
  * VM whose speed drifts by the minute: both sides see the same minutes. Needs root.
  *
- *   npx tsx bench/ab.ts BASE [HEAD] [--scenario links|routes|addr|veth|linkevents] [--runs 10]
+ *   npx tsx bench/ab.ts BASE [HEAD] [--scenario links|routes|addr|addrname|veth|linkevents] [--runs 10]
  *
  * BASE and HEAD are git revisions; HEAD defaults to the working tree. Each side is bundled with
  * esbuild from a `git worktree` of its revision (the working tree as it is), so a comparison
@@ -12,6 +12,7 @@
  *   links   1000 veth pairs (S1): first dump, median of repeat dumps (ms)
  *   routes  10k /32 routes (S2): the same
  *   addr    1000 addresses one at a time by index, both passes, and batched (µs/op, S3)
+ *   addrname  the same with the link given by name
  *   veth    200 veth pairs created then deleted (ms/op, S4)
  *   linkevents  a Monitor's CPU for the 900 link events of 300 veth pairs made and set up
  */
@@ -34,11 +35,11 @@ for (let i = 0; i < argv.length; i++) {
   else if (a.startsWith('-')) usage(`unknown option ${a}`);
   else revs.push(a);
 }
-if (revs.length < 1 || revs.length > 2 || !['links', 'routes', 'addr', 'veth', 'linkevents'].includes(scenario) || !(runs > 0)) usage('');
+if (revs.length < 1 || revs.length > 2 || !['links', 'routes', 'addr', 'addrname', 'veth', 'linkevents'].includes(scenario) || !(runs > 0)) usage('');
 if (process.getuid?.() !== 0) usage('needs root (it creates a network namespace)');
 
 function usage(why: string): never {
-  console.error(`${why ? why + '\n' : ''}usage: npx tsx bench/ab.ts BASE [HEAD] [--scenario links|routes|addr|veth|linkevents] [--runs N]`);
+  console.error(`${why ? why + '\n' : ''}usage: npx tsx bench/ab.ts BASE [HEAD] [--scenario links|routes|addr|addrname|veth|linkevents] [--runs N]`);
   process.exit(2);
 }
 
@@ -99,10 +100,10 @@ function setup(): { args: object; read: (r: any) => Record<string, number> } {
   if (scenario === 'links' || scenario === 'routes') {
     return { args: { mode: 'dump', what: scenario, repeats: 5 }, read: (r) => ({ 'first (ms)': r.first, 'repeat (ms)': median(r.repeat) }) };
   }
-  if (scenario === 'addr') {
+  if (scenario === 'addr' || scenario === 'addrname') {
     const us = (ms: number, n: number) => (ms / n) * 1000;
     return {
-      args: { mode: 'addr', n: 1000, dev: 'veth0', byIndex: true },
+      args: { mode: 'addr', n: 1000, dev: 'veth0', byIndex: scenario === 'addr' },
       read: (r) => ({
         'add (µs)': us(r.add, r.n),
         'delete (µs)': us(r.del, r.n),
