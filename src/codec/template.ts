@@ -12,6 +12,7 @@
 import { NLMSG_HDRLEN } from '../../protocol/netlink.js';
 import { NLA_HDRLEN, align4 } from './byte-writer.js';
 import { type OutgoingMessage, type ProtocolCodec, makeCtx } from './message.js';
+import { slabCopy } from './slab-copy.js';
 
 export class MessageTemplate {
   /** The encoded message (seq 0): what stamp() copies. */
@@ -46,28 +47,11 @@ export class MessageTemplate {
     return f.offset;
   }
 
-  /**
-   * A copy of the template for the caller to write its fields into: a view of a shared slab (a
-   * new ArrayBuffer per message costs more than the copy). Slabs are never reused, so the copy
-   * stays the caller's.
-   */
+  /** A copy of the template for the caller to write its fields into (a view of a shared slab). */
   stamp(): Uint8Array {
-    const n = this.bytes.length;
-    if (n > SLAB_SIZE / 8) return this.bytes.slice();
-    if (slabPos + n > SLAB_SIZE) {
-      slab = new Uint8Array(SLAB_SIZE);
-      slabPos = 0;
-    }
-    const out = slab.subarray(slabPos, slabPos + n);
-    out.set(this.bytes);
-    slabPos = (slabPos + n + 7) & ~7;
-    return out;
+    return slabCopy(this.bytes);
   }
 }
-
-const SLAB_SIZE = 16384;
-let slab = new Uint8Array(SLAB_SIZE);
-let slabPos = 0;
 
 /** Little-endian (host order here, as the codec writes host-order scalars) into a stamped message. */
 export function setU32(b: Uint8Array, at: number, v: number): void {

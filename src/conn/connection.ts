@@ -7,6 +7,7 @@
 import createDebug from '../deps/debug.js';
 import { NLMSG, NLM_F } from '../../protocol/netlink.js';
 import { ByteWriter, align4 } from '../codec/byte-writer.js';
+import { slabCopy } from '../codec/slab-copy.js';
 import { DecodeError } from '../codec/errors.js';
 import { formatMessage } from '../codec/format.js';
 import { type ErrorPayload, type NetlinkMessage, type OutgoingMessage, type ProtocolCodec, makeCtx } from '../codec/message.js';
@@ -354,7 +355,7 @@ export class Connection {
   private register(msg: OutgoingMessage, flags: number, dump: boolean, options: RequestOptions, w: ByteWriter): Pending {
     const seq = this.nextSeq();
     const view = this.codec.encode(asSent(msg, flags, seq), w);
-    const bytes = copyOut(view);
+    const bytes = slabCopy(view);
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const operation = operationOf(msg);
     const p = new Pending(this, seq, timeoutMs, operation, msg, flags, bytes, dump);
@@ -673,25 +674,4 @@ function asSent(m: OutgoingMessage, flags: number, seq: number): OutgoingMessage
   if (m.payload !== undefined) r.payload = m.payload;
   if (m.encoded !== undefined) r.encoded = m.encoded;
   return r;
-}
-
-/**
- * Copies of small requests are views into a shared slab: a new ArrayBuffer per request (its
- * backing store is allocated outside the JS heap) costs more than encoding the request.
- */
-const SLAB_SIZE = 16384;
-let slab = new Uint8Array(SLAB_SIZE);
-let slabPos = 0;
-
-function copyOut(view: Uint8Array): Uint8Array {
-  const n = view.length;
-  if (n > SLAB_SIZE / 8) return view.slice();
-  if (slabPos + n > SLAB_SIZE) {
-    slab = new Uint8Array(SLAB_SIZE); // the old one lives on while requests in it are pending
-    slabPos = 0;
-  }
-  const out = slab.subarray(slabPos, slabPos + n);
-  out.set(view);
-  slabPos = (slabPos + n + 7) & ~7;
-  return out;
 }
