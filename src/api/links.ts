@@ -266,8 +266,13 @@ export class LinkApi {
   /** Index of a link given by name (a number is checked and returned as is). */
   async index(ref: LinkRef, options: RequestOptions = {}): Promise<number> {
     if (typeof ref === 'number') return checkInt(ref, 'interface index', 1, 0x7fffffff);
+    const ifname = checkIfname(ref);
+    // A live socket answers by ioctl, without a round trip; when it cannot (no such link, a
+    // replayed fixture) the kernel is asked over netlink, which also gives its error.
+    const fast = this.conn.transport.linkIndex?.(ifname);
+    if (fast !== undefined) return fast;
     // The reply's ifinfomsg holds the index: its attributes (a kilobyte or more) are not decoded.
-    const attrs: Attrs = { ifname: checkIfname(ref), extMask: RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS };
+    const attrs: Attrs = { ifname, extMask: RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS };
     try {
       const msgs = await this.conn.requestHeaders({ kind: 'getlink', header: { family: 0 }, attrs }, options);
       const m = msgs.find((x) => x.kind === 'newlink');

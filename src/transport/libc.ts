@@ -100,6 +100,36 @@ export function close(fd: number): void {
   call('close', [DataType.I32], [fd]);
 }
 
+/** SIOCGIFINDEX (linux/sockios.h): struct ifreq in, ifr_ifindex (at 16) out. */
+const SIOCGIFINDEX = 0x8933;
+/**
+ * One struct ifreq for every lookup, passed by address: converting a Buffer argument costs ffi-rs
+ * 2-3 µs a call. Its own ArrayBuffer, so the memory is off V8's heap and never moves (a small
+ * Buffer.alloc may live on the heap, where the GC can move it).
+ */
+let ifreq: { buf: Buffer; call: Parameters<typeof load>[0] } | undefined;
+
+/**
+ * The index of the interface `name` in the network namespace of socket `fd`, or 0 if the ioctl
+ * fails (no such device, or a name that does not fit in IFNAMSIZ). Socket ioctls the socket's own
+ * family does not handle (netlink handles none) go to the device layer of the socket's namespace,
+ * so on a socket made in another namespace this looks the name up there. It is what
+ * if_nametoindex(3) does, on the socket at hand instead of a new one. The name is NUL-terminated
+ * UTF-8 of at most 15 bytes (the caller checks).
+ */
+export function ifnameToIndex(fd: number, name: string): number {
+  if (ifreq === undefined) {
+    const buf = Buffer.from(new ArrayBuffer(40));
+    const params: unknown[] = [0, SIOCGIFINDEX, bufferAddress(buf)];
+    ifreq = { buf, call: { library: lib(), funcName: 'ioctl', retType: DataType.I32, paramsType: [DataType.I32, DataType.I64, DataType.BigInt], paramsValue: params } };
+  }
+  const { buf, call } = ifreq;
+  buf.fill(0, 0, 20);
+  if (buf.write(name, 0, 16, 'utf8') > 15) return 0;
+  call.paramsValue[0] = fd;
+  return (load(call) as unknown as number) === 0 ? buf.readInt32LE(16) : 0;
+}
+
 export const O_RDONLY = 0;
 export const O_CLOEXEC = 0x80000;
 export const CLONE_NEWNET = 0x40000000;

@@ -35,5 +35,12 @@ export interface Transport {
   /** Keep the process alive while requests are pending / let it exit when idle (like timers). */
   ref?(): void;
   unref?(): void;
+  /**
+   * The index of the link named `name` in the transport's network namespace, found without a
+   * netlink exchange (an ioctl on the socket), or undefined to say "ask the kernel over netlink".
+   * Only a live socket implements it: recording and replay leave it out, so a fixture holds
+   * every lookup and replays the same way.
+   */
+  linkIndex?(name: string): number | undefined;
   close(): void;
 }

@@ -7,7 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { rtnetlinkCodec } from '../../src/api/rtnetlink-codec.js';
 import { Connection } from '../../src/conn/connection.js';
 import { isNetlinkError } from '../../src/conn/errors.js';
+import { LinkApi } from '../../src/api/links.js';
+import { NotFoundError } from '../../src/api/errors.js';
 import { NetlinkSocket } from '../../src/transport/netlink-socket.js';
+import { RecordingTransport } from '../../src/transport/recording.js';
 import { privileged, skipReason, withNetns } from '../support/netns.js';
 
 if (!privileged) console.warn(`[transport integration] skipped: ${skipReason}`);
@@ -55,6 +58,58 @@ describe.skipIf(!privileged)('NetlinkSocket (kernel)', () => {
         expect(isNetlinkError(err) && err.code).toBe('EEXIST');
       } finally {
         conn.close();
+      }
+    }));
+
+  it("linkIndex answers by ioctl in the socket's own namespace, and fails over to netlink", () =>
+    withNetns(async (ns) => {
+      // A name unique to this test run: no link of the root namespace can have it.
+      const name = `ix${process.pid % 100000}`;
+      ns.ip('link', 'add', name, 'type', 'veth', 'peer', 'name', `${name}p`);
+      const want = ns.ipJson<{ ifindex: number }[]>('link', 'show', name)[0]!.ifindex;
+      const inNs = new NetlinkSocket({ fd: ns.socketFd() });
+      const inRoot = new NetlinkSocket();
+      const noIoctl = new NetlinkSocket({ fd: ns.socketFd(), ioctlLinkIndex: false });
+      try {
+        expect(inNs.linkIndex(name)).toBe(want);
+        expect(inNs.linkIndex('lo')).toBe(1);
+        expect(inNs.linkIndex(`${name}x`)).toBeUndefined();
+        expect(inRoot.linkIndex(name)).toBeUndefined(); // looked up in the root namespace, where it is not
+        expect(noIoctl.linkIndex(name)).toBeUndefined();
+      } finally {
+        inRoot.close();
+        noIoctl.close();
+      }
+      inNs.close();
+      expect(inNs.linkIndex('lo')).toBeUndefined(); // never an ioctl on a closed (maybe reused) fd number
+
+      // Through the API: no datagram for a name the ioctl finds; a missing name is asked over
+      // netlink and gives the kernel's answer; a recorder sees (and keeps) every lookup.
+      const sock = new NetlinkSocket({ fd: ns.socketFd() });
+      const sent: Uint8Array[] = [];
+      const send = sock.send.bind(sock);
+      sock.send = (d) => {
+        sent.push(d);
+        send(d);
+      };
+      const conn = new Connection(sock, rtnetlinkCodec());
+      try {
+        const links = new LinkApi(conn);
+        expect(await links.index(name)).toBe(want);
+        expect(sent).toHaveLength(0);
+        const err = await links.index(`${name}x`).catch((e) => e);
+        expect(err).toBeInstanceOf(NotFoundError);
+        expect(sent).toHaveLength(1);
+      } finally {
+        conn.close();
+      }
+      const rec = new RecordingTransport(new NetlinkSocket({ fd: ns.socketFd() }));
+      const recConn = new Connection(rec, rtnetlinkCodec());
+      try {
+        expect(await new LinkApi(recConn).index(name)).toBe(want);
+        expect(rec.exchanges.map((e) => e.dir)).toEqual(['sent', 'received', 'received']);
+      } finally {
+        recConn.close();
       }
     }));
 });
