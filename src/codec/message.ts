@@ -269,10 +269,7 @@ export class ProtocolCodec {
   }
 
   private encodePrepared(m: OutgoingMessage, encoded: Uint8Array, w: ByteWriter): Uint8Array {
-    const len = encoded.length < NLMSG_HDRLEN ? -1 : encoded[0]! | (encoded[1]! << 8) | (encoded[2]! << 16) | (encoded[3]! << 24);
-    if (len < NLMSG_HDRLEN || len > encoded.length || encoded.length - len > 3) {
-      throw new EncodeError(`an encoded message must be one whole message (nlmsg_len ${len}, ${encoded.length} bytes)`);
-    }
+    checkEncoded(encoded);
     const start = w.pos;
     w.bytes(encoded);
     w.align();
@@ -307,6 +304,14 @@ export class ProtocolCodec {
       prefix = path.join('/') + '/';
     }
     return prefix + (set?.byId[type]?.key ?? `type ${type}`);
+  }
+}
+
+/** Throws EncodeError unless `encoded` is one whole message (what OutgoingMessage.encoded must be). */
+export function checkEncoded(encoded: Uint8Array): void {
+  const len = encoded.length < NLMSG_HDRLEN ? -1 : encoded[0]! | (encoded[1]! << 8) | (encoded[2]! << 16) | (encoded[3]! << 24);
+  if (len < NLMSG_HDRLEN || len > encoded.length || encoded.length - len > 3) {
+    throw new EncodeError(`an encoded message must be one whole message (nlmsg_len ${len}, ${encoded.length} bytes)`);
   }
 }
 

@@ -10,7 +10,7 @@ import { ByteWriter, align4 } from '../codec/byte-writer.js';
 import { slabCopy } from '../codec/slab-copy.js';
 import { DecodeError } from '../codec/errors.js';
 import { formatMessage } from '../codec/format.js';
-import { type ErrorPayload, type NetlinkMessage, type OutgoingMessage, type ProtocolCodec, makeCtx } from '../codec/message.js';
+import { type ErrorPayload, type NetlinkMessage, type OutgoingMessage, type ProtocolCodec, checkEncoded, makeCtx } from '../codec/message.js';
 import type { AttrSelection, DecodeCtx } from '../codec/types.js';
 import type { Transport } from '../transport/types.js';
 import { ConnectionClosedError, DumpInterruptedError, NetlinkError, NetlinkTimeoutError } from './errors.js';
@@ -354,8 +354,15 @@ export class Connection {
    */
   private register(msg: OutgoingMessage, flags: number, dump: boolean, options: RequestOptions, w: ByteWriter): Pending {
     const seq = this.nextSeq();
-    const view = this.codec.encode(asSent(msg, flags, seq), w);
-    const bytes = slabCopy(view);
+    const enc = msg.encoded;
+    let bytes: Uint8Array;
+    if (enc !== undefined && (enc.length & 3) === 0) {
+      // Prepared bytes (already aligned): checked, copied once and given this request's header
+      // fields, with none of encode()'s steps. What is sent is what encode() would have made.
+      checkEncoded(enc);
+      bytes = slabCopy(enc);
+      setHeaderFields(bytes, flags, seq, msg.pid ?? 0);
+    } else bytes = slabCopy(this.codec.encode(asSent(msg, flags, seq), w));
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const operation = operationOf(msg);
     const p = new Pending(this, seq, timeoutMs, operation, msg, flags, bytes, dump);
@@ -469,6 +476,16 @@ export class Connection {
   }
 
   private onDatagram(d: Uint8Array): void {
+    // A datagram that is one successful ACK (a sequential request's last step): read in place,
+    // without the decoding context (a DataView and a view: most of this path's cost uninlined).
+    if (d.length >= NLMSG_ERROR_MIN && d[4] === NLMSG.ERROR && d[5] === 0 && d[16] === 0 && d[17] === 0 && d[18] === 0 && d[19] === 0 && !logRecv.enabled) {
+      const len = (d[0]! | (d[1]! << 8) | (d[2]! << 16) | (d[3]! << 24)) >>> 0;
+      const p = len === d.length ? this.pending.get((d[8]! | (d[9]! << 8) | (d[10]! << 16) | (d[11]! << 24)) >>> 0) : undefined;
+      if (p !== undefined && p.win === undefined) {
+        p.resolve(p.messages);
+        return;
+      }
+    }
     const ctx = makeCtx(d);
     // d is the transport's shared receive buffer: a mapped dump gets one private copy per datagram.
     let copy: Uint8Array | undefined;
@@ -667,6 +684,20 @@ function operationOf(m: OutgoingMessage): string {
 }
 
 /** A caller's message as it went out (kept for errors): its own fields plus the flags and seq used. */
+/** nlmsg_flags, nlmsg_seq and nlmsg_pid of an encoded message (host order, little-endian here as everywhere in the codec). */
+function setHeaderFields(b: Uint8Array, flags: number, seq: number, pid: number): void {
+  b[6] = flags;
+  b[7] = flags >>> 8;
+  b[8] = seq;
+  b[9] = seq >>> 8;
+  b[10] = seq >>> 16;
+  b[11] = seq >>> 24;
+  b[12] = pid;
+  b[13] = pid >>> 8;
+  b[14] = pid >>> 16;
+  b[15] = pid >>> 24;
+}
+
 function asSent(m: OutgoingMessage, flags: number, seq: number): OutgoingMessage {
   const r: OutgoingMessage = { kind: m.kind, flags, seq, pid: m.pid ?? 0 };
   if (m.header !== undefined) r.header = m.header;

@@ -13,6 +13,7 @@ import { formatIPv4, formatIPv6 } from '../../src/codec/values.js';
 import { MessageTemplate } from '../../src/codec/template.js';
 import { Connection } from '../../src/conn/connection.js';
 import { isNetlinkError } from '../../src/conn/errors.js';
+import { ScriptedTransport } from '../../src/transport/scripted.js';
 import { fakeKernel } from '../support/fake-kernel.js';
 
 const codec = rtnetlinkCodec();
@@ -73,6 +74,37 @@ describe('stamped address requests', () => {
     const bad = new Uint8Array(20);
     bad[0] = 40;
     expect(() => codec.encode({ kind: 'newaddr', encoded: bad })).toThrow(/nlmsg_len 40, 20 bytes/);
+  });
+
+  it('a Connection sends an encoded request as the encoder would, without touching the caller\'s bytes', async () => {
+    const ack = (sent: Uint8Array) => {
+      const b = new Uint8Array(36);
+      b.set([36, 0, 0, 0, 2, 0, 0, 0]);
+      b.set(sent.subarray(8, 16), 8); // seq, pid
+      b.set(sent.subarray(0, 16), 20);
+      return b;
+    };
+    const t = new ScriptedTransport((sent, reply) => reply(ack(sent)));
+    const conn = new Connection(t, codec, { timeoutMs: 2000 });
+    try {
+      const aligned = new AddressStamps(codec).add('inet', new Uint8Array([10, 1, 2, 3]), 24, 0x80, 0, 7);
+      const before = aligned.slice();
+      // A 20-byte message followed by one byte of padding: allowed, and padded to 24 when sent.
+      const unaligned = new Uint8Array(21);
+      unaligned.set(codec.encode({ kind: 'getlink', header: { family: 0 } }).subarray(0, 20));
+      unaligned[0] = 20;
+      for (const encoded of [aligned, unaligned]) {
+        await conn.request({ kind: 'newaddr', flags: 0x600, encoded });
+        const sent = t.sent.at(-1)!;
+        const seq = new DataView(sent.buffer, sent.byteOffset).getUint32(8, true);
+        expect(sent).toEqual(codec.encode({ kind: 'newaddr', flags: 0x600 | 0x5, seq, encoded }));
+      }
+      expect(aligned).toEqual(before);
+      await expect(conn.request({ kind: 'newaddr', encoded: new Uint8Array(8) })).rejects.toThrow(/one whole message/);
+      expect(t.sent).toHaveLength(2);
+    } finally {
+      conn.close();
+    }
   });
 
   it('a kernel refusal of a stamped request shows the request by name', async () => {
