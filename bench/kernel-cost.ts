@@ -86,7 +86,7 @@ async function child(mode: Mode): Promise<void> {
     let failed = 0;
     sock.start({
       datagram: (d) => {
-        if (d.readInt32LE(16) !== 0) failed++;
+        if ((d[16]! | d[17]! | d[18]! | d[19]!) !== 0) failed++; // nlmsgerr.error
         waiting = false;
       },
       error: (e) => {

@@ -295,8 +295,9 @@ export class AddressApi {
   /** Adds an address (ip address add): EEXIST when it is already there, unless `replace`. */
   async add(cidr: string, options: AddressAddOptions): Promise<void> {
     const p = this.prepareAdd(cidr, options, !!options?.replace);
-    // A link given by index needs no lookup (nor the await of one) unless a label needs its name.
-    const index = typeof p.link === 'number' && p.label === undefined ? p.link : await this.resolveFor(p, options);
+    // A link given by index, or a name the socket resolves at once, needs no await unless a
+    // label needs the link's name.
+    const index = (p.label === undefined ? this.links.indexNow(p.link, true) : undefined) ?? (await this.resolveFor(p, options));
     try {
       await this.conn.request(p.build(index), options);
     } catch (err) {
@@ -316,7 +317,7 @@ export class AddressApi {
    */
   async delete(cidr: string, options: AddressDeleteOptions): Promise<void> {
     const p = this.prepareDelete(cidr, options);
-    const index = typeof p.link === 'number' ? p.link : await this.links.index(p.link, options);
+    const index = this.links.indexNow(p.link, true) ?? (await this.links.index(p.link, options));
     let prefixlen: number | undefined;
     if (p.needsPrefixlen) prefixlen = (await this.v6Prefixlens([index], options)).get(`${index} ${p.address}`);
     try {

@@ -263,6 +263,18 @@ export class LinkApi {
     }
   }
 
+  /**
+   * The index of a link when it is known without asking the kernel over netlink: a number
+   * (checked), or a name the transport resolves at once (an ioctl on a live socket). Undefined
+   * otherwise: then index() asks. Lets callers skip an await on their common path.
+   * `checked`: the caller has validated ref already (as checkLinkRef and checkIfname/checkInt do).
+   * @internal
+   */
+  indexNow(ref: LinkRef, checked = false): number | undefined {
+    if (typeof ref === 'number') return checked ? ref : checkInt(ref, 'interface index', 1, 0x7fffffff);
+    return this.conn.transport.linkIndex?.(checked ? ref : checkIfname(ref));
+  }
+
   /** Index of a link given by name (a number is checked and returned as is). */
   async index(ref: LinkRef, options: RequestOptions = {}): Promise<number> {
     if (typeof ref === 'number') return checkInt(ref, 'interface index', 1, 0x7fffffff);

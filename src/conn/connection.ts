@@ -4,6 +4,8 @@
  * Everything it knows about bytes comes from the ProtocolCodec; everything about I/O from the
  * Transport.
  */
+// The module's binding, not the global: that one is a lazy accessor, a getter call on every use.
+import { performance } from 'node:perf_hooks';
 import createDebug from '../deps/debug.js';
 import { NLMSG, NLM_F } from '../../protocol/netlink.js';
 import { ByteWriter, align4 } from '../codec/byte-writer.js';

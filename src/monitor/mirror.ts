@@ -21,6 +21,8 @@
  * Known limits: IPv4 routes added with `ip route append/prepend` (same destination, table, tos
  * and metric) share one entry until the next resync.
  */
+// The module's binding, not the global: that one is a lazy accessor, a getter call on every use.
+import { performance } from 'node:perf_hooks';
 import { EventEmitter } from 'node:events';
 import { NLM_F } from '../../protocol/netlink.js';
 import type { Address } from '../api/addresses.js';

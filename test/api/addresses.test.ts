@@ -25,6 +25,10 @@ function stubLinks(): LinkApi & { lookups: (string | number)[] } {
   const byIndex = (i: number) => [...NAMES].find(([, v]) => v === i)?.[0];
   return {
     lookups,
+    // As over a transport without ioctl lookups (a replay): numbers at once, names asked for.
+    indexNow(ref: string | number) {
+      return typeof ref === 'number' ? ref : undefined;
+    },
     async index(ref: string | number) {
       lookups.push(ref);
       if (typeof ref === 'number') return ref;
