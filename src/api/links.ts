@@ -272,17 +272,17 @@ export class LinkApi {
    */
   indexNow(ref: LinkRef, checked = false): number | undefined {
     if (typeof ref === 'number') return checked ? ref : checkInt(ref, 'interface index', 1, 0x7fffffff);
-    return this.conn.transport.linkIndex?.(checked ? ref : checkIfname(ref));
+    const name = checked ? ref : checkIfname(ref); // before ?.(), which would skip its argument
+    return this.conn.transport.linkIndex?.(name);
   }
 
   /** Index of a link given by name (a number is checked and returned as is). */
   async index(ref: LinkRef, options: RequestOptions = {}): Promise<number> {
-    if (typeof ref === 'number') return checkInt(ref, 'interface index', 1, 0x7fffffff);
-    const ifname = checkIfname(ref);
-    // A live socket answers by ioctl, without a round trip; when it cannot (no such link, a
-    // replayed fixture) the kernel is asked over netlink, which also gives its error.
-    const fast = this.conn.transport.linkIndex?.(ifname);
-    if (fast !== undefined) return fast;
+    // A number, or a name a live socket answers by ioctl without a round trip; when it cannot
+    // (no such link, a replayed fixture) the kernel is asked over netlink, which also gives its error.
+    const now = this.indexNow(ref);
+    if (now !== undefined) return now;
+    const ifname = ref as string; // checked by indexNow
     // The reply's ifinfomsg holds the index: its attributes (a kilobyte or more) are not decoded.
     const attrs: Attrs = { ifname, extMask: RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS };
     try {

@@ -10,6 +10,7 @@ import createDebug from '../deps/debug.js';
 import { NLMSG, NLM_F } from '../../protocol/netlink.js';
 import { ByteWriter, align4 } from '../codec/byte-writer.js';
 import { slabCopy } from '../codec/slab-copy.js';
+import { setU32 } from '../codec/template.js';
 import { DecodeError } from '../codec/errors.js';
 import { formatMessage } from '../codec/format.js';
 import { type ErrorPayload, type NetlinkMessage, type OutgoingMessage, type ProtocolCodec, checkEncoded, makeCtx } from '../codec/message.js';
@@ -685,21 +686,15 @@ function operationOf(m: OutgoingMessage): string {
   return typeof m.kind === 'string' ? m.kind : `type ${m.kind}`;
 }
 
-/** A caller's message as it went out (kept for errors): its own fields plus the flags and seq used. */
-/** nlmsg_flags, nlmsg_seq and nlmsg_pid of an encoded message (host order, little-endian here as everywhere in the codec). */
+/** nlmsg_flags, nlmsg_seq and nlmsg_pid of an encoded message (host order, as the codec writes). */
 function setHeaderFields(b: Uint8Array, flags: number, seq: number, pid: number): void {
   b[6] = flags;
   b[7] = flags >>> 8;
-  b[8] = seq;
-  b[9] = seq >>> 8;
-  b[10] = seq >>> 16;
-  b[11] = seq >>> 24;
-  b[12] = pid;
-  b[13] = pid >>> 8;
-  b[14] = pid >>> 16;
-  b[15] = pid >>> 24;
+  setU32(b, 8, seq);
+  setU32(b, 12, pid);
 }
 
+/** A caller's message as it went out (kept for errors): its own fields plus the flags and seq used. */
 function asSent(m: OutgoingMessage, flags: number, seq: number): OutgoingMessage {
   const r: OutgoingMessage = { kind: m.kind, flags, seq, pid: m.pid ?? 0 };
   if (m.header !== undefined) r.header = m.header;
