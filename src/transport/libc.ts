@@ -52,13 +52,28 @@ export function socket(domain: number, type: number, protocol: number): number {
   return check(call('socket', [DataType.I32, DataType.I32, DataType.I32], [domain, type, protocol]), 'socket');
 }
 
-/** bind(fd, sockaddr_nl{pid, groups}). pid 0 lets the kernel pick the port id. */
-export function bindNetlink(fd: number, pid = 0, groups = 0): void {
+/** struct sockaddr_nl { u16 nl_family; u16 nl_pad; u32 nl_pid; u32 nl_groups } (12 bytes). */
+function sockaddrNl(pid: number, groups: number): Buffer {
   const sa = Buffer.alloc(12);
   sa.writeUInt16LE(AF_NETLINK, 0);
   sa.writeUInt32LE(pid, 4);
   sa.writeUInt32LE(groups, 8);
-  check(call('bind', [DataType.I32, DataType.U8Array, DataType.I32], [fd, sa, 12]), 'bind');
+  return sa;
+}
+
+/** bind(fd, sockaddr_nl{pid, groups}). pid 0 lets the kernel pick the port id. */
+export function bindNetlink(fd: number, pid = 0, groups = 0): void {
+  check(call('bind', [DataType.I32, DataType.U8Array, DataType.I32], [fd, sockaddrNl(pid, groups), 12]), 'bind');
+}
+
+/**
+ * connect(fd, sockaddr_nl{pid 0, groups 0}): the socket's peer is the kernel. From then on the
+ * kernel refuses unicasts to it from any other socket (the sender gets ECONNREFUSED), so nothing
+ * read from it as a reply can have been forged by another process. Multicast delivery and the
+ * destination of write(2) (the kernel) are unchanged; an unbound socket is bound (autobind).
+ */
+export function connectNetlinkToKernel(fd: number): void {
+  check(call('connect', [DataType.I32, DataType.U8Array, DataType.I32], [fd, sockaddrNl(0, 0), 12]), 'connect');
 }
 
 /** The port id the kernel assigned (sockaddr_nl.nl_pid). */
@@ -213,6 +228,7 @@ export function recvFds(fd: number, maxData = 4096, maxFds = 64, flags = MSG_DON
   const n = check(call('recvmsg', [DataType.I32, DataType.BigInt, DataType.I32], [fd, base, flags | MSG_CMSG_CLOEXEC]), 'recvmsg');
   const fds: number[] = [];
   const controlLen = Number(buf.readBigUInt64LE(40));
+  // struct cmsghdr { u64 cmsg_len; s32 cmsg_level; s32 cmsg_type; } then the data; each one 8-aligned.
   for (let at = 72; at + 16 <= 72 + controlLen; ) {
     const len = Number(buf.readBigUInt64LE(at));
     if (len < 16) break;

@@ -19,7 +19,10 @@ export interface NetlinkSocketOptions {
   protocol?: number;
   /** Use this ready-made socket fd (e.g. created in another network namespace) instead of creating one. */
   fd?: number;
-  /** The fd is already bound: do not bind again (a second bind fails with EINVAL). */
+  /**
+   * The fd is already bound. No longer needed: the socket is connect()ed to the kernel, which binds
+   * an unbound socket and keeps a bound one's port id, so both kinds work either way.
+   */
   bound?: boolean;
   /** Receive buffer in bytes. Above net.core.rmem_max it is forced (SO_RCVBUFFORCE) when permitted. */
   receiveBuffer?: number;
@@ -89,6 +92,8 @@ let delivering = 0;
  */
 let sharedReadBuffer: Buffer | undefined;
 const READ_BUFFER_SIZE = 1 << 20;
+/** Where discardQueued reads what a socket got before it was connected. */
+let discardBuffer: Buffer | undefined;
 /** Reads right after a send: a reply and its ACK, a batch window's errors; not a whole dump. */
 const READS_AFTER_SEND = 8;
 
@@ -133,13 +138,18 @@ export class NetlinkSocket implements Transport {
       if (options.strictCheck !== false) libc.trySetsockoptInt(fd, SOL_NETLINK, NETLINK_SOCKOPT.GET_STRICT_CHK, 1);
       if (options.receiveBuffer) setBuffer(fd, libc.SO_RCVBUF, libc.SO_RCVBUFFORCE, options.receiveBuffer);
       if (options.sendBuffer) setBuffer(fd, libc.SO_SNDBUF, libc.SO_SNDBUFFORCE, options.sendBuffer);
-      if (!options.bound) libc.bindNetlink(fd);
+      // Reads carry no sender: connected to the kernel, the socket gets no unicast from any other
+      // socket (the kernel refuses them), so no one can forge a reply. Multicast still arrives.
+      // connect() binds an unbound socket itself: a bind() first would leave it reachable and
+      // unconnected between the two calls. What came before is discarded once it is wrapped.
+      libc.connectNetlinkToKernel(fd);
       this.portId = libc.netlinkPortId(fd);
       if (options.recoverOverrun) {
         libc.trySetsockoptInt(fd, SOL_NETLINK, NETLINK_SOCKOPT.NO_ENOBUFS, 0);
         this.spare = libc.dupCloexec(fd);
       }
       ({ stream: this.stream, handle: this.handle } = wrapFd(fd, (d) => this.deliver(d)));
+      discardQueued(fd);
     } catch (err) {
       if (this.spare !== undefined) libc.close(this.spare);
       if (options.fd === undefined) libc.close(fd);
@@ -315,6 +325,26 @@ export class NetlinkSocket implements Transport {
     }
     log('closed fd %d', this.fd);
   }
+}
+
+/**
+ * Reads and drops what reached a new socket before it was connected (a bound fd handed in, or the
+ * instant inside connect() between autobind and the state change). Nothing was sent on it yet, so
+ * none of it is a reply of ours, and it may be forged. The fd is non-blocking once libuv has it,
+ * and libuv has not read yet (that happens on the event loop). A small buffer of its own: the
+ * shared one may hold a datagram being delivered, and a datagram read short is dropped whole.
+ * Bounded, in case a pre-bound fd is in multicast groups and events keep coming.
+ */
+function discardQueued(fd: number): void {
+  const buffer = (discardBuffer ??= Buffer.alloc(64));
+  let dropped = 0;
+  try {
+    while (dropped < 65536 && readSync(fd, buffer, 0, buffer.length, null) > 0) dropped++;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK' && code !== 'EINTR') log('fd %d: read before use failed: %s', fd, code);
+  }
+  if (dropped > 0) log('fd %d: dropped %d datagram(s) queued before the socket was connected', fd, dropped);
 }
 
 /** Sets a buffer size, forcing past the sysctl limit when privileged (as iproute2 does). */
