@@ -9,9 +9,20 @@ import { isNetlinkError } from '../conn/errors.js';
 import { closeSync, openSync } from 'node:fs';
 import { nsidNames } from '../netns/nsid.js';
 import { type NetnsTarget, resolveNetns } from '../netns/target.js';
-import { InvalidArgumentError, NotFoundError } from './errors.js';
+import { InvalidArgumentError, NotFoundError, notFoundOr } from './errors.js';
 import { LinkRecord } from './record.js';
-import { ALTIFNAME_MAX_BYTES, checkIfname, checkInt, checkU32, parseMac } from './validate.js';
+import { utf8Length } from '../codec/values.js';
+import {
+  IFNAME_MAX_BYTES,
+  checkBool,
+  checkIfname,
+  checkInt,
+  checkLinkName,
+  checkObject,
+  checkRequestOptions,
+  checkU32,
+  parseMac,
+} from './validate.js';
 
 /** RTEXT_FILTER_* bits of IFLA_EXT_MASK. */
 const RTEXT_FILTER_VF = 1;
@@ -206,6 +217,25 @@ async function withNetnsAttrs<T>(targets: (NetnsTarget | undefined)[], fn: (attr
   }
 }
 
+/**
+ * The attribute that finds a link by a checked name: IFLA_IFNAME (its name, or an altname, up to
+ * IFNAMSIZ - 1 bytes); a longer altname only as IFLA_ALT_IFNAME (RTM_GETLINK, SETLINK, DELLINK, *LINKPROP).
+ */
+function byName(name: string): Attrs {
+  return utf8Length(name) <= IFNAME_MAX_BYTES ? { ifname: name } : { altIfname: name };
+}
+
+/** A link kind's name ('veth', 'bridge', 'vxlan'...), as IFLA_INFO_KIND carries it. */
+function checkKind(v: unknown, argument = 'kind'): string {
+  if (typeof v !== 'string' || !/^[a-z0-9_.-]{1,32}$/i.test(v)) throw new InvalidArgumentError(argument, v, 'must be a kind name like veth or bridge');
+  return v;
+}
+
+/** More attributes by spec name: an object (the encoder names any it does not know). */
+function checkAttrs(v: unknown, argument: string): void {
+  if (v !== undefined && (typeof v !== 'object' || v === null || Array.isArray(v))) throw new InvalidArgumentError(argument, v, 'must be an object of attributes by spec name');
+}
+
 /** Kinds whose lower device goes in their IFLA_INFO_DATA (IFLA_VXLAN_LINK), not IFLA_LINK. */
 const LOWER_DEVICE_IN_DATA: Record<string, string> = { vxlan: 'link' };
 
@@ -231,25 +261,26 @@ export class LinkApi {
     return (await this.conn.dump(req, options)).filter((m) => m.kind === 'newlink');
   }
 
-  private async listRequest(options: LinkListOptions): Promise<OutgoingMessage> {
-    const attrs: Attrs = { extMask: RTEXT_FILTER_VF | (options.stats ? 0 : RTEXT_FILTER_SKIP_STATS) };
+  private async listRequest(opts: LinkListOptions): Promise<OutgoingMessage> {
+    const options = checkRequestOptions(opts);
+    const attrs: Attrs = { extMask: RTEXT_FILTER_VF | (checkBool(options.stats, 'stats') ? 0 : RTEXT_FILTER_SKIP_STATS) };
     if (options.master !== undefined) attrs.master = await this.index(options.master, options);
-    if (options.kind !== undefined) attrs.linkinfo = { kind: String(options.kind) };
+    if (options.kind !== undefined) attrs.linkinfo = { kind: checkKind(options.kind) };
     return { kind: 'getlink', header: { family: 0 }, attrs };
   }
 
   /** One link by name or index; NotFoundError when there is none. */
-  async get(ref: LinkRef, options: RequestOptions & { stats?: boolean } = {}): Promise<Link> {
+  async get(ref: LinkRef, opts?: RequestOptions & { stats?: boolean }): Promise<Link> {
+    const options = checkRequestOptions(opts);
     const { header, attrs } = this.selector(ref);
-    attrs.extMask = RTEXT_FILTER_VF | (options.stats ? 0 : RTEXT_FILTER_SKIP_STATS);
+    attrs.extMask = RTEXT_FILTER_VF | (checkBool(options.stats, 'stats') ? 0 : RTEXT_FILTER_SKIP_STATS);
     try {
       const msgs = await this.conn.request({ kind: 'getlink', header, attrs }, options);
       const m = msgs.find((x) => x.kind === 'newlink');
       if (!m) throw new NotFoundError('link', ref);
       return toLink(m);
     } catch (err) {
-      if (isNetlinkError(err) && err.code === 'ENODEV') throw new NotFoundError('link', ref, { cause: err });
-      throw err;
+      throw notFoundOr(err, 'link', ref);
     }
   }
 
@@ -272,43 +303,46 @@ export class LinkApi {
    */
   indexNow(ref: LinkRef, checked = false): number | undefined {
     if (typeof ref === 'number') return checked ? ref : checkInt(ref, 'interface index', 1, 0x7fffffff);
-    const name = checked ? ref : checkIfname(ref); // before ?.(), which would skip its argument
+    const name = checked ? ref : checkLinkName(ref); // before ?.(), which would skip its argument
     return this.conn.transport.linkIndex?.(name);
   }
 
   /** Index of a link given by name (a number is checked and returned as is). */
-  async index(ref: LinkRef, options: RequestOptions = {}): Promise<number> {
+  async index(ref: LinkRef, opts?: RequestOptions): Promise<number> {
+    const options = checkRequestOptions(opts);
     // A number, or a name a live socket answers by ioctl without a round trip; when it cannot
     // (no such link, a replayed fixture) the kernel is asked over netlink, which also gives its error.
     const now = this.indexNow(ref);
     if (now !== undefined) return now;
-    const ifname = ref as string; // checked by indexNow
     // The reply's ifinfomsg holds the index: its attributes (a kilobyte or more) are not decoded.
-    const attrs: Attrs = { ifname, extMask: RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS };
+    const attrs: Attrs = { ...byName(ref as string), extMask: RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS }; // checked by indexNow
     try {
       const msgs = await this.conn.requestHeaders({ kind: 'getlink', header: { family: 0 }, attrs }, options);
       const m = msgs.find((x) => x.kind === 'newlink');
       if (!m) throw new NotFoundError('link', ref);
       return (m.header as Attrs).index as number;
     } catch (err) {
-      if (isNetlinkError(err) && err.code === 'ENODEV') throw new NotFoundError('link', ref, { cause: err });
-      throw err;
+      throw notFoundOr(err, 'link', ref);
     }
   }
 
   /** Creates a link (NLM_F_CREATE | NLM_F_EXCL: EEXIST when the name is taken). */
   async add(o: LinkAddOptions): Promise<void> {
+    checkRequestOptions(checkObject(o, 'link', 'must be an object like { name: "br0", kind: "bridge" }'));
     const attrs: Attrs = { ifname: checkIfname(o.name) };
-    if (typeof o.kind !== 'string' || !/^[a-z0-9_.-]{1,32}$/i.test(o.kind)) throw new InvalidArgumentError('link kind', o.kind, 'must be a kind name like veth or bridge');
+    checkKind(o.kind, 'link kind');
+    checkBool(o.up, 'up');
+    checkAttrs(o.attrs, 'attrs');
     if (o.peer !== undefined && o.kind !== 'veth') throw new InvalidArgumentError('peer', o.peer, 'is only for veth links');
     this.common(attrs, o);
     if (o.master !== undefined) attrs.master = await this.index(o.master, o);
     const linkinfo: Attrs = { kind: o.kind };
     let data = o.data;
-    if (o.kind === 'veth' && o.peer) {
-      if (typeof o.peer !== 'object' || o.peer === null) throw new InvalidArgumentError('peer', o.peer, 'must be an object like { name: "veth1" }');
+    if (o.kind === 'veth' && o.peer !== undefined) {
+      checkObject(o.peer, 'peer', 'must be an object like { name: "veth1" }');
       const peerAttrs: Attrs = { ifname: checkIfname(o.peer.name, 'peer name') };
       this.common(peerAttrs, o.peer);
+      checkAttrs(o.peer.attrs, 'peer.attrs');
       Object.assign(peerAttrs, o.peer.attrs);
       data = { ...(data as Attrs | undefined), peer: { header: { family: 0 }, attrs: peerAttrs } };
     }
@@ -333,6 +367,12 @@ export class LinkApi {
 
   /** Changes a link (ip link set). Only what is given is sent. */
   async set(ref: LinkRef, o: LinkSetOptions): Promise<void> {
+    checkRequestOptions(checkObject(o, 'changes', 'must be an object like { up: true, mtu: 1400 }'));
+    for (const k of ['up', 'promisc', 'allmulticast', 'multicast', 'arp'] as const) checkBool(o[k], k);
+    // A kind only says what `data` is; a link's kind cannot be changed (likewise slaveKind).
+    if (o.kind !== undefined && o.data === undefined) throw new InvalidArgumentError('kind', o.kind, 'is used only with data (the kind of the data given); a link cannot change kind');
+    if (o.slaveKind !== undefined && o.slaveData === undefined) throw new InvalidArgumentError('slaveKind', o.slaveKind, 'is used only with slaveData');
+    checkAttrs(o.attrs, 'attrs');
     const renaming = o.name !== undefined;
     // Renaming needs the index (IFLA_IFNAME becomes the new name); otherwise the kernel resolves the name.
     const sel = renaming ? { header: { family: 0, index: await this.index(ref, o) } as Attrs, attrs: {} as Attrs } : this.selector(ref);
@@ -356,12 +396,12 @@ export class LinkApi {
     if (o.data !== undefined || o.slaveData !== undefined) {
       const linkinfo: Attrs = {};
       if (o.data !== undefined) {
-        linkinfo.kind = o.kind ?? (await this.get(ref, o)).kind;
+        linkinfo.kind = o.kind !== undefined ? checkKind(o.kind) : (await this.get(ref, o)).kind;
         if (!linkinfo.kind) throw new InvalidArgumentError('data', o.data, `link ${ref} has no kind to set data for`);
         linkinfo.data = o.data;
       }
       if (o.slaveData !== undefined) {
-        const slaveKind = o.slaveKind ?? (await this.get(ref, o)).slaveKind;
+        const slaveKind = o.slaveKind !== undefined ? checkKind(o.slaveKind, 'slaveKind') : (await this.get(ref, o)).slaveKind;
         if (!slaveKind) throw new InvalidArgumentError('slaveData', o.slaveData, `link ${ref} is not a port of a master`);
         linkinfo.slaveKind = slaveKind;
         linkinfo.slaveData = o.slaveData;
@@ -377,8 +417,7 @@ export class LinkApi {
         await this.conn.request({ kind: 'newlink', header: sel.header, attrs }, o);
       });
     } catch (err) {
-      if (isNetlinkError(err) && err.code === 'ENODEV') throw new NotFoundError('link', ref, { cause: err });
-      throw err;
+      throw notFoundOr(err, 'link', ref);
     }
   }
 
@@ -388,7 +427,8 @@ export class LinkApi {
    * where a /run/netns entry has that id, and the peer's name, asked of its namespace through
    * IFLA_TARGET_NETNSID without entering it. Undefined when the link has no IFLA_LINK.
    */
-  async peer(ref: LinkRef, options: RequestOptions = {}): Promise<LinkPeer | undefined> {
+  async peer(ref: LinkRef, opts?: RequestOptions): Promise<LinkPeer | undefined> {
+    const options = checkRequestOptions(opts);
     const link = await this.get(ref, options);
     if (link.link === undefined || link.link === 0 || (link.link === link.index && link.linkNetnsid === undefined)) return undefined;
     const peer: LinkPeer = { index: link.link };
@@ -410,32 +450,60 @@ export class LinkApi {
   }
 
   /** The /run/netns name of the namespace this one calls `nsid` (as ip shows link-netns NAME), if any. */
-  async netnsName(nsid: number, options: RequestOptions = {}): Promise<string | undefined> {
-    return (await nsidNames(this.conn, options)).get(nsid);
+  async netnsName(nsid: number, options?: RequestOptions): Promise<string | undefined> {
+    checkInt(nsid, 'nsid', 0, 0x7fffffff);
+    return (await nsidNames(this.conn, checkRequestOptions(options))).get(nsid);
   }
 
   /** Deletes a link (for a veth, both ends go). */
-  async delete(ref: LinkRef, options: RequestOptions = {}): Promise<void> {
+  async delete(ref: LinkRef, options?: RequestOptions): Promise<void> {
     const { header, attrs } = this.selector(ref);
     try {
-      await this.conn.request({ kind: 'dellink', header, attrs }, options);
+      await this.conn.request({ kind: 'dellink', header, attrs }, checkRequestOptions(options));
     } catch (err) {
-      if (isNetlinkError(err) && err.code === 'ENODEV') throw new NotFoundError('link', ref, { cause: err });
-      throw err;
+      throw notFoundOr(err, 'link', ref);
     }
   }
 
-  /** Adds (or with `remove`, deletes) alternative names (ip link property add altname). */
-  async altname(ref: LinkRef, names: string[], remove = false, options: RequestOptions = {}): Promise<void> {
-    const { header, attrs } = this.selector(ref);
-    attrs.propList = { altIfname: names.map((n) => checkIfname(n, 'altname', ALTIFNAME_MAX_BYTES)) };
-    await this.conn.request({ kind: remove ? 'dellinkprop' : 'newlinkprop', flags: remove ? 0 : NLM_F.CREATE | NLM_F.EXCL, header, attrs }, options);
+  /**
+   * Adds alternative names (ip link property add dev REF altname NAME...): up to 127 bytes each
+   * (ALTIFNAMSIZ); the link can then be found by any of them. EEXIST when a name is taken.
+   */
+  async addAltnames(ref: LinkRef, names: string | string[], options: RequestOptions = {}): Promise<void> {
+    await this.linkProp('newlinkprop', ref, names, options);
   }
 
-  /** Header + attributes that name a link: by index in the header or by IFLA_IFNAME. */
+  /** Deletes alternative names (ip link property del); NotFoundError ('altname') when the link has no such name. */
+  async deleteAltnames(ref: LinkRef, names: string | string[], options: RequestOptions = {}): Promise<void> {
+    await this.linkProp('dellinkprop', ref, names, options);
+  }
+
+  /** @deprecated addAltnames / deleteAltnames say what they do. */
+  async altname(ref: LinkRef, names: string[], remove = false, options: RequestOptions = {}): Promise<void> {
+    if (!Array.isArray(names)) throw new InvalidArgumentError('altnames', names, 'must be an array of names');
+    await this.linkProp(remove ? 'dellinkprop' : 'newlinkprop', ref, names, options);
+  }
+
+  /** RTM_NEWLINKPROP / RTM_DELLINKPROP with the names in IFLA_PROP_LIST. */
+  private async linkProp(kind: 'newlinkprop' | 'dellinkprop', ref: LinkRef, names: string | string[], options: RequestOptions): Promise<void> {
+    const list = typeof names === 'string' ? [names] : names;
+    if (!Array.isArray(list) || list.length === 0) throw new InvalidArgumentError('altnames', names, 'must be a name or a non-empty array of names');
+    const { header, attrs } = this.selector(ref);
+    attrs.propList = { altIfname: list.map((n) => checkLinkName(n, 'altname')) };
+    checkRequestOptions(options);
+    try {
+      await this.conn.request({ kind, flags: kind === 'newlinkprop' ? NLM_F.CREATE | NLM_F.EXCL : 0, header, attrs }, options);
+    } catch (err) {
+      // the kernel's ENOENT: the link has no such altname (ENODEV: no such link)
+      if (isNetlinkError(err) && err.code === 'ENOENT' && kind === 'dellinkprop') throw new NotFoundError('altname', list.join(', '), { cause: err });
+      throw notFoundOr(err, 'link', ref);
+    }
+  }
+
+  /** Header + attributes that name a link: by index in the header, or by one of its names. */
   private selector(ref: LinkRef): { header: Attrs; attrs: Attrs } {
     if (typeof ref === 'number') return { header: { family: 0, index: checkInt(ref, 'interface index', 1, 0x7fffffff) }, attrs: {} };
-    return { header: { family: 0 }, attrs: { ifname: checkIfname(ref) } };
+    return { header: { family: 0 }, attrs: byName(checkLinkName(ref)) };
   }
 
   private common(attrs: Attrs, o: { mtu?: number; address?: string; txqlen?: number; alias?: string; group?: number }): void {

@@ -13,15 +13,41 @@ export const IFNAME_MAX_BYTES = 15;
 /** ALTIFNAMSIZ is 128 including the NUL. */
 export const ALTIFNAME_MAX_BYTES = 127;
 
-/** Interface names as the kernel's dev_valid_name() accepts them. */
+const utf8 = new TextEncoder();
+
+/**
+ * A new interface name as the kernel's dev_valid_name() accepts it: 1-15 bytes, not "." or "..", no
+ * '/', ':' or whitespace byte. Its isspace() (lib/ctype.c) counts \t\n\v\f\r, space and 0xa0, a
+ * byte of the UTF-8 of 'à', U+00A0 and others: such names are refused there, so here too.
+ */
 export function checkIfname(name: unknown, argument = 'interface name', maxBytes = IFNAME_MAX_BYTES): string {
   if (typeof name !== 'string') throw new InvalidArgumentError(argument, name, 'must be a string');
   if (name.length === 0) throw new InvalidArgumentError(argument, name, 'must not be empty');
   const bytes = utf8Length(name);
   if (bytes > maxBytes) throw new InvalidArgumentError(argument, name, `is ${bytes} bytes long; the kernel allows at most ${maxBytes}`);
   if (name === '.' || name === '..') throw new InvalidArgumentError(argument, name, 'cannot be "." or ".."');
-  if (/[/:\s]/.test(name)) throw new InvalidArgumentError(argument, name, "must not contain '/', ':' or whitespace");
   if (name.includes('\0')) throw new InvalidArgumentError(argument, name, 'must not contain NUL');
+  if (/[/:\t\n\v\f\r ]/.test(name)) throw new InvalidArgumentError(argument, name, "must not contain '/', ':' or whitespace");
+  if (bytes !== name.length && utf8.encode(name).includes(0xa0)) {
+    throw new InvalidArgumentError(argument, name, 'has a character whose UTF-8 holds byte 0xa0, which the kernel counts as whitespace');
+  }
+  return name;
+}
+
+/**
+ * A name to find a link by (its name or one of its alternative names), or a new alternative name:
+ * 1-127 bytes (ALTIFNAMSIZ), no '/', whitespace or NUL, as ip's check_altifname(). The kernel checks
+ * only an altname's length, so "." or "a:b" can be one.
+ */
+export function checkLinkName(name: unknown, argument = 'interface name'): string {
+  if (typeof name !== 'string') throw new InvalidArgumentError(argument, name, 'must be a string');
+  if (name.length === 0) throw new InvalidArgumentError(argument, name, 'must not be empty');
+  const bytes = utf8Length(name);
+  if (bytes > ALTIFNAME_MAX_BYTES) {
+    throw new InvalidArgumentError(argument, name, `is ${bytes} bytes long; the kernel allows at most ${ALTIFNAME_MAX_BYTES}`);
+  }
+  if (name.includes('\0')) throw new InvalidArgumentError(argument, name, 'must not contain NUL');
+  if (/[/\t\n\v\f\r ]/.test(name)) throw new InvalidArgumentError(argument, name, "must not contain '/' or whitespace");
   return name;
 }
 
@@ -129,4 +155,63 @@ export const AF = { unspec: 0, inet: 2, bridge: 7, inet6: 10 } as const;
 export function checkOneOf<T extends string>(value: unknown, argument: string, allowed: readonly T[]): T {
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
   throw new InvalidArgumentError(argument, value, `must be one of ${allowed.join(', ')}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options objects: checked as a whole, so that null, a string or an array where options go is an
+// InvalidArgumentError rather than a TypeError from deep inside.
+
+const NO_OPTIONS: Readonly<Record<string, never>> = Object.freeze({});
+
+/** An options argument: undefined (none) or a plain object, never null, an array or a primitive. */
+export function checkOptions<T extends object>(o: T | undefined, argument = 'options'): T {
+  if (o === undefined) return NO_OPTIONS as T;
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new InvalidArgumentError(argument, o, 'must be an object');
+  return o;
+}
+
+/** A required object argument (a link to add, a route, a rule...): present, and a plain object. */
+export function checkObject<T extends object>(o: T, argument: string, hint = 'must be an object'): T {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new InvalidArgumentError(argument, o, hint);
+  return o;
+}
+
+/** Longest timeout setTimeout honours (a longer one fires at once). */
+const MAX_TIMEOUT_MS = 0x7fffffff;
+
+/** `signal` and `timeoutMs` of any request's options, checked before anything is sent. */
+export function checkRequestOptions<T extends { signal?: AbortSignal; timeoutMs?: number }>(o: T | undefined, argument = 'options'): T {
+  const opts = checkOptions(o, argument);
+  const { signal, timeoutMs } = opts;
+  if (signal !== undefined) checkSignal(signal);
+  if (timeoutMs !== undefined) checkTimeoutMs(timeoutMs);
+  return opts;
+}
+
+export function checkSignal(signal: unknown, argument = 'signal'): AbortSignal {
+  const s = signal as AbortSignal | null;
+  if (typeof s !== 'object' || s === null || typeof s.aborted !== 'boolean' || typeof s.addEventListener !== 'function' || typeof s.removeEventListener !== 'function') {
+    throw new InvalidArgumentError(argument, signal, 'must be an AbortSignal');
+  }
+  return s;
+}
+
+export function checkTimeoutMs(v: unknown, argument = 'timeoutMs'): number {
+  if (typeof v !== 'number' || !(v >= 0 && v <= MAX_TIMEOUT_MS)) {
+    throw new InvalidArgumentError(argument, v, `must be a number of milliseconds from 0 (no timeout) to ${MAX_TIMEOUT_MS}`);
+  }
+  return v;
+}
+
+/** A pipelined batch's options: a request's, plus `window` (requests per datagram, 1 or more). */
+export function checkBatchOptions<T extends { signal?: AbortSignal; timeoutMs?: number; window?: number }>(o: T | undefined): T {
+  const opts = checkRequestOptions(o);
+  if (opts.window !== undefined) checkInt(opts.window, 'window', 1, 0x7fffffff);
+  return opts;
+}
+
+/** An optional flag: undefined, true or false (0, 'no' and the like would be read as truthy or falsy). */
+export function checkBool(v: unknown, argument: string): boolean | undefined {
+  if (v !== undefined && typeof v !== 'boolean') throw new InvalidArgumentError(argument, v, 'must be true or false');
+  return v;
 }

@@ -70,9 +70,9 @@ export class Args {
     return new UsageError(`Error: argument "${value}" is wrong: ${what}`, this.usage);
   }
 
-  /** duparg2 / garbage: a word nothing expects. */
-  garbage(word: string): UsageError {
-    return new UsageError(`Error: either "${word}" is duplicate, or "${word}" is a garbage.`, this.usage);
+  /** duparg2(key, word): a second value for `key`, or a word nothing expects. */
+  garbage(word: string, key = word): UsageError {
+    return new UsageError(`Error: either "${key}" is duplicate, or "${word}" is a garbage.`, this.usage);
   }
 
   unknownCommand(command: string, object: string): UsageError {

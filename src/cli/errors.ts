@@ -16,7 +16,8 @@ export function reportError(err: unknown): number {
       return 0;
     }
     process.stderr.write(err.message + '\n');
-    if (err.usage) process.stderr.write(usageHint(err.usage) + '\n');
+    // a message that already says where to look (ip's `..., try "ip link help".`) gets no second hint
+    if (err.usage && !/try "nlts [^"]*"\.$/.test(err.message)) process.stderr.write(usageHint(err.usage) + '\n');
     return 1;
   }
   if (debug) process.stderr.write((e?.stack ?? String(err)) + '\n');

@@ -27,6 +27,22 @@ where  OBJECT := { link | address | route | rule | neigh | netns | sysctl | moni
        OPTIONS := { -j[son] | -p[retty] | -d[etails] | -s[tatistics] | -4 | -6 |
                     -n[etns] NAME | --record FILE | -N[umeric] | -h[elp] }`;
 
+/** ip's options that nlts does not have (docs/cli.md), with the shortest prefix ip takes for each. */
+const IP_ONLY_OPTIONS: [string, number][] = [
+  ['batch', 1],
+  ['brief', 2],
+  ['oneline', 1],
+  ['color', 1],
+  ['colour', 4],
+  ['timestamp', 1],
+  ['tshort', 2],
+  ['iec', 1],
+  ['rcvbuf', 2],
+  ['force', 1],
+  ['echo', 1],
+  ['loops', 1],
+];
+
 export function parseGlobal(argv: string[]): { options: GlobalOptions; rest: string[] } {
   const options: GlobalOptions = { json: false, pretty: false, details: false, stats: 0, numeric: false };
   let i = 0;
@@ -54,7 +70,11 @@ export function parseGlobal(argv: string[]): { options: GlobalOptions; rest: str
       if (!v) throw new UsageError('option "--record" needs a file name', USAGE);
       options.record = v;
     } else if (opt === 'h' || matches(opt, 'help')) throw new UsageError('', USAGE);
-    else throw new UsageError(`Option "${a}" is unknown, try "nlts -help".`, USAGE);
+    else {
+      const ipOption = IP_ONLY_OPTIONS.find(([name, min]) => opt.length >= min && matches(opt, name))?.[0];
+      if (ipOption) throw new UsageError(`Option "${a}" (ip's -${ipOption}) is not supported by nlts, try "nlts -help".`, USAGE);
+      throw new UsageError(`Option "${a}" is unknown, try "nlts -help".`, USAGE);
+    }
   }
   return { options, rest: argv.slice(i) };
 }

@@ -5,13 +5,13 @@
 import type { AddressAddOptions } from '../../api/addresses.js';
 import type { NetlinkMessage } from '../../codec/message.js';
 import { Args } from '../args.js';
-import { CliError, type CliContext, UsageError, matches } from '../context.js';
+import { type CliContext, UsageError, matches } from '../context.js';
 import { addressFamily, addressFlagBit, addressFlags, addressLocal, addressScope, printAddress } from '../format/address.js';
 import { printLink } from '../format/link.js';
 import { printLinkStats } from '../format/link-stats.js';
 import { LinkTable, attrs } from '../format/values.js';
 import { protocolNumber, scopeNumber } from '../names.js';
-import { addToTable, deviceIndex, loadNsidNames, dumpLinks, deviceName, ensureNames, flush, printerFor } from './common.js';
+import { addToTable, deviceIndex, loadNsidNames, dumpLinks, ensureNames, flush, linkRef, printerFor, shownDevice } from './common.js';
 import { type Prefix, fnmatch, parseCliPrefix, prefixMatches } from './prefix.js';
 
 export const ADDRESS_USAGE = `Usage: nlts address {add|change|replace} IFADDR dev IFNAME [ LIFETIME ]
@@ -105,7 +105,7 @@ function parseFilter(args: Args): AddrFilter {
     else {
       args.acceptExact('dev');
       const d = args.value('dev');
-      if (f.dev !== undefined) throw args.garbage(d);
+      if (f.dev !== undefined) throw args.garbage(d, 'dev');
       f.dev = d;
     }
   }
@@ -139,10 +139,7 @@ async function show(args: Args, ctx: CliContext): Promise<void> {
   let index = 0;
   const stats = ctx.options.stats > 0;
   if (f.dev !== undefined) {
-    const l = await client.links.get(deviceName(f.dev), { stats }).catch((err: Error) => {
-      if (err.name === 'NotFoundError') throw new CliError(`Device "${f.dev}" does not exist.`, 1);
-      throw err;
-    });
+    const l = await shownDevice(client, f.dev, stats);
     addToTable(table, l.raw);
     links = [l.raw];
     index = l.index;
@@ -251,7 +248,7 @@ async function modify(args: Args, ctx: CliContext, op: 'add' | 'replace'): Promi
     else {
       args.acceptExact('local');
       const v = args.value('local');
-      if (local !== undefined) throw args.garbage(v);
+      if (local !== undefined) throw args.garbage(v, 'local');
       local = v;
     }
   }
@@ -259,8 +256,7 @@ async function modify(args: Args, ctx: CliContext, op: 'add' | 'replace'): Promi
   if (!local) throw new UsageError('Not enough information: the address is required.', ADDRESS_USAGE);
   checkPrefix(local, args);
   const client = await ctx.client();
-  await deviceIndex(client, dev);
-  const options: AddressAddOptions = { ...o, link: dev } as AddressAddOptions;
+  const options: AddressAddOptions = { ...o, link: linkRef(dev, await deviceIndex(client, dev)) } as AddressAddOptions;
   if (o.flags.length === 0) delete (options as Partial<AddressAddOptions>).flags;
   if (typeof options.proto === 'string' && protocolNumber(options.proto) !== undefined && !['unspec', 'kernel_lo', 'kernel_ra', 'kernel_ll'].includes(options.proto)) {
     throw args.invalid('invalid proto', options.proto);
@@ -290,7 +286,7 @@ async function del(args: Args, ctx: CliContext): Promise<void> {
     else {
       args.acceptExact('local');
       const v = args.value('local');
-      if (local !== undefined) throw args.garbage(v);
+      if (local !== undefined) throw args.garbage(v, 'local');
       local = v;
     }
   }
@@ -301,8 +297,8 @@ async function del(args: Args, ctx: CliContext): Promise<void> {
   }
   checkPrefix(local, args);
   const client = await ctx.client();
-  await deviceIndex(client, dev);
-  await client.addresses.delete(local, { link: dev, ...(peer !== undefined && { peer }) });
+  const link = linkRef(dev, await deviceIndex(client, dev));
+  await client.addresses.delete(local, { link, ...(peer !== undefined && { peer }) });
 }
 
 async function flushCmd(args: Args, ctx: CliContext): Promise<void> {

@@ -5,6 +5,10 @@
 import { closeSync, openSync, readdirSync } from 'node:fs';
 import { rtLinkSpec } from '../../../protocol/rt-link.js';
 import type { NetlinkClient } from '../../api/client.js';
+import { isInvalidArgumentError, isNotFoundError } from '../../api/errors.js';
+import type { Link } from '../../api/links.js';
+import { IFNAME_MAX_BYTES, checkIfname, checkLinkName } from '../../api/validate.js';
+import { utf8Length } from '../../codec/values.js';
 import type { NetlinkMessage } from '../../codec/message.js';
 import { CliError, type CliContext } from '../context.js';
 import { Printer } from '../format/printer.js';
@@ -93,17 +97,63 @@ export async function loadNsidNames(client: NetlinkClient, table: LinkTable, lin
   }
 }
 
-/** ll_name_to_index, failing as ip does. */
+/** ll_name_to_index, failing as ip does: a link by its name or an altname, else "Cannot find device". */
 export async function deviceIndex(client: NetlinkClient, name: string): Promise<number> {
-  const l = await client.links.find(deviceName(name));
+  const l = await client.links.find(name).catch((err: unknown) => {
+    if (isInvalidArgumentError(err)) return undefined; // a name no link can have is not found either
+    throw err;
+  });
   if (!l) throw new CliError(`Cannot find device "${name}"`, 1);
   return l.index;
 }
 
-/** A device name as ip accepts it (a bad one is simply not found). */
-export function deviceName(name: string): string {
-  if (name.length === 0 || Buffer.byteLength(name) > 15 || /[/:\s]/.test(name)) throw new CliError(`Cannot find device "${name}"`, 1);
-  return name;
+/** `link show DEV`, `addr show dev DEV`: the link, or ip's "Device "X" does not exist.". */
+export async function shownDevice(client: NetlinkClient, name: string, stats: boolean): Promise<Link> {
+  return client.links.get(name, { stats }).catch((err: Error) => {
+    if (isNotFoundError(err) || isInvalidArgumentError(err)) throw new CliError(`Device "${name}" does not exist.`, 1);
+    throw err;
+  });
+}
+
+/**
+ * A device by name where the API takes interface names only (addresses, routes: IFNAMSIZ): a
+ * longer altname goes as the index, after deviceIndex has found it.
+ */
+export function linkRef(name: string, index: number): string | number {
+  return utf8Length(name) > IFNAME_MAX_BYTES ? index : name;
+}
+
+/** ip's invarg for a name, from the API's InvalidArgumentError, with the API's reason on a second line. */
+function invalidName(name: string, what: string, err: unknown): Error {
+  if (!isInvalidArgumentError(err)) return err as Error;
+  return new CliError(`Error: argument "${name}" is wrong: ${what}\n${err.message.replace(/^i/, 'I')}`, 1);
+}
+
+/** A new interface name (link add, set name, peer name): checked as the kernel will (dev_valid_name). */
+export function newIfname(name: string, keyword: 'dev' | 'name'): string {
+  try {
+    return checkIfname(name);
+  } catch (err) {
+    throw invalidName(name, `"${keyword}" not a valid ifname`, err);
+  }
+}
+
+/** A device ip checks before looking it up (link set / del / property dev): a name or an altname. */
+export function devName(name: string): string {
+  try {
+    return checkLinkName(name);
+  } catch (err) {
+    throw invalidName(name, '"dev" not a valid ifname', err);
+  }
+}
+
+/** A new alternative name (link property add ... altname NAME). */
+export function altname(name: string): string {
+  try {
+    return checkLinkName(name, 'altname');
+  } catch (err) {
+    throw invalidName(name, 'not a valid altname', err);
+  }
 }
 
 /** -4 / -6 / -0 as an address family filter. */

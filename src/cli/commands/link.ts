@@ -8,7 +8,7 @@ import { Args } from '../args.js';
 import { CliError, type CliContext, UsageError, matches } from '../context.js';
 import { printLink } from '../format/link.js';
 import { groupNumber } from '../names.js';
-import { addToTable, deviceIndex, loadNsidNames, deviceName, ensureNames, flush, printerFor } from './common.js';
+import { addToTable, altname, devName, deviceIndex, ensureNames, flush, loadNsidNames, newIfname, printerFor, shownDevice } from './common.js';
 import { parseKindArgs } from './link-kind-args.js';
 import { LinkTable, attrs } from '../format/values.js';
 
@@ -30,6 +30,9 @@ export const LINK_USAGE = `Usage: nlts link add [link DEV | parent DEV] [ name ]
 
        nlts link show [ DEVICE | group GROUP ] [ up ] [ master DEV ] [ type ETYPE ]
 
+       nlts link property add dev DEVICE [ altname NAME .. ]
+       nlts link property del dev DEVICE [ altname NAME .. ]
+
 TYPE := { veth | bridge | vxlan | macvlan | macvtap | vlan | dummy | ... }
 Kind options are ip's (stp_state 0, id 42 dstport 4789 remote ADDR dev DEV, mode bridge...).`;
 
@@ -41,6 +44,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number | voi
   if (matches(sub, 'set') || matches(sub, 'change')) return set(rest, ctx);
   if (matches(sub, 'delete')) return del(rest, ctx);
   if (matches(sub, 'show') || matches(sub, 'lst') || matches(sub, 'list')) return show(rest, ctx);
+  if (matches(sub, 'property')) return property(rest, ctx);
   if (matches(sub, 'help')) throw new UsageError('', LINK_USAGE);
   throw rest.unknownCommand(sub, 'link');
 }
@@ -66,7 +70,7 @@ async function show(args: Args, ctx: CliContext): Promise<void> {
     else {
       args.acceptExact('dev');
       const name = args.value('dev');
-      if (dev !== undefined) throw args.garbage(name);
+      if (dev !== undefined) throw args.garbage(name, 'dev');
       dev = name;
     }
   }
@@ -75,10 +79,7 @@ async function show(args: Args, ctx: CliContext): Promise<void> {
   let table: LinkTable;
   let links;
   if (dev !== undefined) {
-    const l = await client.links.get(deviceName(dev), { stats }).catch((err: Error) => {
-      if (err.name === 'NotFoundError') throw new CliError(`Device "${dev}" does not exist.`, 1);
-      throw err;
-    });
+    const l = await shownDevice(client, dev, stats);
     table = new LinkTable();
     addToTable(table, l.raw);
     links = [l.raw];
@@ -159,7 +160,7 @@ function parseCommon(args: Args, forAdd: boolean): Common {
   while (!args.done) {
     if (args.acceptExact('up')) c.up = true;
     else if (args.acceptExact('down')) c.up = false;
-    else if (args.acceptExact('name')) c.name = args.value('name');
+    else if (args.acceptExact('name')) c.name = newIfname(args.value('name'), 'name');
     else if (args.accept('mtu')) c.mtu = args.u32('mtu');
     else if (args.acceptExact('address')) c.address = mac(args, 'address');
     else if (args.accept('broadcast') || args.acceptExact('brd')) c.broadcast = mac(args, 'broadcast');
@@ -187,8 +188,8 @@ function parseCommon(args: Args, forAdd: boolean): Common {
     else {
       args.acceptExact('dev');
       const d = args.value('dev');
-      if (c.dev !== undefined) throw args.garbage(d);
-      c.dev = d;
+      if (c.dev !== undefined) throw args.garbage(d, 'dev');
+      c.dev = devName(d); // ip checks names where it reads them
     }
   }
   if (!forAdd && c.link !== undefined) throw new UsageError('"link" is only for nlts link add', args.usage);
@@ -218,14 +219,14 @@ async function add(args: Args, ctx: CliContext): Promise<void> {
   if (!c.kind) throw new UsageError('Not enough information: "type" argument is required', LINK_USAGE);
   const client = await ctx.client();
   await resolveKindDevices(client, c);
-  const o: LinkAddOptions = { name: deviceName(name), kind: c.kind };
+  const o: LinkAddOptions = { name: newIfname(name, c.name !== undefined ? 'name' : 'dev'), kind: c.kind };
   if (c.kindArgs && Object.keys(c.kindArgs.data).length > 0) o.data = c.kindArgs.data;
   if (c.kindArgs?.peer) {
     const peerArgs = new Args(c.kindArgs.peer, LINK_USAGE);
     const pc = parseCommon(peerArgs, true);
     const peerName = pc.name ?? pc.dev;
     if (!peerName) throw new UsageError('Not enough information: the peer needs a name ("peer name NAME").', LINK_USAGE);
-    o.peer = { name: deviceName(peerName) };
+    o.peer = { name: newIfname(peerName, pc.name !== undefined ? 'name' : 'dev') };
     if (pc.address !== undefined) o.peer.address = pc.address;
     if (pc.mtu !== undefined) o.peer.mtu = pc.mtu;
     if (pc.txqlen !== undefined) o.peer.txqlen = pc.txqlen;
@@ -255,14 +256,14 @@ async function set(args: Args, ctx: CliContext): Promise<void> {
   const c = parseCommon(args, false);
   if (!c.dev) throw new UsageError('Not enough information: "dev" argument is required.', LINK_USAGE);
   const client = await ctx.client();
-  const dev = deviceName(c.dev);
+  const dev = c.dev;
   // ip looks the device up first: "Cannot find device" rather than a kernel error.
   await deviceIndex(client, dev);
   await resolveKindDevices(client, c);
   const o: LinkSetOptions = {};
   if (c.up !== undefined) o.up = c.up;
   if (c.mtu !== undefined) o.mtu = c.mtu;
-  if (c.name !== undefined) o.name = deviceName(c.name);
+  if (c.name !== undefined) o.name = c.name;
   if (c.address !== undefined) o.address = c.address;
   if (c.broadcast !== undefined) o.broadcast = c.broadcast;
   if (c.txqlen !== undefined) o.txqlen = c.txqlen;
@@ -298,12 +299,44 @@ async function del(args: Args, ctx: CliContext): Promise<void> {
     if (args.acceptExact('help')) throw new UsageError('', LINK_USAGE);
     args.acceptExact('dev');
     const d = args.value('dev');
-    if (dev !== undefined) throw args.garbage(d);
+    if (dev !== undefined) throw args.garbage(d, 'dev');
     dev = d;
   }
   if (!dev) throw new UsageError('Not enough information: "dev" argument is required.', LINK_USAGE);
   const client = await ctx.client();
-  const name = deviceName(dev);
+  const name = devName(dev);
   await deviceIndex(client, name);
   await client.links.delete(name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// property
+
+/** iplink_prop: `property { add | del } [dev] DEVICE [altname NAME]...`, ip's words and checks. */
+async function property(args: Args, ctx: CliContext): Promise<void> {
+  const op = args.next();
+  if (op === undefined) throw new UsageError(LINK_USAGE);
+  const add = matches(op, 'add');
+  if (!add && !matches(op, 'delete')) {
+    if (matches(op, 'help')) throw new UsageError('', LINK_USAGE);
+    throw new UsageError('Operator required', LINK_USAGE);
+  }
+  let dev: string | undefined;
+  const names: string[] = [];
+  while (!args.done) {
+    if (args.accept('altname')) names.push(altname(args.value('altname')));
+    else if (args.accept('help')) throw new UsageError('', LINK_USAGE);
+    else {
+      args.acceptExact('dev');
+      const d = args.value('dev');
+      if (dev !== undefined) throw args.garbage(d, 'dev');
+      dev = devName(d);
+    }
+  }
+  if (dev === undefined) throw new UsageError('Not enough of information: "dev" argument is required.', LINK_USAGE);
+  const client = await ctx.client();
+  await deviceIndex(client, dev);
+  if (names.length === 0) return; // ip sends an empty list, which changes nothing
+  if (add) await client.links.addAltnames(dev, names);
+  else await client.links.deleteAltnames(dev, names);
 }

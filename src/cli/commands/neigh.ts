@@ -110,7 +110,7 @@ async function modify(args: Args, ctx: CliContext, op: 'add' | 'replace' | 'dele
     else {
       args.acceptExact('to');
       const v = args.value('to');
-      if (dst !== undefined) throw args.garbage(v);
+      if (dst !== undefined) throw args.garbage(v, 'to');
       dst = v;
     }
   }

@@ -3,6 +3,7 @@
  * over client.routes.
  */
 import { type RouteInput, type RouteNexthopInput, toRoute } from '../../api/routes.js';
+import { type Family, parseAddress } from '../../api/validate.js';
 import { kernelRefusal } from '../errors.js';
 import type { NetlinkMessage } from '../../codec/message.js';
 import { Args, parseUnsigned } from '../args.js';
@@ -10,7 +11,7 @@ import { CliError, type CliContext, UsageError, matches } from '../context.js';
 import { NO_ROUTE_FILTERS, type RouteFormatOptions, printRoute, routeHeader } from '../format/route.js';
 import { attrs } from '../format/values.js';
 import { protocolNumber, routeTypeNumber, scopeNumber, tableNumber } from '../names.js';
-import { allLinks, deviceIndex, flush, printerFor } from './common.js';
+import { allLinks, deviceIndex, flush, linkRef, printerFor } from './common.js';
 import { type Prefix, bitsEqual, parseCliPrefix, prefixMatches } from './prefix.js';
 
 export const ROUTE_USAGE = `Usage: nlts route { list | flush } SELECTOR
@@ -315,7 +316,42 @@ function parseTime(args: Args, keyword: string): number {
   return m[2] && m[2].startsWith('s') ? Math.round(n * 1000) : Math.round(n);
 }
 
-function parseNexthops(args: Args): RouteNexthopInput[] {
+/** ip's `via [ inet | inet6 ] ADDRESS`: read in the family named, else in the route's when known (get_addr). */
+function gatewayArg(args: Args, routeFam: Family | undefined): { address: string; family: Family } {
+  let v = args.value('via');
+  let fam = routeFam;
+  if (v === 'inet' || v === 'inet6') {
+    fam = v;
+    v = args.value('via');
+  }
+  let parsed: Family | undefined;
+  try {
+    parsed = parseAddress(v).family;
+  } catch {
+    // reported below, in ip's words
+  }
+  if (parsed === undefined || (fam !== undefined && parsed !== fam)) {
+    throw new UsageError(`Error: ${fam ?? 'any valid'} address is expected rather than "${v}".`, ROUTE_USAGE);
+  }
+  return { address: v, family: parsed };
+}
+
+/** The destination, read in the route's family when known (get_prefix); it sets the family otherwise. */
+function routeFamilyOf(dst: string, routeFam: Family | undefined, args: Args): Family | undefined {
+  if (dst === 'default') return routeFam;
+  let p: Prefix | undefined;
+  try {
+    p = parseCliPrefix(dst, args);
+  } catch {
+    // reported below, in ip's words
+  }
+  if (p === undefined || (routeFam !== undefined && p.family !== undefined && p.family !== routeFam)) {
+    throw new UsageError(`Error: ${routeFam ?? 'any valid'} prefix is expected rather than "${dst}".`, ROUTE_USAGE);
+  }
+  return p.family ?? routeFam;
+}
+
+function parseNexthops(args: Args, routeFam: Family | undefined): RouteNexthopInput[] {
   const hops: RouteNexthopInput[] = [];
   while (!args.done) {
     const w = args.next()!;
@@ -324,14 +360,14 @@ function parseNexthops(args: Args): RouteNexthopInput[] {
     const h: RouteNexthopInput = {};
     while (!args.done && args.peek() !== 'nexthop') {
       if (args.acceptExact('via')) {
-        let v = args.value('via');
-        if (v === 'inet' || v === 'inet6') v = args.value('via');
-        h.gateway = v;
+        const gw = gatewayArg(args, routeFam);
+        if (gw.family === (routeFam ?? gw.family)) h.gateway = gw.address;
+        else h.via = gw.address;
       } else if (args.acceptExact('dev')) h.dev = args.value('dev');
       else if (args.acceptExact('weight')) {
         const v = args.value('weight');
         const n = parseUnsigned(v);
-        if (n === undefined || n === 0 || n > 256) throw args.invalid('"weight" is invalid\n', v);
+        if (n === undefined || n === 0 || n > 256) throw args.invalid('"weight" is invalid', v);
         h.weight = n;
       } else if (args.acceptExact('onlink')) h.onlink = true;
       else throw new UsageError(`Error: "nexthop" or end of line is expected instead of "${args.peek()}"`, ROUTE_USAGE);
@@ -346,6 +382,8 @@ async function modify(args: Args, ctx: CliContext, op: 'add' | 'replace' | 'dele
   const lock: string[] = [];
   let dst: string | undefined;
   const fam = family(ctx);
+  // as ip: -4/-6, else the family of the first of dst and via, which the other must then be
+  let routeFam = fam;
   const metric = (key: keyof NonNullable<RouteInput['metrics']>, word: string, read: () => number) => {
     if (args.acceptExact('lock')) lock.push(word);
     (r.metrics as Record<string, unknown>)[key] = read();
@@ -354,18 +392,11 @@ async function modify(args: Args, ctx: CliContext, op: 'add' | 'replace' | 'dele
     const w = args.peek()!;
     if (args.acceptExact('src')) r.prefsrc = args.value('src');
     else if (args.acceptExact('via')) {
-      if (r.gateway !== undefined || r.via !== undefined) throw args.invalid('use nexthop syntax to specify multiple via\n', 'via');
-      let v = args.value('via');
-      let viaFam: string | undefined;
-      if (v === 'inet' || v === 'inet6') {
-        viaFam = v;
-        v = args.value('via');
-      }
-      const gwFam = v.includes(':') ? 'inet6' : 'inet';
-      const dstFam = fam ?? (dst && dst !== 'default' ? (dst.includes(':') ? 'inet6' : 'inet') : undefined);
-      if (viaFam && dstFam && viaFam !== dstFam) r.via = v;
-      else if (dstFam && gwFam !== dstFam) r.via = v;
-      else r.gateway = v;
+      if (r.gateway !== undefined || r.via !== undefined) throw args.invalid('use nexthop syntax to specify multiple via', 'via');
+      const gw = gatewayArg(args, routeFam);
+      routeFam ??= gw.family;
+      if (gw.family === routeFam) r.gateway = gw.address;
+      else r.via = gw.address;
     } else if (args.acceptExact('from')) r.src = args.value('from');
     else if (args.acceptExact('tos') || args.accept('dsfield')) r.tos = args.u32('tos', 255);
     else if (args.acceptExact('expires')) r.expires = args.u32('expires');
@@ -373,7 +404,7 @@ async function modify(args: Args, ctx: CliContext, op: 'add' | 'replace' | 'dele
     else if (args.acceptExact('scope')) {
       const v = args.value('scope');
       const n = scopeNumber(v);
-      if (n === undefined) throw args.invalid('invalid "scope" value\n', v);
+      if (n === undefined) throw args.invalid('invalid "scope" value', v);
       r.scope = n;
     } else if (args.acceptExact('mtu')) metric('mtu', 'mtu', () => args.u32('mtu'));
     else if (args.acceptExact('hoplimit')) metric('hoplimit', 'hoplimit', () => args.u32('hoplimit', 255));
@@ -389,28 +420,28 @@ async function modify(args: Args, ctx: CliContext, op: 'add' | 'replace' | 'dele
       metric(METRIC_WORDS[key] as never, key, () => args.u32(key));
     } else if (args.accept('features')) {
       const v = args.value('features');
-      if (v !== 'ecn') throw args.invalid('"features" value not valid\n', v);
+      if (v !== 'ecn') throw args.invalid('"features" value not valid', v);
       r.metrics.features = ['ecn'];
     } else if (args.accept('congctl')) {
       if (args.acceptExact('lock')) lock.push('cc_algo');
       r.metrics.ccAlgo = args.value('congctl');
     } else if (args.acceptExact('onlink')) r.onlink = true;
     else if (args.acceptExact('nexthop')) {
-      r.multipath = parseNexthops(new Args(['nexthop', ...args.rest()], ROUTE_USAGE));
+      r.multipath = parseNexthops(new Args(['nexthop', ...args.rest()], ROUTE_USAGE), routeFam);
     } else if (args.accept('protocol')) {
       const v = args.value('protocol');
       const n = protocolNumber(v);
-      if (n === undefined) throw args.invalid('"protocol" value is invalid\n', v);
+      if (n === undefined) throw args.invalid('"protocol" value is invalid', v);
       r.protocol = n;
     } else if (args.accept('table')) {
       const v = args.value('table');
       const n = tableNumber(v);
-      if (n === undefined || n === 0) throw args.invalid('"table" value is invalid\n', v);
+      if (n === undefined || n === 0) throw args.invalid('"table" value is invalid', v);
       r.table = n;
     } else if (args.acceptExact('dev', 'oif')) r.dev = args.value('dev');
     else if (args.accept('pref')) {
       const v = args.value('pref');
-      if (v !== 'low' && v !== 'medium' && v !== 'high') throw args.invalid('"pref" value is invalid\n', v);
+      if (v !== 'low' && v !== 'medium' && v !== 'high') throw args.invalid('"pref" value is invalid', v);
       r.pref = v;
     } else if (args.acceptExact('help')) throw new UsageError('', ROUTE_USAGE);
     else {
@@ -421,25 +452,25 @@ async function modify(args: Args, ctx: CliContext, op: 'add' | 'replace' | 'dele
       }
       args.acceptExact('to');
       const v = args.value('to');
-      if (dst !== undefined) throw args.garbage(v);
+      if (dst !== undefined) throw args.garbage(v, 'to');
       dst = v;
+      routeFam = routeFamilyOf(v, routeFam, args);
     }
   }
   if (!dst) throw new UsageError('Error: destination prefix is required', ROUTE_USAGE);
-  if (dst !== 'default') {
-    try {
-      parseCliPrefix(dst, args);
-    } catch {
-      throw new UsageError(`Error: ${fam === 'inet6' ? 'inet6' : 'inet'} prefix is expected rather than "${dst}".`, ROUTE_USAGE);
-    }
+  // ip sends these and the kernel refuses them in these words; the API refuses them first (naming `gateway`)
+  if (routeFam === 'inet6' && (r.via !== undefined || r.multipath?.some((h) => h.via !== undefined))) {
+    throw new CliError('Error: IPv6 does not support RTA_VIA attribute.', 2);
   }
   if (lock.length) r.metrics.lock = lock;
   const input: RouteInput = { ...(r as RouteInput), dst };
   if (Object.keys(r.metrics).length === 0) delete (input as Partial<RouteInput>).metrics;
   if (fam) input.family = fam;
   const client = await ctx.client();
-  const devs = [input.dev, ...(input.multipath ?? []).map((h) => h.dev)].filter((d): d is string => typeof d === 'string');
-  for (const d of devs) await deviceIndex(client, d);
+  // ip looks each device up first; an altname longer than an interface name then goes by index
+  const dev = async (d: string | number) => (typeof d === 'string' ? linkRef(d, await deviceIndex(client, d)) : d);
+  if (input.dev !== undefined) input.dev = await dev(input.dev);
+  for (const h of input.multipath ?? []) if (h.dev !== undefined) h.dev = await dev(h.dev);
   if (op === 'add') await client.routes.add(input);
   else if (op === 'replace') await client.routes.replace(input);
   else await client.routes.delete(input);
