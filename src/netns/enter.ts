@@ -4,27 +4,30 @@
  * A netlink socket belongs for life to the namespace it was created in, and a /proc/sys/net file to
  * the namespace of the process that opened it. Two ways to be "in" the namespace at that moment:
  *
- * - 'helper' (the default): `nsenter --net=PATH node helper.cjs` creates them there and sends the
- *   fds back over a socketpair (SCM_RIGHTS), then exits. Nothing in this process changes
- *   namespace. ~35-40 ms per run on a 2-core VM, Node's start-up being nearly all of it.
+ * - 'helper' (the default): `nsenter --net=PATH -- node helper.cjs` (util-linux nsenter by absolute
+ *   path, an empty environment, the request on stdin) creates them there and sends the fds back over a
+ *   socketpair (SCM_RIGHTS, in groups under the kernel's SCM_MAX_FD), then exits. Nothing in this
+ *   process changes namespace. ~20-30 ms per run on a 2-core VM, Node's start-up being nearly all of it.
  * - 'setns': this thread enters the namespace, creates them, and goes back, synchronously
  *   (~0.1 ms). Safe in Node because JS runs on one thread and nothing else can run on it in between;
  *   libuv's threadpool threads keep their namespace (docs/namespaces.md has the reasoning).
  *
- * Helpers in flight are bounded; requests that wait for one are batched: a helper started under
- * nsenter for the first namespace serves the others too, each after setns() inside the helper (a
- * throwaway process, so that is safe there). 20 namespaces opened at once then cost a few helper
- * runs, not 20. Each helper has a timeout, is killed when everyone waiting on it gave up, and dies
- * with this process (PR_SET_PDEATHSIG, and a getppid() check, in the helper).
+ * Helpers in flight are bounded; requests that wait for one are batched: one helper serves several
+ * namespaces, each after setns() inside the helper (a throwaway process, so that is safe there).
+ * 20 namespaces opened at once then cost a few helper runs, not 20. Each helper has a timeout, is
+ * killed when everyone waiting on it gave up, and dies with this process (PR_SET_PDEATHSIG, and a
+ * getppid() check, in the helper).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import createDebug from '../deps/debug.js';
 import * as libc from '../transport/libc.js';
-import { NamespaceError } from './errors.js';
+import { systemProgram } from './system-program.js';
+import { NamespaceError, describeErrno } from './errors.js';
 import { type NetnsTarget, type ResolvedNetns, resolveNetns } from './target.js';
 
 const log = createDebug('netlink:netns');
@@ -72,7 +75,7 @@ interface Job {
   ns: ResolvedNetns;
   req: EnterRequest;
   settled: boolean;
-  /** Already failed once as part of a batch whose nsenter target failed: run alone now. */
+  /** Already failed once as part of a batch whose helper failed as a whole: run alone now. */
   retried?: boolean;
   resolve(r: EnterResult): void;
   reject(err: Error): void;
@@ -225,35 +228,48 @@ export function enterBySetns(ns: ResolvedNetns, req: EnterRequest): EnterResult 
 // The helper
 
 let helperPath: string | undefined;
-function helperScript(): string {
+/** helper.cjs: next to this module (source tree), or in src/netns when running a compiled copy from dist/. */
+export function helperScript(): string {
   if (helperPath) return helperPath;
   const here = path.dirname(fileURLToPath(import.meta.url));
-  // Next to this module (source tree), or in src/netns when running a compiled copy from dist/.
   const candidates = [path.join(here, 'helper.cjs'), path.join(here, '..', '..', '..', 'src', 'netns', 'helper.cjs')];
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw new NamespaceError('', 'EHELPER', `netns helper script not found (looked in ${candidates.join(', ')})`);
   return (helperPath = found);
 }
 
-let nsenterPath: string | undefined;
-function nsenter(): string {
-  if (nsenterPath) return nsenterPath;
-  for (const p of ['/usr/bin/nsenter', '/bin/nsenter', '/usr/sbin/nsenter', '/sbin/nsenter']) if (existsSync(p)) return (nsenterPath = p);
-  return 'nsenter';
+let ffiPath: string | null | undefined;
+/** The ffi-rs this process loads, by absolute path: the helper has no NODE_PATH to find another one. */
+export function helperFfiModule(): string | undefined {
+  if (ffiPath === undefined) {
+    try {
+      ffiPath = createRequire(import.meta.url).resolve('ffi-rs');
+    } catch {
+      ffiPath = null; // the helper looks next to itself
+    }
+  }
+  return ffiPath ?? undefined;
 }
 
-/** The helper's environment: only what Node needs. NODE_EXTRA_CA_CERTS alone costs ~60 ms of start-up. */
-function helperEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
-  if (process.env.NODE_PATH) env.NODE_PATH = process.env.NODE_PATH;
-  return env;
+/**
+ * The helpers' environment: none. Node reads NODE_OPTIONS (--require: code run as root), NODE_PATH,
+ * NODE_EXTRA_CA_CERTS (~60 ms of start-up) and more from it, and the dynamic linker LD_PRELOAD;
+ * the helper needs nothing from it (the ffi-rs path travels in the request).
+ */
+export function helperEnv(): NodeJS.ProcessEnv {
+  return {};
 }
 
-interface HelperReply {
-  jobs: ({ errno: number } | { items: ({ ok: true } | { errno: number })[] })[];
+/** At most this many fds travel in one reply datagram (the kernel's SCM_MAX_FD is 253; helper.cjs sends up to 250). */
+const SCM_MAX_FD = 253;
+
+interface JobSpec {
+  path: string;
+  sockets: number[];
+  files: [string, number][];
 }
 
-/** One helper for a batch of jobs: nsenter puts it in the first job's namespace, setns in the others'. */
+/** One helper for a batch of jobs: it enters each job's namespace by setns() and makes its fds there. */
 function runHelper(batch: Job[]): Promise<void> {
   const first = batch[0]!;
   const timeoutMs = Math.max(...batch.map((j) => j.req.timeoutMs ?? 10_000));
@@ -272,6 +288,9 @@ function runHelper(batch: Job[]): Promise<void> {
     let stderr = '';
     let finished = false;
     let timer: NodeJS.Timeout | undefined;
+    /** The reply so far: entries and fds of every datagram received, in order. */
+    const entries: number[] = [];
+    const fds: number[] = [];
     const finish = (err?: NamespaceError) => {
       if (finished) return;
       finished = true;
@@ -279,10 +298,10 @@ function runHelper(batch: Job[]): Promise<void> {
       libc.close(mine);
       if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       if (err) {
+        for (const fd of fds) libc.close(fd);
         if (batch.length > 1 && err.code !== 'ETIMEDOUT') {
-          // nsenter could not enter the first job's namespace: that job fails, the others try again.
-          first.reject(err);
-          for (const j of batch.slice(1).reverse()) {
+          // The helper failed as a whole, not one job's namespace: no job is to blame, each runs alone once more.
+          for (const j of batch.slice().reverse()) {
             if (!j.settled) {
               j.retried = true;
               queue.unshift(j);
@@ -295,14 +314,21 @@ function runHelper(batch: Job[]): Promise<void> {
       done();
     };
     // The namespace of an fd target is entered through the child's copy of it (fd 4).
-    const nsArg = first.ns.fd !== undefined ? '/proc/self/fd/4' : first.ns.path;
-    const jobs = batch.map((j, i) => ({ ...(i > 0 ? { path: j.ns.path } : {}), sockets: j.req.sockets ?? [], files: j.req.files ?? [] }));
-    const request = JSON.stringify({ ppid: process.pid, jobs });
+    const jobs: JobSpec[] = batch.map((j) => ({
+      path: j.ns.fd !== undefined ? '/proc/self/fd/4' : j.ns.path,
+      sockets: j.req.sockets ?? [],
+      files: j.req.files ?? [],
+    }));
     try {
-      child = spawn(nsenter(), [`--net=${nsArg}`, '--', process.execPath, helperScript(), request], {
-        stdio: ['ignore', 'pipe', 'pipe', theirs, ...(first.ns.fd !== undefined ? [first.ns.fd] : [])],
+      // Under util-linux nsenter (absolute path): the helper starts in the first job's namespace, and
+      // enters the others (and this one again, harmlessly) with setns() itself.
+      child = spawn(systemProgram('nsenter', 'util-linux'), [`--net=${jobs[0]!.path}`, '--', process.execPath, helperScript()], {
+        stdio: ['pipe', 'pipe', 'pipe', theirs, ...(first.ns.fd !== undefined ? [first.ns.fd] : [])],
         env: helperEnv(),
       });
+      // The request goes on stdin: argv is world-readable (/proc/PID/cmdline) and limited to 128 KiB.
+      child.stdin!.on('error', () => undefined); // a helper that died early is reported on 'close'
+      child.stdin!.end(JSON.stringify({ ppid: process.pid, ffi: helperFfiModule(), jobs }));
     } catch (err) {
       libc.close(theirs);
       finish(new NamespaceError(first.ns.label, 'EHELPER', `cannot start the netns helper: ${(err as Error).message}`, { cause: err }));
@@ -310,60 +336,91 @@ function runHelper(batch: Job[]): Promise<void> {
     }
     // The child has its copy (fd 3); ours must go, or the read end never sees the child's close.
     libc.close(theirs);
-    const expected = jobs.reduce((n, j) => n + j.sockets.length + j.files.length, 0);
+    const malformed = (why: string, err?: unknown) => {
+      const message = `netns helper sent a malformed reply: ${why}`;
+      finish(new NamespaceError(first.ns.label, 'EHELPER', message, err === undefined ? undefined : { cause: err }));
+    };
+    /** Reads every datagram there is; true once the reply is complete (or broken) and handled. */
     const receive = (): boolean => {
-      let got: libc.ReceivedFds;
-      try {
-        got = libc.recvFds(mine, 256 * 1024, expected + 1);
-      } catch (err) {
-        if ((err as { code?: string }).code === 'EAGAIN') return false;
-        finish(new NamespaceError(first.ns.label, 'EHELPER', `netns helper reply: ${(err as Error).message}`, { cause: err }));
-        return true;
+      for (;;) {
+        if (finished) return true;
+        let got: libc.ReceivedFds;
+        try {
+          got = libc.recvFds(mine, 64 * 1024, SCM_MAX_FD);
+        } catch (err) {
+          if ((err as { code?: string }).code === 'EAGAIN') return false;
+          finish(new NamespaceError(first.ns.label, 'EHELPER', `netns helper reply: ${(err as Error).message}`, { cause: err }));
+          return true;
+        }
+        if (got.data.length === 0) return false; // the helper closed without (finishing its) reply
+        fds.push(...got.fds);
+        let part: { r: number[]; end?: boolean };
+        try {
+          part = JSON.parse(got.data.toString('utf8')) as { r: number[]; end?: boolean };
+          if (!Array.isArray(part.r) || !part.r.every(Number.isInteger)) throw new Error('no entries');
+        } catch (err) {
+          malformed((err as Error).message, err);
+          return true;
+        }
+        const oks = part.r.reduce((n, e) => n + (e === 0 ? 1 : 0), 0);
+        if (got.truncated || oks !== got.fds.length) {
+          malformed(`expected ${oks} fds, got ${got.fds.length}${got.truncated ? ' (truncated)' : ''}`);
+          return true;
+        }
+        for (const e of part.r) entries.push(e);
+        if (part.end) {
+          settle();
+          return true;
+        }
       }
-      if (got.data.length === 0) return false; // the helper closed without replying
-      let reply: HelperReply;
-      try {
-        reply = JSON.parse(got.data.toString('utf8')) as HelperReply;
-        const ok = reply.jobs.reduce((n, j) => n + ('items' in j ? j.items.filter((i) => 'ok' in i).length : 0), 0);
-        if (got.truncated || ok !== got.fds.length || reply.jobs.length !== jobs.length) throw new Error(`expected ${ok} fds, got ${got.fds.length}`);
-      } catch (err) {
-        for (const fd of got.fds) libc.close(fd);
-        finish(new NamespaceError(first.ns.label, 'EHELPER', `netns helper sent a malformed reply: ${(err as Error).message}`, { cause: err }));
-        return true;
-      }
-      let next = 0;
-      reply.jobs.forEach((r, k) => {
-        const job = batch[k]!;
-        if (!('items' in r)) {
-          job.reject(setnsFailure(job.ns, r.errno));
-          return;
+    };
+    /** The whole reply is here: checked against the request, then each job gets its own fds or error. */
+    const settle = () => {
+      let e = 0;
+      let f = 0;
+      const results: (EnterResult | { setnsErrno: number } | { socketErrno: number; result: EnterResult })[] = [];
+      for (const spec of jobs) {
+        // Each job starts with its header: -1 (entered) or -1 - errno (setns failed).
+        const header = entries[e++];
+        if (header === undefined || header >= 0) return malformed(`no header for job ${results.length}`);
+        if (header < -1) {
+          results.push({ setnsErrno: -1 - header });
+          continue;
         }
         const result: EnterResult = { sockets: [], files: [] };
-        let failed: number | undefined;
-        const nSockets = jobs[k]!.sockets.length;
-        r.items.forEach((item, i) => {
-          const value = 'ok' in item ? got.fds[next++]! : { errno: item.errno };
-          if (i < nSockets) {
-            if (typeof value === 'number') result.sockets.push(value);
-            else failed ??= value.errno;
-          } else result.files.push(value);
-        });
-        if (failed !== undefined) {
-          closeResult(result);
-          job.reject(new NamespaceError(job.ns.label, 'EHELPER', `socket() in network namespace ${job.ns.label} failed: errno ${failed}`));
-        } else job.resolve(result);
+        let socketErrno: number | undefined;
+        for (let i = 0; i < spec.sockets.length + spec.files.length; i++) {
+          const entry = entries[e++];
+          if (entry === undefined) return malformed(`${entries.length} entries for ${jobs.length} jobs`);
+          const value = entry === 0 ? fds[f++]! : { errno: entry };
+          if (i >= spec.sockets.length) result.files.push(value);
+          else if (typeof value === 'number') result.sockets.push(value);
+          else socketErrno ??= value.errno;
+        }
+        results.push(socketErrno === undefined ? result : { socketErrno, result });
+      }
+      if (e !== entries.length || f !== fds.length) return malformed(`${entries.length} entries and ${fds.length} fds for ${jobs.length} jobs`);
+      fds.length = 0; // handed out below
+      results.forEach((r, k) => {
+        const job = batch[k]!;
+        if ('setnsErrno' in r) job.reject(setnsFailure(job.ns, r.setnsErrno));
+        else if ('socketErrno' in r) {
+          closeResult(r.result);
+          const message = `socket() in network namespace ${job.ns.label} failed: ${describeErrno(r.socketErrno)}`;
+          job.reject(new NamespaceError(job.ns.label, 'EHELPER', message));
+        } else job.resolve(r);
       });
-      log('helper for %s: %d fds in %s ms', label, got.fds.length, (performance.now() - t0).toFixed(1));
+      log('helper for %s: %d fds in %s ms', label, f, (performance.now() - t0).toFixed(1));
       finish();
-      return true;
     };
     child.stdout!.on('data', () => receive());
     child.stderr!.setEncoding('utf8').on('data', (s: string) => {
       if (stderr.length < 4096) stderr += s;
     });
-    child.on('error', (err) =>
-      finish(new NamespaceError(first.ns.label, 'EHELPER', `cannot start ${nsenter()} for network namespace ${first.ns.label}: ${err.message}`, { cause: err })),
-    );
+    child.on('error', (err) => {
+      const message = `cannot start the netns helper (${process.execPath}) for network namespace ${first.ns.label}: ${err.message}`;
+      finish(new NamespaceError(first.ns.label, 'EHELPER', message, { cause: err }));
+    });
     child.on('close', (code, signal) => {
       if (finished || receive()) return;
       finish(helperFailure(first.ns, stderr, code, signal));
@@ -386,15 +443,19 @@ function runHelper(batch: Job[]): Promise<void> {
 
 function setnsFailure(ns: ResolvedNetns, errno: number): NamespaceError {
   if (errno === 2) return new NamespaceError(ns.label, 'ENOENT', `network namespace ${ns.label} does not exist`);
-  if (errno === 1 || errno === 13) return new NamespaceError(ns.label, 'EPERM', `not permitted to enter network namespace ${ns.label}`);
-  return new NamespaceError(ns.label, 'EINVAL', `${ns.path} is not a network namespace (setns: errno ${errno})`);
+  if (errno === 1 || errno === 13) {
+    return new NamespaceError(ns.label, 'EPERM', `not permitted to enter network namespace ${ns.label}: ${describeErrno(errno)}`);
+  }
+  return new NamespaceError(ns.label, 'EINVAL', `${ns.path} is not a network namespace (setns: ${describeErrno(errno)})`);
 }
 
-/** What nsenter or the helper said, as a NamespaceError with the right code. */
+/** What the helper (or Node starting it) said, as a NamespaceError with the right code. */
 function helperFailure(ns: ResolvedNetns, stderr: string, code: number | null, signal: NodeJS.Signals | null): NamespaceError {
   const text = stderr.trim().split('\n').slice(-3).join('; ') || (signal ? `killed by ${signal}` : `exit status ${code}`);
-  if (/No such file|No such process/i.test(text)) return new NamespaceError(ns.label, 'ENOENT', `network namespace ${ns.label} does not exist (${text})`);
-  if (/Invalid argument/i.test(text)) return new NamespaceError(ns.label, 'EINVAL', `${ns.path} is not a network namespace (${text})`);
-  if (/Operation not permitted|Permission denied/i.test(text)) return new NamespaceError(ns.label, 'EPERM', `not permitted to enter network namespace ${ns.label} (${text})`);
+  // nsenter could not enter: the same words as a failed setns() inside the helper.
+  if (/No such file|No such process/i.test(text)) return setnsFailure(ns, 2);
+  if (/Operation not permitted/i.test(text)) return setnsFailure(ns, 1);
+  if (/Permission denied/i.test(text)) return setnsFailure(ns, 13);
+  if (/Invalid argument/i.test(text)) return setnsFailure(ns, 22);
   return new NamespaceError(ns.label, 'EHELPER', `the netns helper for ${ns.label} failed: ${text}`);
 }

@@ -1,4 +1,5 @@
 /** Failures to find or enter a network namespace. */
+import { errnoInfo } from '../conn/errors.js';
 
 export type NamespaceErrorCode =
   /** No such namespace (no /run/netns/NAME, no such process, no such path). */
@@ -30,4 +31,15 @@ export class NamespaceError extends Error {
 
 export function isNamespaceError(e: unknown): e is NamespaceError {
   return e instanceof Error && e.name === 'NamespaceError';
+}
+
+/** 'EPERM (Operation not permitted)': an errno as messages show it (glibc's words, as ip prints them). */
+export function describeErrno(errno: number): string {
+  const { code, description } = errnoInfo(errno);
+  return `${code} (${description})`;
+}
+
+/** EPERM for "not allowed" errnos (EPERM, EACCES), else the fallback. */
+export function permissionCode<T extends NamespaceErrorCode>(errno: number | undefined, otherwise: T): T | 'EPERM' {
+  return errno === 1 || errno === 13 ? 'EPERM' : otherwise;
 }

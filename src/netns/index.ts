@@ -21,7 +21,6 @@ export {
   listNetnsIds,
   execNetns,
   runInNetns,
-  netnsExecArgv,
   type NetnsInfo,
   type NsidInfo,
   type NsidOptions,

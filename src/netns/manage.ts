@@ -3,15 +3,21 @@
  * exec, set (nsid), list-id, attach. Names live in /run/netns as nsfs bind mounts, exactly as
  * iproute2 makes them, so `ip netns` and this module see the same namespaces.
  *
- * Processes spawned here are util-linux's (unshare, nsenter, mount, umount) and /bin/sh; never ip.
+ * Processes spawned here: util-linux's unshare (add), found in the system directories only, and
+ * the namespace helper (exec: Node itself running helper.cjs, which execs the command); never ip,
+ * never a shell, never anything through the caller's PATH but the command given to exec. Both run
+ * with an environment of our choosing (none), not the caller's.
  */
-import { type ChildProcess, type SpawnOptions, execFile, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { type ChildProcess, type SpawnOptions, type StdioOptions, execFile, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { NetlinkClient } from '../api/client.js';
 import { InvalidArgumentError } from '../api/errors.js';
 import type { Connection, RequestOptions } from '../conn/connection.js';
 import * as libc from '../transport/libc.js';
-import { NamespaceError } from './errors.js';
+import { helperEnv, helperFfiModule, helperScript } from './enter.js';
+import { NamespaceError, describeErrno, permissionCode } from './errors.js';
+import { systemProgram } from './system-program.js';
 import { dumpNsids, getNsid, netnsNames, nsidNames, setNsid } from './nsid.js';
 import { netnsSockets } from './sockets.js';
 import { NETNS_RUN_DIR, type NetnsTarget, checkNetnsName, netnsPath, resolveNetns } from './target.js';
@@ -47,28 +53,40 @@ async function withConnection<T>(via: NetlinkClient | Connection | undefined, fn
 
 function run(file: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { encoding: 'utf8', timeout: 10_000 }, (err, _stdout, stderr) => {
+    // No environment: nothing of the caller's (LD_PRELOAD...) reaches a program run as root, and C-locale messages.
+    execFile(file, args, { encoding: 'utf8', timeout: 10_000, env: helperEnv() }, (err, _stdout, stderr) => {
       if (err) reject(Object.assign(err, { stderr: String(stderr).trim() }));
       else resolve();
     });
   });
 }
 
-function tool(name: string): string {
-  for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) if (existsSync(`${dir}/${name}`)) return `${dir}/${name}`;
-  return name;
+/** The positive errno of a failed node:fs call. */
+function fsErrno(err: unknown): number {
+  return Math.abs((err as NodeJS.ErrnoException).errno ?? 5);
 }
 
 /** /run/netns as a shared mount point, so namespaces mounted there propagate to other mount namespaces (ip does the same). */
-function prepareRunDir(): void {
-  mkdirSync(NETNS_RUN_DIR, { recursive: true, mode: 0o755 });
+function prepareRunDir(name: string): void {
+  try {
+    mkdirSync(NETNS_RUN_DIR, { recursive: true, mode: 0o755 });
+  } catch (err) {
+    const errno = fsErrno(err);
+    throw new NamespaceError(name, permissionCode(errno, 'EHELPER'), `cannot create ${NETNS_RUN_DIR}: ${describeErrno(errno)}`, { cause: err });
+  }
   let madeMountPoint = false;
   for (;;) {
     const errno = libc.tryMount('', NETNS_RUN_DIR, 'none', libc.MS_SHARED | libc.MS_REC);
     if (errno === 0) return;
     // EINVAL: not a mount point yet. Make it one (a bind mount onto itself), once.
-    if (errno !== EINVAL || madeMountPoint) throw new NamespaceError(NETNS_RUN_DIR, 'EHELPER', `mount --make-shared ${NETNS_RUN_DIR} failed: errno ${errno}`);
-    libc.mount(NETNS_RUN_DIR, NETNS_RUN_DIR, 'none', libc.MS_BIND | libc.MS_REC);
+    if (errno !== EINVAL || madeMountPoint) {
+      throw new NamespaceError(name, permissionCode(errno, 'EHELPER'), `mount --make-shared ${NETNS_RUN_DIR} failed: ${describeErrno(errno)}`);
+    }
+    const bound = libc.tryMount(NETNS_RUN_DIR, NETNS_RUN_DIR, 'none', libc.MS_BIND | libc.MS_REC);
+    if (bound) {
+      const message = `mount --rbind ${NETNS_RUN_DIR} ${NETNS_RUN_DIR} failed: ${describeErrno(bound)}`;
+      throw new NamespaceError(name, permissionCode(bound, 'EHELPER'), message);
+    }
     madeMountPoint = true;
   }
 }
@@ -76,22 +94,25 @@ function prepareRunDir(): void {
 /** Creates the empty mount point /run/netns/NAME; EEXIST as a NamespaceError. */
 function createMountPoint(name: string): string {
   const path = netnsPath(name);
-  prepareRunDir();
+  prepareRunDir(name);
   try {
     closeSync(openSync(path, 'wx', 0));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new NamespaceError(name, 'EEXIST', `network namespace ${JSON.stringify(name)} already exists`, { cause: err });
-    throw new NamespaceError(name, 'EHELPER', `cannot create namespace file ${path}: ${(err as Error).message}`, { cause: err });
+    const errno = fsErrno(err);
+    throw new NamespaceError(name, permissionCode(errno, 'EHELPER'), `cannot create namespace file ${path}: ${describeErrno(errno)}`, { cause: err });
   }
   return path;
 }
 
-function removeMountPoint(path: string): void {
+/** Unmounts and removes /run/netns/NAME; the errno of the unlink when that failed (0: gone). */
+function removeMountPoint(path: string): number {
   libc.tryUmount(path, libc.MNT_DETACH);
   try {
     unlinkSync(path);
-  } catch {
-    // already gone
+    return 0;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 0 : fsErrno(err);
   }
 }
 
@@ -102,13 +123,15 @@ function removeMountPoint(path: string): void {
 export async function addNetns(name: string): Promise<void> {
   const path = createMountPoint(checkNetnsName(name));
   try {
-    await run(tool('unshare'), [`--net=${path}`, '--', '/bin/true']);
+    await run(systemProgram('unshare', 'util-linux'), [`--net=${path}`, '--', '/bin/true']);
     resolveNetns({ name }); // verify: an nsfs mount now
   } catch (err) {
     removeMountPoint(path);
     if (err instanceof NamespaceError) throw err;
     const e = err as { stderr?: string; message: string };
-    throw new NamespaceError(name, 'EHELPER', `cannot create network namespace ${JSON.stringify(name)}: ${e.stderr || e.message}`, { cause: err });
+    const text = e.stderr || e.message;
+    const code = /Operation not permitted|Permission denied/.test(text) ? 'EPERM' : 'EHELPER';
+    throw new NamespaceError(name, code, `cannot create network namespace ${JSON.stringify(name)}: ${text}`, { cause: err });
   }
 }
 
@@ -121,11 +144,11 @@ export function attachNetns(name: string, pid: number): void {
   if (!Number.isInteger(pid) || pid <= 0) throw new InvalidArgumentError('pid', pid, 'must be a positive integer');
   const source = resolveNetns({ pid }).path;
   const path = createMountPoint(name);
-  try {
-    libc.mount(source, path, 'none', libc.MS_BIND);
-  } catch (err) {
+  const errno = libc.tryMount(source, path, 'none', libc.MS_BIND);
+  if (errno) {
     removeMountPoint(path);
-    throw new NamespaceError(name, 'EHELPER', `cannot attach the network namespace of pid ${pid} as ${JSON.stringify(name)}: ${(err as Error).message}`, { cause: err });
+    const message = `cannot attach the network namespace of pid ${pid} as ${JSON.stringify(name)}: mount --bind failed: ${describeErrno(errno)}`;
+    throw new NamespaceError(name, permissionCode(errno, 'EHELPER'), message);
   }
 }
 
@@ -137,8 +160,8 @@ export function deleteNetns(name: string): void {
   const path = netnsPath(name);
   if (!existsSync(path)) throw new NamespaceError(name, 'ENOENT', `network namespace ${JSON.stringify(name)} does not exist`);
   netnsSockets.evict({ path });
-  removeMountPoint(path);
-  if (existsSync(path)) throw new NamespaceError(name, 'EHELPER', `cannot remove namespace file ${path}`);
+  const errno = removeMountPoint(path);
+  if (errno) throw new NamespaceError(name, permissionCode(errno, 'EHELPER'), `cannot remove namespace file ${path}: ${describeErrno(errno)}`);
 }
 
 /** `ip netns list`: names under /run/netns with the id the current namespace (or `via`'s) gives each. */
@@ -216,70 +239,66 @@ export async function listNetnsIds(options: NsidOptions = {}): Promise<NsidInfo[
 // ---------------------------------------------------------------------------------------------
 // exec
 
-/**
- * Runs between unshare and the command: what `ip netns exec` does in its new mount namespace.
- * $1 = namespace name, $2 = "ro" when /sys is read-only here (used if it cannot be unmounted,
- * as ip does: a read-only sysfs cannot be shadowed by a read-write one); the command follows.
- */
-const EXEC_SCRIPT = `
-name=$1; ro=$2; shift 2
-umount -l /sys 2>/dev/null && ro=rw
-if [ "$ro" = ro ]; then mount -t sysfs -o ro "$name" /sys; else mount -t sysfs "$name" /sys; fi || { echo "mount of /sys failed" >&2; exit 1; }
-if [ -d "/etc/netns/$name" ]; then
-  for f in "/etc/netns/$name"/* "/etc/netns/$name"/.[!.]* "/etc/netns/$name"/..?*; do
-    [ -e "$f" ] || [ -L "$f" ] || continue
-    b=\${f##*/}
-    mount --bind "$f" "/etc/$b" || echo "Bind $f -> /etc/$b failed" >&2
-  done
-fi
-exec "$@"
-`;
+function checkCommand(command: unknown): string[] {
+  if (!Array.isArray(command) || command.length === 0 || command.some((a) => typeof a !== 'string' || a.includes('\0'))) {
+    throw new InvalidArgumentError('command', command, 'must be a non-empty array of strings without NUL');
+  }
+  if (command[0] === '') throw new InvalidArgumentError('command', command, 'must name a program');
+  return command as string[];
+}
 
-function sysIsReadOnly(): boolean {
-  try {
-    for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-      const f = line.split(' ');
-      if (f[4] === '/sys') return (f[5] ?? '').split(',').includes('ro');
+/** The command's environment as KEY=VALUE strings (what spawn would give it). */
+function commandEnv(env: NodeJS.ProcessEnv): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) continue;
+    if (k.includes('\0') || k.includes('=') || String(v).includes('\0')) {
+      throw new InvalidArgumentError('env', k, 'names and values must not contain NUL (or "=" in a name)');
     }
-  } catch {
-    // no /proc: assume read-write
+    out.push(`${k}=${v}`);
   }
-  return false;
+  return out;
+}
+
+/** The caller's stdio as an array of at least 3 (spawn's defaults), so one more entry can be added after it. */
+function stdioArray(stdio: StdioOptions | undefined): unknown[] {
+  const arr: unknown[] = stdio === undefined ? [] : typeof stdio === 'string' ? [stdio, stdio, stdio] : [...stdio];
+  while (arr.length < 3) arr.push(undefined);
+  if (arr.includes('ipc')) throw new InvalidArgumentError('stdio', 'ipc', 'is not available for a command run in a namespace');
+  return arr;
 }
 
 /**
- * The argv that runs `command` as `ip netns exec NAME command...` would: in the namespace, in a new
- * mount namespace (mounts propagate in, not out) with /sys remounted for the namespace and each
- * /etc/netns/NAME/FILE bind-mounted over /etc/FILE (a per-namespace resolv.conf, hosts...).
+ * `ip netns exec NAME CMD...` as a child process (spawn options as for child_process.spawn; `env`
+ * and `argv0` are the command's). What ip does in its own process is done by the namespace helper
+ * (Node, with an empty environment, running helper.cjs): setns, unshare(CLONE_NEWNS), / made a
+ * slave mount, /sys remounted for the namespace, each /etc/netns/NAME/FILE bind-mounted over
+ * /etc/FILE (a per-namespace resolv.conf, hosts...), then execve of the command, found through
+ * its own PATH. The request travels on a pipe after the caller's stdio entries, closed before the
+ * exec; the child's pid is the command's.
  */
-export function netnsExecArgv(name: string, command: string[]): string[] {
-  const ns = resolveNetns({ name: checkNetnsName(name) });
-  if (!Array.isArray(command) || command.length === 0 || command.some((a) => typeof a !== 'string')) {
-    throw new InvalidArgumentError('command', command, 'must be a non-empty array of strings');
-  }
-  return [
-    tool('nsenter'),
-    `--net=${ns.path}`,
-    '--',
-    tool('unshare'),
-    '--mount',
-    '--propagation',
-    'slave',
-    '--',
-    '/bin/sh',
-    '-c',
-    EXEC_SCRIPT,
-    'nlts-netns-exec',
-    name,
-    sysIsReadOnly() ? 'ro' : 'rw',
-    ...command,
-  ];
-}
-
-/** `ip netns exec NAME CMD...` as a child process (spawn options as for child_process.spawn). */
 export function execNetns(name: string, command: string[], options: SpawnOptions = {}): ChildProcess {
-  const [file, ...args] = netnsExecArgv(name, command);
-  return spawn(file!, args, options);
+  const ns = resolveNetns({ name: checkNetnsName(name) });
+  const argv = [...checkCommand(command)];
+  const env = commandEnv(options.env ?? process.env);
+  const stdio = stdioArray(options.stdio);
+  const channel = stdio.length;
+  const file = argv[0]!;
+  if (options.argv0 !== undefined) argv[0] = String(options.argv0);
+  const request = JSON.stringify({ ffi: helperFfiModule(), path: ns.path, name, file, argv, env });
+  const child = spawn(process.execPath, [helperScript(), 'exec', String(channel)], {
+    ...options,
+    stdio: [...stdio, 'pipe'] as StdioOptions,
+    env: helperEnv(),
+    shell: false,
+    argv0: process.execPath,
+  });
+  const pipe = child.stdio[channel] as Writable | null;
+  if (pipe) {
+    pipe.on('error', () => undefined); // a helper that died early shows in its exit status
+    pipe.end(request);
+  }
+  return child;
 }
 
 export interface ExecResult {

@@ -9,7 +9,10 @@
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { InvalidArgumentError, NotFoundError } from '../api/errors.js';
+import { errnoInfo } from '../conn/errors.js';
+import { TransportError } from '../transport/errors.js';
 import { type EnterOptions, enterNetns } from './enter.js';
+import { describeErrno } from './errors.js';
 import type { NetnsTarget } from './target.js';
 
 export interface SysctlOptions extends EnterOptions {
@@ -43,20 +46,34 @@ export function sysctlPath(key: unknown): { key: string; path: string } {
   return { key: parts.map((p) => p.replace(/\./g, '/')).join('.'), path: `/proc/sys/${parts.join('/')}` };
 }
 
-function readAll(fd: number): string {
+/** A failed syscall on a sysctl file, as a TransportError that names its errno: "EACCES (Permission denied)". */
+function sysctlError(what: string, syscall: string, errno: number, cause?: unknown): TransportError {
+  return new TransportError(`${what}: ${describeErrno(errno)}`, syscall, errno, errnoInfo(errno).code, cause === undefined ? undefined : { cause });
+}
+
+/** The positive errno of a failed node:fs call. */
+function fsErrno(err: unknown): number {
+  return Math.abs((err as NodeJS.ErrnoException).errno ?? 5);
+}
+
+function readAll(op: Op, fd: number): string {
   const chunks: Buffer[] = [];
   const buf = Buffer.allocUnsafe(4096);
   for (;;) {
-    const n = readSync(fd, buf, 0, buf.length, null);
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, buf.length, null);
+    } catch (err) {
+      throw sysctlError(`reading sysctl ${op.key} failed`, 'read', fsErrno(err), err);
+    }
     if (n <= 0) break;
     chunks.push(Buffer.from(buf.subarray(0, n)));
   }
   return Buffer.concat(chunks).toString('utf8').replace(/\n$/, '');
 }
 
-function errnoName(errno: number): string {
-  return ({ 1: 'EPERM', 2: 'ENOENT', 13: 'EACCES', 21: 'EISDIR', 22: 'EINVAL' } as Record<number, string>)[errno] ?? `errno ${errno}`;
-}
+/** The kernel's "no" to a value (EINVAL; ERANGE from a few handlers) is about the value: bad input. */
+const VALUE_REFUSED = new Set([22, 34]);
 
 interface Op {
   key: string;
@@ -73,7 +90,7 @@ async function withFiles<T>(ops: Op[], options: SysctlOptions, fn: (op: Op, fd: 
       try {
         return openSync(op.path, flags[i]!);
       } catch (err) {
-        return { errno: -((err as NodeJS.ErrnoException).errno ?? -5) };
+        return { errno: fsErrno(err) };
       }
     });
   } else {
@@ -84,7 +101,7 @@ async function withFiles<T>(ops: Op[], options: SysctlOptions, fn: (op: Op, fd: 
       const fd = fds[i]!;
       if (typeof fd !== 'number') {
         if (fd.errno === 2 || fd.errno === 20) throw new NotFoundError('sysctl', op.key);
-        throw Object.assign(new Error(`cannot open sysctl ${op.key}: ${errnoName(fd.errno)}`), { code: errnoName(fd.errno), errno: fd.errno });
+        throw sysctlError(`cannot open sysctl ${op.key}`, 'open', fd.errno);
       }
       return fn(op, fd);
     });
@@ -95,9 +112,13 @@ async function withFiles<T>(ops: Op[], options: SysctlOptions, fn: (op: Op, fd: 
 
 /**
  * Reads and writes several sysctls in one namespace entry: 'key' reads, ['key', value] writes.
- * Returns each key with the value read, or the value written.
+ * Returns each key with the value read, or the value written. Items are handled in order. A key
+ * that is not a net.* path is an InvalidArgumentError before anything is opened; a value the
+ * kernel refuses (EINVAL, ERANGE) an InvalidArgumentError; a missing key a NotFoundError; any other
+ * failure a TransportError with errno and code.
  */
 export async function sysctl(items: (string | [string, string | number | boolean])[], options: SysctlOptions = {}): Promise<SysctlEntry[]> {
+  if (!Array.isArray(items)) throw new InvalidArgumentError('sysctl items', items, "must be an array of keys and [key, value] pairs");
   const ops: Op[] = items.map((it) => {
     if (typeof it === 'string') return sysctlPath(it);
     if (!Array.isArray(it) || it.length !== 2) throw new InvalidArgumentError('sysctl', it, 'must be a key or [key, value]');
@@ -106,12 +127,15 @@ export async function sysctl(items: (string | [string, string | number | boolean
     return { ...sysctlPath(it[0]), value: v };
   });
   return withFiles(ops, options, (op, fd) => {
-    if (op.value === undefined) return { key: op.key, value: readAll(fd) };
+    if (op.value === undefined) return { key: op.key, value: readAll(op, fd) };
     try {
       writeSync(fd, op.value);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-      throw Object.assign(new Error(`setting sysctl ${op.key} to ${JSON.stringify(op.value)} failed: ${code}`), { code, cause: err });
+      const errno = fsErrno(err);
+      if (VALUE_REFUSED.has(errno)) {
+        throw new InvalidArgumentError('sysctl value', op.value, `the kernel refused it for ${op.key}: ${describeErrno(errno)}`);
+      }
+      throw sysctlError(`setting sysctl ${op.key} to ${JSON.stringify(op.value)} failed`, 'write', errno, err);
     }
     return { key: op.key, value: op.value };
   });

@@ -18,7 +18,7 @@ import { NetnsSocketCache, netnsSockets } from '../../src/netns/sockets.js';
 import { resolveNetns } from '../../src/netns/target.js';
 import * as libc from '../../src/transport/libc.js';
 import { NetlinkSocket } from '../../src/transport/netlink-socket.js';
-import { PREFIX, ip, privileged, skipReason, uniqueName, withNamespaces } from './support.js';
+import { PREFIX, execReady, ip, privileged, skipReason, uniqueName, withNamespaces } from './support.js';
 
 if (!privileged) console.warn(`[netns enter] skipped: ${skipReason}`);
 
@@ -33,14 +33,15 @@ async function linkNames(fd: number): Promise<string[]> {
   }
 }
 
-/** pids of netns helpers started by this process (their request names our pid). */
+/** pids of netns helpers started by this process (children of ours running helper.cjs). */
 function helpersOfThisProcess(): number[] {
   const out: number[] = [];
   for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
     try {
       const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8');
-      if (cmd.includes('helper.cjs') && cmd.includes(`"ppid":${process.pid},`)) out.push(Number(e));
+      const ppid = Number(readFileSync(`/proc/${e}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+      if (cmd.includes('helper.cjs') && ppid === process.pid) out.push(Number(e));
     } catch {
       // exited
     }
@@ -108,7 +109,7 @@ describe.skipIf(!privileged)('entering a network namespace', () => {
     withNamespaces(1, async (a) => {
       const child = execNetns(a, ['sleep', '30'], { stdio: 'ignore' });
       try {
-        await new Promise((r) => setTimeout(r, 200));
+        await execReady(child.pid, 'sleep');
         const byName = resolveNetns(a);
         const byPath = resolveNetns({ path: `/run/netns/${a}` });
         const byPid = resolveNetns({ pid: child.pid! });
@@ -225,7 +226,7 @@ describe.skipIf(!privileged)('entering a network namespace', () => {
       expect(isNamespaceError((rB as PromiseRejectedResult).reason)).toBe(true);
     }));
 
-  it('in a batch, when the namespace nsenter enters vanished, the others are retried', () =>
+  it('in a batch, when the first namespace vanished, the others still get their sockets', () =>
     withNamespaces(3, async (a, b, c) => {
       setMaxHelpers(1);
       const gone = resolveNetns(a);
@@ -242,7 +243,7 @@ describe.skipIf(!privileged)('entering a network namespace', () => {
 
   it('the helper checks that its parent is still there (and sets PR_SET_PDEATHSIG)', () => {
     const helper = path.resolve('src/netns/helper.cjs');
-    const r = spawnSync(process.execPath, [helper, JSON.stringify({ ppid: 1, jobs: [{ sockets: [0] }] })], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [helper], { input: JSON.stringify({ ppid: 1, jobs: [{ path: '/proc/self/ns/net', sockets: [0] }] }), encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/parent is gone/);
   });

@@ -7,7 +7,7 @@ import { closeSync, openSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { NetlinkClient } from '../../src/api/client.js';
 import { execNetns, getNetnsId, setNetnsId } from '../../src/netns/manage.js';
-import { ipJson, privileged, skipReason, uniqueName, withNamespaces } from './support.js';
+import { execReady, ipJson, privileged, skipReason, uniqueName, withNamespaces } from './support.js';
 
 if (!privileged) console.warn(`[netns links] skipped: ${skipReason}`);
 
@@ -54,7 +54,7 @@ describe.skipIf(!privileged)('links across namespaces', () => {
     withNamespaces(3, async (home, a, b) => {
       const sleeper = execNetns(b, ['sleep', '30'], { stdio: 'ignore' });
       try {
-        await new Promise((r) => setTimeout(r, 200));
+        await execReady(sleeper.pid, 'sleep');
         await inNs(home, async (nl) => {
           await nl.links.add({ name: 'm1', kind: 'veth', peer: { name: 'm2' } });
           await nl.links.add({ name: 'm3', kind: 'veth', peer: { name: 'm4' } });

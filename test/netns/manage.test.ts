@@ -21,7 +21,7 @@ import {
   runInNetns,
   setNetnsId,
 } from '../../src/netns/manage.js';
-import { ip, privileged, removeNetns, skipReason, uniqueName, withNamespaces } from './support.js';
+import { execReady, ip, privileged, removeNetns, skipReason, uniqueName, withNamespaces } from './support.js';
 
 if (!privileged) console.warn(`[netns manage] skipped: ${skipReason}`);
 
@@ -65,7 +65,7 @@ describe.skipIf(!privileged)('ip netns semantics', () => {
     withNamespaces(2, async (a, b) => {
       const child = execNetns(a, ['sleep', '30'], { stdio: 'ignore' });
       try {
-        await new Promise((r) => setTimeout(r, 300));
+        await execReady(child.pid, 'sleep');
         const pid = child.pid!;
         expect(identifyNetns(pid)).toEqual([a]);
         expect(ip('netns', 'identify', String(pid)).trim()).toBe(a);

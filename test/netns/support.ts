@@ -3,7 +3,7 @@
  * (addNetns / deleteNetns); `ip` only as the oracle. Names: nlts-t-<pid>-<tag><n>.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { addNetns, deleteNetns } from '../../src/netns/manage.js';
 import { privileged, skipReason } from '../support/netns.js';
 
@@ -40,6 +40,20 @@ export async function withNamespaces<T>(count: number, fn: (...names: string[]) 
     return await fn(...names);
   } finally {
     for (const name of names) removeNetns(name);
+  }
+}
+
+/** Waits until process PID runs `comm` (execNetns: the command has replaced the namespace helper). */
+export async function execReady(pid: number | undefined, comm: string, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm) return;
+    } catch {
+      // not started yet, or gone
+    }
+    if (Date.now() > until) throw new Error(`process ${pid} did not exec ${comm} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
   }
 }
 
