@@ -12,7 +12,8 @@
  * - a deleted link takes its addresses and routes along (removed here at once);
  * - IPv4 routes over a link that goes down, and routes whose preferred source address or whose
  *   device's last IPv4 address was deleted, are flushed without RTM_DELROUTE; routes over a link
- *   that goes up or down or changes carrier change their flags (linkdown, dead) silently. Such
+ *   that goes up or down or changes carrier change their flags (linkdown, dead) silently; IPv6
+ *   routes lose a deleted `src` and follow an MTU change (route-checks.ts has the whole list). Such
  *   events schedule a narrow route refresh (Monitor.refresh: only the routes through that link, or
  *   only IPv4 routes; the kernel filters the dump), coalesced per namespace (default 50 ms later),
  *   at most a few namespaces at a time (MultiMonitor's dumpConcurrency). A refresh (and a resync)
@@ -21,8 +22,6 @@
  * Known limits: IPv4 routes added with `ip route append/prepend` (same destination, table, tos
  * and metric) share one entry until the next resync.
  */
-// The module's binding, not the global: that one is a lazy accessor, a getter call on every use.
-import { performance } from 'node:perf_hooks';
 import { EventEmitter } from 'node:events';
 import { NLM_F } from '../../protocol/netlink.js';
 import type { Address } from '../api/addresses.js';
@@ -34,6 +33,7 @@ import { type MonitorEvent, type RefreshEvent, type ResyncEvent, type RouteScope
 import type { ObjectKind } from './groups.js';
 import { Monitor, type MonitorOptions } from './monitor.js';
 import { MultiMonitor, type MultiMonitorOptions } from './multi.js';
+import { type RouteCheck, RouteCheckQueue, linkChangesRoutes, refreshScopes } from './route-checks.js';
 
 export type MirrorKind = 'link' | 'address' | 'route';
 
@@ -85,6 +85,8 @@ export class NamespaceView {
   readonly links = new Map<number, Link>();
   readonly addresses = new Map<string, Address>();
   readonly routes = new Map<string, Route>();
+  /** IPv4 addresses per interface index, kept with `addresses`: the kernel flushes a device's IPv4 routes with its last one. */
+  readonly ipv4Count = new Map<number, number>();
   /** The initial dump has been applied. */
   ready = false;
   /** False between an overrun and the resync that repairs it. */
@@ -141,19 +143,75 @@ function routeSlot(key: string): string {
   return key.slice(0, key.lastIndexOf('|'));
 }
 
-/** The fields a view compares: what a fresh dump must agree on. */
-export function fingerprint(kind: MirrorKind, o: Link | Address | Route): string {
-  if (kind === 'link') {
-    const l = o as Link;
-    return [l.name, l.flags.filter((f) => f !== 'running' && f !== 'lower_up').join(','), l.up, l.mtu, l.master ?? '', l.address ?? '', l.kind ?? '', l.group ?? ''].join('|');
-  }
+/**
+ * What the kernel changes without a notification, so that no mirror can follow it: not compared.
+ * `raw` is a slim object's envelope; link counters are not kept; promiscuity and allmulti are
+ * reference counts that a packet socket or a multicast listener changes silently; a qdisc is
+ * replaced with qdisc messages, not link ones.
+ */
+const UNFOLLOWED: Record<MirrorKind, ReadonlySet<string>> = {
+  link: new Set(['raw', 'stats', 'promiscuity', 'allmulti', 'qdisc']),
+  address: new Set(['raw']),
+  route: new Set(['raw']),
+};
+
+const FOREVER = 0xffffffff;
+
+/**
+ * A field as compared: lifetimes that count down as forever or not, a route's expiry by presence;
+ * the rest as it is (nested timers aside: a bridge's and its ports' count down too).
+ */
+function fieldText(kind: MirrorKind, field: string, v: unknown): string {
   if (kind === 'address') {
-    const a = o as Address;
-    return [a.scope, a.flags.filter((f) => f !== 'tentative' && f !== 'dadfailed').join(','), a.label ?? '', a.broadcast ?? '', a.metric ?? ''].join('|');
+    if (field === 'validLifetime' || field === 'preferredLifetime') return v === FOREVER ? 'forever' : 'finite';
+    if (field === 'cacheinfo' && typeof v === 'object' && v !== null) {
+      const c = v as Record<string, unknown>;
+      return valueText({ ...c, valid: c.valid === FOREVER ? 'forever' : 'finite', prefered: c.prefered === FOREVER ? 'forever' : 'finite' });
+    }
   }
-  const r = o as Route;
-  const hops = (r.nexthops ?? []).map((h) => `${h.dev}/${h.gateway ?? ''}/${h.weight}`).join(';');
-  return [r.dev ?? '', r.gateway ?? '', r.protocol, r.scope, r.prefsrc ?? '', hops, r.nhid ?? ''].join('|');
+  if (kind === 'route' && field === 'expires') return 'set';
+  return valueText(v);
+}
+
+/** Canonical text of a decoded value: object keys sorted, bigints and bytes spelled out. */
+function valueText(v: unknown): string {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v !== 'object' || v === null) return JSON.stringify(v) ?? String(v);
+  if (v instanceof Uint8Array) return `<${Buffer.from(v.buffer, v.byteOffset, v.length).toString('hex')}>`;
+  if (Array.isArray(v)) return `[${v.map(valueText).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).filter((k) => o[k] !== undefined && !k.endsWith('Timer')).sort();
+  return `{${keys.map((k) => `${k}:${valueText(o[k])}`).join(',')}}`;
+}
+
+/** Every compared field of an object, as text, by name. */
+function compared(kind: MirrorKind, o: Link | Address | Route): Map<string, string> {
+  const skip = UNFOLLOWED[kind];
+  const out = new Map<string, string>();
+  const rec = o as unknown as Record<string, unknown>;
+  for (const k in rec) {
+    const v = rec[k];
+    if (v !== undefined && !skip.has(k)) out.set(k, fieldText(kind, k, v));
+  }
+  return out;
+}
+
+/**
+ * Everything the mirror holds of an object that a fresh dump must agree on, as one string: every
+ * field but `raw` and what the kernel changes without telling (UNFOLLOWED, lifetimes counting down).
+ */
+export function fingerprint(kind: MirrorKind, o: Link | Address | Route): string {
+  return [...compared(kind, o)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, t]) => `${k}=${t}`).join('|');
+}
+
+/** The fields in which two objects of a kind differ, one `field: a != b` each. */
+function fieldDiffs(kind: MirrorKind, a: Link | Address | Route, b: Link | Address | Route): string[] {
+  const fa = compared(kind, a);
+  const fb = compared(kind, b);
+  const out: string[] = [];
+  for (const [k, t] of fa) if (fb.get(k) !== t) out.push(`${k}: ${t} != ${fb.get(k) ?? '(none)'}`);
+  for (const [k, t] of fb) if (!fa.has(k)) out.push(`${k}: (none) != ${t}`);
+  return out;
 }
 
 export interface StateTables {
@@ -162,18 +220,21 @@ export interface StateTables {
   routes: Iterable<Route>;
 }
 
-/** Differences between two states (e.g. a mirror and a fresh dump), one line each; [] when equal. */
+/**
+ * Differences between two states (e.g. a mirror and a fresh dump), one line per object; [] when
+ * equal. Objects are matched by key and compared on every field fingerprint() covers.
+ */
 export function diffState(a: StateTables, b: StateTables): string[] {
   const out: string[] = [];
   const cmp = <T extends Link | Address | Route>(kind: MirrorKind, xs: Iterable<T>, ys: Iterable<T>, key: (o: T) => string) => {
-    const mx = new Map<string, string>();
-    for (const x of xs) mx.set(key(x), fingerprint(kind, x));
-    const my = new Map<string, string>();
-    for (const y of ys) my.set(key(y), fingerprint(kind, y));
-    for (const [k, f] of mx) {
-      const g = my.get(k);
-      if (g === undefined) out.push(`${kind} ${k}: only in the first`);
-      else if (g !== f) out.push(`${kind} ${k}: ${f} != ${g}`);
+    const mx = new Map<string, T>();
+    for (const x of xs) mx.set(key(x), x);
+    const my = new Map<string, T>();
+    for (const y of ys) my.set(key(y), y);
+    for (const [k, x] of mx) {
+      const y = my.get(k);
+      if (y === undefined) out.push(`${kind} ${k}: only in the first`);
+      else if (fingerprint(kind, x) !== fingerprint(kind, y)) out.push(`${kind} ${k}: ${fieldDiffs(kind, x, y).join('; ')}`);
     }
     for (const k of my.keys()) if (!mx.has(k)) out.push(`${kind} ${k}: only in the second`);
   };
@@ -235,33 +296,13 @@ function isMirroredRoute(r: Route): boolean {
 
 // ---------------------------------------------------------------------------------------------
 
-/** The route types through an interface whose state the kernel changes silently with the link's. */
-const LINK_ROUTE_TYPES: readonly string[] = Object.freeze(['unicast', 'broadcast', 'multicast', 'anycast']);
-
-interface RouteCheck {
-  view: NamespaceView;
-  /** When it runs (performance.now()): the first event that asked for it, plus the delay. */
-  due: number;
-  /** Every route (a link was deleted). */
-  all: boolean;
-  /** Interfaces that went up or down or changed carrier: the routes through them. */
-  devs: Set<number>;
-  /** Every route of these families. */
-  families: Set<'inet' | 'inet6'>;
-  /** IPv4 addresses deleted since the last check: [index, address]. */
-  deleted: [number, string][];
-}
-
 export class StateMirror extends EventEmitter<MirrorEvents> {
   readonly source: MultiMonitor;
   /** Resolves when every namespace present at open time has its initial view. */
   readonly ready: Promise<void>;
   private readonly views = new Map<string | undefined, NamespaceView>();
-  /** Route checks waiting, by namespace, in the order they are due (one delay for all). */
-  private readonly checks = new Map<string | undefined, RouteCheck>();
-  /** One timer for all of them (a timer per namespace per event costs more than the check). */
-  private checkTimer: NodeJS.Timeout | undefined;
-  private readonly delay: number;
+  /** Route refreshes that follow silent kernel changes (route-checks.ts). */
+  private readonly checks: RouteCheckQueue<NamespaceView>;
   /** Listed objects (resync, refresh) are kept as they are, or as slim copies. */
   private readonly keepListed: <T extends Link | Address | Route>(kind: MirrorKind, o: T) => T;
   /** What the mirror holds of an object: a slim copy, or the object itself with keepRaw. */
@@ -271,7 +312,7 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
   private constructor(source: MultiMonitor, delay: number, keepRaw: boolean, ready: Promise<void>) {
     super();
     this.source = source;
-    this.delay = delay;
+    this.checks = new RouteCheckQueue(delay, (c) => this.runRouteCheck(c));
     // Object events come slim already (objects: 'slim'), unless a custom openMonitor ignored that.
     this.keep = keepRaw ? (_k, o) => o : (k, o) => (isSlim(o) ? o : slimCopy(k, o));
     this.keepListed = keepRaw ? (_k, o) => o : slimCopy;
@@ -366,8 +407,6 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    if (this.checkTimer) clearTimeout(this.checkTimer);
-    this.checkTimer = undefined;
     this.checks.clear();
     this.source.close();
     this.emit('close');
@@ -474,7 +513,11 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
   private applyResync(e: ResyncEvent): void {
     const v = this.viewOf(e.netns);
     if (e.links) this.replace(v, 'link', v.links, e.links.filter(isLinkMessage), (l) => l.index, linkKey, 'resync');
-    if (e.addresses) this.replace(v, 'address', v.addresses, e.addresses, addressKey, addressKey, 'resync');
+    if (e.addresses) {
+      this.replace(v, 'address', v.addresses, e.addresses, addressKey, addressKey, 'resync');
+      v.ipv4Count.clear();
+      for (const a of v.addresses.values()) if (a.family === 'inet') v.ipv4Count.set(a.index, (v.ipv4Count.get(a.index) ?? 0) + 1);
+    }
     if (e.routes) this.replace(v, 'route', v.routes, e.routes.filter(isMirroredRoute), routeKey, routeKey, 'resync');
     if (e.kinds.includes('link') && e.kinds.includes('address') && e.kinds.includes('route')) {
       v.ready = true;
@@ -499,12 +542,16 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
       v.links.set(l.index, l);
       if (prev) this.change('update', 'link', v.netns, linkKey(l), l, 'event', prev);
       else this.change('add', 'link', v.netns, linkKey(l), l, 'event');
-      // Down: its IPv4 routes are flushed silently. Up, down, carrier: route flags change silently.
-      if (prev && (prev.up !== l.up || prev.lowerUp !== l.lowerUp)) this.scheduleRouteCheck(v).devs.add(l.index);
+      // Down: its IPv4 routes are flushed silently. Up, down, carrier (seen by lowerUp, then by the
+      // operstate linkwatch sets when it flags the routes): route flags change silently.
+      if (prev && linkChangesRoutes(prev, l)) this.scheduleRouteCheck(v).devs.add(l.index);
+      // IPv6 routes with an mtu metric follow the device's MTU silently.
+      if (prev && prev.mtu !== l.mtu) this.scheduleRouteCheck(v).mtu.add(l.index);
       return;
     }
     if (!prev) return;
     v.links.delete(l.index);
+    v.ipv4Count.delete(l.index);
     this.change('remove', 'link', v.netns, linkKey(prev), prev, 'event');
     for (const [k, a] of v.addresses) {
       if (a.index !== l.index) continue;
@@ -526,17 +573,32 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
     const a = this.keep('address', full);
     const key = addressKey(a);
     const prev = v.addresses.get(key);
+    const inet = a.family === 'inet';
     if (type === 'new') {
       v.addresses.set(key, a);
-      if (prev) this.change('update', 'address', v.netns, key, a, 'event', prev);
-      else this.change('add', 'address', v.netns, key, a, 'event');
+      if (prev) return this.change('update', 'address', v.netns, key, a, 'event', prev);
+      this.change('add', 'address', v.netns, key, a, 'event');
+      if (!inet) return;
+      const n = v.ipv4Count.get(a.index) ?? 0;
+      v.ipv4Count.set(a.index, n + 1);
+      // Its first: multipath hops through the device that died with its last one revive silently.
+      if (n === 0) this.scheduleRouteCheck(v).added4.add(a.index);
       return;
     }
     if (prev) {
       v.addresses.delete(key);
+      if (inet) countDown(v.ipv4Count, a.index);
       this.change('remove', 'address', v.netns, key, prev, 'event');
     }
-    if (a.family === 'inet') this.scheduleRouteCheck(v).deleted.push([a.index, a.address]);
+    if (inet) {
+      // Decided now, by the addresses held now: one added before the check runs does not bring back
+      // the routes the kernel flushed with the last one.
+      const c = this.scheduleRouteCheck(v);
+      c.gone4.push(a.address);
+      if (!v.ipv4Count.has(a.index)) c.emptied.add(a.index);
+    } else if (a.family === 'inet6') {
+      this.scheduleRouteCheck(v).gone6.push(a.address);
+    }
   }
 
   private applyRoute(v: NamespaceView, type: 'new' | 'del', full: Route): void {
@@ -569,69 +631,22 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
     }
   }
 
-  private scheduleRouteCheck(v: NamespaceView): RouteCheck {
-    let c = this.checks.get(v.netns);
-    if (!c) {
-      this.checks.set(v.netns, (c = { view: v, due: performance.now() + this.delay, all: false, devs: new Set(), families: new Set(), deleted: [] }));
-      if (!this.checkTimer) this.armChecks(this.delay);
-    }
-    return c;
-  }
-
-  private armChecks(ms: number): void {
-    this.checkTimer = setTimeout(() => this.runDueChecks(), Math.max(0, ms));
-    this.checkTimer.unref();
-  }
-
-  private runDueChecks(): void {
-    this.checkTimer = undefined;
-    const now = performance.now();
-    for (const [netns, c] of this.checks) {
-      // Due in order of insertion: stop at the first one not due yet (a timer fires a little early at times).
-      if (c.due > now + 1) {
-        this.armChecks(c.due - now);
-        return;
-      }
-      this.checks.delete(netns);
-      this.runRouteCheck(c.view, c);
-    }
+  private scheduleRouteCheck(v: NamespaceView): RouteCheck<NamespaceView> {
+    return this.checks.schedule(v);
   }
 
   /** Refreshes the routes the kernel may have changed without telling. */
-  private runRouteCheck(v: NamespaceView, c: RouteCheck): void {
-    const { all, devs, families, deleted } = c;
+  private runRouteCheck(c: RouteCheck<NamespaceView>): void {
+    const v = c.view;
     if (this.isClosed || this.views.get(v.netns) !== v) return;
-    const refresh = (scope: RouteScope) => this.source.scheduleRefresh(v.netns, scope);
-    // A route over nexthop objects without its hops in the message (nexthop_compat_mode off) cannot
-    // be told to use an interface: then every route.
-    let opaque = false;
-    if (devs.size > 0) for (const r of v.routes.values()) if (r.nhid !== undefined && r.dev === undefined && !r.nexthops?.length) opaque = true;
-    if (all || opaque) return refresh({});
-    if (deleted.length > 0 && !families.has('inet')) {
-      // Routes whose preferred source was deleted, and all IPv4 routes of a device whose last
-      // IPv4 address was deleted, are flushed silently; only if the mirror holds such a route.
-      const gone = new Set(deleted.map(([, addr]) => addr));
-      const emptied = new Set<number>();
-      for (const [index] of deleted) {
-        let any = false;
-        for (const a of v.addresses.values()) if (a.index === index && a.family === 'inet') any = true;
-        if (!any) emptied.add(index);
-      }
-      for (const r of v.routes.values()) {
-        if (r.family !== 'inet') continue;
-        if ((r.prefsrc !== undefined && gone.has(r.prefsrc)) || (r.dev !== undefined && emptied.has(r.dev))) {
-          families.add('inet');
-          break;
-        }
-      }
-    }
-    if (families.size === 2) return refresh({});
-    for (const family of families) refresh({ family });
-    // Local routes (an address's own, table local) are neither flushed nor flagged by the kernel when
-    // their link goes up, down or loses its carrier (IPv6 announces their removal): re-dumping them
-    // would be most of the dump (one per address) for nothing.
-    for (const dev of devs) refresh({ dev, types: LINK_ROUTE_TYPES });
+    for (const scope of refreshScopes(v.routes.values(), c)) this.source.scheduleRefresh(v.netns, scope);
   }
+}
+
+function countDown(counts: Map<number, number>, index: number): void {
+  const n = (counts.get(index) ?? 0) - 1;
+  if (n > 0) counts.set(index, n);
+  else counts.delete(index);
 }
 
 /** Resolves once each of `names` had its first complete resync (or went away); `seen` holds events already emitted. */

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type MirrorChange, StateMirror } from '../../src/monitor/mirror.js';
+import { type MirrorChange, StateMirror, diffState } from '../../src/monitor/mirror.js';
 import { Monitor, type MonitorOptions } from '../../src/monitor/monitor.js';
 import { TransportError } from '../../src/transport/errors.js';
 import { ScriptedTransport } from '../../src/transport/scripted.js';
 import { errorFor } from '../support/bytes.js';
-import { type FakeState, addrMsg, fakeRequests, fakeState, linkMsg, routeMsg, tick } from './helpers.js';
+import { type FakeState, addrMsg, codec, fakeRequests, fakeState, linkMsg, routeMsg, tick } from './helpers.js';
 
 interface FakeNs {
   t: ScriptedTransport;
@@ -173,5 +173,66 @@ describe('StateMirror (scripted kernel)', () => {
     ns.get(undefined)!.t.push(linkMsg(2, 'eth0', { del: true, family: 'bridge' }));
     expect(mirror.links().map((l) => l.name)).toEqual(['lo', 'eth0']);
     mirror.close();
+  });
+
+  it('a link message that changes only the operstate re-dumps the routes through the link (linkwatch flags them then)', async () => {
+    const { mirror, ns } = await openMirror([undefined]);
+    const f = ns.get(undefined)!;
+    const link = (flags: string[], operstate: string, mtu: number) => {
+      const header = { family: 'unspec', type: 'ether', index: 2, flags, change: 0 };
+      return codec.encode({ kind: 'newlink', flags: 0, seq: 0, header, attrs: { ifname: 'eth0', mtu, operstate } }).slice();
+    };
+    // Carrier lost, shown first by an MTU change (lower_up cleared; linkwatch has not run: operstate still up)...
+    f.t.push(link(['up', 'broadcast', 'multicast', 'running'], 'up', 1400));
+    await tick(30);
+    expect(mirror.routes()[0]!.flags).toEqual([]);
+    // ...then linkwatch flags the routes and says so by a message whose operstate alone changed.
+    f.state.routeFlags = new Map([['10.0.0.0/24', 16]]);
+    f.t.push(link(['up', 'broadcast', 'multicast'], 'lowerlayerdown', 1400));
+    await tick(30);
+    expect(mirror.routes()[0]!.flags).toEqual(['linkdown']);
+    mirror.close();
+  });
+
+  it('an address added within the delay does not hide the silent flush that the deletion of the last IPv4 address caused', async () => {
+    const { mirror, ns } = await openMirror([undefined]);
+    const f = ns.get(undefined)!;
+    f.t.push(routeMsg('192.0.2.0/24', 2, { gateway: '10.0.0.254' }));
+    f.state.routes.set('192.0.2.0/24', 2);
+    // The last IPv4 address of eth0 goes (the kernel flushes its routes, telling only of the prefix
+    // route), and another comes at once.
+    f.state.addrs.delete('10.0.0.1/24');
+    f.state.routes.clear();
+    f.t.push(addrMsg(2, '10.0.0.1/24', { del: true }));
+    f.t.push(routeMsg('10.0.0.0/24', 2, { del: true }));
+    f.state.addrs.set('10.5.0.1/24', 2);
+    f.state.routes.set('10.5.0.0/24', 2);
+    f.t.push(addrMsg(2, '10.5.0.1/24'));
+    f.t.push(routeMsg('10.5.0.0/24', 2));
+    await tick(30);
+    expect(mirror.routes().map((r) => r.dst)).toEqual(['10.5.0.0/24']);
+    mirror.close();
+  });
+});
+
+describe('diffState', () => {
+  const decode = (b: Uint8Array) => codec.decode(b)[0]!;
+  it('compares every field the mirror holds: route flags, link state, address flags', async () => {
+    const { toRoute } = await import('../../src/api/routes.js');
+    const { toLink } = await import('../../src/api/links.js');
+    const { toAddress } = await import('../../src/api/addresses.js');
+    const r0 = toRoute(decode(routeMsg('10.0.0.0/24', 2)));
+    const r1 = toRoute(decode(routeMsg('10.0.0.0/24', 2, { rtmFlags: 16 })));
+    const l0 = toLink(decode(linkMsg(2, 'eth0')));
+    const l1 = toLink(decode(linkMsg(2, 'eth0', { up: false })));
+    const a0 = toAddress(decode(addrMsg(2, '10.0.0.1/24')));
+    const a1 = toAddress(decode(addrMsg(2, '10.0.0.1/24', { flags: 0 })));
+    (a1.flags as string[]).push('nodad');
+    expect(diffState({ links: [l0], addresses: [a0], routes: [r0] }, { links: [l0], addresses: [a0], routes: [r0] })).toEqual([]);
+    const d = diffState({ links: [l0], addresses: [a0], routes: [r0] }, { links: [l1], addresses: [a1], routes: [r1] });
+    expect(d).toHaveLength(3);
+    expect(d.find((x) => x.startsWith('route'))).toMatch(/flags/);
+    expect(d.find((x) => x.startsWith('link'))).toMatch(/operstate/);
+    expect(d.find((x) => x.startsWith('address'))).toMatch(/nodad/);
   });
 });
