@@ -4,13 +4,23 @@
  * `tcpdump -i nlmon0 -w f.pcap`) read back as a fixture.
  */
 import { type Fixture, FIXTURE_FORMAT, FIXTURE_VERSION, fromHex, newProvenance, toHex } from '../transport/fixture.js';
-import { LINKTYPE_NETLINK, NETLINK_PSEUDO_HEADER, PACKET_KERNEL, PACKET_USER, PcapError, netlinkPseudoHeader, readPcap, writePcap } from './pcap.js';
+import {
+  LINKTYPE_NETLINK,
+  NETLINK_PSEUDO_HEADER,
+  PACKET_KERNEL,
+  PACKET_USER,
+  PcapError,
+  type PcapPacket,
+  netlinkPseudoHeader,
+  readPcap,
+  writePcap,
+} from './pcap.js';
 
 /**
  * One packet per datagram. `timesUs` gives each exchange's capture time (microseconds since the
  * epoch); without it the recording time is used, a microsecond apart.
  */
-export function fixtureToPcap(f: Fixture, timesUs?: readonly number[]): Uint8Array {
+export function fixtureToPcap(f: Fixture, timesUs?: readonly (number | undefined)[]): Uint8Array {
   const base = Date.parse(f.provenance.recordedAt) * 1000 || Date.now() * 1000;
   const packets = f.exchanges.map((e, i) => {
     const body = fromHex(e.hex);
@@ -27,28 +37,41 @@ export interface PcapFixture {
   fixture: Fixture;
   /** File offset of each exchange's netlink data. */
   offsets: number[];
-  timesUs: number[];
+  /** Capture times; undefined where the file has none or one that is not a date (PcapPacket.timeError). */
+  timesUs: (number | undefined)[];
+}
+
+/** Refuses captures of other link types (checked once packets exist: an empty file of any type is empty). */
+export function assertNetlinkLinktype(linktype: number): void {
+  if (linktype !== LINKTYPE_NETLINK) throw new PcapError(`link type ${linktype} is not LINKTYPE_NETLINK (253): not a netlink capture`, 20);
+}
+
+/** A LINKTYPE_NETLINK packet: its direction and netlink protocol from the pseudo-header, and the datagram after it. */
+export function netlinkDatagram(p: PcapPacket, index: number): { sent: boolean; protocol: number; body: Uint8Array } {
+  if (p.data.length < NETLINK_PSEUDO_HEADER) {
+    throw new PcapError(`packet ${index} has ${p.data.length} bytes, too short for the 16-byte netlink pseudo-header`, p.offset);
+  }
+  const v = new DataView(p.data.buffer, p.data.byteOffset, p.data.byteLength);
+  const pkttype = v.getUint16(0);
+  const body = p.data.subarray(NETLINK_PSEUDO_HEADER);
+  // nlmon: PACKET_USER = from a user socket; PACKET_KERNEL = from the kernel. Others: guess by NLM_F_REQUEST.
+  let sent: boolean;
+  if (pkttype === PACKET_USER) sent = true;
+  else if (pkttype === PACKET_KERNEL) sent = false;
+  else sent = body.length >= 8 && (new DataView(body.buffer, body.byteOffset, body.byteLength).getUint16(6, true) & 1) === 1;
+  return { sent, protocol: v.getUint16(14), body };
 }
 
 export function pcapToFixture(bytes: Uint8Array, source = 'capture'): PcapFixture {
   const file = readPcap(bytes);
-  if (file.packets.length > 0 && file.linktype !== LINKTYPE_NETLINK) {
-    throw new PcapError(`link type ${file.linktype} is not LINKTYPE_NETLINK (253): not a netlink capture`, 20);
-  }
+  if (file.packets.length > 0) assertNetlinkLinktype(file.linktype);
   let protocol = 0;
   const offsets: number[] = [];
-  const timesUs: number[] = [];
+  const timesUs: (number | undefined)[] = [];
   const exchanges: Fixture['exchanges'] = file.packets.map((p, i) => {
-    if (p.data.length < NETLINK_PSEUDO_HEADER) throw new PcapError(`packet ${i} has ${p.data.length} bytes, too short for the 16-byte netlink pseudo-header`, p.offset);
-    const v = new DataView(p.data.buffer, p.data.byteOffset, p.data.byteLength);
-    const pkttype = v.getUint16(0);
-    protocol = v.getUint16(14);
-    const body = p.data.subarray(NETLINK_PSEUDO_HEADER);
-    // nlmon: PACKET_USER = from a user socket; PACKET_KERNEL = from the kernel. Others: guess by NLM_F_REQUEST.
-    let sent: boolean;
-    if (pkttype === PACKET_USER) sent = true;
-    else if (pkttype === PACKET_KERNEL) sent = false;
-    else sent = body.length >= 8 && (new DataView(body.buffer, body.byteOffset, body.byteLength).getUint16(6, true) & 1) === 1;
+    const d = netlinkDatagram(p, i);
+    const { sent, body } = d;
+    protocol = d.protocol;
     offsets.push(p.offset + NETLINK_PSEUDO_HEADER);
     timesUs.push(p.timeUs);
     return { dir: sent ? 'sent' : 'received', hex: toHex(body) };
@@ -60,7 +83,7 @@ export function pcapToFixture(bytes: Uint8Array, source = 'capture'): PcapFixtur
       producer: `pcap import (${file.format})`,
       description: source,
       protocol,
-      recordedAt: file.packets[0] ? new Date(file.packets[0].timeUs / 1000).toISOString() : new Date(0).toISOString(),
+      recordedAt: new Date((timesUs.find((t) => t !== undefined) ?? 0) / 1000).toISOString(),
     }),
     exchanges,
   };

@@ -22,9 +22,15 @@ export class PcapError extends Error {
   }
 }
 
+export function isPcapError(e: unknown): e is PcapError {
+  return e instanceof Error && e.name === 'PcapError';
+}
+
 export interface PcapPacket {
-  /** Capture time, microseconds since the epoch. */
-  timeUs: number;
+  /** Capture time, microseconds since the epoch; absent when the file gives none (pcapng SPB) or `timeError`. */
+  timeUs?: number;
+  /** Why `timeUs` is absent: pcapng's 64-bit timestamp is outside the range of a Date. The packet is still read. */
+  timeError?: PcapError;
   data: Uint8Array;
   /** Length on the wire (data may be shorter when the capture was truncated). */
   origLen: number;
@@ -80,97 +86,181 @@ export function isPcap(bytes: Uint8Array): boolean {
 }
 
 export function readPcap(bytes: Uint8Array): PcapFile {
-  if (bytes.length < 4) throw new PcapError(`${bytes.length} bytes are too short for a capture file header`, 0);
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (v.getUint32(0, true) === 0x0a0d0d0a) return readPcapng(bytes, v);
-  const magic = v.getUint32(0, true);
-  let le: boolean;
-  if (magic === 0xa1b2c3d4 || magic === 0xa1b23c4d) le = true;
-  else if (magic === 0xd4c3b2a1 || magic === 0x4d3cb2a1) le = false;
-  else throw new PcapError(`magic 0x${magic.toString(16)} is not a pcap or pcapng file`, 0);
-  const nano = le ? magic === 0xa1b23c4d : magic === 0x4d3cb2a1;
-  if (bytes.length < 24) throw new PcapError(`${bytes.length} bytes are too short for the 24-byte pcap header`, 0);
-  const linktype = v.getUint32(20, le) & 0x0fffffff;
-  const packets: PcapPacket[] = [];
-  let pos = 24;
-  while (pos < bytes.length) {
-    if (bytes.length - pos < 16) throw new PcapError(`${bytes.length - pos} trailing bytes are too short for a 16-byte packet record header`, pos);
-    const sec = v.getUint32(pos, le);
-    const frac = v.getUint32(pos + 4, le);
-    const incl = v.getUint32(pos + 8, le);
-    const orig = v.getUint32(pos + 12, le);
-    if (pos + 16 + incl > bytes.length) throw new PcapError(`packet record length ${incl} runs ${pos + 16 + incl - bytes.length} bytes past the end of the file`, pos);
-    packets.push({ timeUs: sec * 1e6 + (nano ? Math.floor(frac / 1000) : frac), data: bytes.subarray(pos + 16, pos + 16 + incl), origLen: orig, offset: pos + 16 });
-    pos += 16 + incl;
-  }
-  return { linktype, packets, format: 'pcap' };
+  const reader = new PcapReader(memorySource(bytes));
+  const packets = [...reader];
+  return { linktype: reader.linktype, packets, format: reader.format };
 }
 
-function readPcapng(bytes: Uint8Array, v: DataView): PcapFile {
-  let le = true;
-  const interfaces: { linktype: number; tsresol: number }[] = [];
-  const packets: PcapPacket[] = [];
-  let linktype = -1;
-  let pos = 0;
-  while (pos < bytes.length) {
-    if (bytes.length - pos < 12) throw new PcapError(`${bytes.length - pos} trailing bytes are too short for a pcapng block`, pos);
-    const type = v.getUint32(pos, le);
-    if (type === 0x0a0d0d0a) {
-      if (bytes.length - pos < 16) throw new PcapError('section header block is truncated', pos);
-      const bom = v.getUint32(pos + 8, true);
-      if (bom === 0x1a2b3c4d) le = true;
-      else if (bom === 0x4d3c2b1a) le = false;
-      else throw new PcapError(`byte-order magic 0x${bom.toString(16)} is not pcapng's`, pos + 8);
-      interfaces.length = 0;
+/**
+ * Where a PcapReader reads: the file's size, and its bytes [pos, pos + n) (fewer at its end),
+ * valid until the next read. A reader asks for each header and block once, in file order.
+ */
+export interface ByteSource {
+  readonly size: number;
+  read(pos: number, n: number): Uint8Array;
+}
+
+export function memorySource(bytes: Uint8Array): ByteSource {
+  return { size: bytes.length, read: (pos, n) => bytes.subarray(pos, pos + n) };
+}
+
+/** A Date holds ±8.64e15 ms; pcapng's 64-bit ticks reach far past that. */
+const MAX_TIME_US = 8_640_000_000_000_000_000n;
+const PCAPNG_SHB = 0x0a0d0d0a;
+
+function view(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/**
+ * Packets one at a time, so a capture of any size is decoded in the memory of its largest packet
+ * (with a FileSource). Any bytes give packets or a PcapError: every length is checked against the
+ * file before it is read, and each step moves forward. Packet data from a FileSource is valid until
+ * the next `next()`: copy what you keep.
+ */
+export class PcapReader implements Iterable<PcapPacket> {
+  readonly format: 'pcap' | 'pcapng';
+  /** The packets' link type: the pcap header's, or pcapng's first interface's (-1 until one is described). */
+  linktype = -1;
+  private pos: number;
+  private le = true;
+  private nano = false;
+  private readonly interfaces: { linktype: number; tsresol: number }[] = [];
+
+  constructor(private readonly src: ByteSource) {
+    const head = src.read(0, 24);
+    if (head.length < 4) throw new PcapError(`${head.length} bytes are too short for a capture file header`, 0);
+    const v = view(head);
+    const magic = v.getUint32(0, true);
+    if (magic === PCAPNG_SHB) {
+      this.format = 'pcapng';
+      this.pos = 0;
+      return;
     }
-    const len = v.getUint32(pos + 4, le);
-    if (len < 12 || len % 4 !== 0) throw new PcapError(`block length ${len} is not a multiple of 4 of at least 12`, pos + 4);
-    if (pos + len > bytes.length) throw new PcapError(`block length ${len} runs ${pos + len - bytes.length} bytes past the end of the file`, pos + 4);
-    const body = pos + 8;
-    if (type === 1) {
-      // Interface Description Block: link type, snaplen, options (if_tsresol)
-      const lt = v.getUint16(body, le);
-      let tsresol = 6;
-      let o = body + 8;
-      while (o + 4 <= pos + len - 4) {
-        const code = v.getUint16(o, le);
-        const olen = v.getUint16(o + 2, le);
-        if (code === 0) break;
-        if (code === 9 && olen >= 1) tsresol = bytes[o + 4]!;
-        o += 4 + ((olen + 3) & ~3);
-      }
-      interfaces.push({ linktype: lt, tsresol });
-      if (linktype < 0) linktype = lt;
-    } else if (type === 6 || type === 3) {
-      let ifc = 0;
-      let data: number;
-      let cap: number;
-      let orig: number;
-      let t = 0;
-      if (type === 6) {
-        ifc = v.getUint32(body, le);
-        const hi = v.getUint32(body + 4, le);
-        const lo = v.getUint32(body + 8, le);
-        cap = v.getUint32(body + 12, le);
-        orig = v.getUint32(body + 16, le);
-        data = body + 20;
-        const iface = interfaces[ifc];
-        if (!iface) throw new PcapError(`packet refers to interface ${ifc}, which was not described`, body);
-        const ticks = hi * 2 ** 32 + lo;
-        const r = iface.tsresol;
-        const perSec = r & 0x80 ? 2 ** (r & 0x7f) : 10 ** r;
-        t = (ticks / perSec) * 1e6;
-      } else {
-        orig = v.getUint32(body, le);
-        data = body + 4;
-        cap = Math.min(orig, len - 16);
-      }
-      if (data + cap > pos + len - 4) throw new PcapError(`captured length ${cap} does not fit its block`, body);
-      const lt = interfaces[ifc]?.linktype ?? linktype;
-      if (lt !== linktype) throw new PcapError(`packets of several link types (${linktype}, ${lt}) are not supported`, pos);
-      packets.push({ timeUs: t, data: bytes.subarray(data, data + cap), origLen: orig, offset: data });
-    }
-    pos += len;
+    if (magic === 0xa1b2c3d4 || magic === 0xa1b23c4d) this.le = true;
+    else if (magic === 0xd4c3b2a1 || magic === 0x4d3cb2a1) this.le = false;
+    else throw new PcapError(`magic 0x${magic.toString(16)} is not a pcap or pcapng file`, 0);
+    this.format = 'pcap';
+    this.nano = magic === 0xa1b23c4d || magic === 0x4d3cb2a1;
+    if (head.length < 24) throw new PcapError(`${head.length} bytes are too short for the 24-byte pcap header`, 0);
+    this.linktype = v.getUint32(20, this.le) & 0x0fffffff;
+    this.pos = 24;
   }
-  return { linktype, packets, format: 'pcapng' };
+
+  /** The next packet, or undefined at the end of the file. */
+  next(): PcapPacket | undefined {
+    return this.format === 'pcap' ? this.nextRecord() : this.nextBlock();
+  }
+
+  *[Symbol.iterator](): Iterator<PcapPacket> {
+    for (let p = this.next(); p; p = this.next()) yield p;
+  }
+
+  private nextRecord(): PcapPacket | undefined {
+    const { pos, src } = this;
+    if (pos >= src.size) return undefined;
+    const h = src.read(pos, 16);
+    if (h.length < 16) throw new PcapError(`${h.length} trailing bytes are too short for a 16-byte packet record header`, pos);
+    const v = view(h);
+    const sec = v.getUint32(0, this.le);
+    const frac = v.getUint32(4, this.le);
+    const incl = v.getUint32(8, this.le);
+    const orig = v.getUint32(12, this.le);
+    const data = src.read(pos + 16, incl);
+    if (data.length < incl) throw new PcapError(`packet record length ${incl} runs ${incl - data.length} bytes past the end of the file`, pos);
+    this.pos = pos + 16 + incl;
+    return { timeUs: sec * 1e6 + (this.nano ? Math.floor(frac / 1000) : frac), data, origLen: orig, offset: pos + 16 };
+  }
+
+  private nextBlock(): PcapPacket | undefined {
+    for (;;) {
+      const { pos, src } = this;
+      if (pos >= src.size) return undefined;
+      const h = src.read(pos, 16);
+      if (h.length < 12) throw new PcapError(`${h.length} trailing bytes are too short for a pcapng block`, pos);
+      const v = view(h);
+      const type = v.getUint32(0, this.le);
+      if (type === PCAPNG_SHB) this.sectionHeader(v, pos);
+      const len = v.getUint32(4, this.le);
+      if (len < 12 || len % 4 !== 0) throw new PcapError(`block length ${len} is not a multiple of 4 of at least 12`, pos + 4);
+      if (len > src.size - pos) throw new PcapError(`block length ${len} runs ${pos + len - src.size} bytes past the end of the file`, pos + 4);
+      this.pos = pos + len;
+      if (type === PCAPNG_SHB) tooShort('section header', 16, len, pos);
+      else if (type === 1) this.describeInterface(this.block(pos, len, 'interface description', 8));
+      else if (type === 6) return this.packet(type, pos, this.block(pos, len, 'enhanced packet', 20));
+      else if (type === 3) return this.packet(type, pos, this.block(pos, len, 'simple packet', 4));
+      // any other block (name resolution, statistics, custom...) holds no packet: skipped unread
+    }
+  }
+
+  private sectionHeader(v: DataView, pos: number): void {
+    if (v.byteLength < 16) throw new PcapError('section header block is truncated', pos);
+    const bom = v.getUint32(8, true);
+    if (bom === 0x1a2b3c4d) this.le = true;
+    else if (bom === 0x4d3c2b1a) this.le = false;
+    else throw new PcapError(`byte-order magic 0x${bom.toString(16)} is not pcapng's`, pos + 8);
+    this.interfaces.length = 0;
+  }
+
+  /** A whole block, at least its fixed header long. */
+  private block(pos: number, len: number, what: string, header: number): { v: DataView; b: Uint8Array; pos: number } {
+    tooShort(what, header, len, pos);
+    const b = this.src.read(pos, len);
+    if (b.length < len) throw new PcapError(`block length ${len} runs ${len - b.length} bytes past the end of the file`, pos + 4);
+    return { v: view(b), b, pos };
+  }
+
+  /** Interface Description Block: link type, snaplen, options (if_tsresol). */
+  private describeInterface({ v, b }: { v: DataView; b: Uint8Array }): void {
+    const lt = v.getUint16(8, this.le);
+    const end = b.length - 4;
+    let tsresol = 6;
+    for (let o = 16; o + 4 <= end; ) {
+      const code = v.getUint16(o, this.le);
+      const olen = v.getUint16(o + 2, this.le);
+      if (code === 0) break;
+      if (code === 9 && olen >= 1 && o + 5 <= end) tsresol = b[o + 4]!;
+      o += 4 + ((olen + 3) & ~3);
+    }
+    this.interfaces.push({ linktype: lt, tsresol });
+    if (this.linktype < 0) this.linktype = lt;
+  }
+
+  /** Enhanced (6) or Simple (3) Packet Block. */
+  private packet(type: number, pos: number, { v, b }: { v: DataView; b: Uint8Array }): PcapPacket {
+    const ifc = type === 6 ? v.getUint32(8, this.le) : 0;
+    const iface = this.interfaces[ifc];
+    if (!iface) {
+      const why = type === 6 ? `packet refers to interface ${ifc}, which was not described` : 'simple packet block before any interface description';
+      throw new PcapError(why, pos + 8);
+    }
+    const data = type === 6 ? 28 : 12;
+    const orig = v.getUint32(type === 6 ? 24 : 8, this.le);
+    const cap = type === 6 ? v.getUint32(20, this.le) : Math.min(orig, b.length - 16);
+    if (cap > b.length - 4 - data) throw new PcapError(`captured length ${cap} does not fit its block`, pos + 8);
+    if (iface.linktype !== this.linktype) {
+      throw new PcapError(`packets of several link types (${this.linktype}, ${iface.linktype}) are not supported`, pos);
+    }
+    const p: PcapPacket = { data: b.subarray(data, data + cap), origLen: orig, offset: pos + data };
+    if (type === 6) stamp(p, v.getUint32(12, this.le), v.getUint32(16, this.le), iface.tsresol, pos + 12);
+    return p;
+  }
+}
+
+function tooShort(what: string, header: number, len: number, pos: number): void {
+  if (len < 12 + header) throw new PcapError(`${what} block length ${len} is too short for its ${header}-byte header`, pos + 4);
+}
+
+/** An EPB's time: 64-bit ticks of 10^-r s (or 2^-r s when the top bit of if_tsresol is set). */
+function stamp(p: PcapPacket, hi: number, lo: number, tsresol: number, offset: number): void {
+  // microseconds below 2^53: the usual case, exact as a double
+  if (tsresol === 6 && hi < 0x200000) {
+    p.timeUs = hi * 2 ** 32 + lo;
+    return;
+  }
+  const ticks = (BigInt(hi) << 32n) | BigInt(lo);
+  const r = BigInt(tsresol & 0x7f);
+  const us = (ticks * 1_000_000n) / (tsresol & 0x80 ? 1n << r : 10n ** r);
+  if (us <= MAX_TIME_US) p.timeUs = Number(us);
+  else p.timeError = new PcapError(`timestamp ${ticks} (units of ${tsresol & 0x80 ? 2 : 10}^-${r} s) is outside the range of a date`, offset);
 }

@@ -8,7 +8,7 @@ import { netlinkSpec, NLMSG, NLM_F } from '../../../protocol/netlink.js';
 import type { CompiledAttr, CompiledFamily, CompiledSet, CompiledStruct, DecodeCtx } from '../../codec/index.js';
 import { compileFamily, decodeStruct } from '../../codec/index.js';
 import { formatNlmsgFlags } from '../../codec/format.js';
-import type { ProtocolCodec } from '../../codec/message.js';
+import { type ProtocolCodec, makeCtx } from '../../codec/message.js';
 import { errnoInfo } from '../../conn/errors.js';
 
 export interface Node {
@@ -50,10 +50,6 @@ export interface AnnotatedMessage {
 
 const netlinkFamily = compileFamily(netlinkSpec);
 const extackSet = netlinkFamily.sets.get('extack')!;
-
-function ctxOf(bytes: Uint8Array): DecodeCtx {
-  return { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
-}
 
 function hex(b: Uint8Array, s: number, e: number): string {
   return Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('hex');
@@ -177,11 +173,46 @@ function describeAttr(ctx: DecodeCtx, family: CompiledFamily, a: CompiledAttr | 
 
 /** Every message of one datagram, annotated. The codec has validated the bytes first. */
 export function annotateDatagram(codec: ProtocolCodec, bytes: Uint8Array): AnnotatedMessage[] {
-  codec.decode(bytes); // throws DecodeError (reason, path, offset) on malformed input
-  const ctx = ctxOf(bytes);
+  return annotateRange(codec, bytes, [0, bytes.length]);
+}
+
+/**
+ * A datagram cut at message boundaries into ranges of about `size` bytes, so a huge one (a raw
+ * file, a hostile capture) is decoded a range at a time; `count` is the number of messages. A
+ * malformed header ends the walk: the last range runs to the end, for the codec to refuse.
+ */
+export function messageRanges(bytes: Uint8Array, size: number): { ranges: [number, number][]; count: number } {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const ranges: [number, number][] = [];
+  let start = 0;
+  let count = 0;
+  for (let pos = 0; bytes.length - pos >= 16; count++) {
+    const len = v.getUint32(pos, true);
+    if (len < 16 || len > bytes.length - pos) break;
+    pos = Math.min(align4(pos + len), bytes.length);
+    if (pos - start >= size) {
+      ranges.push([start, pos]);
+      start = pos;
+    }
+  }
+  if (start < bytes.length || ranges.length === 0) ranges.push([start, bytes.length]);
+  return { ranges, count };
+}
+
+/**
+ * The messages of one range of a datagram (from messageRanges), validated by the codec first, then
+ * annotated; offsets are from the start of the datagram.
+ */
+export function annotateRange(codec: ProtocolCodec, bytes: Uint8Array, [start, stop]: [number, number]): AnnotatedMessage[] {
+  const ctx = makeCtx(bytes);
+  for (let pos = start; pos < stop; ) {
+    const end = codec.frameEnd(ctx, pos); // throws DecodeError (reason, path, offset) on malformed input
+    codec.decodeFrame(ctx, pos, end);
+    pos = align4(end);
+  }
   const v = ctx.view;
   const out: AnnotatedMessage[] = [];
-  for (let pos = 0; pos + 16 <= bytes.length; ) {
+  for (let pos = start; pos + 16 <= stop; ) {
     const len = v.getUint32(pos, true);
     const type = v.getUint16(pos + 4, true);
     const flags = v.getUint16(pos + 6, true);

@@ -30,10 +30,19 @@ function nodeLines(n: Node, depth: number, out: string[]): void {
 }
 
 export function renderText(d: Datagram, msgs: AnnotatedMessage[]): string {
-  const out: string[] = [];
+  return renderHeader(d, msgs.length) + renderMessages(msgs);
+}
+
+/** The datagram's line: where it came from, its size, how many messages. */
+export function renderHeader(d: Datagram, count: number): string {
   const where = d.fileOffset !== undefined ? `, file offset ${d.fileOffset}` : '';
-  const time = d.timeUs !== undefined ? ` ${new Date(d.timeUs / 1000).toISOString()}` : '';
-  out.push(`# ${d.source}${d.dir ? ` ${d.dir}` : ''}: ${d.bytes.length} bytes, ${msgs.length} message${msgs.length === 1 ? '' : 's'}${where}${time}`);
+  const iso = isoTime(d.timeUs);
+  const time = iso ? ` ${iso}` : d.timeError ? `, time invalid (${d.timeError})` : '';
+  return `# ${d.source}${d.dir ? ` ${d.dir}` : ''}: ${d.bytes.length} bytes, ${count} message${count === 1 ? '' : 's'}${where}${time}\n`;
+}
+
+export function renderMessages(msgs: AnnotatedMessage[]): string {
+  const out: string[] = [];
   for (const m of msgs) {
     const name = m.kind ?? `type ${m.type}`;
     out.push(`${off(m.offset)}${name} (nlmsghdr: len ${m.length}, type ${m.type}, flags ${m.flagNames}, seq ${m.seq}, pid ${m.pid})${m.family ? ` [${m.family}]` : ''}`);
@@ -47,7 +56,7 @@ export function renderText(d: Datagram, msgs: AnnotatedMessage[]): string {
     for (const a of m.attributes ?? []) nodeLines(a, 1, out);
     if (m.payload !== undefined) out.push(`${off(m.offset + 16)}  payload: ${m.payload}`);
   }
-  return out.join('\n') + '\n';
+  return out.length ? out.join('\n') + '\n' : '';
 }
 
 /** JSON with bigints as numbers and bytes as hex. */
@@ -68,14 +77,105 @@ export function toJson(v: unknown, pretty: boolean): string {
   return s.replace(/"\\u0000big(\d+)\\u0000"/g, (_m, i: string) => marks[Number(i)]!);
 }
 
-export function datagramJson(d: Datagram, msgs: AnnotatedMessage[]): unknown {
+/** A capture time as ISO text; undefined when there is none or it is not a date. */
+function isoTime(us: number | undefined): string | undefined {
+  if (us === undefined) return undefined;
+  const t = new Date(us / 1000);
+  return Number.isNaN(t.getTime()) ? undefined : t.toISOString();
+}
+
+/** A datagram as JSON; `msgs` is [MESSAGE_PARTS] when its messages are written in parts. */
+export function datagramJson(d: Datagram, msgs: readonly unknown[]): unknown {
+  const time = isoTime(d.timeUs);
   return {
     index: d.index,
     source: d.source,
     ...(d.dir && { dir: d.dir }),
     length: d.bytes.length,
     ...(d.fileOffset !== undefined && { fileOffset: d.fileOffset }),
-    ...(d.timeUs !== undefined && { time: new Date(d.timeUs / 1000).toISOString() }),
+    ...(time && { time }),
+    ...(d.timeError !== undefined && { timeError: d.timeError }),
     messages: msgs,
   };
+}
+
+/** Stands for the messages in a datagram's JSON whose messages are written a part at a time. */
+export const MESSAGE_PARTS = '\u0000parts\u0000';
+const PARTS_JSON = JSON.stringify(MESSAGE_PARTS);
+
+/**
+ * A JSON array written an element at a time, each as it is made, so the output is never held
+ * whole; an element's `messages` can also be written a part at a time (openParts, part,
+ * closeParts). The text is toJson's of the whole array, except that each write ends a line:
+ * compact output puts each element after the first (and each message of a parted element) on its
+ * own line.
+ */
+export class JsonArrayWriter {
+  /** The last text, held until it is known whether a comma follows. */
+  private pending: string | undefined;
+  private started = false;
+  /** While an element's messages are being written: what closes them, how items are indented, how many. */
+  private parts: { tail: string; indent: string; items: number } | undefined;
+
+  constructor(
+    private readonly out: (text: string) => void,
+    private readonly pretty: boolean,
+  ) {}
+
+  push(value: unknown): void {
+    this.begin(toJson(value, this.pretty));
+  }
+
+  /** Starts an element whose messages (given as [MESSAGE_PARTS]) follow in parts. */
+  openParts(shell: unknown): void {
+    const s = toJson(shell, this.pretty);
+    const at = s.indexOf(PARTS_JSON);
+    // pretty: "[", a line break and the items' indentation come before the mark; a line break after it
+    const cut = this.pretty ? s.lastIndexOf('\n', at) : at;
+    this.begin(s.slice(0, cut));
+    this.parts = { tail: s.slice(at + PARTS_JSON.length + (this.pretty ? 1 : 0)), indent: this.pretty ? s.slice(cut + 1, at) : '', items: 0 };
+  }
+
+  part(items: unknown[]): void {
+    const p = this.parts!;
+    for (const m of items) {
+      const t = toJson(m, this.pretty);
+      this.flush(p.items++ ? ',' : '');
+      this.pending = this.indent(this.pretty ? p.indent + t.replace(/\n/g, '\n' + p.indent) : t);
+    }
+  }
+
+  closeParts(): void {
+    if (!this.parts) return;
+    this.flush('');
+    this.pending = this.indent(this.parts.tail);
+    this.parts = undefined;
+  }
+
+  /** Closes the array. After a failure, an array with no element is left unwritten (the error says why). */
+  end(failed = false): void {
+    this.closeParts();
+    if (!this.started) {
+      if (!failed) this.out('[]');
+    } else this.flush(this.pretty ? '\n]' : ']');
+  }
+
+  private begin(text: string): void {
+    const first = !this.started;
+    if (first) {
+      this.started = true;
+      if (this.pretty) this.out('[');
+    } else this.flush(',');
+    this.pending = first && !this.pretty ? '[' + text : this.indent(text);
+  }
+
+  private flush(suffix: string): void {
+    if (this.pending !== undefined) this.out(this.pending + suffix);
+    this.pending = undefined;
+  }
+
+  /** Pretty: an element's lines are indented one level inside the array. */
+  private indent(text: string): string {
+    return this.pretty ? '  ' + text.replace(/\n/g, '\n  ') : text;
+  }
 }
