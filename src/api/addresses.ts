@@ -13,11 +13,24 @@ import { utf8Length } from '../codec/values.js';
 import type { NetlinkMessage, OutgoingMessage } from '../codec/message.js';
 import type { BatchOptions, Connection, RequestOptions } from '../conn/connection.js';
 import { isNetlinkError } from '../conn/errors.js';
-import { InvalidArgumentError, NotFoundError } from './errors.js';
+import { InvalidArgumentError, notFoundOr } from './errors.js';
 import { AddressStamps } from './address-stamps.js';
 import { AddressRecord } from './record.js';
 import type { LinkApi, LinkRef } from './links.js';
-import { type Family, type ParsedPrefix, IFNAME_MAX_BYTES, checkFamily, checkIfname, checkInt, checkU32, parseAddress, parsePrefix } from './validate.js';
+import {
+  type Family,
+  type ParsedPrefix,
+  IFNAME_MAX_BYTES,
+  checkBatchOptions,
+  checkBool,
+  checkFamily,
+  checkIfname,
+  checkInt,
+  checkRequestOptions,
+  checkU32,
+  parseAddress,
+  parsePrefix,
+} from './validate.js';
 
 type Attrs = Record<string, any>;
 
@@ -145,7 +158,8 @@ export interface AddressFlushOptions extends RequestOptions {
   label?: string;
 }
 
-export type AddressBatchAdd = AddressAddOptions & { cidr: string };
+/** One address of addBatch: signal and timeoutMs go in the batch's options, not in items. */
+export type AddressBatchAdd = Omit<AddressAddOptions, 'signal' | 'timeoutMs'> & { cidr: string };
 export type AddressBatchDelete = { cidr: string; link: LinkRef; peer?: string };
 export type AddressResult = { ok: true } | { ok: false; error: Error };
 
@@ -224,14 +238,25 @@ function broadcastOf(p: ParsedPrefix, set: boolean): string {
 }
 
 function mapLinkError(err: unknown, ref: LinkRef): unknown {
-  if (isNetlinkError(err) && err.code === 'ENODEV') return new NotFoundError('link', ref, { cause: err });
-  return err;
+  return notFoundOr(err, 'link', ref);
+}
+
+/** A delete's failure: the link or the address (EADDRNOTAVAIL) not there is a NotFoundError. */
+function mapDeleteError(err: unknown, cidr: string, ref: LinkRef): unknown {
+  return notFoundOr(mapLinkError(err, ref), 'address', `${cidr} dev ${ref}`);
 }
 
 function checkLinkRef(ref: unknown): LinkRef {
   if (ref === undefined || ref === null) throw new InvalidArgumentError('link', ref, 'is required (an interface name or index)');
   if (typeof ref !== 'string' && typeof ref !== 'number') throw new InvalidArgumentError('link', ref, 'must be an interface name or index');
   return ref;
+}
+
+/** signal and timeoutMs belong to the whole batch (its options): in an item they would be ignored. */
+function checkNoRequestOptions(it: { signal?: unknown; timeoutMs?: unknown }, i: number): void {
+  if (it.signal !== undefined || it.timeoutMs !== undefined) {
+    throw new InvalidArgumentError(`item ${i}`, it, 'signal and timeoutMs apply to the whole batch: give them in the batch options');
+  }
 }
 
 /** The last link that passed checkLink: a batch names the same one a thousand times. */
@@ -277,7 +302,8 @@ export class AddressApi {
    * Addresses in one RTM_GETADDR dump. Family and link are filtered by the kernel (strict checking
    * honours the header's ifa_index); scope and label here.
    */
-  async list(options: AddressListOptions = {}): Promise<Address[]> {
+  async list(opts?: AddressListOptions): Promise<Address[]> {
+    const options = checkRequestOptions(opts);
     const family = options.family === undefined ? undefined : checkFamily(options.family);
     const scope = options.scope === undefined ? undefined : scopeValue(options.scope);
     const labelOk = options.label === undefined ? undefined : labelMatcher(options.label);
@@ -294,7 +320,8 @@ export class AddressApi {
 
   /** Adds an address (ip address add): EEXIST when it is already there, unless `replace`. */
   async add(cidr: string, options: AddressAddOptions): Promise<void> {
-    const p = this.prepareAdd(cidr, options, !!options?.replace);
+    const p = this.prepareAdd(cidr, options, options?.replace);
+    checkRequestOptions(options);
     // A link given by index, or a name the socket resolves at once, needs no await unless a
     // label needs the link's name.
     const index = (p.label === undefined ? this.links.indexNow(p.link, true) : undefined) ?? (await this.resolveFor(p, options));
@@ -313,17 +340,18 @@ export class AddressApi {
   /**
    * Deletes an address (ip address del). For IPv4 a bare address deletes it whatever its prefix
    * length; an IPv6 address without one is looked up first (the kernel matches it exactly).
-   * EADDRNOTAVAIL (NetlinkError) when there is no such address.
+   * NotFoundError (code EADDRNOTAVAIL) when there is no such address.
    */
   async delete(cidr: string, options: AddressDeleteOptions): Promise<void> {
     const p = this.prepareDelete(cidr, options);
+    checkRequestOptions(options);
     const index = this.links.indexNow(p.link, true) ?? (await this.links.index(p.link, options));
     let prefixlen: number | undefined;
     if (p.needsPrefixlen) prefixlen = (await this.v6Prefixlens([index], options)).get(`${index} ${p.address}`);
     try {
       await this.conn.request(p.build(index, prefixlen), options);
     } catch (err) {
-      throw mapLinkError(err, p.link);
+      throw mapDeleteError(err, cidr, p.link);
     }
   }
 
@@ -333,7 +361,8 @@ export class AddressApi {
    * promotes them; one that vanished meanwhile (EADDRNOTAVAIL) still counts as gone.
    * Like `ip address flush`, at least one filter is required.
    */
-  async flush(options: AddressFlushOptions = {}): Promise<number> {
+  async flush(opts?: AddressFlushOptions): Promise<number> {
+    const options = checkRequestOptions(opts);
     const { link, family, scope, label } = options;
     if (link === undefined && family === undefined && scope === undefined && label === undefined) {
       throw new InvalidArgumentError('flush filter', options, "needs link, family, scope or label (like ip address flush); use { family: 'inet' } and { family: 'inet6' } for everything");
@@ -354,11 +383,13 @@ export class AddressApi {
    * Adds many addresses, pipelined. Everything is validated (and link names resolved) before
    * anything is sent; then each item succeeds or fails on its own, results in order.
    */
-  async addBatch(items: readonly AddressBatchAdd[], options: BatchOptions = {}): Promise<AddressResult[]> {
+  async addBatch(items: readonly AddressBatchAdd[], opts?: BatchOptions): Promise<AddressResult[]> {
+    const options = checkBatchOptions(opts);
     if (!Array.isArray(items)) throw new InvalidArgumentError('items', items, 'must be an array');
     const prepared = items.map((it, i) => {
       if (typeof it !== 'object' || it === null) throw new InvalidArgumentError(`item ${i}`, it, 'must be an object like { cidr, link }');
-      return this.prepareAdd(it.cidr, it, !!it.replace, `item ${i}: `);
+      checkNoRequestOptions(it, i);
+      return this.prepareAdd(it.cidr, it, it.replace, `item ${i}: `);
     });
     // Each distinct link is looked up once; then the messages are built without further awaits.
     const found = new Map<LinkRef, { index: number; name?: string }>();
@@ -375,7 +406,8 @@ export class AddressApi {
   }
 
   /** Deletes many addresses, pipelined; per-item results in order (EADDRNOTAVAIL for missing ones). */
-  async deleteBatch(items: readonly AddressBatchDelete[], options: BatchOptions = {}): Promise<AddressResult[]> {
+  async deleteBatch(items: readonly AddressBatchDelete[], opts?: BatchOptions): Promise<AddressResult[]> {
+    const options = checkBatchOptions(opts);
     if (!Array.isArray(items)) throw new InvalidArgumentError('items', items, 'must be an array');
     const prepared = items.map((it, i) => {
       if (typeof it !== 'object' || it === null) throw new InvalidArgumentError(`item ${i}`, it, 'must be an object like { cidr, link }');
@@ -389,7 +421,8 @@ export class AddressApi {
       const index = indexes.get(p.link)!;
       return p.build(index, lens.get(`${index} ${p.address}`));
     });
-    return this.runBatch(msgs, prepared, options);
+    const cidrs = items.map((it) => it.cidr);
+    return this.runBatch(msgs, prepared, options, cidrs);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -399,9 +432,19 @@ export class AddressApi {
     return (this.#stamps ??= new AddressStamps(this.conn.codec));
   }
 
-  private async runBatch(msgs: OutgoingMessage[], prepared: { link: LinkRef }[], options: BatchOptions): Promise<AddressResult[]> {
+  /** Sends a batch; with `deleted` (the items' cidrs) an absent address is a NotFoundError too. */
+  private async runBatch(
+    msgs: OutgoingMessage[],
+    prepared: { link: LinkRef }[],
+    options: BatchOptions,
+    deleted?: string[],
+  ): Promise<AddressResult[]> {
     const results = await this.conn.batch(msgs, options);
-    return results.map((r, i) => (r.ok ? { ok: true } : { ok: false, error: mapLinkError(r.error, prepared[i]!.link) as Error }));
+    return results.map((r, i) => {
+      if (r.ok) return { ok: true };
+      const link = prepared[i]!.link;
+      return { ok: false, error: (deleted ? mapDeleteError(r.error, deleted[i]!, link) : mapLinkError(r.error, link)) as Error };
+    });
   }
 
   /** Resolves the link of an add and checks the label against its name. */
@@ -420,8 +463,9 @@ export class AddressApi {
   }
 
   /** Validates everything that needs no kernel, and returns the message builder. */
-  private prepareAdd(cidr: string, o: AddressAddOptions, replace: boolean, where = ''): PreparedAdd {
+  private prepareAdd(cidr: string, o: AddressAddOptions, replace: boolean | undefined, where = ''): PreparedAdd {
     if (typeof o !== 'object' || o === null) throw new InvalidArgumentError(`${where}options`, o, 'must be an object with at least { link }');
+    checkBool(replace, `${where}replace`);
     const link = checkLink(o.link, `${where}link`);
     const local = parsePrefix(cidr, `${where}address`);
     const v4 = local.family === 'inet';

@@ -12,9 +12,13 @@ import { RouteApi } from './routes.js';
 import { RuleApi } from './rules.js';
 import { rtnetlinkCodec } from './rtnetlink-codec.js';
 import { closeSync } from 'node:fs';
-import type { NetnsEntry } from '../netns/enter.js';
-import type { NetnsTarget } from '../netns/target.js';
+import { type NetnsEntry, enterBySetns } from '../netns/enter.js';
+import { type NetnsTarget, resolveNetns } from '../netns/target.js';
 import { InvalidArgumentError } from './errors.js';
+import { checkBool, checkInt, checkOptions, checkTimeoutMs } from './validate.js';
+import { EthtoolApi } from './ethtool.js';
+import { GenlApi } from './genl.js';
+import { type GenericTransport, GenericSocket, genericOpenerFor, helperOpener, setnsOpener, unknownNamespaceOpener } from './generic-socket.js';
 
 
 export interface ClientOptions extends ConnectionOptions {
@@ -23,12 +27,63 @@ export interface ClientOptions extends ConnectionOptions {
   /** Socket options when a socket is opened (receive buffer, a ready-made fd from another namespace...). */
   socket?: NetlinkSocketOptions;
   /**
-   * connect() only: open the socket in this network namespace: a name (/run/netns/NAME), an absolute
-   * path, { pid } or { fd }. A namespace that does not exist is a NamespaceError (never created).
+   * Open the socket in this network namespace: a name (/run/netns/NAME), an absolute path, { pid }
+   * or { fd }. A namespace that does not exist is a NamespaceError (never created). open() enters it
+   * in-process (setns, synchronous); connect() by the helper unless netnsEntry says 'setns'.
+   * Not with `transport` or `socket.fd` (the socket is made in the namespace).
    */
   netns?: NetnsTarget;
-  /** How to enter `netns`: 'helper' (default: a short-lived process under nsenter) or 'setns' (in-process). See docs/namespaces.md. */
+  /**
+   * How to enter `netns`: 'helper' (connect()'s default: a short-lived process under nsenter) or
+   * 'setns' (in-process; open() can only do this). See docs/namespaces.md.
+   */
   netnsEntry?: NetnsEntry;
+  /**
+   * The NETLINK_GENERIC transport for nl.ethtool and nl.genl (or a function giving it), needed
+   * only with `transport` or `socket.fd`. Otherwise the client makes one on first use, in its own
+   * namespace: open() and connect() cost nothing more for clients that never use them.
+   */
+  genericTransport?: GenericTransport;
+}
+
+/** The socket's options, checked here: libc would take a string fd or a negative buffer size its own way. */
+function checkSocketOptions(socket: NetlinkSocketOptions): NetlinkSocketOptions {
+  const s = checkOptions(socket, 'socket');
+  if (s.protocol !== undefined && s.protocol !== 0) {
+    throw new InvalidArgumentError('socket.protocol', s.protocol, 'a NetlinkClient speaks rtnetlink: NETLINK_ROUTE (0)');
+  }
+  if (s.fd !== undefined) checkInt(s.fd, 'socket.fd', 0, 0x7fffffff);
+  if (s.receiveBuffer !== undefined) checkInt(s.receiveBuffer, 'socket.receiveBuffer', 1, 0x7fffffff);
+  if (s.sendBuffer !== undefined) checkInt(s.sendBuffer, 'socket.sendBuffer', 1, 0x7fffffff);
+  for (const k of ['bound', 'recoverOverrun', 'extendedAck', 'strictCheck', 'readAfterSend', 'ioctlLinkIndex'] as const) {
+    checkBool(s[k], `socket.${k}`);
+  }
+  return s;
+}
+
+/** Options that cannot be honoured are refused, never ignored: each one is read or rejected. */
+function checkClientOptions(options: ClientOptions | undefined): ClientOptions {
+  const o = checkOptions(options);
+  const { transport, socket, netns, netnsEntry, timeoutMs, dumpRetries } = o;
+  if (transport !== undefined) {
+    const t = transport as Partial<Transport> | null;
+    if (typeof t !== 'object' || t === null || typeof t.send !== 'function' || typeof t.start !== 'function' || typeof t.close !== 'function') {
+      throw new InvalidArgumentError('transport', transport, 'must be a Transport (start, send, close)');
+    }
+    if (socket !== undefined) throw new InvalidArgumentError('socket', socket, 'socket options cannot be combined with a ready-made transport');
+    if (netns !== undefined) {
+      throw new InvalidArgumentError('netns', netns, 'cannot be combined with a ready-made transport (its socket is where it was made)');
+    }
+  }
+  if (socket !== undefined && checkSocketOptions(socket).fd !== undefined && netns !== undefined) {
+    throw new InvalidArgumentError('socket.fd', socket.fd, 'cannot be combined with netns: the socket is made in the namespace');
+  }
+  if (netnsEntry !== undefined && netnsEntry !== 'helper' && netnsEntry !== 'setns') {
+    throw new InvalidArgumentError('netnsEntry', netnsEntry, "must be 'helper' or 'setns'");
+  }
+  if (timeoutMs !== undefined) checkTimeoutMs(timeoutMs);
+  if (dumpRetries !== undefined) checkInt(dumpRetries, 'dumpRetries', 0, 1000);
+  return o;
 }
 
 export class NetlinkClient {
@@ -38,9 +93,13 @@ export class NetlinkClient {
   readonly routes: RouteApi;
   readonly neighbours: NeighbourApi;
   readonly rules: RuleApi;
-  /** The namespace given to connect({ netns }), as named there; undefined for the current one. */
+  /** The namespace given to open/connect({ netns }), as named there; undefined for the current one. */
   netns?: string;
   private readonly closers: (() => void)[] = [];
+  /** @internal The generic netlink side (ethtool, genl): its socket is made on first use. */
+  readonly generic = new GenericSocket(unknownNamespaceOpener());
+  private ethtoolApi: EthtoolApi | undefined;
+  private genlApi: GenlApi | undefined;
 
   constructor(connection: Connection) {
     this.connection = connection;
@@ -51,10 +110,53 @@ export class NetlinkClient {
     this.rules = new RuleApi(connection);
   }
 
-  /** Opens a NETLINK_ROUTE socket in the current network namespace (or uses options.transport). */
-  static open(options: ClientOptions = {}): NetlinkClient {
-    const transport = options.transport ?? new NetlinkSocket({ receiveBuffer: 1 << 20, ...options.socket });
-    return new NetlinkClient(new Connection(transport, rtnetlinkCodec(), options));
+  /** Device settings as ethtool has them: features, link modes, channels, rings (generic netlink, opened on first use). */
+  get ethtool(): EthtoolApi {
+    return (this.ethtoolApi ??= new EthtoolApi(() => this.generic.connection()));
+  }
+
+  /** Generic netlink families (nlctrl), over the same lazily opened socket. */
+  get genl(): GenlApi {
+    return (this.genlApi ??= new GenlApi(() => this.generic.connection()));
+  }
+
+  /**
+   * Opens a NETLINK_ROUTE socket in the current network namespace (or uses options.transport).
+   * With `netns`, the socket is made in that namespace by setns() on this thread (synchronous,
+   * ~0.1 ms, CAP_SYS_ADMIN); netnsEntry: 'helper' needs connect().
+   */
+  static open(options?: ClientOptions): NetlinkClient {
+    const o = checkClientOptions(options);
+    if (o.netns !== undefined) return NetlinkClient.openInNetns(o);
+    const generic = genericOpenerFor(o); // checked before a socket is made
+    const transport = o.transport ?? new NetlinkSocket({ receiveBuffer: 1 << 20, ...o.socket });
+    const client = new NetlinkClient(new Connection(transport, rtnetlinkCodec(), o));
+    client.generic.opener = generic;
+    client.generic.options = { timeoutMs: o.timeoutMs, dumpRetries: o.dumpRetries };
+    return client;
+  }
+
+  /** open({ netns }): the socket is created inside the namespace (setns there and back), then used from here. */
+  private static openInNetns(o: ClientOptions): NetlinkClient {
+    if (o.netnsEntry === 'helper') {
+      throw new InvalidArgumentError(
+        'netnsEntry',
+        o.netnsEntry,
+        "open() is synchronous and cannot wait for the helper: use await NetlinkClient.connect() with it, or netnsEntry 'setns'",
+      );
+    }
+    const ns = resolveNetns(o.netns!); // NamespaceError when there is no such namespace
+    const fd = enterBySetns(ns, { sockets: [0] }).sockets[0]!;
+    let client: NetlinkClient;
+    try {
+      client = NetlinkClient.open({ ...o, netns: undefined, socket: { ...o.socket, fd, bound: false } });
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    client.netns = ns.label;
+    if (o.genericTransport === undefined) client.generic.opener = setnsOpener(ns);
+    return client;
   }
 
   /**
@@ -62,9 +164,9 @@ export class NetlinkClient {
    * helper under nsenter by default, or in-process with netnsEntry: 'setns'; sockets are cached per
    * namespace while in use). See docs/namespaces.md.
    */
-  static async connect(options: ClientOptions = {}): Promise<NetlinkClient> {
+  static async connect(opts?: ClientOptions): Promise<NetlinkClient> {
+    const options = checkClientOptions(opts);
     if (options.netns === undefined) return NetlinkClient.open(options);
-    if (options.transport) throw new InvalidArgumentError('netns', options.netns, 'cannot be combined with a ready-made transport');
     // Loaded on demand: open() and the current namespace need none of it.
     const { netnsSockets } = await import('../netns/sockets.js');
     const pending = netnsSockets.socket(options.netns, { entry: options.netnsEntry ?? 'helper' });
@@ -72,7 +174,7 @@ export class NetlinkClient {
     const lease = await pending;
     let client: NetlinkClient;
     try {
-      client = NetlinkClient.open({ ...options, socket: { ...options.socket, fd: lease.fd, bound: false } });
+      client = NetlinkClient.open({ ...options, netns: undefined, socket: { ...options.socket, fd: lease.fd, bound: false } });
     } catch (err) {
       closeSync(lease.fd);
       lease.release();
@@ -80,11 +182,13 @@ export class NetlinkClient {
     }
     client.netns = lease.netns.label;
     client.closers.push(lease.release);
+    if (options.genericTransport === undefined) client.generic.opener = helperOpener(lease.netns, options.netnsEntry ?? 'helper', client.generic);
     return client;
   }
 
   close(): void {
     this.connection.close();
+    this.generic.close();
     for (const fn of this.closers.splice(0)) fn();
   }
 

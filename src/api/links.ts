@@ -227,13 +227,17 @@ function byName(name: string): Attrs {
 
 /** A link kind's name ('veth', 'bridge', 'vxlan'...), as IFLA_INFO_KIND carries it. */
 function checkKind(v: unknown, argument = 'kind'): string {
-  if (typeof v !== 'string' || !/^[a-z0-9_.-]{1,32}$/i.test(v)) throw new InvalidArgumentError(argument, v, 'must be a kind name like veth or bridge');
+  if (typeof v !== 'string' || !/^[a-z0-9_.-]{1,32}$/i.test(v)) {
+    throw new InvalidArgumentError(argument, v, 'must be a kind name like veth or bridge');
+  }
   return v;
 }
 
 /** More attributes by spec name: an object (the encoder names any it does not know). */
 function checkAttrs(v: unknown, argument: string): void {
-  if (v !== undefined && (typeof v !== 'object' || v === null || Array.isArray(v))) throw new InvalidArgumentError(argument, v, 'must be an object of attributes by spec name');
+  if (v !== undefined && (typeof v !== 'object' || v === null || Array.isArray(v))) {
+    throw new InvalidArgumentError(argument, v, 'must be an object of attributes by spec name');
+  }
 }
 
 /** Kinds whose lower device goes in their IFLA_INFO_DATA (IFLA_VXLAN_LINK), not IFLA_LINK. */
@@ -370,8 +374,12 @@ export class LinkApi {
     checkRequestOptions(checkObject(o, 'changes', 'must be an object like { up: true, mtu: 1400 }'));
     for (const k of ['up', 'promisc', 'allmulticast', 'multicast', 'arp'] as const) checkBool(o[k], k);
     // A kind only says what `data` is; a link's kind cannot be changed (likewise slaveKind).
-    if (o.kind !== undefined && o.data === undefined) throw new InvalidArgumentError('kind', o.kind, 'is used only with data (the kind of the data given); a link cannot change kind');
-    if (o.slaveKind !== undefined && o.slaveData === undefined) throw new InvalidArgumentError('slaveKind', o.slaveKind, 'is used only with slaveData');
+    if (o.kind !== undefined && o.data === undefined) {
+      throw new InvalidArgumentError('kind', o.kind, 'is used only with data (the kind of the data given); a link cannot change kind');
+    }
+    if (o.slaveKind !== undefined && o.slaveData === undefined) {
+      throw new InvalidArgumentError('slaveKind', o.slaveKind, 'is used only with slaveData');
+    }
     checkAttrs(o.attrs, 'attrs');
     const renaming = o.name !== undefined;
     // Renaming needs the index (IFLA_IFNAME becomes the new name); otherwise the kernel resolves the name.

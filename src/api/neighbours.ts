@@ -8,10 +8,10 @@ import { rtNeighSpec } from '../../protocol/rt-neigh.js';
 import type { NetlinkMessage } from '../codec/message.js';
 import type { Connection, RequestOptions } from '../conn/connection.js';
 import { isNetlinkError } from '../conn/errors.js';
-import { InvalidArgumentError, NotFoundError } from './errors.js';
+import { InvalidArgumentError, notFoundOr } from './errors.js';
 import { NeighbourRecord } from './record.js';
 import type { LinkApi, LinkRef } from './links.js';
-import { type Family, checkFamily, checkOneOf, parseAddress, parseMac } from './validate.js';
+import { type Family, checkFamily, checkOneOf, checkRequestOptions, parseAddress, parseMac } from './validate.js';
 
 type Attrs = Record<string, any>;
 
@@ -143,8 +143,7 @@ export class NeighbourApi {
     try {
       await this.conn.request({ kind: 'delneigh', header, attrs: { dst: addr.bytes } }, options);
     } catch (err) {
-      if (isNetlinkError(err) && err.code === 'ENOENT') throw new NotFoundError(options.proxy ? 'proxy neighbour' : 'neighbour', `${addr.address} dev ${options.dev}`, { cause: err });
-      throw err;
+      throw notFoundOr(notFoundOr(err, 'link', options.dev), options.proxy ? 'proxy neighbour' : 'neighbour', `${addr.address} dev ${options.dev}`);
     }
   }
 
@@ -237,6 +236,7 @@ export class NeighbourApi {
 
 function checkOptions(o: unknown): void {
   if (typeof o !== 'object' || o === null) throw new InvalidArgumentError('options', o, 'must be an object');
+  checkRequestOptions(o as RequestOptions);
 }
 
 function checkBool(v: unknown, argument: string): void {

@@ -10,7 +10,7 @@ import type { NetlinkMessage, OutgoingMessage } from '../codec/message.js';
 import { formatHwaddr, formatIPv4, formatIPv6 } from '../codec/values.js';
 import type { BatchOptions, BatchResult, Connection, RequestOptions } from '../conn/connection.js';
 import { isNetlinkError } from '../conn/errors.js';
-import { InvalidArgumentError, NotFoundError } from './errors.js';
+import { InvalidArgumentError, NotFoundError, notFoundOr } from './errors.js';
 import { RouteRecord } from './record.js';
 import type { LinkApi } from './links.js';
 import {
@@ -18,9 +18,12 @@ import {
   type Family,
   type ParsedAddress,
   type ParsedPrefix,
+  checkBatchOptions,
+  checkBool,
   checkFamily,
   checkIfname,
   checkInt,
+  checkRequestOptions,
   checkU32,
   networkOf,
   parseAddress,
@@ -38,6 +41,7 @@ const TYPES = rtRouteSpec.definitions['rtm-type'].entries as Readonly<Record<str
 const SCOPES = rtRouteSpec.definitions['rt-scope'].entries as Readonly<Record<string, number>>;
 const PROTOCOLS = rtRouteSpec.definitions['rt-protocol'].entries as Readonly<Record<string, number>>;
 const LOCK_NAMES = Object.keys(rtRouteSpec.definitions['rtax-lock'].entries);
+const FEATURE_NAMES = Object.keys(rtRouteSpec.definitions['rtax-features'].entries);
 const METRIC_NAMES = rtRouteSpec.attributeSets.metrics.attributes.map((a) => a.name as string);
 
 /** Route types that take a gateway or device (the others are rejected by the kernel with one). */
@@ -157,9 +161,9 @@ export interface RouteInput {
   /** IPv6 gateway of an IPv4 route (RTA_VIA). */
   via?: string | { family?: string; address: string };
   dev?: DevRef;
-  /** Preferred source address. */
+  /** Preferred source address: what ip's `src` keyword sets. */
   prefsrc?: string;
-  /** Source prefix (IPv6 source-specific routing). */
+  /** Source prefix, IPv6 only (source-specific routing, ip's `from`); refused for IPv4, whose FIBs ignore it. */
   src?: string;
   metric?: number;
   table?: RouteTable;
@@ -230,7 +234,8 @@ export class RouteApi {
   ) {}
 
   /** Routes of one table (default main) or all, filtered by the kernel (one dump per family). Cloned (cache) entries are skipped. */
-  async list(options: RouteListOptions = {}): Promise<Route[]> {
+  async list(opts?: RouteListOptions): Promise<Route[]> {
+    const options = checkRequestOptions(opts);
     const family = options.family === undefined ? undefined : checkFamily(options.family);
     const table = options.table === undefined ? RT_TABLE_MAIN : options.table === 'all' ? RT_TABLE_UNSPEC : tableId(options.table);
     const protocol = options.protocol === undefined ? 0 : protocolNumber(options.protocol);
@@ -269,10 +274,11 @@ export class RouteApi {
   }
 
   /** The route the kernel would use for `destination` (`ip route get`). */
-  async get(destination: string, options: RouteGetOptions = {}): Promise<Route> {
+  async get(destination: string, opts?: RouteGetOptions): Promise<Route> {
+    const options = checkRequestOptions(opts);
     const d = parseHostAddress(destination, 'destination');
     const full = d.family === 'inet' ? 32 : 128;
-    const header: Attrs = { family: d.family, dstLen: full, srcLen: 0, flags: options.fibMatch ? ['fib_match'] : [] };
+    const header: Attrs = { family: d.family, dstLen: full, srcLen: 0, flags: checkBool(options.fibMatch, 'fibMatch') ? ['fib_match'] : [] };
     const attrs: Attrs = { dst: d.bytes };
     if (options.from !== undefined) {
       const s = parseHostAddress(options.from, 'from');
@@ -283,7 +289,12 @@ export class RouteApi {
     if (options.iif !== undefined) attrs.iif = await this.links.index(options.iif, options);
     if (options.oif !== undefined) attrs.oif = await this.links.index(options.oif, options);
     if (options.mark !== undefined) attrs.mark = checkU32(options.mark, 'mark');
-    const msgs = await this.conn.request({ kind: 'getroute', header, attrs }, options);
+    let msgs: NetlinkMessage[];
+    try {
+      msgs = await this.conn.request({ kind: 'getroute', header, attrs }, options);
+    } catch (err) {
+      throw notFoundOr(err, 'route to', destination); // ENETUNREACH: no route covers it
+    }
     const m = msgs.find((x) => x.kind === 'newroute');
     if (!m) throw new NotFoundError('route to', destination);
     return toRoute(m);
@@ -308,18 +319,21 @@ export class RouteApi {
   }
 
   /** Adds many routes, pipelined; one result per route in order. Bad input throws before anything is sent. */
-  async addBatch(routes: readonly RouteInput[], options: RouteBatchOptions = {}): Promise<BatchResult[]> {
-    return this.sendBatch(routes, options.replace ? 'replace' : 'add', options);
+  async addBatch(routes: readonly RouteInput[], opts?: RouteBatchOptions): Promise<BatchResult[]> {
+    const options = checkBatchOptions(opts);
+    return this.sendBatch(routes, checkBool(options.replace, 'replace') ? 'replace' : 'add', options);
   }
 
   /** Deletes many routes, pipelined; a route that does not exist fails with NotFoundError in its result. */
-  async deleteBatch(routes: readonly (RouteInput | Route)[], options: BatchOptions = {}): Promise<BatchResult[]> {
-    return this.sendBatch(routes.map(fromRoute), 'delete', options);
+  async deleteBatch(routes: readonly (RouteInput | Route)[], options?: BatchOptions): Promise<BatchResult[]> {
+    if (!Array.isArray(routes)) throw new InvalidArgumentError('routes', routes, 'must be an array of routes');
+    return this.sendBatch(routes.map(fromRoute), 'delete', checkBatchOptions(options));
   }
 
   // -------------------------------------------------------------------------------------------
 
-  private async send(route: RouteInput, op: Op, options: RequestOptions): Promise<void> {
+  private async send(route: RouteInput, op: Op, opts: RequestOptions | undefined): Promise<void> {
+    const options = checkRequestOptions(opts);
     const b = buildRouteMessage(route, op);
     await this.resolve(b.pending, new Map(), options);
     try {
@@ -406,6 +420,14 @@ export function buildRouteMessage(r: RouteInput, op: Op, prefix = ''): Built {
   sameFamily(gw, 'gateway', r.gateway, true);
   sameFamily(prefsrc, 'prefsrc', r.prefsrc);
   sameFamily(src, 'src', r.src);
+  if (src && family === 'inet') {
+    // IPv4 FIBs have no source routing: the kernel drops RTA_SRC without a word (ip's `from`).
+    throw new InvalidArgumentError(
+      arg('src'),
+      r.src,
+      "IPv4 routes have no source prefix (the kernel ignores it); for the preferred source address (ip's `src`) use prefsrc",
+    );
+  }
   hopGws.forEach((h, i) => sameFamily(h.gw, `multipath[${i}].gateway`, hops![i]!.gateway, true));
   if (family === 'inet6' && via) throw new InvalidArgumentError(arg('via'), r.via, 'IPv6 routes do not support via (RTA_VIA); use gateway');
   if (family === 'inet6' && hopGws.some((h) => h.via)) throw new InvalidArgumentError(arg('multipath'), hops, 'IPv6 routes do not support via (RTA_VIA); use gateway');
@@ -519,6 +541,12 @@ function buildMetrics(r: RouteInput, arg: (n: string) => string): Attrs | undefi
         if (typeof v !== 'string' || v.length === 0 || v.length > 15) throw new InvalidArgumentError(arg('metrics.ccAlgo'), v, 'must be a congestion control name like cubic');
         m.ccAlgo = v;
       } else if (k === 'features' && (Array.isArray(v) || typeof v === 'string')) {
+        const list: unknown[] = typeof v === 'string' ? [v] : v;
+        for (const n of list) {
+          if (typeof n === 'string' ? !FEATURE_NAMES.includes(n) : typeof n !== 'number') {
+            throw new InvalidArgumentError(arg('metrics.features'), n, `must be one of ${FEATURE_NAMES.join(', ')} (or a number)`);
+          }
+        }
         m.features = v;
       } else {
         m[k] = checkU32(v, arg(`metrics.${k}`));
@@ -701,15 +729,14 @@ function fromRoute(r: RouteInput | Route): RouteInput {
   if (r.scope !== undefined && r.family !== 'inet6') out.scope = r.scope as RouteScope;
   if (r.tos) out.tos = r.tos;
   if (r.gateway !== undefined) out.gateway = r.gateway;
-  if (r.via !== undefined) out.via = { address: r.via.address };
+  if (r.via !== undefined) out.via = typeof r.via === 'object' && r.via !== null ? { address: r.via.address } : (r.via as never); // checked as given
   if (r.dev !== undefined) out.dev = r.dev;
   if (r.metric !== undefined) out.metric = r.metric;
   return out;
 }
 
 function mapError(err: Error, op: Op, dst: string): Error {
-  if (op === 'delete' && isNetlinkError(err) && err.code === 'ESRCH') return new NotFoundError('route', dst, { cause: err });
-  return err;
+  return op === 'delete' ? (notFoundOr(err, 'route', dst) as Error) : err;
 }
 
 /** Userspace copy of the kernel's dump filter, for replies without NLM_F_DUMP_FILTERED. */

@@ -5,10 +5,20 @@
 import { NLM_F } from '../../protocol/netlink.js';
 import type { NetlinkMessage } from '../codec/message.js';
 import type { Connection, RequestOptions } from '../conn/connection.js';
-import { isNetlinkError } from '../conn/errors.js';
-import { InvalidArgumentError, NotFoundError } from './errors.js';
+import { InvalidArgumentError, notFoundOr } from './errors.js';
 import { RuleRecord } from './record.js';
-import { type Family, type ParsedPrefix, checkFamily, checkIfname, checkInt, checkOneOf, checkU32, checkU8, parsePrefix } from './validate.js';
+import {
+  type Family,
+  type ParsedPrefix,
+  checkFamily,
+  checkIfname,
+  checkInt,
+  checkOneOf,
+  checkRequestOptions,
+  checkU32,
+  checkU8,
+  parsePrefix,
+} from './validate.js';
 
 type Attrs = Record<string, any>;
 
@@ -125,8 +135,8 @@ export class RuleApi {
   constructor(private readonly conn: Connection) {}
 
   /** Rules in priority order (as the kernel keeps them), like `ip rule show` / `ip -6 rule show`. */
-  async list(options: RuleListOptions = {}): Promise<Rule[]> {
-    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', options, 'must be an object');
+  async list(opts?: RuleListOptions): Promise<Rule[]> {
+    const options = checkRequestOptions(opts);
     const family = options.family === undefined ? 'inet' : options.family === 'all' ? 'unspec' : checkFamily(options.family);
     // Strict checking refuses anything but the family in a rule dump request.
     const msgs = await this.conn.dump({ kind: 'getrule', header: { family } }, options);
@@ -136,6 +146,7 @@ export class RuleApi {
   /** Adds a rule (NLM_F_CREATE | NLM_F_EXCL: EEXIST when an identical rule with the same priority exists). */
   async add(rule: RuleInput & RequestOptions): Promise<void> {
     const msg = buildRule(rule, true);
+    checkRequestOptions(rule, 'rule');
     await this.conn.request({ kind: 'newrule', flags: NLM_F.CREATE | NLM_F.EXCL, ...msg }, rule);
   }
 
@@ -145,20 +156,21 @@ export class RuleApi {
    */
   async delete(rule: RuleInput & RequestOptions): Promise<void> {
     const msg = buildRule(rule, false);
+    checkRequestOptions(rule, 'rule');
     try {
       await this.conn.request({ kind: 'delrule', ...msg }, rule);
     } catch (err) {
-      if (isNetlinkError(err) && err.code === 'ENOENT') throw new NotFoundError('rule', describeRule(rule), { cause: err });
-      throw err;
+      throw notFoundOr(err, 'rule', describeRule(rule));
     }
   }
 }
 
+/** The rule as described (its checked fields only: other keys may hold anything). */
 function describeRule(r: RuleInput): string {
   const parts: string[] = [];
-  for (const [k, v] of Object.entries(r)) {
-    if (k === 'signal' || k === 'timeoutMs' || v === undefined) continue;
-    parts.push(`${k} ${Array.isArray(v) ? v.join('-') : String(v)}`);
+  for (const k of ['family', ...SELECTORS] as const) {
+    const v = r[k];
+    if (v !== undefined) parts.push(`${k} ${Array.isArray(v) ? v.join('-') : String(v)}`);
   }
   return parts.join(' ');
 }

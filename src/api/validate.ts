@@ -190,7 +190,7 @@ export function checkRequestOptions<T extends { signal?: AbortSignal; timeoutMs?
 
 export function checkSignal(signal: unknown, argument = 'signal'): AbortSignal {
   const s = signal as AbortSignal | null;
-  if (typeof s !== 'object' || s === null || typeof s.aborted !== 'boolean' || typeof s.addEventListener !== 'function' || typeof s.removeEventListener !== 'function') {
+  if (typeof s !== 'object' || s === null || typeof s.aborted !== 'boolean' || typeof s.addEventListener !== 'function') {
     throw new InvalidArgumentError(argument, signal, 'must be an AbortSignal');
   }
   return s;

@@ -14,7 +14,11 @@ export function describe(v: unknown): string {
   try {
     return JSON.stringify(v) ?? String(v);
   } catch {
-    return String(v);
+    try {
+      return String(v);
+    } catch {
+      return Array.isArray(v) ? '[array]' : '[object]'; // no prototype, or a toString that throws
+    }
   }
 }
 
@@ -278,7 +282,7 @@ export function enumEncode(e: CompiledEnum | undefined): (v: unknown) => number 
     for (const f of list) {
       if (typeof f === 'number') n |= f;
       else {
-        const bit = e.byName.get(String(f));
+        const bit = typeof f === 'string' ? e.byName.get(f) : undefined;
         if (bit === undefined) throw new EncodeError(`unknown ${e.name} flag ${describe(f)} (known: ${[...e.byName.keys()].join(', ')})`);
         n |= bit;
       }

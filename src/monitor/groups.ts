@@ -3,6 +3,7 @@
  * has to dump for each.
  */
 import { rtnetlinkSpecs } from '../../protocol/index.js';
+import { InvalidArgumentError } from '../api/errors.js';
 
 /** Kinds of objects events carry. */
 export type ObjectKind = 'link' | 'address' | 'route' | 'neighbour' | 'rule' | 'nsid';
@@ -58,15 +59,19 @@ const ALIASES: Readonly<Record<string, readonly string[]>> = {
 
 /** Group numbers for friendly names (or spec names, or numbers), deduplicated, in order. */
 export function resolveGroups(groups: readonly (MonitorGroup | string | number)[]): number[] {
+  if (!Array.isArray(groups)) throw new InvalidArgumentError('groups', groups, 'must be a group name or a list of them, like ["link", "address"]');
   const out = new Set<number>();
-  for (const x of groups) {
+  for (const x of groups as unknown[]) {
     if (typeof x === 'number') {
-      if (!Number.isInteger(x) || x < 1 || x > 0xffff) throw new RangeError(`multicast group ${x} is out of range`);
+      if (!Number.isInteger(x) || x < 1 || x > 0xffff) {
+        throw new InvalidArgumentError('group', x, 'must be a group name or an RTNLGRP number from 1 to 65535');
+      }
       out.add(x);
       continue;
     }
-    const names = ALIASES[x] ?? (RTNLGRP[x] !== undefined ? [x] : undefined);
-    if (!names) throw new RangeError(`unknown monitor group "${x}" (use ${Object.keys(ALIASES).join(', ')})`);
+    const name = typeof x === 'string' ? x : '';
+    const names = Object.hasOwn(ALIASES, name) ? ALIASES[name] : Object.hasOwn(RTNLGRP, name) ? [name] : undefined;
+    if (!names) throw new InvalidArgumentError('group', x, `unknown monitor group (use ${Object.keys(ALIASES).join(', ')})`);
     for (const n of names) out.add(g(n));
   }
   return [...out];

@@ -14,6 +14,8 @@ import { EventEmitter } from 'node:events';
 import createDebug from '../deps/debug.js';
 import { NLMSG, NLMSG_HDRLEN, NLM_F } from '../../protocol/netlink.js';
 import { NetlinkClient } from '../api/client.js';
+import { InvalidArgumentError } from '../api/errors.js';
+import { checkBool, checkInt, checkOptions, checkSignal, checkTimeoutMs } from '../api/validate.js';
 import { rtnetlinkCodec } from '../api/rtnetlink-codec.js';
 import { align4 } from '../codec/byte-writer.js';
 import { type NetlinkMessage, makeCtx } from '../codec/message.js';
@@ -59,7 +61,7 @@ export interface MonitorOptions {
   netns?: string;
   /** Makes sockets inside `netns` (default: the namespace layer's, else setns). */
   sockets?: NetnsSocketFactory;
-  /** Receive buffer in bytes (default 1 MiB; forced past net.core.rmem_max when permitted). */
+  /** Receive buffer in bytes of the sockets the monitor opens (default 1 MiB; forced past net.core.rmem_max when permitted). */
   receiveBuffer?: number;
   /** Closes the monitor when aborted; iterations then end. */
   signal?: AbortSignal;
@@ -120,8 +122,44 @@ export interface MonitorEvents {
 function normalizeGroups(g: MonitorOptions['groups']): number[] {
   const list = g === undefined ? ['link', 'address', 'route'] : typeof g === 'string' ? [g] : g;
   const groups = resolveGroups(list);
-  if (groups.length === 0) throw new RangeError('a monitor needs at least one group');
+  if (groups.length === 0) throw new InvalidArgumentError('groups', g, 'a monitor needs at least one group');
   return groups;
+}
+
+const isFunction = (v: unknown): boolean => typeof v === 'function';
+const hasMethods = (v: unknown, ...names: string[]): boolean =>
+  typeof v === 'object' && v !== null && names.every((n) => typeof (v as Record<string, unknown>)[n] === 'function');
+
+/**
+ * Every option (groups too) is checked before a socket is opened: bad values are
+ * InvalidArgumentErrors, never ignored. MultiMonitor checks its options with it too.
+ */
+export function checkMonitorOptions<T extends MonitorOptions>(options: T | undefined): T {
+  const o = checkOptions(options);
+  normalizeGroups(o.groups);
+  const { netns, sockets, receiveBuffer, signal, maxQueued, retryDelayMs, transport, requests, objects, dumpLimiter } = o;
+  if (netns !== undefined && (typeof netns !== 'string' || netns.length === 0)) {
+    throw new InvalidArgumentError('netns', netns, 'must be a namespace name or a path');
+  }
+  if (sockets !== undefined && !isFunction(sockets)) throw new InvalidArgumentError('sockets', sockets, 'must be a function (netns, count) => fds');
+  if (receiveBuffer !== undefined) checkInt(receiveBuffer, 'receiveBuffer', 1, 0x7fffffff);
+  if (signal !== undefined) checkSignal(signal);
+  for (const k of ['resync', 'initialDump', 'keepAlive'] as const) checkBool(o[k], k);
+  if (maxQueued !== undefined) checkInt(maxQueued, 'maxQueued', 1, 0x7fffffff);
+  if (retryDelayMs !== undefined) checkTimeoutMs(retryDelayMs, 'retryDelayMs');
+  if (transport !== undefined && !hasMethods(transport, 'start', 'send', 'close')) {
+    throw new InvalidArgumentError('transport', transport, 'must be a Transport (start, send, close)');
+  }
+  if (requests !== undefined && !(requests instanceof Connection) && !isFunction(requests)) {
+    throw new InvalidArgumentError('requests', requests, 'must be a Connection or a function that returns one');
+  }
+  if (objects !== undefined && objects !== 'full' && objects !== 'slim') {
+    throw new InvalidArgumentError('objects', objects, "must be 'full' or 'slim'");
+  }
+  if (dumpLimiter !== undefined && !hasMethods(dumpLimiter, 'run')) {
+    throw new InvalidArgumentError('dumpLimiter', dumpLimiter, 'must be a DumpLimiter');
+  }
+  return o;
 }
 
 export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterable<MonitorEvent> {
@@ -174,9 +212,16 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
    * Opens a monitor in the current namespace (synchronous), or with options.transport. For a
    * named namespace use Monitor.open().
    */
-  constructor(options: MonitorOptions = {}) {
+  constructor(opts?: MonitorOptions) {
     super();
-    if (options.netns !== undefined && !options.transport) throw new Error('new Monitor({ netns }) needs a transport: use Monitor.open({ netns })');
+    const options = checkMonitorOptions(opts);
+    if (options.netns !== undefined && !options.transport) {
+      throw new InvalidArgumentError(
+        'netns',
+        options.netns,
+        'new Monitor() makes its socket here: use await Monitor.open({ netns }) to watch that namespace',
+      );
+    }
     this.options = options;
     this.netns = options.netns;
     this.groups = normalizeGroups(options.groups);
@@ -224,7 +269,8 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
    * Opens a monitor, in a named namespace when options.netns is set: its sockets are created there
    * by options.sockets (one call for the event and the request socket).
    */
-  static async open(options: MonitorOptions = {}): Promise<Monitor> {
+  static async open(opts?: MonitorOptions): Promise<Monitor> {
+    const options = checkMonitorOptions(opts); // before the namespace's sockets are made
     if (options.netns === undefined || options.transport) return new Monitor(options);
     const factory = options.sockets ?? (await defaultNetnsSocketFactory());
     const wantRequests = options.requests === undefined;
@@ -264,7 +310,10 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
   }
 
   /** Events as an async iterator; see IterateOptions. */
-  events(options: IterateOptions = {}): AsyncIterableIterator<MonitorEvent> {
+  events(opts?: IterateOptions): AsyncIterableIterator<MonitorEvent> {
+    const options = checkOptions(opts);
+    if (options.signal !== undefined) checkSignal(options.signal);
+    if (options.maxQueued !== undefined) checkInt(options.maxQueued, 'maxQueued', 1, 0x7fffffff);
     return iterateEvents(this, { maxQueued: this.options.maxQueued, ...options });
   }
 
@@ -324,7 +373,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
    * once a refresh or resync covering it has been emitted.
    */
   refresh(kind: 'route', scope: RouteScope = {}): Promise<void> {
-    if (kind !== 'route') throw new RangeError(`refresh covers routes only, not ${String(kind)}`);
+    if (kind !== 'route') throw new InvalidArgumentError('kind', kind, "refresh covers routes only: 'route'");
     if (!this.plan.kinds.has('route') || this.isClosed) return Promise.resolve();
     if (scope.family !== undefined && !this.plan.routeFamilies.includes(scope.family)) return Promise.resolve();
     const want: RouteScope = {};

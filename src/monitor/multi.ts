@@ -11,7 +11,9 @@ import type { MonitorEvent, RouteScope } from './events.js';
 import type { ObjectKind } from './groups.js';
 import { type IterateOptions, iterateEvents } from './iterate.js';
 import { DumpLimiter } from './limiter.js';
-import { Monitor, type MonitorEvents, type MonitorOptions } from './monitor.js';
+import { Monitor, type MonitorEvents, type MonitorOptions, checkMonitorOptions } from './monitor.js';
+import { InvalidArgumentError } from '../api/errors.js';
+import { checkBool, checkInt } from '../api/validate.js';
 import { NetnsWatcher } from './netns-watch.js';
 
 const log = createDebug('netlink:monitor');
@@ -41,6 +43,27 @@ export interface MultiMonitorOptions extends Omit<MonitorOptions, 'netns' | 'tra
 
 type Key = string | undefined;
 
+function checkMultiOptions(opts: MultiMonitorOptions | undefined): MultiMonitorOptions {
+  const o = checkMonitorOptions(opts);
+  const { namespaces, filter, dir, concurrency, dumpConcurrency, openMonitor, watcher } = o;
+  const names = (n: unknown) => Array.isArray(n) && n.every((x) => typeof x === 'string' && x.length > 0);
+  if (namespaces !== undefined && namespaces !== 'all' && !names(namespaces)) {
+    throw new InvalidArgumentError('namespaces', namespaces, "must be 'all' or a list of namespace names");
+  }
+  checkBool(o.includeCurrent, 'includeCurrent');
+  if (filter !== undefined && typeof filter !== 'function') throw new InvalidArgumentError('filter', filter, 'must be a function (name) => boolean');
+  if (dir !== undefined && (typeof dir !== 'string' || dir.length === 0)) throw new InvalidArgumentError('dir', dir, 'must be a directory path');
+  if (concurrency !== undefined) checkInt(concurrency, 'concurrency', 1, 0xffff);
+  if (dumpConcurrency !== undefined) checkInt(dumpConcurrency, 'dumpConcurrency', 1, 0xffff);
+  if (openMonitor !== undefined && typeof openMonitor !== 'function') {
+    throw new InvalidArgumentError('openMonitor', openMonitor, 'must be a function (options) => Promise<Monitor>');
+  }
+  if (watcher !== undefined && (typeof watcher !== 'object' || watcher === null)) {
+    throw new InvalidArgumentError('watcher', watcher, 'must be a NetnsWatcher');
+  }
+  return o;
+}
+
 export class MultiMonitor extends EventEmitter<MonitorEvents> implements AsyncIterable<MonitorEvent> {
   private readonly monitors = new Map<Key, Monitor>();
   /** Namespaces wanted (opening or open). */
@@ -69,7 +92,9 @@ export class MultiMonitor extends EventEmitter<MonitorEvents> implements AsyncIt
   }
 
   /** Opens monitors for the initial namespaces; resolves once each is open (or has failed with an error event). */
-  static async open(options: MultiMonitorOptions = {}): Promise<MultiMonitor> {
+  static async open(opts?: MultiMonitorOptions): Promise<MultiMonitor> {
+    // Checked here, once: a bad option would otherwise fail every namespace's monitor, as events.
+    const options = checkMultiOptions(opts);
     const mm = new MultiMonitor(options);
     if (options.signal) {
       if (options.signal.aborted) queueMicrotask(() => mm.close());

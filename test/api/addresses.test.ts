@@ -260,11 +260,12 @@ describe('AddressApi.delete', () => {
     expect(received[1]!.header).toMatchObject({ prefixlen: 56 });
   });
 
-  it('a missing address: EADDRNOTAVAIL NetlinkError', async () => {
+  it('a missing address: NotFoundError carrying the kernel\'s EADDRNOTAVAIL', async () => {
     const { api } = setup(() => ({ errno: 99 }));
     const err = await api.delete('10.0.0.1/24', { link: 5 }).catch((e) => e);
-    expect(isNetlinkError(err)).toBe(true);
-    expect(err.code).toBe('EADDRNOTAVAIL');
+    expect(isNotFoundError(err)).toBe(true);
+    expect(err).toMatchObject({ what: 'address', key: '10.0.0.1/24 dev 5', code: 'EADDRNOTAVAIL', errno: 99 });
+    expect(isNetlinkError(err.cause)).toBe(true);
   });
 });
 

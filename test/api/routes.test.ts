@@ -431,6 +431,9 @@ describe('validation: bad input is refused before anything is sent', () => {
     ['mtu type', { dst: '10.0.0.0/8', dev: 5, mtu: 1.5 }, /mtu.*integer/],
     ['dev name', { dst: '10.0.0.0/8', dev: 'a/b' }, /dev/],
     ['tos on IPv6', { dst: '2001:db8::/32', dev: 5, tos: 4 }, /IPv6 routes have no tos/],
+    // The kernel drops RTA_SRC on IPv4 routes without a word; ip's `src` keyword is prefsrc.
+    ['src on IPv4', { dst: '10.0.0.0/8', dev: 5, src: '10.1.0.1' }, /src.*IPv4 routes have no source prefix.*prefsrc/],
+    ['src on an IPv4 default route', { dst: 'default', dev: 5, src: '10.1.0.0/16' }, /prefsrc/],
   ];
   for (const [name, route, re] of bad) {
     it(name, async () => {

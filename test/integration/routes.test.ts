@@ -278,11 +278,12 @@ describe.skipIf(!privileged)('RouteApi (integration, ip as oracle)', () => {
   );
 
   it(
-    'route get without a route: ENETUNREACH as ip reports it',
+    'route get without a route: NotFoundError with the ENETUNREACH ip reports',
     inNetns(async ({ ns, api }) => {
       const err = await api.get('198.51.100.7').catch((e) => e);
       const stderr = ipFailure(ns, 'route', 'get', '198.51.100.7');
-      expect(isNetlinkError(err)).toBe(true);
+      expect(isNotFoundError(err)).toBe(true);
+      expect(isNetlinkError(err.cause)).toBe(true);
       expect(err.code).toBe('ENETUNREACH');
       expect(stderr).toContain('Network is unreachable');
     }),
