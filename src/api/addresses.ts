@@ -24,7 +24,7 @@ import {
   checkBatchOptions,
   checkBool,
   checkFamily,
-  checkIfname,
+  checkLinkName,
   checkInt,
   checkRequestOptions,
   checkU32,
@@ -267,7 +267,7 @@ function checkLink(ref: unknown, argument: string): LinkRef {
   if (lastGoodLink !== undefined && ref === lastGoodLink) return lastGoodLink;
   const link = checkLinkRef(ref);
   if (typeof link === 'number') checkInt(link, argument, 1, 0x7fffffff);
-  else checkIfname(link, argument);
+  else checkLinkName(link, argument);
   lastGoodLink = link;
   return link;
 }

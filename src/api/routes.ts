@@ -21,7 +21,7 @@ import {
   checkBatchOptions,
   checkBool,
   checkFamily,
-  checkIfname,
+  checkLinkName,
   checkInt,
   checkRequestOptions,
   checkU32,
@@ -567,7 +567,7 @@ function devRef(ref: DevRef, target: Attrs, key: string, argument: string, pendi
     target[key] = checkInt(ref, argument, 1, 0x7fffffff);
     return;
   }
-  pending.push({ target, key, name: checkIfname(ref, argument) });
+  pending.push({ target, key, name: checkLinkName(ref, argument) });
   target[key] = 0;
 }
 

@@ -76,6 +76,20 @@ describe.skipIf(!privileged)('interface names and altnames (kernel)', () => {
     expect(ns.ipJson('link', 'show', 'br0')[0].altnames).toEqual([LONG]);
   });
 
+  it('addresses and routes take a link by a long altname, as ip does (dev ALTNAME)', async () => {
+    ns.ip('link', 'add', 'br0', 'type', 'bridge');
+    ns.ip('link', 'set', 'br0', 'up');
+    ns.ip('link', 'property', 'add', 'dev', 'br0', 'altname', LONG);
+    await nl.addresses.add('10.7.0.1/24', { link: LONG });
+    expect(ns.ipJson('addr', 'show', 'dev', 'br0')[0].addr_info.map((a: { local: string }) => a.local)).toContain('10.7.0.1');
+    await nl.routes.add({ dst: '10.8.0.0/16', dev: LONG });
+    expect(ns.ipJson('route', 'show', '10.8.0.0/16')[0].dev).toBe('br0');
+    expect((await nl.addresses.list({ link: LONG })).map((a) => a.address)).toContain('10.7.0.1');
+    await nl.routes.delete({ dst: '10.8.0.0/16', dev: LONG });
+    await nl.addresses.delete('10.7.0.1/24', { link: LONG });
+    expect(ns.ipJson('route', 'show', '10.8.0.0/16')).toEqual([]);
+  });
+
   it('finds a link by any of its names: get, find, index, set, delete, and by-name options', async () => {
     ns.ip('link', 'add', 'br0', 'type', 'bridge');
     ns.ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb');
