@@ -208,8 +208,8 @@ export const rtLinkSpec = defineFamily({
     },
     'rtnl-link-ifmap': {
       type: 'struct',
-      // sizeof is 32: the 4 bytes of tail padding decode as `_tail` (a trailing `pad` member would
-      // be dropped when re-encoding, see encodeStruct).
+      // sizeof is 32 (u64 alignment): the kernel sends the 4 bytes of tail padding and its policy
+      // refuses an IFLA_MAP shorter than 32 bytes.
       doc: 'struct rtnl_link_ifmap: legacy ISA-style resources',
       members: [
         { name: 'memStart', type: 'u64' },
@@ -218,6 +218,7 @@ export const rtLinkSpec = defineFamily({
         { name: 'irq', type: 'u16' },
         { name: 'dma', type: 'u8' },
         { name: 'port', type: 'u8' },
+        { name: 'pad', type: 'pad', len: 4 },
       ],
     },
     'xdp-attached': {
@@ -374,7 +375,7 @@ export const rtLinkSpec = defineFamily({
         { name: 'broadcast', value: 2, type: 'binary', display: 'hwaddr', doc: 'link-layer broadcast address' },
         { name: 'ifname', value: 3, type: 'string' },
         { name: 'mtu', value: 4, type: 'u32' },
-        { name: 'link', value: 5, type: 's32', doc: 'ifindex of the lower device (veth: the peer), maybe in IFLA_LINK_NETNSID' },
+        { name: 'link', value: 5, type: 'u32', doc: 'ifindex of the lower device (veth: the peer), maybe in IFLA_LINK_NETNSID' },
         { name: 'qdisc', value: 6, type: 'string', doc: 'root queueing discipline kind' },
         { name: 'stats', value: 7, type: 'struct', struct: 'rtnl-link-stats' },
         { name: 'cost', value: 8, type: 'binary', doc: 'unused' },
