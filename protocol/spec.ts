@@ -19,7 +19,10 @@ export type ScalarType = 'u8' | 'u16' | 'u32' | 'u64' | 's8' | 's16' | 's32' | '
  * - `sub-message`: a nest whose attribute set is chosen by the value of a sibling (`selector`),
  *   as IFLA_INFO_DATA is chosen by IFLA_INFO_KIND;
  * - `struct-array`: back-to-back records, each a struct whose `lengthMember` counts the record,
- *   followed by attributes of `nested` (rtnexthop in RTA_MULTIPATH).
+ *   followed by attributes of `nested` (rtnexthop in RTA_MULTIPATH);
+ * - `indexed-array`: a nest whose attributes are the elements, each a nest of `nested`, their
+ *   types only positions (1, 2, 3...): decodes to an array (nlctrl's CTRL_ATTR_OPS; YNL's
+ *   `indexed-array` with `sub-type: nest`).
  */
 export type AttrType =
   | ScalarType
@@ -29,7 +32,8 @@ export type AttrType =
   | 'nest'
   | 'struct'
   | 'sub-message'
-  | 'struct-array';
+  | 'struct-array'
+  | 'indexed-array';
 
 /** How a binary payload (or an integer) is presented. */
 export type DisplayHint =
@@ -99,18 +103,68 @@ export interface EnumSpec {
 export type DefinitionSpec = StructSpec | EnumSpec;
 
 export interface MessageSpec {
-  /** nlmsg_type on the wire. */
+  /** nlmsg_type on the wire; with the family's `messageIds`, the value of its header member (genlmsghdr.cmd). */
   readonly value: number;
   /** Fixed header struct that starts the payload (ifinfomsg...). */
   readonly header: string;
   /** Attribute set following the header. */
   readonly attributes: string;
   readonly doc?: string;
+  /**
+   * Only this side sends it. Families numbering the two directions apart (YNL's directional ids:
+   * ethtool's FEATURES_GET request and FEATURES_NTF notification are both 13) give a user message
+   * and a kernel message the same value; left out, the message goes both ways.
+   */
+  readonly sentBy?: 'user' | 'kernel';
 }
 
 export interface McastGroupSpec {
   readonly name: string;
-  readonly value: number;
+  /** The group number; left out when the kernel assigns it at run time (generic netlink: resolved by name). */
+  readonly value?: number;
+}
+
+/**
+ * How messages are told apart when nlmsg_type does not say which message it is. Generic netlink
+ * families put their family id in nlmsg_type and the command in genlmsghdr.cmd.
+ */
+export interface MessageIdsSpec {
+  /** Member of every message's header struct that holds the message's `value` (genlmsghdr's `cmd`); the codec writes it. */
+  readonly member: string;
+  /**
+   * nlmsg_type of every message of the family (nlctrl: GENL_ID_CTRL, 16). Left out, the kernel
+   * assigns it at run time (a generic netlink family id) and ProtocolCodec.bindType() tells the codec.
+   */
+  readonly type?: number;
+}
+
+/** One direction of an operation: the message it travels in and the attributes it carries. */
+export interface OperationMessageSpec {
+  /** A name in the family's `messages`. */
+  readonly message: string;
+  /** The attributes (names in the message's attribute set) the request may carry or the reply carries. */
+  readonly attributes: readonly string[];
+}
+
+/** A request kind (do) or dump of an operation: what goes out and what comes back. */
+export interface OperationModeSpec {
+  readonly request?: OperationMessageSpec;
+  readonly reply?: OperationMessageSpec;
+}
+
+/**
+ * An operation, as YNL's `operations.list` writes one: its do and dump forms with their request
+ * and reply attribute lists, and the notification it causes. Requests can be checked against the
+ * request list before anything is sent.
+ */
+export interface OperationSpec {
+  readonly doc?: string;
+  readonly do?: OperationModeSpec;
+  readonly dump?: OperationModeSpec;
+  /** A notification: the message and attributes the kernel multicasts (YNL's `event`, or `notify` of a get). */
+  readonly event?: OperationMessageSpec;
+  /** Multicast group (a name in mcastGroups) the notification goes to. */
+  readonly mcgrp?: string;
 }
 
 export interface FamilySpec {
@@ -124,6 +178,10 @@ export interface FamilySpec {
   readonly subMessages?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly messages: Readonly<Record<string, MessageSpec>>;
   readonly mcastGroups?: readonly McastGroupSpec[];
+  /** When nlmsg_type alone does not name the message (generic netlink); see MessageIdsSpec. */
+  readonly messageIds?: MessageIdsSpec;
+  /** Operations by name (YNL's operations list). */
+  readonly operations?: Readonly<Record<string, OperationSpec>>;
 }
 
 /** Identity helper: keeps literal types for type derivation while checking the shape. */

@@ -274,6 +274,8 @@ class FamilyGen {
         if (st.members.some((m) => m.name === 'attrs')) throw new Error(`gen-types: ${this.spec.name}: struct ${a.struct} has a member "attrs"`);
         return [`Array<Omit<${this.defName(a.struct!)}, ${quote(a.lengthMember!)}> & { attrs: ${this.setName(a.nested!)} }>`];
       }
+      case 'indexed-array':
+        return [`Array<${this.setName(a.nested!)}>`];
     }
   }
 

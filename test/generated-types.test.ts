@@ -306,6 +306,10 @@ class Sampler {
           if (depth >= MAX_DEPTH) continue;
           v = [0, 1].map(() => ({ ...this.struct(a.struct!, 'record', a.lengthMember), attrs: this.set(a.nested!, depth + 1) }));
           break;
+        case 'indexed-array':
+          if (depth >= MAX_DEPTH) continue;
+          v = [0, 1].map(() => this.set(a.nested!, depth + 1));
+          break;
         default: {
           v = a.display === 'ipaddr' && SIZE[a.type] === 4 ? (this.variant === 1 ? 0xc0000201 : '192.0.2.7') : this.int(a.type, a.enum);
         }

@@ -81,6 +81,9 @@ function checkClientOptions(options: ClientOptions | undefined): ClientOptions {
   if (netnsEntry !== undefined && netnsEntry !== 'helper' && netnsEntry !== 'setns') {
     throw new InvalidArgumentError('netnsEntry', netnsEntry, "must be 'helper' or 'setns'");
   }
+  if (netnsEntry !== undefined && netns === undefined) {
+    throw new InvalidArgumentError('netnsEntry', netnsEntry, 'says how to enter the namespace given as netns, and none is given');
+  }
   if (timeoutMs !== undefined) checkTimeoutMs(timeoutMs);
   if (dumpRetries !== undefined) checkInt(dumpRetries, 'dumpRetries', 0, 1000);
   return o;
@@ -112,7 +115,10 @@ export class NetlinkClient {
 
   /** Device settings as ethtool has them: features, link modes, channels, rings (generic netlink, opened on first use). */
   get ethtool(): EthtoolApi {
-    return (this.ethtoolApi ??= new EthtoolApi(() => this.generic.connection()));
+    return (this.ethtoolApi ??= new EthtoolApi(
+      () => this.generic.connection(),
+      () => this.generic.openTransport(),
+    ));
   }
 
   /** Generic netlink families (nlctrl), over the same lazily opened socket. */
@@ -149,7 +155,7 @@ export class NetlinkClient {
     const fd = enterBySetns(ns, { sockets: [0] }).sockets[0]!;
     let client: NetlinkClient;
     try {
-      client = NetlinkClient.open({ ...o, netns: undefined, socket: { ...o.socket, fd, bound: false } });
+      client = NetlinkClient.open({ ...o, netns: undefined, netnsEntry: undefined, socket: { ...o.socket, fd, bound: false } });
     } catch (err) {
       closeSync(fd);
       throw err;
@@ -174,7 +180,7 @@ export class NetlinkClient {
     const lease = await pending;
     let client: NetlinkClient;
     try {
-      client = NetlinkClient.open({ ...options, netns: undefined, socket: { ...options.socket, fd: lease.fd, bound: false } });
+      client = NetlinkClient.open({ ...options, netns: undefined, netnsEntry: undefined, socket: { ...options.socket, fd: lease.fd, bound: false } });
     } catch (err) {
       closeSync(lease.fd);
       lease.release();

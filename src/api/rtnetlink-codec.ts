@@ -1,4 +1,4 @@
-import { rtnetlinkSpecs } from '../../protocol/index.js';
+import { rtnetlinkSpecs } from '../../protocol/rtnetlink.js';
 import { ProtocolCodec } from '../codec/message.js';
 
 let shared: ProtocolCodec | undefined;

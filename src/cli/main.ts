@@ -20,10 +20,13 @@ const OBJECTS: [string, () => Promise<{ run: CommandRun }>][] = [
   ['sysctl', () => import('./commands/sysctl.js')],
   ['monitor', () => import('./commands/monitor.js')],
   ['decode', () => import('./commands/decode.js')],
+  ['ethtool', () => import('./commands/ethtool.js')],
+  ['genl', () => import('./commands/genl.js')],
 ];
 
 export const USAGE = `Usage: nlts [ OPTIONS ] OBJECT { COMMAND | help }
-where  OBJECT := { link | address | route | rule | neigh | netns | sysctl | monitor | decode }
+where  OBJECT := { link | address | route | rule | neigh | netns | sysctl | monitor | decode |
+                   ethtool | genl }
        OPTIONS := { -j[son] | -p[retty] | -d[etails] | -s[tatistics] | -4 | -6 |
                     -n[etns] NAME | --record FILE | -N[umeric] | -h[elp] }`;
 

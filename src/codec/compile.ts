@@ -6,8 +6,10 @@
 import type { AttrSpec, AttributeSetSpec, FamilySpec } from '../../protocol/spec.js';
 import { decodeAttrs, decodeAttrsInterpreted, encodeAttrs } from './attr-set-codec.js';
 import { NLA_F_NESTED, align4 } from './byte-writer.js';
-import { DecodeError, EncodeError } from './errors.js';
+import { DecodeError, EncodeError, SpecError } from './errors.js';
 import { buildSetDecoder } from './fast-decode.js';
+import { indexedArrayParts } from './indexed-array.js';
+import { validateFamily } from './spec-check.js';
 import { SCALAR_SIZE, binaryDecoder, binaryEncoder, compileEnum, describe, enumEncode, enumView, readScalar, readScalarArray, writeScalar } from './scalars.js';
 import { compileStruct, decodeStruct, encodeStruct } from './struct-codec.js';
 import {
@@ -40,7 +42,9 @@ export function kernelConstant(prefix: string | undefined, name: string): string
 // ---------------------------------------------------------------------------------------------
 // Compilation
 
+/** Compiles a spec, after validating it whole (SpecError: decoders are generated from its names and numbers). */
 export function compileFamily(spec: FamilySpec): CompiledFamily {
+  validateFamily(spec);
   const enums = new Map<string, CompiledEnum>();
   const structs = new Map<string, CompiledStruct>();
   const sets = new Map<string, CompiledSet>();
@@ -51,7 +55,7 @@ export function compileFamily(spec: FamilySpec): CompiledFamily {
   const enumOf = (n: string | undefined, where: string): CompiledEnum | undefined => {
     if (n === undefined) return undefined;
     const e = enums.get(n);
-    if (!e) throw new Error(`spec ${spec.name}: ${where} refers to unknown enum "${n}"`);
+    if (!e) throw new SpecError(`${where} refers to unknown enum "${n}"`, [spec.name]);
     return e;
   };
   for (const [name, def] of Object.entries(spec.definitions)) {
@@ -59,18 +63,25 @@ export function compileFamily(spec: FamilySpec): CompiledFamily {
   }
   const structOf = (n: string | undefined, where: string): CompiledStruct => {
     const s = n === undefined ? undefined : structs.get(n);
-    if (!s) throw new Error(`spec ${spec.name}: ${where} refers to unknown struct "${n}"`);
+    if (!s) throw new SpecError(`${where} refers to unknown struct "${n}"`, [spec.name]);
     return s;
   };
 
   // Sets are created empty first so nests may refer to sets defined later (and to themselves).
   for (const name of Object.keys(spec.attributeSets)) {
-    const set: CompiledSet = { name, byId: [], byName: new Map(), decode: (ctx, start, end, depth) => decodeAttrsInterpreted(ctx, set, start, end, depth) };
+    const set: CompiledSet = {
+      name,
+      byId: [],
+      byName: new Map(),
+      decode: (ctx, start, end, depth) => decodeAttrsInterpreted(ctx, set, start, end, depth),
+      lastSelection: undefined,
+      lastSelected: undefined,
+    };
     sets.set(name, set);
   }
   const setOf = (n: string | undefined, where: string): CompiledSet => {
     const s = n === undefined ? undefined : sets.get(n);
-    if (!s) throw new Error(`spec ${spec.name}: ${where} refers to unknown attribute set "${n}"`);
+    if (!s) throw new SpecError(`${where} refers to unknown attribute set "${n}"`, [spec.name]);
     return s;
   };
 
@@ -78,8 +89,8 @@ export function compileFamily(spec: FamilySpec): CompiledFamily {
     const set = sets.get(setName)!;
     for (const a of setSpec.attributes) {
       const where = `${setName}.${a.name}`;
-      if (set.byId[a.value]) throw new Error(`spec ${spec.name}: ${where} reuses id ${a.value}`);
-      if (set.byName.has(a.name)) throw new Error(`spec ${spec.name}: ${where} is defined twice`);
+      if (set.byId[a.value]) throw new SpecError(`${where} reuses id ${a.value}`, [spec.name]);
+      if (set.byName.has(a.name)) throw new SpecError(`${where} is defined twice`, [spec.name]);
       const compiled = compileAttr(spec, setSpec, a, where, { enumOf, structOf, setOf });
       set.byId[a.value] = compiled;
       set.byName.set(a.name, compiled);
@@ -155,6 +166,11 @@ class Attr implements CompiledAttr {
   get constant(): string {
     return (this.#constant ??= kernelConstant(this.prefix, this.key));
   }
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
 }
 
 function compileAttr(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec, where: string, L: Lookups): CompiledAttr {
@@ -270,9 +286,12 @@ function attrParts(family: FamilySpec, a: AttrSpec, where: string, L: Lookups): 
         encode: header
           ? (w, v, _sib, depth) => {
               const nv = (v ?? {}) as { header?: Record<string, unknown>; attrs?: Record<string, unknown> };
+              // Whole when attributes follow it; alone, as far as its members go (a payload shorter
+              // than the header decodes to the members it has and no attributes).
+              if (nv.attrs === undefined || !hasKeys(nv.attrs)) return encodeStruct(w, header, nv.header, false);
               encodeStruct(w, header, nv.header, true);
               w.align();
-              encodeAttrs(w, set, nv.attrs ?? {}, depth + 1);
+              encodeAttrs(w, set, nv.attrs, depth + 1);
             }
           : (w, v, _sib, depth) => encodeAttrs(w, set, v as Record<string, unknown>, depth + 1),
       };
@@ -280,8 +299,8 @@ function attrParts(family: FamilySpec, a: AttrSpec, where: string, L: Lookups): 
     }
     case 'sub-message': {
       const table = a.subMessage ? family.subMessages?.[a.subMessage] : undefined;
-      if (!table) throw new Error(`spec ${family.name}: ${where} refers to unknown sub-message "${a.subMessage}"`);
-      if (!a.selector) throw new Error(`spec ${family.name}: ${where} needs a selector`);
+      if (!table) throw new SpecError(`${where} refers to unknown sub-message "${a.subMessage}"`, [family.name]);
+      if (!a.selector) throw new SpecError(`${where} needs a selector`, [family.name]);
       const selector = a.selector;
       const choices = new Map<string, CompiledSet>();
       for (const [k, setName] of Object.entries(table)) choices.set(k, L.setOf(setName, `${where}[${k}]`));
@@ -311,11 +330,13 @@ function attrParts(family: FamilySpec, a: AttrSpec, where: string, L: Lookups): 
         },
       };
     }
+    case 'indexed-array':
+      return indexedArrayParts(L.setOf(a.nested, where), a.nestedFlag === true);
     case 'struct-array': {
       const st = L.structOf(a.struct, where);
       const set = L.setOf(a.nested, where);
       const lenMember = st.members.find((m) => m.spec.name === a.lengthMember);
-      if (!lenMember || lenMember.spec.type !== 'u16') throw new Error(`spec ${family.name}: ${where} needs a u16 lengthMember`);
+      if (!lenMember || lenMember.spec.type !== 'u16') throw new SpecError(`${where} needs a u16 lengthMember`, [family.name]);
       const lenOff = lenMember.offset;
       return {
         nestedSet: set,

@@ -18,8 +18,9 @@ import {
   encodeAttrs,
   encodeStruct,
 } from './compile.js';
-import { DecodeError, EncodeError } from './errors.js';
+import { DecodeError, EncodeError, SpecError } from './errors.js';
 import { selectedSetDecoder } from './fast-decode.js';
+import { KeyedMessages, type Sender } from './message-ids.js';
 import { type AttrSelection, MAX_NEST_DEPTH } from './types.js';
 
 export interface NlMsgHeader {
@@ -101,10 +102,13 @@ interface MessageEntry {
 }
 
 export class ProtocolCodec {
-  private readonly specs: readonly FamilySpec[];
+  private specs: readonly FamilySpec[];
   private readonly compiled = new Map<string, CompiledFamily>();
   private readonly byType = new Map<number, MessageEntry>();
   private readonly byName = new Map<string, MessageEntry>();
+  /** Families whose messages a header member names (generic netlink); none in rtnetlink codecs. */
+  private readonly keyed = new KeyedMessages<MessageEntry>();
+  private keyedFamilies = 0;
 
   /**
    * Families compile on first use (rt-link alone takes ~5 ms cold): a process that only dumps
@@ -114,11 +118,19 @@ export class ProtocolCodec {
     this.specs = specs;
     const seen = new Set<string>();
     for (const spec of specs) {
-      if (seen.has(spec.name)) throw new Error(`protocol family "${spec.name}" given twice`);
+      // The messages are read here, before the spec is compiled (and validated whole) on first use.
+      if (typeof spec !== 'object' || spec === null || typeof spec.messages !== 'object' || spec.messages === null) {
+        throw new SpecError('expected a family spec with messages', [String((spec as { name?: unknown } | null)?.name ?? '(family)')]);
+      }
+      if (seen.has(spec.name)) throw new SpecError('the family is given twice', [spec.name]);
       seen.add(spec.name);
+      if (spec.messageIds !== undefined) {
+        this.addKeyed(spec);
+        continue;
+      }
       for (const [name, m] of Object.entries(spec.messages)) {
-        const clash = this.byType.get(m.value);
-        if (clash) throw new Error(`message type ${m.value} is both ${clash.spec.name}.${clash.name} and ${spec.name}.${name}`);
+        const clash = this.byType.get(m?.value);
+        if (clash) throw new SpecError(`message type ${m.value} is already ${clash.spec.name}.${clash.name}`, [spec.name, 'messages', name, 'value']);
         const entry: MessageEntry = { spec, name };
         this.byType.set(m.value, entry);
         this.byName.set(name, entry);
@@ -148,6 +160,56 @@ export class ProtocolCodec {
     return e && (e.resolved ?? this.resolve(e));
   }
 
+  /**
+   * Generic netlink: the nlmsg_type the kernel assigned to `family` (a spec with messageIds and no
+   * fixed type), found through nlctrl; undefined when it is not known (any more).
+   */
+  bindType(family: string, type: number | undefined): void {
+    this.keyed.bind(family, type);
+  }
+
+  /** The nlmsg_type bound to a family with messageIds (see bindType). */
+  typeOf(family: string): number | undefined {
+    return this.keyed.typeOf(family);
+  }
+
+  /**
+   * The message of the frame [pos, end): by its nlmsg_type, or for a family with messageIds by its
+   * header member as sent by `sender` (requests are the user's, replies and events the kernel's).
+   */
+  messageAt(ctx: DecodeCtx, pos: number, end: number, sender: Sender = 'kernel'): { family: CompiledFamily; message: CompiledMessage } | undefined {
+    const type = ctx.view.getUint16(pos + 4, true);
+    return this.messageByType(type) ?? this.keyedAt(ctx, type, pos + NLMSG_HDRLEN, end, sender);
+  }
+
+  private keyedAt(ctx: DecodeCtx, type: number, body: number, end: number, sender: Sender): { family: CompiledFamily; message: CompiledMessage } | undefined {
+    if (this.keyed.bound === 0) return undefined;
+    const e = this.keyed.find(type, ctx.view, body, end, sender, (spec) => this.compiledFamily(spec));
+    return e && (e.resolved ?? this.resolve(e));
+  }
+
+  /**
+   * Adds a family whose messages a header member names (generic netlink) to a codec in use: a
+   * family module brings its spec on first use. The same spec again is a no-op.
+   */
+  addFamily(spec: FamilySpec): void {
+    if (this.specs.includes(spec)) return;
+    if (spec.messageIds === undefined) throw new SpecError('only a family with messageIds can join a codec in use', [spec.name]);
+    if (this.specs.some((s) => s.name === spec.name)) throw new SpecError('the family is given twice', [spec.name]);
+    this.addKeyed(spec);
+    this.specs = [...this.specs, spec];
+  }
+
+  private addKeyed(spec: FamilySpec): void {
+    // Names are checked first: a refused spec leaves the codec as it was.
+    for (const name of Object.keys(spec.messages)) {
+      const clash = this.byName.get(name);
+      if (clash) throw new SpecError(`message name ${name} is already ${clash.spec.name}.${clash.name}`, [spec.name, 'messages', name]);
+    }
+    this.keyedFamilies++;
+    for (const e of this.keyed.add(spec, (name) => ({ spec, name }))) this.byName.set(e.name, e);
+  }
+
   private resolve(e: MessageEntry): { family: CompiledFamily; message: CompiledMessage } {
     const family = this.compiledFamily(e.spec);
     return (e.resolved = { family, message: family.messages.get(e.name)! });
@@ -159,14 +221,17 @@ export class ProtocolCodec {
     return f;
   }
 
-  /** Every message in a datagram. Throws DecodeError (with offset into `bytes`) on malformed input. */
-  decode(bytes: Uint8Array): NetlinkMessage[] {
+  /**
+   * Every message in a datagram. Throws DecodeError (with offset into `bytes`) on malformed input.
+   * `sender` matters only to directional families (MessageSpec.sentBy): 'user' for requests.
+   */
+  decode(bytes: Uint8Array, sender: Sender = 'kernel'): NetlinkMessage[] {
     const out: NetlinkMessage[] = [];
     const ctx = makeCtx(bytes);
     let pos = 0;
     while (pos < bytes.length) {
       const end = this.frameEnd(ctx, pos);
-      out.push(this.decodeFrame(ctx, pos, end));
+      out.push(this.decodeFrame(ctx, pos, end, true, sender));
       pos = align4(end);
     }
     return out;
@@ -187,7 +252,7 @@ export class ProtocolCodec {
    * up to its fixed header only (a lookup that needs no more skips the attributes' cost); with
    * a selection, only the attributes it names (see AttrSelection).
    */
-  decodeFrame(ctx: DecodeCtx, pos: number, end: number, attrs: boolean | AttrSelection = true): NetlinkMessage {
+  decodeFrame(ctx: DecodeCtx, pos: number, end: number, attrs: boolean | AttrSelection = true, sender: Sender = 'kernel'): NetlinkMessage {
     const v = ctx.view;
     const type = v.getUint16(pos + 4, true);
     const msg: NetlinkMessage = {
@@ -208,7 +273,7 @@ export class ProtocolCodec {
       } else if (end > body) msg.payload = ctx.bytes.slice(body, end);
       return msg;
     }
-    const found = this.messageByType(type);
+    const found = this.messageByType(type) ?? this.keyedAt(ctx, type, body, end, sender);
     if (!found) {
       msg.payload = ctx.bytes.slice(body, end);
       return msg;
@@ -244,6 +309,9 @@ export class ProtocolCodec {
       if (!found) throw new EncodeError(`unknown message "${m.kind}"`);
       type = found.message.value;
     }
+    // A family with messageIds: nlmsg_type is the family's, the message goes in a header member.
+    const member = found !== undefined && this.keyedFamilies > 0 ? this.keyed.memberOf(found.family.name) : undefined;
+    if (member !== undefined) type = this.keyed.encodeType(found!.family.name);
     w.ensure(NLMSG_HDRLEN);
     w.view.setUint16(start + 4, type, true);
     w.view.setUint16(start + 6, m.flags ?? NLM_F.REQUEST, true);
@@ -253,7 +321,7 @@ export class ProtocolCodec {
     if (m.payload) w.bytes(m.payload);
     else if (found) {
       try {
-        encodeStruct(w, found.message.header, m.header, true);
+        encodeStruct(w, found.message.header, member === undefined ? m.header : { ...m.header, [member]: found.message.value }, true);
         w.align();
         encodeAttrs(w, found.message.attributes, m.attrs ?? {});
       } catch (err) {
@@ -284,7 +352,7 @@ export class ProtocolCodec {
   attributePathAt(message: Uint8Array, offset: number): string[] | undefined {
     if (message.length < NLMSG_HDRLEN) return undefined;
     const ctx = makeCtx(message);
-    const found = this.messageByType(ctx.view.getUint16(4, true));
+    const found = this.messageAt(ctx, 0, message.length, 'user');
     if (!found) return undefined;
     const start = NLMSG_HDRLEN + align4(found.message.header.size);
     return pathAt(ctx, found.message.attributes, start, Math.min(message.length, ctx.view.getUint32(0, true)), offset, 0);
@@ -293,7 +361,7 @@ export class ProtocolCodec {
   /** Name of attribute `type` in the set of the nest at `nestOffset` (or the message's own set). */
   attributeNameIn(message: Uint8Array, nestOffset: number | undefined, type: number): string {
     if (message.length < NLMSG_HDRLEN) return `type ${type}`;
-    const found = this.messageByType(makeCtx(message).view.getUint16(4, true));
+    const found = this.messageAt(makeCtx(message), 0, message.length, 'user');
     if (!found) return `type ${type}`;
     let set: CompiledSet | undefined = found.message.attributes;
     let prefix = '';

@@ -298,7 +298,7 @@ export class Connection {
           windowDone();
         };
         this.track(p);
-        if (logSend.enabled) for (const msg of this.codec.decode(datagram)) logSend('%s', formatMessage(msg));
+        if (logSend.enabled) for (const msg of this.codec.decode(datagram, 'user')) logSend('%s', formatMessage(msg));
         signal?.addEventListener('abort', onAbort, { once: true });
         this.sendBytes(datagram, p);
       });
@@ -370,7 +370,7 @@ export class Connection {
     const operation = operationOf(msg);
     const p = new Pending(this, seq, timeoutMs, operation, msg, flags, bytes, dump);
     this.track(p);
-    if (logSend.enabled) logSend('%s', formatMessage(this.codec.decode(bytes)[0]!));
+    if (logSend.enabled) logSend('%s', formatMessage(this.codec.decode(bytes, 'user')[0]!));
     return p;
   }
 
@@ -656,7 +656,7 @@ export class Connection {
   private readable(request: OutgoingMessage, bytes: Uint8Array): OutgoingMessage {
     try {
       const ctx = makeCtx(bytes);
-      const m = this.codec.decodeFrame(ctx, 0, this.codec.frameEnd(ctx, 0));
+      const m = this.codec.decodeFrame(ctx, 0, this.codec.frameEnd(ctx, 0), true, 'user');
       const r: OutgoingMessage = { kind: request.kind, flags: request.flags ?? m.flags, seq: request.seq ?? m.seq, pid: request.pid ?? m.pid };
       if (m.header !== undefined) r.header = m.header;
       if (m.attrs !== undefined) r.attrs = m.attrs;

@@ -2,7 +2,7 @@
  * Multicast groups (RTNLGRP_*) by friendly name, from the specs' mcastGroups, and what a resync
  * has to dump for each.
  */
-import { rtnetlinkSpecs } from '../../protocol/index.js';
+import { rtnetlinkSpecs } from '../../protocol/rtnetlink.js';
 import { InvalidArgumentError } from '../api/errors.js';
 
 /** Kinds of objects events carry. */

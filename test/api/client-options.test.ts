@@ -101,6 +101,11 @@ describe('client options that cannot be honoured are refused', () => {
     await refusedAsync(() => NetlinkClient.connect({ netns: 'blue', socket: { fd: 987_654 } }), /fd/);
   });
 
+  it('netnsEntry without netns (it would say how to enter a namespace that is not given)', async () => {
+    refused(() => NetlinkClient.open({ netnsEntry: 'setns' }), /netnsEntry/);
+    await refusedAsync(() => NetlinkClient.connect({ netnsEntry: 'helper' }), /netnsEntry/);
+  });
+
   it('bad values: options, transport, timeoutMs, dumpRetries, netnsEntry', async () => {
     refused(() => NetlinkClient.open('blue' as never), /options/);
     refused(() => NetlinkClient.open(null as never), /options/);
@@ -138,7 +143,7 @@ describe('client options that cannot be honoured are refused', () => {
   });
 
   it('a valid client over a plain Connection still works (the checks refuse nothing good)', async () => {
-    const nl = NetlinkClient.open({ transport: ackAll(), timeoutMs: 0, dumpRetries: 0, netnsEntry: 'setns' });
+    const nl = NetlinkClient.open({ transport: ackAll(), timeoutMs: 0, dumpRetries: 0 });
     await nl.rules.delete({ priority: 100 });
     nl.close();
     expect(new NetlinkClient(new Connection(ackAll(), codec))).toBeInstanceOf(NetlinkClient);
