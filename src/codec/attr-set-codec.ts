@@ -23,6 +23,8 @@ export function decodeAttrsInterpreted(ctx: DecodeCtx, set: CompiledSet, start: 
   let pos = start;
   let index = 0;
   let deferred: [CompiledAttr, number][] | undefined;
+  let again = false;
+  const selectors = selectorsOf(set);
   while (pos < end) {
     if (end - pos < NLA_HDRLEN) throw new DecodeError(`${end - pos} trailing bytes are too short for an attribute header`, pos, [set.name]);
     const len = view.getUint16(pos, true);
@@ -38,6 +40,8 @@ export function decodeAttrsInterpreted(ctx: DecodeCtx, set: CompiledSet, start: 
       // Unknown, or known but carrying flag bits the spec would not write: keep it raw for exactness.
       (out.unknown ??= []).push({ type: rawType, data: ctx.bytes.slice(pos + NLA_HDRLEN, pos + len), index });
     } else {
+      // A selector seen again may choose another set for what the first chose (see redecodeSelected).
+      if (selectors.has(a.key) && out[a.key] !== undefined) again = true;
       if (a.selector !== undefined && out[a.selector] === undefined) {
         // The kernel may put the selector after the data (RTA_ENCAP before RTA_ENCAP_TYPE).
         (deferred ??= []).push([a, pos]);
@@ -64,7 +68,9 @@ export function decodeAttrsInterpreted(ctx: DecodeCtx, set: CompiledSet, start: 
     pos += align4(len);
     index++;
   }
-  if (deferred) {
+  if (out.unknown !== undefined) reindexUnknown(set, out, ctx, start, end);
+  if (again) redecodeSelected(set, out, ctx, start, end, depth);
+  else if (deferred) {
     for (const [a, at] of deferred) {
       const len = view.getUint16(at, true);
       try {
@@ -76,6 +82,71 @@ export function decodeAttrsInterpreted(ctx: DecodeCtx, set: CompiledSet, start: 
     }
   }
   return out;
+}
+
+function selectorsOf(set: CompiledSet): Set<string> {
+  const out = new Set<string>();
+  for (const a of set.byId) if (a?.selector !== undefined) out.add(a.selector);
+  return out;
+}
+
+/**
+ * After a selector came more than once: decodes every attribute chosen by a selector again, by
+ * the selector's last value, as the kernel reads it (the last of each attribute), so what the
+ * first value chose is not kept under the second (it could not be encoded by it). Rare: the
+ * kernel sends a selector once.
+ */
+export function redecodeSelected(
+  set: CompiledSet,
+  out: AttrValues,
+  ctx: DecodeCtx,
+  start: number,
+  end: number,
+  depth: number,
+  wanted?: Set<string>,
+): void {
+  const view = ctx.view;
+  for (let pos = start; pos < end; ) {
+    const len = view.getUint16(pos, true);
+    const raw = view.getUint16(pos + 2, true);
+    const a = set.byId[raw & 0x3fff];
+    if (a !== undefined && a.selector !== undefined && !a.multi && (raw & 0xc000) === a.nlaFlags && (wanted === undefined || wanted.has(a.key))) {
+      try {
+        out[a.key] = a.decode(ctx, pos + NLA_HDRLEN, pos + len, depth, out);
+      } catch (err) {
+        if (err instanceof DecodeError) throw err.withOuter(a.key);
+        throw new DecodeError(`cannot decode: ${(err as Error)?.message ?? String(err)}`, pos, [a.key], { cause: err });
+      }
+    }
+    pos += align4(len);
+  }
+}
+
+/**
+ * Sets each kept unknown attribute's index to its place among the attributes encodeAttrs will
+ * write back. A single-valued attribute that repeats decodes to its last value, as the kernel
+ * reads it, and is written back once, at its first place: later places count once fewer, or a
+ * re-encoded message would put its unknown attributes elsewhere. Only sets that kept something
+ * raw come here: walking the attributes again is off the common path.
+ */
+export function reindexUnknown(set: CompiledSet, out: AttrValues, ctx: DecodeCtx, start: number, end: number): void {
+  const list = out.unknown!;
+  const view = ctx.view;
+  let u = 0;
+  let repeats = 0;
+  let seen: Set<number> | undefined;
+  for (let pos = start, i = 0; pos < end && u < list.length; i++) {
+    const len = view.getUint16(pos, true);
+    if (list[u]!.index === i) list[u++]!.index = i - repeats;
+    else {
+      const a = set.byId[view.getUint16(pos + 2, true) & 0x3fff];
+      if (a !== undefined && !a.multi) {
+        if ((seen ??= new Set()).has(a.id)) repeats++;
+        else seen.add(a.id);
+      }
+    }
+    pos += align4(len);
+  }
 }
 
 export function encodeAttrs(w: ByteWriter, set: CompiledSet, values: Record<string, unknown>, depth = 0): void {

@@ -8,16 +8,18 @@
  * (a test decodes the same inputs both ways): anything unusual — unknown ids, flag bits the spec
  * would not write, odd sizes, deferred sub-messages — goes through the same helpers.
  *
- * The generated source only contains numbers and JSON-quoted spec names.
+ * The generated source only contains numbers and JSON-quoted spec names: compileFamily validates
+ * the spec first (spec-check.ts), and every value taken from it passes num() or quote() here.
  */
+import { redecodeSelected, reindexUnknown } from './attr-set-codec.js';
 import { NLA_HDRLEN } from './byte-writer.js';
 import type { CompiledAttr, CompiledSet, CompiledStruct, DecodeCtx, AttrValues } from './compile.js';
 import type { AttrSelection } from './types.js';
-import { DecodeError } from './errors.js';
-import { readS64LE, readU64LE } from './scalars.js';
+import { DecodeError, SpecError } from './errors.js';
+import { describe, readS64LE, readU64LE } from './scalars.js';
 import { decodeString, formatIPv4 } from './values.js';
 
-const READ: Record<string, [string, number, boolean]> = {
+const READ: Readonly<Record<string, [string, number, boolean]>> = {
   u8: ['getUint8', 1, false],
   s8: ['getInt8', 1, false],
   u16: ['getUint16', 2, true],
@@ -27,6 +29,28 @@ const READ: Record<string, [string, number, boolean]> = {
   u64: ['getBigUint64', 8, true],
   s64: ['getBigInt64', 8, true],
 };
+
+/** READ's entry for a scalar type; undefined for anything else (including Object.prototype's names). */
+function readOf(type: string): [string, number, boolean] | undefined {
+  return Object.hasOwn(READ, type) ? READ[type] : undefined;
+}
+
+// Everything generated source holds from the spec goes through num() or quote(). compileFamily
+// validated the spec, so these fail only if compiled tables were changed since; they keep even
+// that from reaching new Function as code.
+
+/** An integer, as source text. */
+function num(n: unknown, what: string): string {
+  if (typeof n !== 'number' || !Number.isSafeInteger(n))
+    throw new SpecError(`${what} is ${describe(n)}, not an integer: no decoder generated`, ['?']);
+  return String(n);
+}
+
+/** A property name, JSON-quoted (never __proto__, which an object literal would take as the prototype). */
+function quote(name: unknown, what: string): string {
+  if (typeof name !== 'string' || name === '__proto__') throw new SpecError(`${what} is ${describe(name)}: no decoder generated`, ['?']);
+  return JSON.stringify(name);
+}
 
 export type SetDecoder = (ctx: DecodeCtx, start: number, end: number, depth: number) => AttrValues;
 export type StructDecoder = (ctx: DecodeCtx, start: number, end: number) => Record<string, unknown>;
@@ -46,13 +70,15 @@ interface Helpers {
   depthError(start: number): DecodeError;
   wrap(err: unknown, raw: number, pos: number): unknown;
   deferred(o: AttrValues, ctx: DecodeCtx, list: number[], depth: number): void;
+  reindex(o: AttrValues, ctx: DecodeCtx, start: number, end: number): void;
+  reselect(o: AttrValues, ctx: DecodeCtx, start: number, end: number, depth: number): void;
 }
 
 function scalarRead(type: string, bigEndian: boolean, at: string): string {
   // Little-endian 64-bit reads share small bigints (scalars.ts) instead of allocating one each.
   if (type === 'u64' && !bigEndian) return `u64(view, ${at})`;
   if (type === 's64' && !bigEndian) return `s64(view, ${at})`;
-  const [fn, , hasEndian] = READ[type]!;
+  const [fn, , hasEndian] = readOf(type)!;
   return hasEndian ? `view.${fn}(${at}, ${bigEndian ? 'false' : 'true'})` : `view.${fn}(${at})`;
 }
 
@@ -66,23 +92,62 @@ function scalarRead(type: string, bigEndian: boolean, at: string): string {
 function dispatch(cases: [number, string][]): string {
   if (cases.length <= 6) return `switch (raw) { ${cases.map((c) => c[1]).join(' ')} default: break keep; }`;
   const mid = cases.length >> 1;
-  return `if (raw < ${cases[mid]![0]}) { ${dispatch(cases.slice(0, mid))} } else { ${dispatch(cases.slice(mid))} }`;
+  return `if (raw < ${num(cases[mid]![0], 'an attribute id')}) { ${dispatch(cases.slice(0, mid))} } else { ${dispatch(cases.slice(mid))} }`;
 }
 
+/** Distinct selections whose decoders a set keeps by content: programs use a few; past this the oldest goes. */
+export const MAX_SELECTIONS = 64;
+
 /**
- * The decoder of a selection of a set's attributes, built once per (set, selection object).
+ * The decoder of a selection of a set's attributes, built once per (set, selection content).
  * Attributes outside the selection, unknown ones included, are skipped unread; a selected nest
  * decodes what its own selection names. An attribute whose value depends on another (linkinfo's
  * data on kind) brings that one along.
+ *
+ * A selection object seen before is found by identity (a WeakMap: no reading of the selection per
+ * message, and no entry outlives its object); a new object by its canonical text, in a map of at
+ * most MAX_SELECTIONS entries, so fresh literals per dump neither build decoders nor pile up.
  */
 export function selectedSetDecoder(set: CompiledSet, selection: AttrSelection, maxDepth: number): SetDecoder {
-  const cache = (set.selected ??= new Map());
-  let d = cache.get(selection);
+  // A dump asks with one selection for every message: the last one answers without a lookup.
+  if (set.lastSelection === selection) return set.lastSelected!;
+  const seen = (set.selected ??= new WeakMap());
+  let d = seen.get(selection);
+  if (d === undefined) {
+    d = selectedByContent(set, selection, maxDepth);
+    seen.set(selection, d);
+  }
+  set.lastSelection = selection;
+  set.lastSelected = d;
+  return d;
+}
+
+function selectedByContent(set: CompiledSet, selection: AttrSelection, maxDepth: number): SetDecoder {
+  const key = canonicalSelection(selection, maxDepth);
+  const byContent = (set.selectedByContent ??= new Map());
+  let d = byContent.get(key);
   if (d === undefined) {
     d = buildSetDecoder(set, maxDepth, selection);
-    cache.set(selection, d);
+    if (byContent.size >= MAX_SELECTIONS) byContent.delete(byContent.keys().next().value!);
+    byContent.set(key, d);
   }
   return d;
+}
+
+/** A selection as text with its keys sorted at every level; a value that is not a nested selection means the whole value. */
+function canonicalSelection(sel: AttrSelection, depth: number): string {
+  if (depth < 0) throw new Error('a selection nested deeper than attributes can be (a cycle?)');
+  const parts = Object.keys(sel)
+    .sort()
+    .map((k) => {
+      const v = sel[k];
+      return `${JSON.stringify(k)}:${isSelection(v) ? canonicalSelection(v, depth - 1) : 'true'}`;
+    });
+  return `{${parts.join(',')}}`;
+}
+
+function isSelection(v: unknown): v is AttrSelection {
+  return typeof v === 'object' && v !== null;
 }
 
 export function buildSetDecoder(set: CompiledSet, maxDepth: number, selection?: AttrSelection): SetDecoder {
@@ -97,25 +162,29 @@ export function buildSetDecoder(set: CompiledSet, maxDepth: number, selection?: 
       if (a.selector !== undefined) wanted.add(a.selector);
     }
   }
+  // Selector attributes (linkinfo's kind), each with a local that says it was read.
+  const selectors = new Map<string, string>();
+  for (const a of attrs) if (a?.selector !== undefined && !selectors.has(a.selector)) selectors.set(a.selector, `sel${selectors.size}`);
   attrs.forEach((a, id) => {
     if (!a) return;
     if (wanted && !wanted.has(a.key)) return;
     const sub = selection?.[a.key];
     const raw = id | a.nlaFlags;
-    const key = JSON.stringify(a.key);
+    const key = quote(a.key, `an attribute name of ${set.name}`);
     const t = a.spec.type;
+    const scalar = readOf(t);
     let value: string;
     let sizeCheck = '';
-    if (READ[t] && a.spec.display === undefined && (!a.spec.enum || a.present)) {
+    if (scalar && a.spec.display === undefined && (!a.spec.enum || a.present)) {
       // A scalar: read inline; an enum or flags name comes from the compiled view.
-      sizeCheck = `${NLA_HDRLEN + READ[t]![1]}`;
+      sizeCheck = num(NLA_HDRLEN + scalar[1], 'a scalar size');
       value = scalarRead(t, a.spec.byteOrder === 'big-endian', 's');
       if (a.spec.enum) {
         fn[id] = a.present;
         value = `f${id}(${value})`;
       }
     } else if ((t === 'u32' || t === 's32') && a.spec.display === 'ipaddr' && !a.spec.enum) {
-      sizeCheck = `${NLA_HDRLEN + 4}`;
+      sizeCheck = num(NLA_HDRLEN + 4, 'an address size');
       value = 'ip4(bytes, s)';
     } else if (t === 'string') {
       value = 'str(bytes, s, e)';
@@ -128,24 +197,27 @@ export function buildSetDecoder(set: CompiledSet, maxDepth: number, selection?: 
       fn[id] = a.showBytes;
       value = `f${id}(bytes, s, e)`;
     } else if (t === 'nest' && !a.header && a.nestedSet) {
-      fn[id] = typeof sub === 'object' ? { decode: selectedSetDecoder(a.nestedSet, sub, maxDepth) } : a.nestedSet;
+      fn[id] = isSelection(sub) ? { decode: selectedSetDecoder(a.nestedSet, sub, maxDepth) } : a.nestedSet;
       value = `f${id}.decode(ctx, s, e, depth + 1)`;
     } else if (t === 'struct' && a.struct) {
       fn[id] = a.struct;
       value = `f${id}.decode(ctx, s, e)`;
     } else {
-      if (a.fixedSize !== undefined) sizeCheck = `${NLA_HDRLEN + a.fixedSize}`;
+      if (a.fixedSize !== undefined) sizeCheck = num(NLA_HDRLEN + a.fixedSize, `the size of ${set.name}.${String(a.key)}`);
       fn[id] = a;
       value = `f${id}.decode(ctx, s, e, depth, o)`;
     }
     let body: string;
     if (a.multi) body = `{ const v = ${value}; const l = o[${key}]; if (l === undefined) o[${key}] = [v]; else l.push(v); }`;
     else if (a.selector !== undefined) {
-      body = `if (o[${JSON.stringify(a.selector)}] === undefined) { (deferred ??= []).push(s - 4); o[${key}] = undefined; } else o[${key}] = ${value};`;
+      body = `if (o[${quote(a.selector, `the selector of ${set.name}.${String(a.key)}`)}] === undefined) { (deferred ??= []).push(s - 4); o[${key}] = undefined; } else o[${key}] = ${value};`;
     } else body = `o[${key}] = ${value};`;
+    // A selector seen again may choose another set for what was decoded by the first (see reselect).
+    const flag = selectors.get(a.key);
+    if (flag !== undefined) body = `if (${flag}) again = true; ${flag} = true; ${body}`;
     // A payload of another size is kept raw, as unknown (see below).
     if (sizeCheck) body = `if (len !== ${sizeCheck}) break keep; ${body}`;
-    cases.push([raw, `case ${raw}: ${body} break;`]);
+    cases.push([raw, `case ${num(raw, 'an attribute id')}: ${body} break;`]);
   });
   // Helpers and per-attribute functions are constants of the closure (f<id>), not loads from H:
   // less bytecode per case, so the decoder is smaller to interpret and is optimised sooner
@@ -166,7 +238,7 @@ return function decode_set(ctx, start, end, depth) {
   if (depth > H.maxDepth) throw H.depthError(start);
   const view = ctx.view, bytes = ctx.bytes;
   const o = new Attrs();
-  let pos = start, index = 0, deferred;
+  let pos = start, index = 0, deferred, kept = false, again = false${[...selectors.values()].map((v) => `, ${v} = false`).join('')};
   while (pos < end) {
     if (end - pos < 4) throw H.frameError(pos, 0, -1, end);
     const len = view.getUint16(pos, true);
@@ -184,10 +256,13 @@ return function decode_set(ctx, start, end, depth) {
       continue;
     }
     ${wanted ? '// Not selected (or not as the spec has it): skipped.' : `// Not in the spec, flag bits the spec would not write, or a scalar of another size: kept raw.
-    unknown(o, raw, bytes, s, e, index);`}
+    unknown(o, raw, bytes, s, e, index);
+    kept = true;`}
     index++;
   }
-  if (deferred !== undefined) H.deferred(o, ctx, deferred, depth);
+  if (kept) H.reindex(o, ctx, start, end);
+  if (again) H.reselect(o, ctx, start, end, depth);
+  else if (deferred !== undefined) H.deferred(o, ctx, deferred, depth);
   return o;
 };`;
   const H: Helpers = {
@@ -216,6 +291,12 @@ return function decode_set(ctx, start, end, depth) {
       const name = attrs[raw & 0x3fff]?.key ?? `type ${raw & 0x3fff}`;
       if (err instanceof DecodeError) return err.withOuter(name);
       return new DecodeError(`cannot decode: ${(err as Error)?.message ?? String(err)}`, pos, [name], { cause: err });
+    },
+    reindex(o, ctx, start, end) {
+      reindexUnknown(set, o, ctx, start, end);
+    },
+    reselect(o, ctx, start, end, depth) {
+      redecodeSelected(set, o, ctx, start, end, depth, wanted);
     },
     deferred(o, ctx, list, depth) {
       for (const at of list) {
@@ -249,25 +330,28 @@ export function buildStructDecoder(st: CompiledStruct, generic: StructDecoder): 
     let d = other.get(avail);
     if (d === undefined) {
       if (other.size >= 4) return generic(ctx, start, end);
-      d = new Function('H', `const u64 = H.u64, s64 = H.s64;\nreturn ${structSource(st, avail, `decode_struct_${avail}`)}`)(H) as StructDecoder;
+      d = new Function('H', `const u64 = H.u64, s64 = H.s64;\nreturn ${structSource(st, avail, `decode_struct_${num(avail, 'a length')}`)}`)(H) as StructDecoder;
       other.set(avail, d);
     }
     return d(ctx, start, end);
   };
-  return new Function('H', `const u64 = H.u64, s64 = H.s64;\nreturn ${structSource(st, st.size, 'decode_struct', `if (end - start !== ${st.size}) return H.ofLength(ctx, start, end);`)}`)(H) as StructDecoder;
+  const size = num(st.size, `the size of struct ${st.name}`);
+  return new Function('H', `const u64 = H.u64, s64 = H.s64;\nreturn ${structSource(st, st.size, 'decode_struct', `if (end - start !== ${size}) return H.ofLength(ctx, start, end);`)}`)(H) as StructDecoder;
 }
 
 /** Source of a decoder for payloads of `avail` bytes: the members that fit, plus `_tail` past the struct's size (decodeStructGeneric's rules). */
 function structSource(st: CompiledStruct, avail: number, name: string, guard = ''): string {
   const fields: string[] = [];
   st.members.forEach((m, i) => {
+    const offset = num(m.offset, `the offset of ${st.name}.${String(m.spec.name)}`);
+    num(m.size, `the size of ${st.name}.${String(m.spec.name)}`);
     if (m.offset + m.size > avail || m.spec.type === 'pad') return;
-    const at = `start + ${m.offset}`;
-    const plain = READ[m.spec.type] && !m.spec.enum && m.spec.display === undefined;
+    const at = `start + ${offset}`;
+    const plain = readOf(m.spec.type) && !m.spec.enum && m.spec.display === undefined;
     const value = plain ? scalarRead(m.spec.type, m.spec.byteOrder === 'big-endian', at) : `H.M[${i}].read(view, bytes, ${at}, end)`;
-    fields.push(`${JSON.stringify(m.spec.name)}: ${value}`);
+    fields.push(`${quote(m.spec.name, `a member name of ${st.name}`)}: ${value}`);
   });
-  if (avail > st.size) fields.push(`_tail: bytes.slice(start + ${st.size}, end)`);
+  if (avail > st.size) fields.push(`_tail: bytes.slice(start + ${num(st.size, `the size of struct ${st.name}`)}, end)`);
   return `function ${name}(ctx, start, end) {
   ${guard}
   const view = ctx.view, bytes = ctx.bytes;

@@ -1,7 +1,7 @@
 /** Fixed C structs: compiled members, decoding (exact, shorter or longer payloads) and encoding. */
 import type { StructSpec } from '../../protocol/spec.js';
 import type { ByteWriter } from './byte-writer.js';
-import { EncodeError } from './errors.js';
+import { EncodeError, SpecError } from './errors.js';
 import { buildStructDecoder } from './fast-decode.js';
 import { SCALAR_SIZE, binaryDecoder, binaryEncoder, describe, enumEncode, enumView, readScalar, writeScalar } from './scalars.js';
 import type { CompiledEnum, CompiledMember, CompiledStruct, DecodeCtx } from './types.js';
@@ -13,7 +13,8 @@ export function compileStruct(name: string, def: StructSpec, enumOf: (n: string 
   for (const m of def.members) {
     if (m.type === 'binary' && m.len === undefined) {
       // A last member without a length takes the rest of the payload (struct rtvia's address).
-      if (m !== def.members[def.members.length - 1]) throw new Error(`struct ${name}.${m.name}: only the last member may omit len`);
+      if (m !== def.members[def.members.length - 1])
+        throw new SpecError('only the last member may omit len', ['?', 'definitions', name, m.name, 'len']);
       const show = binaryDecoder(m.display);
       const parse = binaryEncoder(m.display);
       members.push({
@@ -30,7 +31,8 @@ export function compileStruct(name: string, def: StructSpec, enumOf: (n: string 
     }
     if (m.type === 'pad' || m.type === 'binary') {
       const len = m.len ?? 0;
-      if (len <= 0) throw new Error(`struct ${name}.${m.name}: ${m.type} member needs a positive len`);
+      if (!Number.isSafeInteger(len) || len <= 0)
+        throw new SpecError(`a ${m.type} member needs a positive len`, ['?', 'definitions', name, m.name, 'len']);
       const start = offset;
       const show = binaryDecoder(m.display);
       const parse = binaryEncoder(m.display);
@@ -107,7 +109,8 @@ export function decodeStructGeneric(ctx: DecodeCtx, st: CompiledStruct, start: n
 
 /**
  * Writes a struct. Fixed headers (`full`) are always written whole; struct attributes stop after
- * the last member given, so a short struct decoded from an older kernel re-encodes unchanged.
+ * the last member given, so a short struct decoded from an older kernel re-encodes unchanged, and
+ * one without any member (what a payload too short for the first decodes to) is empty.
  */
 export function encodeStruct(w: ByteWriter, st: CompiledStruct, value: Record<string, unknown> | undefined, full: boolean): void {
   const v = value ?? {};
@@ -115,9 +118,8 @@ export function encodeStruct(w: ByteWriter, st: CompiledStruct, value: Record<st
   let last = st.members.length - 1;
   if (!full) {
     while (last >= 0 && (st.members[last]!.spec.type === 'pad' || v[st.members[last]!.spec.name] === undefined)) last--;
-    if (last < 0 && v._tail === undefined) last = st.members.length - 1;
     // Trailing padding belongs to the struct: the kernel checks the full size.
-    while (last + 1 < st.members.length && st.members[last + 1]!.spec.type === 'pad') last++;
+    if (last >= 0) while (last + 1 < st.members.length && st.members[last + 1]!.spec.type === 'pad') last++;
   }
   for (let i = 0; i <= last; i++) {
     const m = st.members[i]!;

@@ -62,15 +62,21 @@ export interface CompiledSet {
   readonly byName: Map<string, CompiledAttr>;
   /** Specialised decoder (fast-decode.ts), built once all sets are compiled. */
   decode: SetDecoder;
-  /** Decoders of a selection of this set's attributes (selectedSetDecoder), built on first use. */
-  selected?: Map<AttrSelection, SetDecoder>;
+  /** Decoders of a selection of this set's attributes (selectedSetDecoder), by selection object... */
+  selected?: WeakMap<AttrSelection, SetDecoder>;
+  /** ...and by the selection's canonical text (at most MAX_SELECTIONS), both built on first use. */
+  selectedByContent?: Map<string, SetDecoder>;
+  /** The selection asked for last and its decoder (one object kept: the rest only while in use). */
+  lastSelection?: AttrSelection;
+  lastSelected?: SetDecoder;
 }
 
 /**
  * The attributes a reader needs, by spec name: `true` for the whole value, or a selection of a
  * nest's own attributes. Decoding skips the rest without looking inside them (a link dump's
  * af_spec and per-family statistics are most of its bytes; a Link object reads none of them).
- * Keep one object per use: decoders are built and cached per selection object.
+ * Keeping one object per use is fastest (it is found by identity); a fresh object of the same
+ * content finds the same decoder by content.
  */
 export type AttrSelection = { readonly [key: string]: true | AttrSelection };
 

@@ -84,6 +84,7 @@ export function formatHwaddr(bytes: Uint8Array, start: number, end: number): str
 }
 
 export function parseHwaddr(text: string): Uint8Array | undefined {
+  if (text === '') return new Uint8Array(0); // what formatHwaddr gives for a zero-length address
   const parts = text.split(':');
   if (parts.length === 0 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) return undefined;
   return Uint8Array.from(parts, (p) => parseInt(p, 16));
@@ -189,6 +190,13 @@ export function parseIPv4(text: string): Uint8Array | undefined {
 /** Parse IPv4 or IPv6 text to its 4 or 16 bytes; undefined when it is not an address. */
 export function parseIp(text: string): Uint8Array | undefined {
   if (!text.includes(':')) return parseIPv4(text);
+  const last = text.lastIndexOf(':');
+  if (text.includes('.', last)) {
+    // ipaddr.js reads ::a.b.c.d as ::ffff:a.b.c.d; the dotted quad is just the last 32 bits (RFC 4291 2.2).
+    const v4 = parseIPv4(text.slice(last + 1));
+    if (!v4) return undefined;
+    text = `${text.slice(0, last + 1)}${((v4[0]! << 8) | v4[1]!).toString(16)}:${((v4[2]! << 8) | v4[3]!).toString(16)}`;
+  }
   if (!ipaddr.isValid(text)) return undefined;
   try {
     const addr = ipaddr.parse(text);

@@ -5,11 +5,14 @@
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LINK_FIELDS, toLink } from '../../src/api/links.js';
 import { rtnetlinkCodec } from '../../src/api/rtnetlink-codec.js';
 import { DecodeError } from '../../src/codec/errors.js';
+import { selectedSetDecoder } from '../../src/codec/fast-decode.js';
 import { type NetlinkMessage, makeCtx } from '../../src/codec/message.js';
 import type { AttrSelection } from '../../src/codec/types.js';
 import { fromHex, loadFixture } from '../../src/transport/fixture.js';
@@ -129,3 +132,71 @@ describe('selected decoding', () => {
     );
   });
 });
+
+describe('the selected-decoder cache', () => {
+  // The API's selections are module constants, but a caller may pass a fresh literal per dump.
+  const links = recordedLinks();
+  const decode = (sel: AttrSelection, i = 0): NetlinkMessage => {
+    const [d, pos, end] = links[i % links.length]!;
+    return codec.decodeFrame(makeCtx(d), pos, end, sel);
+  };
+
+  it('a selection object seen before is found without reading it again (no serialising on the hot path)', () => {
+    let reads = 0;
+    const sel = new Proxy({ ifname: true, mtu: true, linkinfo: { kind: true } } as AttrSelection, {
+      ownKeys: (t) => {
+        reads++;
+        return Reflect.ownKeys(t);
+      },
+      get: (t, k) => {
+        reads++;
+        return Reflect.get(t, k);
+      },
+    });
+    decode(sel);
+    reads = 0;
+    for (let i = 0; i < 100; i++) decode(sel, i);
+    expect(reads).toBe(0);
+  });
+
+  it('fresh selection objects of the same content share one decoder', () => {
+    const [d, pos, end] = links[0]!;
+    const set = codec.messageByType(16)!.message.attributes;
+    const a = selectedSetDecoder(set, { ifname: true, linkinfo: { kind: true, data: true } }, 32);
+    const b = selectedSetDecoder(set, { linkinfo: { data: true, kind: true }, ifname: true }, 32);
+    expect(b).toBe(a);
+    expect(codec.decodeFrame(makeCtx(d), pos, end, { ifname: true }).attrs).toEqual(codec.decodeFrame(makeCtx(d), pos, end, { ifname: true }).attrs);
+  });
+
+  it('3,000 dumps with fresh selection objects, same or different, keep no more than a bounded cache', () => {
+    const names = [...codec.messageByType(16)!.message.attributes.byName.keys()].filter((k) => k !== 'linkinfo');
+    const gc = collector();
+    const run = (n: number, offset: number): void => {
+      for (let i = 0; i < n; i++) {
+        const j = offset + i;
+        // Half the same content as fresh literals, half distinct combinations of attributes.
+        const sel: Record<string, true> = {};
+        if (j % 2 === 0) Object.assign(sel, { ifname: true, mtu: true });
+        else for (let b = 0; b < 12; b++) if ((j >> 1) & (1 << b)) sel[names[b]!] = true;
+        decode(sel, j);
+      }
+    };
+    run(200, 0); // warm: the code paths themselves compiled
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    run(3000, 200);
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    expect(grown).toBeLessThan(1024 * 1024);
+  });
+});
+
+/** global.gc, without starting node with --expose-gc. */
+function collector(): () => void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  return () => {
+    gc();
+    gc();
+  };
+}

@@ -1,7 +1,7 @@
 /** Address formatting: the IPv4 cache never answers with another address's text. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatIPv4, formatIPv6, utf8Length } from '../../src/codec/values.js';
+import { formatHwaddr, formatIPv4, formatIPv6, parseHwaddr, parseIp, utf8Length } from '../../src/codec/values.js';
 
 describe('formatIPv4', () => {
   it('matches the dotted quad for any address, however addresses collide in the cache', () => {
@@ -37,6 +37,33 @@ describe('formatIPv6', () => {
     b[3] = 0xb8;
     b[15] = 1;
     expect(formatIPv6(b, 0)).toBe('2001:db8::1');
+  });
+});
+
+describe('parsing what formatting gives', () => {
+  it('an embedded dotted quad is the last 32 bits: ::1.2.3.4 is IPv4-compatible, not ::ffff:1.2.3.4', () => {
+    expect([...parseIp('::1.2.3.4')!]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4]);
+    expect([...parseIp('::ffff:1.2.3.4')!]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 1, 2, 3, 4]);
+    expect([...parseIp('64:ff9b::10.0.0.1')!]).toEqual([0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 1]);
+    expect(parseIp('::1.2.3')).toBeUndefined();
+    expect(parseIp('::1.2.3.04')).toBeUndefined();
+  });
+
+  it('any 16 bytes formatted as IPv6 parse back to the same bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.nat(16), (b, zeros) => {
+        b.fill(0, 0, zeros); // the compressed and embedded-IPv4 forms need leading zeros
+        expect([...parseIp(formatIPv6(b, 0))!]).toEqual([...b]);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('a hardware address of any length, none included, parses back', () => {
+    for (const n of [0, 1, 6, 8, 20]) {
+      const b = Uint8Array.from({ length: n }, (_, i) => i * 17);
+      expect([...parseHwaddr(formatHwaddr(b, 0, n))!]).toEqual([...b]);
+    }
   });
 });
 
