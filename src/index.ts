@@ -8,6 +8,7 @@
  */
 export { NetlinkClient, type ClientOptions } from './api/client.js';
 export { rtnetlinkCodec } from './api/rtnetlink-codec.js';
+export { NetlinkTsError, isNetlinkTsError } from './errors/index.js';
 export * from './api/errors.js';
 export * from './api/links.js';
 export * from './api/addresses.js';

@@ -3,16 +3,17 @@
  * kernel. ethtool operations are optional per driver: a veth has features and channels but no
  * ring sizes, so `ethtool.rings('veth0')` fails with this, not with a bare NetlinkError.
  */
+import { NetlinkTsError } from '../errors/base.js';
 
 /** A device that does not support an operation; the kernel's NetlinkError is the `cause`. */
-export class NotSupportedError extends Error {
+export class NotSupportedError extends NetlinkTsError {
   override readonly name = 'NotSupportedError' as const;
   /** What was asked: 'rings', 'setChannels'... */
   readonly operation: string;
   /** The device, as the caller named it. */
   readonly device: string | number;
-  readonly errno = 95;
-  readonly code = 'EOPNOTSUPP';
+  override readonly errno = 95;
+  override readonly code = 'EOPNOTSUPP';
   /** The kernel's extended-ack text, when it gave one. */
   readonly kernelMessage?: string;
 

@@ -3,6 +3,7 @@
  * Commands live in src/cli/commands/<object>.ts and export `run(args, ctx)`.
  */
 import type { NetlinkClient } from '../api/client.js';
+import { NetlinkTsError } from '../errors/base.js';
 
 export interface GlobalOptions {
   json: boolean;
@@ -27,7 +28,7 @@ export interface CliContext {
 export type CommandRun = (args: string[], ctx: CliContext) => Promise<number | void>;
 
 /** Bad arguments: printed with a usage hint, exit status 1 (as ip does). */
-export class UsageError extends Error {
+export class UsageError extends NetlinkTsError {
   override readonly name = 'UsageError' as const;
   readonly usage?: string;
   constructor(message: string, usage?: string) {
@@ -37,7 +38,7 @@ export class UsageError extends Error {
 }
 
 /** A failure with ip's wording and exit status (e.g. `Cannot find device "x"`, exit 1). */
-export class CliError extends Error {
+export class CliError extends NetlinkTsError {
   override readonly name = 'CliError' as const;
   readonly exitCode: number;
   constructor(message: string, exitCode = 1) {

@@ -3,6 +3,7 @@
  * `instanceof` fails when two copies of the package are installed.
  */
 import type { OutgoingMessage } from '../codec/message.js';
+import { NetlinkTsError } from '../errors/base.js';
 import { ERRNO } from './errno-table.js';
 
 /** errno -> { code: 'EEXIST', description: 'File exists' } (glibc's words, as ip prints them). */
@@ -36,11 +37,11 @@ export interface NetlinkErrorDetails {
 }
 
 /** The kernel refused a request (NLMSG_ERROR with a non-zero errno, or a dump ended in error). */
-export class NetlinkError extends Error {
+export class NetlinkError extends NetlinkTsError {
   override readonly name = 'NetlinkError' as const;
-  readonly errno: number;
+  override readonly errno: number;
   /** errno name: 'EEXIST', 'ENODEV'... */
-  readonly code: string;
+  override readonly code: string;
   readonly operation: string;
   readonly seq: number;
   readonly kernelMessage?: string;
@@ -69,7 +70,7 @@ export class NetlinkError extends Error {
 }
 
 /** A dump stayed inconsistent (NLM_F_DUMP_INTR) after every retry. Carries the last partial result. */
-export class DumpInterruptedError extends Error {
+export class DumpInterruptedError extends NetlinkTsError {
   override readonly name = 'DumpInterruptedError' as const;
   readonly operation: string;
   readonly attempts: number;
@@ -84,7 +85,7 @@ export class DumpInterruptedError extends Error {
 }
 
 /** No answer in time, or the caller aborted. */
-export class NetlinkTimeoutError extends Error {
+export class NetlinkTimeoutError extends NetlinkTsError {
   override readonly name = 'NetlinkTimeoutError' as const;
   readonly operation: string;
   readonly timeoutMs: number;
@@ -95,7 +96,7 @@ export class NetlinkTimeoutError extends Error {
   }
 }
 
-export class ConnectionClosedError extends Error {
+export class ConnectionClosedError extends NetlinkTsError {
   override readonly name = 'ConnectionClosedError' as const;
   constructor(reason = 'connection closed', options?: { cause?: unknown }) {
     super(reason, options);

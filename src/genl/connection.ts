@@ -13,7 +13,7 @@
 import { NETLINK_GENERIC } from '../../protocol/genetlink.js';
 import { nlctrlSpec } from '../../protocol/nlctrl.js';
 import type { FamilySpec, OperationMessageSpec } from '../../protocol/spec.js';
-import { InvalidArgumentError, NotFoundError } from '../api/errors.js';
+import { InvalidArgumentError, NotFoundError } from '../errors/index.js';
 import { type NetlinkMessage, ProtocolCodec } from '../codec/message.js';
 import { Connection, type ConnectionOptions, type RequestOptions } from '../conn/connection.js';
 import { isNetlinkError } from '../conn/errors.js';

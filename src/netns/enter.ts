@@ -25,7 +25,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import createDebug from '../deps/debug.js';
-import * as libc from '../transport/libc.js';
+import * as system from '../transport/system.js';
 import { systemProgram } from './system-program.js';
 import { NamespaceError, describeErrno } from './errors.js';
 import { type NetnsTarget, type ResolvedNetns, resolveNetns } from './target.js';
@@ -157,8 +157,8 @@ function enqueue(ns: ResolvedNetns, req: EnterRequest): Promise<EnterResult> {
 }
 
 function closeResult(r: EnterResult): void {
-  for (const fd of r.sockets) libc.close(fd);
-  for (const fd of r.files) if (typeof fd === 'number') libc.close(fd);
+  for (const fd of r.sockets) system.close(fd);
+  for (const fd of r.files) if (typeof fd === 'number') system.close(fd);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,27 +178,27 @@ function isResolved(t: NetnsTarget | ResolvedNetns): t is ResolvedNetns {
 
 /** setns on this thread around socket()/open(); back to where we were whatever happens. */
 export function enterBySetns(ns: ResolvedNetns, req: EnterRequest): EnterResult {
-  const self = libc.openPath('/proc/thread-self/ns/net');
+  const self = system.openPath('/proc/thread-self/ns/net');
   let target: number;
   try {
-    target = ns.fd ?? libc.openPath(ns.path);
+    target = ns.fd ?? system.openPath(ns.path);
   } catch (err) {
-    libc.close(self);
+    system.close(self);
     throw new NamespaceError(ns.label, 'ENOENT', `cannot open network namespace ${ns.label}: ${(err as Error).message}`, { cause: err });
   }
   const out: EnterResult = { sockets: [], files: [] };
   try {
     try {
-      libc.setns(target);
+      system.enterNetnsFd(target);
     } catch (err) {
       const code = (err as { code?: string }).code;
       throw new NamespaceError(ns.label, code === 'EPERM' ? 'EPERM' : 'EINVAL', `cannot enter network namespace ${ns.label}: ${(err as Error).message}`, { cause: err });
     }
     try {
-      for (const protocol of req.sockets ?? []) out.sockets.push(libc.socket(libc.AF_NETLINK, libc.SOCK_RAW | libc.SOCK_CLOEXEC, protocol));
+      for (const protocol of req.sockets ?? []) out.sockets.push(system.netlinkSocketFd(protocol));
       for (const [p, flags] of req.files ?? []) {
         try {
-          out.files.push(libc.openPath(p, flags | libc.O_CLOEXEC));
+          out.files.push(system.openPath(p, flags));
         } catch (err) {
           out.files.push({ errno: (err as { errno?: number }).errno ?? 5 });
         }
@@ -207,19 +207,19 @@ export function enterBySetns(ns: ResolvedNetns, req: EnterRequest): EnterResult 
       // Going back cannot fail short of a kernel bug: we hold an fd of our own namespace. If it
       // did, this thread would be stranded in the other namespace: fail loudly rather than go on.
       try {
-        libc.setns(self);
+        system.enterNetnsFd(self);
       } catch (err) {
         process.emitWarning(`netlink-ts: could not return from network namespace ${ns.label}: ${(err as Error).message}`);
         throw err;
       }
     }
   } catch (err) {
-    for (const fd of out.sockets) libc.close(fd);
-    for (const fd of out.files) if (typeof fd === 'number') libc.close(fd);
+    for (const fd of out.sockets) system.close(fd);
+    for (const fd of out.files) if (typeof fd === 'number') system.close(fd);
     throw err;
   } finally {
-    if (ns.fd === undefined) libc.close(target);
-    libc.close(self);
+    if (ns.fd === undefined) system.close(target);
+    system.close(self);
   }
   return out;
 }
@@ -278,7 +278,7 @@ function runHelper(batch: Job[]): Promise<void> {
   let mine: number;
   let theirs: number;
   try {
-    [mine, theirs] = libc.socketpair(libc.AF_UNIX, libc.SOCK_SEQPACKET | libc.SOCK_CLOEXEC);
+    [mine, theirs] = system.seqpacketPair();
   } catch (err) {
     for (const j of batch) j.reject(new NamespaceError(j.ns.label, 'EHELPER', `cannot start the netns helper: ${(err as Error).message}`, { cause: err }));
     return Promise.resolve();
@@ -295,10 +295,10 @@ function runHelper(batch: Job[]): Promise<void> {
       if (finished) return;
       finished = true;
       if (timer) clearTimeout(timer);
-      libc.close(mine);
+      system.close(mine);
       if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       if (err) {
-        for (const fd of fds) libc.close(fd);
+        for (const fd of fds) system.close(fd);
         if (batch.length > 1 && err.code !== 'ETIMEDOUT') {
           // The helper failed as a whole, not one job's namespace: no job is to blame, each runs alone once more.
           for (const j of batch.slice().reverse()) {
@@ -330,12 +330,12 @@ function runHelper(batch: Job[]): Promise<void> {
       child.stdin!.on('error', () => undefined); // a helper that died early is reported on 'close'
       child.stdin!.end(JSON.stringify({ ppid: process.pid, ffi: helperFfiModule(), jobs }));
     } catch (err) {
-      libc.close(theirs);
+      system.close(theirs);
       finish(new NamespaceError(first.ns.label, 'EHELPER', `cannot start the netns helper: ${(err as Error).message}`, { cause: err }));
       return;
     }
     // The child has its copy (fd 3); ours must go, or the read end never sees the child's close.
-    libc.close(theirs);
+    system.close(theirs);
     const malformed = (why: string, err?: unknown) => {
       const message = `netns helper sent a malformed reply: ${why}`;
       finish(new NamespaceError(first.ns.label, 'EHELPER', message, err === undefined ? undefined : { cause: err }));
@@ -344,9 +344,9 @@ function runHelper(batch: Job[]): Promise<void> {
     const receive = (): boolean => {
       for (;;) {
         if (finished) return true;
-        let got: libc.ReceivedFds;
+        let got: system.ReceivedFds;
         try {
-          got = libc.recvFds(mine, 64 * 1024, SCM_MAX_FD);
+          got = system.recvFds(mine, 64 * 1024, SCM_MAX_FD);
         } catch (err) {
           if ((err as { code?: string }).code === 'EAGAIN') return false;
           finish(new NamespaceError(first.ns.label, 'EHELPER', `netns helper reply: ${(err as Error).message}`, { cause: err }));

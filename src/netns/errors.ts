@@ -1,5 +1,6 @@
 /** Failures to find or enter a network namespace. */
 import { errnoInfo } from '../conn/errors.js';
+import { NetlinkTsError } from '../errors/base.js';
 
 export type NamespaceErrorCode =
   /** No such namespace (no /run/netns/NAME, no such process, no such path). */
@@ -17,11 +18,11 @@ export type NamespaceErrorCode =
   /** The helper (or nsenter / unshare / mount) failed. */
   | 'EHELPER';
 
-export class NamespaceError extends Error {
+export class NamespaceError extends NetlinkTsError {
   override readonly name = 'NamespaceError' as const;
   /** The namespace as the caller named it: a name, a path, "pid 1234" or "fd 7". */
   readonly namespace: string;
-  readonly code: NamespaceErrorCode;
+  override readonly code: NamespaceErrorCode;
   constructor(namespace: string, code: NamespaceErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.namespace = namespace;

@@ -24,6 +24,7 @@ export {
   type NetnsInfo,
   type NsidInfo,
   type NsidOptions,
+  type NsidVia,
   type ExecResult,
 } from './manage.js';
 export { sysctl, readSysctl, writeSysctl, sysctlPath, type SysctlOptions, type SysctlEntry } from './sysctl.js';

@@ -11,14 +11,14 @@
 import { type ChildProcess, type SpawnOptions, type StdioOptions, execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { NetlinkClient } from '../api/client.js';
-import { InvalidArgumentError } from '../api/errors.js';
-import type { Connection, RequestOptions } from '../conn/connection.js';
-import * as libc from '../transport/libc.js';
+import { Connection, type RequestOptions } from '../conn/connection.js';
+import { InvalidArgumentError } from '../errors/index.js';
+import { NetlinkSocket } from '../transport/netlink-socket.js';
+import * as system from '../transport/system.js';
 import { helperEnv, helperFfiModule, helperScript } from './enter.js';
 import { NamespaceError, describeErrno, permissionCode } from './errors.js';
 import { systemProgram } from './system-program.js';
-import { dumpNsids, getNsid, netnsNames, nsidNames, setNsid } from './nsid.js';
+import { dumpNsids, getNsid, netnsNames, nsidCodec, nsidNames, setNsid } from './nsid.js';
 import { netnsSockets } from './sockets.js';
 import { NETNS_RUN_DIR, type NetnsTarget, checkNetnsName, netnsPath, resolveNetns } from './target.js';
 
@@ -36,18 +36,22 @@ export interface NsidInfo {
   name?: string;
 }
 
+/** What can ask for ids: a NETLINK_ROUTE Connection, or anything holding one (a NetlinkClient). */
+export type NsidVia = Connection | { readonly connection: Connection };
+
 export interface NsidOptions extends RequestOptions {
-  /** Ask from this client's namespace (default: a client in the current namespace, opened for the call). */
-  via?: NetlinkClient | Connection;
+  /** Ask from this client's (or connection's) namespace (default: a socket in the current namespace, opened for the call). */
+  via?: NsidVia;
 }
 
-async function withConnection<T>(via: NetlinkClient | Connection | undefined, fn: (c: Connection) => Promise<T>): Promise<T> {
-  if (via) return fn(via instanceof NetlinkClient ? via.connection : via);
-  const client = NetlinkClient.open();
+/** Runs fn on `via`'s connection, or on a NETLINK_ROUTE connection of its own, closed after. */
+async function withConnection<T>(via: NsidVia | undefined, fn: (c: Connection) => Promise<T>): Promise<T> {
+  if (via) return fn('connection' in via ? via.connection : via);
+  const conn = new Connection(new NetlinkSocket(), nsidCodec());
   try {
-    return await fn(client.connection);
+    return await fn(conn);
   } finally {
-    client.close();
+    conn.close();
   }
 }
 
@@ -76,13 +80,13 @@ function prepareRunDir(name: string): void {
   }
   let madeMountPoint = false;
   for (;;) {
-    const errno = libc.tryMount('', NETNS_RUN_DIR, 'none', libc.MS_SHARED | libc.MS_REC);
+    const errno = system.makeSharedMount(NETNS_RUN_DIR);
     if (errno === 0) return;
     // EINVAL: not a mount point yet. Make it one (a bind mount onto itself), once.
     if (errno !== EINVAL || madeMountPoint) {
       throw new NamespaceError(name, permissionCode(errno, 'EHELPER'), `mount --make-shared ${NETNS_RUN_DIR} failed: ${describeErrno(errno)}`);
     }
-    const bound = libc.tryMount(NETNS_RUN_DIR, NETNS_RUN_DIR, 'none', libc.MS_BIND | libc.MS_REC);
+    const bound = system.bindMount(NETNS_RUN_DIR, NETNS_RUN_DIR, true);
     if (bound) {
       const message = `mount --rbind ${NETNS_RUN_DIR} ${NETNS_RUN_DIR} failed: ${describeErrno(bound)}`;
       throw new NamespaceError(name, permissionCode(bound, 'EHELPER'), message);
@@ -107,7 +111,7 @@ function createMountPoint(name: string): string {
 
 /** Unmounts and removes /run/netns/NAME; the errno of the unlink when that failed (0: gone). */
 function removeMountPoint(path: string): number {
-  libc.tryUmount(path, libc.MNT_DETACH);
+  system.detachMount(path);
   try {
     unlinkSync(path);
     return 0;
@@ -144,7 +148,7 @@ export function attachNetns(name: string, pid: number): void {
   if (!Number.isInteger(pid) || pid <= 0) throw new InvalidArgumentError('pid', pid, 'must be a positive integer');
   const source = resolveNetns({ pid }).path;
   const path = createMountPoint(name);
-  const errno = libc.tryMount(source, path, 'none', libc.MS_BIND);
+  const errno = system.bindMount(source, path);
   if (errno) {
     removeMountPoint(path);
     const message = `cannot attach the network namespace of pid ${pid} as ${JSON.stringify(name)}: mount --bind failed: ${describeErrno(errno)}`;

@@ -5,12 +5,21 @@
  */
 import { closeSync, openSync, readdirSync } from 'node:fs';
 import { NLM_F } from '../../protocol/netlink.js';
+import { rtNsidSpec } from '../../protocol/rt-nsid.js';
+import { ProtocolCodec } from '../codec/message.js';
 import type { Connection, RequestOptions } from '../conn/connection.js';
 import { NamespaceError } from './errors.js';
 import { NETNS_RUN_DIR, type NetnsTarget, resolveNetns } from './target.js';
 
 /** NETNSA_NSID_NOT_ASSIGNED */
 export const NSID_NOT_ASSIGNED = -1;
+
+let codec: ProtocolCodec | undefined;
+
+/** The rt-nsid family alone: what a NETLINK_ROUTE connection opened only to ask for ids speaks. */
+export function nsidCodec(): ProtocolCodec {
+  return (codec ??= new ProtocolCodec([rtNsidSpec]));
+}
 
 /**
  * Runs fn with a read-only fd of the namespace (opened here, or the caller's own for { fd }), kept

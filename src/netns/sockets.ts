@@ -7,7 +7,7 @@
  * namespace is still open, and closed with the last one: a cached socket would otherwise keep a
  * deleted namespace, and its devices, alive. Concurrent requests for one namespace share one helper run.
  */
-import * as libc from '../transport/libc.js';
+import * as system from '../transport/system.js';
 import { type EnterOptions, enterNetns } from './enter.js';
 import { type NetnsTarget, type ResolvedNetns, resolveNetns } from './target.js';
 
@@ -66,7 +66,7 @@ export class NetnsSocketCache {
         const count = 1 + this.spares;
         const run = enterNetns(netns, { ...options, sockets: Array(count).fill(protocol) }).then(({ sockets }) => {
           if (entry.leases <= 0 || this.entries.get(netns.key) !== entry) {
-            for (const fd of sockets) libc.close(fd); // everyone waiting gave up
+            for (const fd of sockets) system.close(fd); // everyone waiting gave up
             return;
           }
           const list = entry.spares.get(protocol) ?? [];
@@ -137,7 +137,7 @@ export class NetnsSocketCache {
   }
 
   private dropSpares(entry: Entry): void {
-    for (const list of entry.spares.values()) for (const fd of list.splice(0)) libc.close(fd);
+    for (const list of entry.spares.values()) for (const fd of list.splice(0)) system.close(fd);
   }
 }
 

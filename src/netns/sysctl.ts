@@ -8,7 +8,7 @@
  * sysctl is machine-wide, and writing one "in a namespace" would change it for the whole host.
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import { InvalidArgumentError, NotFoundError } from '../api/errors.js';
+import { InvalidArgumentError, NotFoundError } from '../errors/index.js';
 import { errnoInfo } from '../conn/errors.js';
 import { TransportError } from '../transport/errors.js';
 import { type EnterOptions, enterNetns } from './enter.js';

@@ -4,7 +4,7 @@
  * Resolution checks that the namespace exists and is one: nothing is ever created here.
  */
 import { statSync } from 'node:fs';
-import { InvalidArgumentError } from '../api/errors.js';
+import { InvalidArgumentError } from '../errors/index.js';
 import { NamespaceError } from './errors.js';
 
 export const NETNS_RUN_DIR = '/run/netns';

@@ -6,6 +6,8 @@
  * it) followed by the netlink messages in host byte order.
  */
 
+import { NetlinkTsError } from '../errors/base.js';
+
 export const LINKTYPE_NETLINK = 253;
 export const ARPHRD_NETLINK = 824;
 /** sll_pkttype values nlmon uses: sent by user space / by the kernel. */
@@ -13,7 +15,7 @@ export const PACKET_USER = 6;
 export const PACKET_KERNEL = 7;
 export const NETLINK_PSEUDO_HEADER = 16;
 
-export class PcapError extends Error {
+export class PcapError extends NetlinkTsError {
   override readonly name = 'PcapError' as const;
   readonly offset: number;
   constructor(reason: string, offset: number) {

@@ -1,11 +1,12 @@
 /** Errors of the byte seam: a syscall that failed, or a socket that is gone. */
+import { NetlinkTsError } from '../errors/base.js';
 
-export class TransportError extends Error {
+export class TransportError extends NetlinkTsError {
   override readonly name = 'TransportError' as const;
   /** The libc call or operation that failed ('socket', 'bind', 'setsockopt(SO_RCVBUF)', 'read'...). */
   readonly syscall: string;
-  readonly errno?: number;
-  readonly code?: string;
+  declare readonly errno?: number;
+  declare readonly code?: string;
 
   constructor(message: string, syscall: string, errno?: number, code?: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -4,10 +4,11 @@
  * numbers. Needs no socket and no privileges.
  */
 import { type Fixture, fromHex } from './fixture.js';
+import { NetlinkTsError } from '../errors/base.js';
 import { TransportError } from './errors.js';
 import type { Transport, TransportSink } from './types.js';
 
-export class ReplayMismatchError extends Error {
+export class ReplayMismatchError extends NetlinkTsError {
   override readonly name = 'ReplayMismatchError' as const;
   readonly index: number;
   readonly expected?: Uint8Array;
