@@ -70,6 +70,27 @@ export const rtRouteSpec = defineFamily({
         trap: 64,
       },
     },
+    rtcf: {
+      type: 'flags',
+      // RTCF_DEAD, RTCF_ONLINK and RTCF_NOPMTUDISC repeat low rtm_flags bits and are left out.
+      doc: 'RTCF_* (linux/in_route.h): route cache flags, the high 16 bits of rtm_flags of a cloned IPv4 route',
+      entries: {
+        notify: 0x10000,
+        directdst: 0x20000,
+        redirected: 0x40000,
+        tproxy: 0x80000,
+        fast: 0x200000,
+        masq: 0x400000,
+        snat: 0x800000,
+        doredirect: 0x1000000,
+        directsrc: 0x4000000,
+        dnat: 0x8000000,
+        broadcast: 0x10000000,
+        multicast: 0x20000000,
+        reject: 0x40000000,
+        local: 1 << 31,
+      },
+    },
     rtnexthop: {
       type: 'struct',
       doc: 'one RTA_MULTIPATH record, followed by its own RTA_* attributes (gateway, via, flow, encap)',

@@ -2,53 +2,39 @@
  * iproute2's names for numbers (lib/rt_names.c, lib/ll_types.c): route protocols, tables, scopes,
  * types, realms, device groups, hardware types. Built-in tables as ip has them, overlaid (lazily,
  * once) by /etc/iproute2/{rt_protos,rt_tables,rt_scopes,rt_realms,group} and their .d directories.
+ * The numbers and the kernel's names come from the specs; what is here is ip's presentation: the
+ * words ip spells otherwise, and the names ip 6.1 does not build in.
  */
 import { readFileSync, readdirSync } from 'node:fs';
+import { rtProtocolEnum, rtScopeEnum, rtTableEnum, rtmTypeEnum } from '../../protocol/rt-common.js';
+import { rtLinkSpec } from '../../protocol/rt-link.js';
+import type { EnumSpec } from '../../protocol/spec.js';
+import { enumName, enumNum } from './format/values.js';
 
 const CONFDIR = process.env.NLTS_IPROUTE2_CONFDIR ?? '/etc/iproute2';
 
 type Table = Map<number, string>;
 
-const BUILTIN: Record<string, [number, string][]> = {
-  rt_protos: [
-    [0, 'unspec'],
-    [1, 'redirect'],
-    [2, 'kernel'],
-    [3, 'boot'],
-    [4, 'static'],
-    [8, 'gated'],
-    [9, 'ra'],
-    [10, 'mrt'],
-    [11, 'zebra'],
-    [12, 'bird'],
-    [13, 'dnrouted'],
-    [14, 'xorp'],
-    [15, 'ntk'],
-    [16, 'dhcp'],
-    [18, 'keepalived'],
-    [42, 'babel'],
-    [99, 'openr'],
-    [186, 'bgp'],
-    [187, 'isis'],
-    [188, 'ospf'],
-    [189, 'rip'],
-    [192, 'eigrp'],
-  ],
-  rt_tables: [
-    [0, 'unspec'],
-    [253, 'default'],
-    [254, 'main'],
-    [255, 'local'],
-  ],
-  rt_scopes: [
-    [0, 'global'],
-    [200, 'site'],
-    [253, 'link'],
-    [254, 'host'],
-    [255, 'nowhere'],
-  ],
-  rt_realms: [[0, 'unknown']],
-  group: [[0, 'default']],
+/** A spec enum as ip's built-in table: its names, respelled by `words` (null: a name ip does not build in). */
+function builtin(def: EnumSpec, words: Readonly<Record<string, string | null>> = {}): [number, string][] {
+  const out: [number, string][] = [];
+  for (const [name, n] of Object.entries(def.entries)) {
+    const word = Object.hasOwn(words, name) ? words[name] : name;
+    if (word !== null && word !== undefined) out.push([n, word]);
+  }
+  return out;
+}
+
+/** Built when a table is first used (most commands use one or two). */
+const BUILTIN: Record<string, () => [number, string][]> = {
+  // rtnl_rtprot_tab: RTPROT_MROUTED and RTPROT_OVN are newer than ip 6.1's table
+  rt_protos: () => builtin(rtProtocolEnum, { mrouted: null, ovn: null }),
+  // RT_TABLE_COMPAT has no built-in name
+  rt_tables: () => builtin(rtTableEnum, { compat: null }),
+  // RT_SCOPE_UNIVERSE is "global"
+  rt_scopes: () => builtin(rtScopeEnum, { universe: 'global' }),
+  rt_realms: () => [[0, 'unknown']],
+  group: () => [[0, 'default']],
 };
 
 const cache = new Map<string, Table>();
@@ -63,7 +49,7 @@ function parseInto(t: Table, text: string): void {
 function table(name: string): Table {
   let t = cache.get(name);
   if (t) return t;
-  t = new Map(BUILTIN[name] ?? []);
+  t = new Map(BUILTIN[name]?.() ?? []);
   try {
     parseInto(t, readFileSync(`${CONFDIR}/${name}`, 'utf8'));
   } catch {
@@ -111,86 +97,56 @@ export const tableNumber = (s: string) => (s === 'all' ? 0 : a2n('rt_tables', s,
 export const scopeNumber = (s: string) => a2n('rt_scopes', s, 255);
 export const groupNumber = (s: string) => a2n('group', s, 0xffffffff);
 
-/** rtnl_rtntype_n2a. */
-const RTN = ['none', 'unicast', 'local', 'broadcast', 'anycast', 'multicast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'nat', 'xresolve'];
+let rtn: string[] | undefined;
+/** rtnl_rtntype_n2a's table: the RTN_* names, RTN_UNSPEC as "none". */
+function routeTypes(): readonly string[] {
+  if (rtn) return rtn;
+  rtn = [];
+  for (const [n, name] of builtin(rtmTypeEnum, { unspec: 'none' })) rtn[n] = name;
+  return rtn;
+}
 export function routeTypeName(n: number): string {
-  return numeric ? String(n) : (RTN[n] ?? String(n));
+  return numeric ? String(n) : (routeTypes()[n] ?? String(n));
 }
 export function routeTypeNumber(s: string): number | undefined {
-  const i = RTN.indexOf(s);
+  const i = routeTypes().indexOf(s);
   if (i > 0) return i;
   return /^\d+$/.test(s) ? Number(s) : undefined;
 }
 
-/** ll_type_n2a (lib/ll_types.c). */
-const ARPHRD: Record<number, string> = {
-  0: 'netrom',
-  1: 'ether',
-  2: 'eether',
-  3: 'ax25',
-  4: 'pronet',
-  5: 'chaos',
-  6: 'ieee802',
-  7: 'arcnet',
-  8: 'atalk',
-  15: 'dlci',
-  19: 'atm',
-  23: 'metricom',
-  24: 'ieee1394',
-  32: 'infiniband',
-  256: 'slip',
-  257: 'cslip',
-  258: 'slip6',
-  259: 'cslip6',
-  260: 'rsrvd',
-  264: 'adapt',
-  270: 'rose',
-  271: 'x25',
-  272: 'hwx25',
-  280: 'can',
-  512: 'ppp',
-  513: 'hdlc',
-  516: 'lapb',
-  517: 'ddcmp',
-  518: 'rawhdlc',
-  519: 'rawip',
-  768: 'ipip',
-  769: 'tunnel6',
-  770: 'frad',
-  771: 'skip',
-  772: 'loopback',
-  773: 'ltalk',
-  774: 'fddi',
-  775: 'bif',
-  776: 'sit',
-  777: 'ip/ddp',
-  778: 'gre',
-  779: 'pimreg',
-  780: 'hippi',
-  781: 'ash',
-  782: 'econet',
-  783: 'irda',
-  784: 'fcpp',
-  785: 'fcal',
-  786: 'fcpl',
-  787: 'fcfb0',
-  800: 'tr',
-  801: 'ieee802.11',
-  802: 'ieee802.11/prism',
-  803: 'ieee802.11/radiotap',
-  804: 'ieee802.15.4',
-  805: 'ieee802.15.4/monitor',
-  820: 'phonet',
-  821: 'phonet_pipe',
-  822: 'caif',
-  823: 'gre6',
-  824: 'netlink',
-  825: '6lowpan',
-  0xfffe: 'none',
-  0xffff: 'void',
+/**
+ * ll_type_n2a (lib/ll_types.c) spells these ARPHRD_* otherwise than the spec (the uapi names), and
+ * has no name for those mapped to null.
+ */
+const LINK_TYPE_WORDS: Readonly<Record<string, string | null>> = {
+  appletlk: 'atalk',
+  eui64: null,
+  mctp: null,
+  cisco: 'hdlc', // ARPHRD_HDLC == ARPHRD_CISCO: ip uses the HDLC name
+  tunnel: 'ipip',
+  localtlk: 'ltalk',
+  ipddp: 'ip/ddp',
+  ipgre: 'gre',
+  fcfabric: 'fcfb0',
+  ieee802_tr: 'tr',
+  ieee80211: 'ieee802.11',
+  ieee80211_prism: 'ieee802.11/prism',
+  ieee80211_radiotap: 'ieee802.11/radiotap',
+  ieee802154: 'ieee802.15.4',
+  ieee802154_monitor: 'ieee802.15.4/monitor',
+  ip6gre: 'gre6',
+  vsockmon: null,
 };
-for (let i = 1; i <= 12; i++) ARPHRD[787 + i] = `fcfb${i}`;
+const ARPHRD = rtLinkSpec.definitions.arphrd;
+const FCFABRIC = ARPHRD.entries.fcfabric;
 
-export function linkTypeName(n: number): string {
-  return ARPHRD[n] ?? `[${n}]`;
+/** ll_type_n2a of a decoded ifi_type (a spec name or a number): "ether", "loopback", "[N]"... */
+export function linkTypeName(type: unknown): string {
+  const name = enumName(ARPHRD, type);
+  const word = name === undefined ? undefined : Object.hasOwn(LINK_TYPE_WORDS, name) ? LINK_TYPE_WORDS[name] : name;
+  if (word) return word;
+  const n = enumNum(ARPHRD, type);
+  // ip names the 12 types after ARPHRD_FCFABRIC that linux/if_arp.h reserves for Fibre Channel
+  if (n > FCFABRIC && n <= FCFABRIC + 12) return `fcfb${n - FCFABRIC}`;
+  return `[${n}]`;
 }

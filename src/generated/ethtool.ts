@@ -2,9 +2,10 @@
 // ethtool: Device settings through ethtool netlink (ETHTOOL_MSG_*)
 
 import type { UnknownAttr } from '../codec/compile.js';
+import type { EncodeOnly, SpecDirection } from './shared.js';
 
 /** struct genlmsghdr: the command and the family interface version */
-export type EthtoolGenlmsghdr = {
+export type EthtoolGenlmsghdr<D extends SpecDirection = 'decoded'> = {
   /** command; names the message within its family */
   cmd: number;
   /** the family's interface version (CTRL_ATTR_VERSION) */
@@ -190,13 +191,13 @@ export type EthtoolLinkModeBit =
   | number;
 
 /** Attribute set header (ETHTOOL_A_HEADER_*) */
-export type EthtoolHeaderAttrs = {
+export type EthtoolHeaderAttrs<D extends SpecDirection = 'decoded'> = {
   /** ETHTOOL_A_HEADER_DEV_INDEX: the device by index */
   devIndex?: number;
   /** ETHTOOL_A_HEADER_DEV_NAME: the device by name (or altname) */
   devName?: string;
   /** ETHTOOL_A_HEADER_FLAGS */
-  flags?: EthtoolHeaderFlags;
+  flags?: EthtoolHeaderFlags | EncodeOnly<D, number>;
   /** ETHTOOL_A_HEADER_PHY_INDEX: a PHY of the device (6.12+) */
   phyIndex?: number;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
@@ -204,43 +205,43 @@ export type EthtoolHeaderAttrs = {
 };
 
 /** Attribute set bitset-bit (ETHTOOL_A_BITSET_BIT_*) */
-export type EthtoolBitsetBitAttrs = {
+export type EthtoolBitsetBitAttrs<D extends SpecDirection = 'decoded'> = {
   /** ETHTOOL_A_BITSET_BIT_INDEX */
   index?: number;
   /** ETHTOOL_A_BITSET_BIT_NAME */
   name?: string;
   /** ETHTOOL_A_BITSET_BIT_VALUE: the bit is set (listed bits without it are in the mask only) */
-  value?: true;
+  value?: true | EncodeOnly<D, false>;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set bitset-bits (ETHTOOL_A_BITSET_BITS_*) */
-export type EthtoolBitsetBitsAttrs = {
+export type EthtoolBitsetBitsAttrs<D extends SpecDirection = 'decoded'> = {
   /** ETHTOOL_A_BITSET_BITS_BIT */
-  bit?: EthtoolBitsetBitAttrs[];
+  bit?: EthtoolBitsetBitAttrs<D>[];
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set bitset (ETHTOOL_A_BITSET_*) */
-export type EthtoolBitsetAttrs = {
+export type EthtoolBitsetAttrs<D extends SpecDirection = 'decoded'> = {
   /** ETHTOOL_A_BITSET_NOMASK: a list (the set bits), not a value with a mask */
-  nomask?: true;
+  nomask?: true | EncodeOnly<D, false>;
   /** ETHTOOL_A_BITSET_SIZE: number of bits (compact form) */
   size?: number;
   /** ETHTOOL_A_BITSET_BITS: verbose form: one nest per bit */
-  bits?: EthtoolBitsetBitsAttrs;
+  bits?: EthtoolBitsetBitsAttrs<D>;
   /** ETHTOOL_A_BITSET_VALUE: compact form: the bits, 32 to a word */
-  value?: number[];
+  value?: number[] | EncodeOnly<D, Uint8Array>;
   /** ETHTOOL_A_BITSET_MASK: compact form: which bits `value` speaks for */
-  mask?: number[];
+  mask?: number[] | EncodeOnly<D, Uint8Array>;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set string (ETHTOOL_A_STRING_*) */
-export type EthtoolStringAttrs = {
+export type EthtoolStringAttrs<D extends SpecDirection = 'decoded'> = {
   /** ETHTOOL_A_STRING_INDEX */
   index?: number;
   /** ETHTOOL_A_STRING_VALUE */
@@ -250,49 +251,49 @@ export type EthtoolStringAttrs = {
 };
 
 /** Attribute set strings (ETHTOOL_A_STRINGS_*) */
-export type EthtoolStringsAttrs = {
+export type EthtoolStringsAttrs<D extends SpecDirection = 'decoded'> = {
   /** ETHTOOL_A_STRINGS_STRING */
-  string?: EthtoolStringAttrs[];
+  string?: EthtoolStringAttrs<D>[];
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set stringset (ETHTOOL_A_STRINGSET_*) */
-export type EthtoolStringsetAttrs = {
+export type EthtoolStringsetAttrs<D extends SpecDirection = 'decoded'> = {
   /** ETHTOOL_A_STRINGSET_ID */
   id?: EthtoolStringset;
   /** ETHTOOL_A_STRINGSET_COUNT */
   count?: number;
   /** ETHTOOL_A_STRINGSET_STRINGS */
-  strings?: EthtoolStringsAttrs[];
+  strings?: EthtoolStringsAttrs<D>[];
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set stringsets (ETHTOOL_A_STRINGSETS_*) */
-export type EthtoolStringsetsAttrs = {
+export type EthtoolStringsetsAttrs<D extends SpecDirection = 'decoded'> = {
   /** ETHTOOL_A_STRINGSETS_STRINGSET */
-  stringset?: EthtoolStringsetAttrs[];
+  stringset?: EthtoolStringsetAttrs<D>[];
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set strset (ETHTOOL_A_STRSET_*) */
-export type EthtoolStrsetAttrs = {
+export type EthtoolStrsetAttrs<D extends SpecDirection = 'decoded'> = {
   /** ETHTOOL_A_STRSET_HEADER */
-  header?: EthtoolHeaderAttrs;
+  header?: EthtoolHeaderAttrs<D>;
   /** ETHTOOL_A_STRSET_STRINGSETS */
-  stringsets?: EthtoolStringsetsAttrs;
+  stringsets?: EthtoolStringsetsAttrs<D>;
   /** ETHTOOL_A_STRSET_COUNTS_ONLY */
-  countsOnly?: true;
+  countsOnly?: true | EncodeOnly<D, false>;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set linkinfo (ETHTOOL_A_LINKINFO_*) */
-export type EthtoolLinkinfoAttrs = {
+export type EthtoolLinkinfoAttrs<D extends SpecDirection = 'decoded'> = {
   /** ETHTOOL_A_LINKINFO_HEADER */
-  header?: EthtoolHeaderAttrs;
+  header?: EthtoolHeaderAttrs<D>;
   /** ETHTOOL_A_LINKINFO_PORT */
   port?: EthtoolPort;
   /** ETHTOOL_A_LINKINFO_PHYADDR */
@@ -308,15 +309,15 @@ export type EthtoolLinkinfoAttrs = {
 };
 
 /** Attribute set linkmodes (ETHTOOL_A_LINKMODES_*) */
-export type EthtoolLinkmodesAttrs = {
+export type EthtoolLinkmodesAttrs<D extends SpecDirection = 'decoded'> = {
   /** ETHTOOL_A_LINKMODES_HEADER */
-  header?: EthtoolHeaderAttrs;
+  header?: EthtoolHeaderAttrs<D>;
   /** ETHTOOL_A_LINKMODES_AUTONEG: AUTONEG_DISABLE 0, AUTONEG_ENABLE 1 */
   autoneg?: number;
   /** ETHTOOL_A_LINKMODES_OURS: link modes: the mask is what the device supports, the value what it advertises */
-  ours?: EthtoolBitsetAttrs;
+  ours?: EthtoolBitsetAttrs<D>;
   /** ETHTOOL_A_LINKMODES_PEER: link modes the link partner advertises */
-  peer?: EthtoolBitsetAttrs;
+  peer?: EthtoolBitsetAttrs<D>;
   /** ETHTOOL_A_LINKMODES_SPEED: Mb/s; 0xffffffff (SPEED_UNKNOWN) when unknown */
   speed?: number;
   /** ETHTOOL_A_LINKMODES_DUPLEX */
@@ -334,9 +335,9 @@ export type EthtoolLinkmodesAttrs = {
 };
 
 /** Attribute set linkstate (ETHTOOL_A_LINKSTATE_*) */
-export type EthtoolLinkstateAttrs = {
+export type EthtoolLinkstateAttrs<D extends SpecDirection = 'decoded'> = {
   /** ETHTOOL_A_LINKSTATE_HEADER */
-  header?: EthtoolHeaderAttrs;
+  header?: EthtoolHeaderAttrs<D>;
   /** ETHTOOL_A_LINKSTATE_LINK: carrier: 1 up */
   link?: number;
   /** ETHTOOL_A_LINKSTATE_SQI: signal quality index */
@@ -354,57 +355,57 @@ export type EthtoolLinkstateAttrs = {
 };
 
 /** Attribute set debug (ETHTOOL_A_DEBUG_*) */
-export type EthtoolDebugAttrs = {
+export type EthtoolDebugAttrs<D extends SpecDirection = 'decoded'> = {
   /** ETHTOOL_A_DEBUG_HEADER */
-  header?: EthtoolHeaderAttrs;
+  header?: EthtoolHeaderAttrs<D>;
   /** ETHTOOL_A_DEBUG_MSGMASK: driver message classes (NETIF_MSG_*) */
-  msgmask?: EthtoolBitsetAttrs;
+  msgmask?: EthtoolBitsetAttrs<D>;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set wol (ETHTOOL_A_WOL_*) */
-export type EthtoolWolAttrs = {
+export type EthtoolWolAttrs<D extends SpecDirection = 'decoded'> = {
   /** ETHTOOL_A_WOL_HEADER */
-  header?: EthtoolHeaderAttrs;
+  header?: EthtoolHeaderAttrs<D>;
   /** ETHTOOL_A_WOL_MODES: wake-on-LAN modes: mask supported, value enabled */
-  modes?: EthtoolBitsetAttrs;
+  modes?: EthtoolBitsetAttrs<D>;
   /** ETHTOOL_A_WOL_SOPASS: SecureOn password, 6 bytes */
-  sopass?: string;
+  sopass?: string | EncodeOnly<D, Uint8Array>;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set features (ETHTOOL_A_FEATURES_*) */
-export type EthtoolFeaturesAttrs = {
+export type EthtoolFeaturesAttrs<D extends SpecDirection = 'decoded'> = {
   /** ETHTOOL_A_FEATURES_HEADER */
-  header?: EthtoolHeaderAttrs;
+  header?: EthtoolHeaderAttrs<D>;
   /** ETHTOOL_A_FEATURES_HW: features the user may change */
-  hw?: EthtoolBitsetAttrs;
+  hw?: EthtoolBitsetAttrs<D>;
   /** ETHTOOL_A_FEATURES_WANTED: features the user asked for; in a set reply, where the result differs from the request */
-  wanted?: EthtoolBitsetAttrs;
+  wanted?: EthtoolBitsetAttrs<D>;
   /** ETHTOOL_A_FEATURES_ACTIVE: features in effect; in a set reply, the ones that changed */
-  active?: EthtoolBitsetAttrs;
+  active?: EthtoolBitsetAttrs<D>;
   /** ETHTOOL_A_FEATURES_NOCHANGE: features that can never change */
-  nochange?: EthtoolBitsetAttrs;
+  nochange?: EthtoolBitsetAttrs<D>;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set privflags (ETHTOOL_A_PRIVFLAGS_*) */
-export type EthtoolPrivflagsAttrs = {
+export type EthtoolPrivflagsAttrs<D extends SpecDirection = 'decoded'> = {
   /** ETHTOOL_A_PRIVFLAGS_HEADER */
-  header?: EthtoolHeaderAttrs;
+  header?: EthtoolHeaderAttrs<D>;
   /** ETHTOOL_A_PRIVFLAGS_FLAGS: driver private flags (names in the device string set priv-flags) */
-  flags?: EthtoolBitsetAttrs;
+  flags?: EthtoolBitsetAttrs<D>;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set rings (ETHTOOL_A_RINGS_*) */
-export type EthtoolRingsAttrs = {
+export type EthtoolRingsAttrs<D extends SpecDirection = 'decoded'> = {
   /** ETHTOOL_A_RINGS_HEADER */
-  header?: EthtoolHeaderAttrs;
+  header?: EthtoolHeaderAttrs<D>;
   /** ETHTOOL_A_RINGS_RX_MAX */
   rxMax?: number;
   /** ETHTOOL_A_RINGS_RX_MINI_MAX */
@@ -444,9 +445,9 @@ export type EthtoolRingsAttrs = {
 };
 
 /** Attribute set channels (ETHTOOL_A_CHANNELS_*) */
-export type EthtoolChannelsAttrs = {
+export type EthtoolChannelsAttrs<D extends SpecDirection = 'decoded'> = {
   /** ETHTOOL_A_CHANNELS_HEADER */
-  header?: EthtoolHeaderAttrs;
+  header?: EthtoolHeaderAttrs<D>;
   /** ETHTOOL_A_CHANNELS_RX_MAX */
   rxMax?: number;
   /** ETHTOOL_A_CHANNELS_TX_MAX */
@@ -468,153 +469,153 @@ export type EthtoolChannelsAttrs = {
 };
 
 /** Message strsetGet (nlmsg_type 1) */
-export type EthtoolStrsetGetMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolStrsetAttrs };
+export type EthtoolStrsetGetMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolStrsetAttrs<D> };
 
 /** Message linkinfoGet (nlmsg_type 2) */
-export type EthtoolLinkinfoGetMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolLinkinfoAttrs };
+export type EthtoolLinkinfoGetMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolLinkinfoAttrs<D> };
 
 /** Message linkinfoSet (nlmsg_type 3) */
-export type EthtoolLinkinfoSetMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolLinkinfoAttrs };
+export type EthtoolLinkinfoSetMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolLinkinfoAttrs<D> };
 
 /** Message linkmodesGet (nlmsg_type 4) */
-export type EthtoolLinkmodesGetMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolLinkmodesAttrs };
+export type EthtoolLinkmodesGetMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolLinkmodesAttrs<D> };
 
 /** Message linkmodesSet (nlmsg_type 5) */
-export type EthtoolLinkmodesSetMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolLinkmodesAttrs };
+export type EthtoolLinkmodesSetMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolLinkmodesAttrs<D> };
 
 /** Message linkstateGet (nlmsg_type 6) */
-export type EthtoolLinkstateGetMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolLinkstateAttrs };
+export type EthtoolLinkstateGetMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolLinkstateAttrs<D> };
 
 /** Message debugGet (nlmsg_type 7) */
-export type EthtoolDebugGetMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolDebugAttrs };
+export type EthtoolDebugGetMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolDebugAttrs<D> };
 
 /** Message debugSet (nlmsg_type 8) */
-export type EthtoolDebugSetMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolDebugAttrs };
+export type EthtoolDebugSetMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolDebugAttrs<D> };
 
 /** Message wolGet (nlmsg_type 9) */
-export type EthtoolWolGetMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolWolAttrs };
+export type EthtoolWolGetMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolWolAttrs<D> };
 
 /** Message wolSet (nlmsg_type 10) */
-export type EthtoolWolSetMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolWolAttrs };
+export type EthtoolWolSetMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolWolAttrs<D> };
 
 /** Message featuresGet (nlmsg_type 11) */
-export type EthtoolFeaturesGetMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolFeaturesAttrs };
+export type EthtoolFeaturesGetMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolFeaturesAttrs<D> };
 
 /** Message featuresSet (nlmsg_type 12) */
-export type EthtoolFeaturesSetMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolFeaturesAttrs };
+export type EthtoolFeaturesSetMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolFeaturesAttrs<D> };
 
 /** Message privflagsGet (nlmsg_type 13) */
-export type EthtoolPrivflagsGetMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolPrivflagsAttrs };
+export type EthtoolPrivflagsGetMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolPrivflagsAttrs<D> };
 
 /** Message privflagsSet (nlmsg_type 14) */
-export type EthtoolPrivflagsSetMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolPrivflagsAttrs };
+export type EthtoolPrivflagsSetMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolPrivflagsAttrs<D> };
 
 /** Message ringsGet (nlmsg_type 15) */
-export type EthtoolRingsGetMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolRingsAttrs };
+export type EthtoolRingsGetMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolRingsAttrs<D> };
 
 /** Message ringsSet (nlmsg_type 16) */
-export type EthtoolRingsSetMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolRingsAttrs };
+export type EthtoolRingsSetMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolRingsAttrs<D> };
 
 /** Message channelsGet (nlmsg_type 17) */
-export type EthtoolChannelsGetMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolChannelsAttrs };
+export type EthtoolChannelsGetMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolChannelsAttrs<D> };
 
 /** Message channelsSet (nlmsg_type 18) */
-export type EthtoolChannelsSetMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolChannelsAttrs };
+export type EthtoolChannelsSetMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolChannelsAttrs<D> };
 
 /** Message strsetGetReply (nlmsg_type 1) */
-export type EthtoolStrsetGetReplyMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolStrsetAttrs };
+export type EthtoolStrsetGetReplyMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolStrsetAttrs<D> };
 
 /** Message linkinfoGetReply (nlmsg_type 2) */
-export type EthtoolLinkinfoGetReplyMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolLinkinfoAttrs };
+export type EthtoolLinkinfoGetReplyMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolLinkinfoAttrs<D> };
 
 /** Message linkinfoNtf (nlmsg_type 3) */
-export type EthtoolLinkinfoNtfMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolLinkinfoAttrs };
+export type EthtoolLinkinfoNtfMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolLinkinfoAttrs<D> };
 
 /** Message linkmodesGetReply (nlmsg_type 4) */
-export type EthtoolLinkmodesGetReplyMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolLinkmodesAttrs };
+export type EthtoolLinkmodesGetReplyMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolLinkmodesAttrs<D> };
 
 /** Message linkmodesNtf (nlmsg_type 5) */
-export type EthtoolLinkmodesNtfMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolLinkmodesAttrs };
+export type EthtoolLinkmodesNtfMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolLinkmodesAttrs<D> };
 
 /** Message linkstateGetReply (nlmsg_type 6) */
-export type EthtoolLinkstateGetReplyMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolLinkstateAttrs };
+export type EthtoolLinkstateGetReplyMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolLinkstateAttrs<D> };
 
 /** Message debugGetReply (nlmsg_type 7) */
-export type EthtoolDebugGetReplyMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolDebugAttrs };
+export type EthtoolDebugGetReplyMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolDebugAttrs<D> };
 
 /** Message debugNtf (nlmsg_type 8) */
-export type EthtoolDebugNtfMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolDebugAttrs };
+export type EthtoolDebugNtfMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolDebugAttrs<D> };
 
 /** Message wolGetReply (nlmsg_type 9) */
-export type EthtoolWolGetReplyMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolWolAttrs };
+export type EthtoolWolGetReplyMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolWolAttrs<D> };
 
 /** Message wolNtf (nlmsg_type 10) */
-export type EthtoolWolNtfMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolWolAttrs };
+export type EthtoolWolNtfMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolWolAttrs<D> };
 
 /** Message featuresGetReply (nlmsg_type 11) */
-export type EthtoolFeaturesGetReplyMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolFeaturesAttrs };
+export type EthtoolFeaturesGetReplyMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolFeaturesAttrs<D> };
 
 /** Message featuresSetReply (nlmsg_type 12) */
-export type EthtoolFeaturesSetReplyMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolFeaturesAttrs };
+export type EthtoolFeaturesSetReplyMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolFeaturesAttrs<D> };
 
 /** Message featuresNtf (nlmsg_type 13) */
-export type EthtoolFeaturesNtfMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolFeaturesAttrs };
+export type EthtoolFeaturesNtfMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolFeaturesAttrs<D> };
 
 /** Message privflagsGetReply (nlmsg_type 14) */
-export type EthtoolPrivflagsGetReplyMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolPrivflagsAttrs };
+export type EthtoolPrivflagsGetReplyMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolPrivflagsAttrs<D> };
 
 /** Message privflagsNtf (nlmsg_type 15) */
-export type EthtoolPrivflagsNtfMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolPrivflagsAttrs };
+export type EthtoolPrivflagsNtfMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolPrivflagsAttrs<D> };
 
 /** Message ringsGetReply (nlmsg_type 16) */
-export type EthtoolRingsGetReplyMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolRingsAttrs };
+export type EthtoolRingsGetReplyMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolRingsAttrs<D> };
 
 /** Message ringsNtf (nlmsg_type 17) */
-export type EthtoolRingsNtfMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolRingsAttrs };
+export type EthtoolRingsNtfMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolRingsAttrs<D> };
 
 /** Message channelsGetReply (nlmsg_type 18) */
-export type EthtoolChannelsGetReplyMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolChannelsAttrs };
+export type EthtoolChannelsGetReplyMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolChannelsAttrs<D> };
 
 /** Message channelsNtf (nlmsg_type 19) */
-export type EthtoolChannelsNtfMessage = { header: EthtoolGenlmsghdr; attrs: EthtoolChannelsAttrs };
+export type EthtoolChannelsNtfMessage<D extends SpecDirection = 'decoded'> = { header: EthtoolGenlmsghdr<D>; attrs: EthtoolChannelsAttrs<D> };
 
 /** Messages of ethtool by name. */
-export type EthtoolMessages = {
-  strsetGet: EthtoolStrsetGetMessage;
-  linkinfoGet: EthtoolLinkinfoGetMessage;
-  linkinfoSet: EthtoolLinkinfoSetMessage;
-  linkmodesGet: EthtoolLinkmodesGetMessage;
-  linkmodesSet: EthtoolLinkmodesSetMessage;
-  linkstateGet: EthtoolLinkstateGetMessage;
-  debugGet: EthtoolDebugGetMessage;
-  debugSet: EthtoolDebugSetMessage;
-  wolGet: EthtoolWolGetMessage;
-  wolSet: EthtoolWolSetMessage;
-  featuresGet: EthtoolFeaturesGetMessage;
-  featuresSet: EthtoolFeaturesSetMessage;
-  privflagsGet: EthtoolPrivflagsGetMessage;
-  privflagsSet: EthtoolPrivflagsSetMessage;
-  ringsGet: EthtoolRingsGetMessage;
-  ringsSet: EthtoolRingsSetMessage;
-  channelsGet: EthtoolChannelsGetMessage;
-  channelsSet: EthtoolChannelsSetMessage;
-  strsetGetReply: EthtoolStrsetGetReplyMessage;
-  linkinfoGetReply: EthtoolLinkinfoGetReplyMessage;
-  linkinfoNtf: EthtoolLinkinfoNtfMessage;
-  linkmodesGetReply: EthtoolLinkmodesGetReplyMessage;
-  linkmodesNtf: EthtoolLinkmodesNtfMessage;
-  linkstateGetReply: EthtoolLinkstateGetReplyMessage;
-  debugGetReply: EthtoolDebugGetReplyMessage;
-  debugNtf: EthtoolDebugNtfMessage;
-  wolGetReply: EthtoolWolGetReplyMessage;
-  wolNtf: EthtoolWolNtfMessage;
-  featuresGetReply: EthtoolFeaturesGetReplyMessage;
-  featuresSetReply: EthtoolFeaturesSetReplyMessage;
-  featuresNtf: EthtoolFeaturesNtfMessage;
-  privflagsGetReply: EthtoolPrivflagsGetReplyMessage;
-  privflagsNtf: EthtoolPrivflagsNtfMessage;
-  ringsGetReply: EthtoolRingsGetReplyMessage;
-  ringsNtf: EthtoolRingsNtfMessage;
-  channelsGetReply: EthtoolChannelsGetReplyMessage;
-  channelsNtf: EthtoolChannelsNtfMessage;
+export type EthtoolMessages<D extends SpecDirection = 'decoded'> = {
+  strsetGet: EthtoolStrsetGetMessage<D>;
+  linkinfoGet: EthtoolLinkinfoGetMessage<D>;
+  linkinfoSet: EthtoolLinkinfoSetMessage<D>;
+  linkmodesGet: EthtoolLinkmodesGetMessage<D>;
+  linkmodesSet: EthtoolLinkmodesSetMessage<D>;
+  linkstateGet: EthtoolLinkstateGetMessage<D>;
+  debugGet: EthtoolDebugGetMessage<D>;
+  debugSet: EthtoolDebugSetMessage<D>;
+  wolGet: EthtoolWolGetMessage<D>;
+  wolSet: EthtoolWolSetMessage<D>;
+  featuresGet: EthtoolFeaturesGetMessage<D>;
+  featuresSet: EthtoolFeaturesSetMessage<D>;
+  privflagsGet: EthtoolPrivflagsGetMessage<D>;
+  privflagsSet: EthtoolPrivflagsSetMessage<D>;
+  ringsGet: EthtoolRingsGetMessage<D>;
+  ringsSet: EthtoolRingsSetMessage<D>;
+  channelsGet: EthtoolChannelsGetMessage<D>;
+  channelsSet: EthtoolChannelsSetMessage<D>;
+  strsetGetReply: EthtoolStrsetGetReplyMessage<D>;
+  linkinfoGetReply: EthtoolLinkinfoGetReplyMessage<D>;
+  linkinfoNtf: EthtoolLinkinfoNtfMessage<D>;
+  linkmodesGetReply: EthtoolLinkmodesGetReplyMessage<D>;
+  linkmodesNtf: EthtoolLinkmodesNtfMessage<D>;
+  linkstateGetReply: EthtoolLinkstateGetReplyMessage<D>;
+  debugGetReply: EthtoolDebugGetReplyMessage<D>;
+  debugNtf: EthtoolDebugNtfMessage<D>;
+  wolGetReply: EthtoolWolGetReplyMessage<D>;
+  wolNtf: EthtoolWolNtfMessage<D>;
+  featuresGetReply: EthtoolFeaturesGetReplyMessage<D>;
+  featuresSetReply: EthtoolFeaturesSetReplyMessage<D>;
+  featuresNtf: EthtoolFeaturesNtfMessage<D>;
+  privflagsGetReply: EthtoolPrivflagsGetReplyMessage<D>;
+  privflagsNtf: EthtoolPrivflagsNtfMessage<D>;
+  ringsGetReply: EthtoolRingsGetReplyMessage<D>;
+  ringsNtf: EthtoolRingsNtfMessage<D>;
+  channelsGetReply: EthtoolChannelsGetReplyMessage<D>;
+  channelsNtf: EthtoolChannelsNtfMessage<D>;
 };

@@ -2,9 +2,10 @@
 // nlctrl: The generic netlink controller: families, their operations and multicast groups (CTRL_CMD_*)
 
 import type { UnknownAttr } from '../codec/compile.js';
+import type { EncodeOnly, SpecDirection } from './shared.js';
 
 /** struct genlmsghdr: the command and the family interface version */
-export type NlctrlGenlmsghdr = {
+export type NlctrlGenlmsghdr<D extends SpecDirection = 'decoded'> = {
   /** command; names the message within its family */
   cmd: number;
   /** the family's interface version (CTRL_ATTR_VERSION) */
@@ -23,7 +24,7 @@ export type NlctrlOpFlags = Array<
 >;
 
 /** Attribute set ctrl-attrs (CTRL_ATTR_*) */
-export type NlctrlCtrlAttrsAttrs = {
+export type NlctrlCtrlAttrsAttrs<D extends SpecDirection = 'decoded'> = {
   /** CTRL_ATTR_FAMILY_ID: the nlmsg_type of the messages of the family */
   familyId?: number;
   /** CTRL_ATTR_FAMILY_NAME: at most 15 bytes (GENL_NAMSIZ with its NUL) */
@@ -35,9 +36,9 @@ export type NlctrlCtrlAttrsAttrs = {
   /** CTRL_ATTR_MAXATTR: highest attribute type of the family (0: per-operation policies) */
   maxattr?: number;
   /** CTRL_ATTR_OPS: the commands the family handles */
-  ops?: Array<NlctrlOpAttrsAttrs>;
+  ops?: Array<NlctrlOpAttrsAttrs<D>>;
   /** CTRL_ATTR_MCAST_GROUPS: multicast groups by name and id */
-  mcastGroups?: Array<NlctrlMcastGroupAttrsAttrs>;
+  mcastGroups?: Array<NlctrlMcastGroupAttrsAttrs<D>>;
   /** CTRL_ATTR_OP: getpolicy request: the policy of this command only */
   op?: number;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
@@ -45,17 +46,17 @@ export type NlctrlCtrlAttrsAttrs = {
 };
 
 /** Attribute set op-attrs (CTRL_ATTR_OP_*) */
-export type NlctrlOpAttrsAttrs = {
+export type NlctrlOpAttrsAttrs<D extends SpecDirection = 'decoded'> = {
   /** CTRL_ATTR_OP_ID: the command (genlmsghdr.cmd) */
   id?: number;
   /** CTRL_ATTR_OP_FLAGS */
-  flags?: NlctrlOpFlags;
+  flags?: NlctrlOpFlags | EncodeOnly<D, number>;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set mcast-group-attrs (CTRL_ATTR_MCAST_GRP_*) */
-export type NlctrlMcastGroupAttrsAttrs = {
+export type NlctrlMcastGroupAttrsAttrs<D extends SpecDirection = 'decoded'> = {
   /** CTRL_ATTR_MCAST_GRP_NAME */
   name?: string;
   /** CTRL_ATTR_MCAST_GRP_ID: the group number to join (NETLINK_ADD_MEMBERSHIP) */
@@ -65,45 +66,45 @@ export type NlctrlMcastGroupAttrsAttrs = {
 };
 
 /** a family: reply to getfamily, or a new family (notify) */
-export type NlctrlNewfamilyMessage = { header: NlctrlGenlmsghdr; attrs: NlctrlCtrlAttrsAttrs };
+export type NlctrlNewfamilyMessage<D extends SpecDirection = 'decoded'> = { header: NlctrlGenlmsghdr<D>; attrs: NlctrlCtrlAttrsAttrs<D> };
 
 /** a family went away (notify) */
-export type NlctrlDelfamilyMessage = { header: NlctrlGenlmsghdr; attrs: NlctrlCtrlAttrsAttrs };
+export type NlctrlDelfamilyMessage<D extends SpecDirection = 'decoded'> = { header: NlctrlGenlmsghdr<D>; attrs: NlctrlCtrlAttrsAttrs<D> };
 
 /** Message getfamily (nlmsg_type 3) */
-export type NlctrlGetfamilyMessage = { header: NlctrlGenlmsghdr; attrs: NlctrlCtrlAttrsAttrs };
+export type NlctrlGetfamilyMessage<D extends SpecDirection = 'decoded'> = { header: NlctrlGenlmsghdr<D>; attrs: NlctrlCtrlAttrsAttrs<D> };
 
 /** Message newops (nlmsg_type 4) */
-export type NlctrlNewopsMessage = { header: NlctrlGenlmsghdr; attrs: NlctrlCtrlAttrsAttrs };
+export type NlctrlNewopsMessage<D extends SpecDirection = 'decoded'> = { header: NlctrlGenlmsghdr<D>; attrs: NlctrlCtrlAttrsAttrs<D> };
 
 /** Message delops (nlmsg_type 5) */
-export type NlctrlDelopsMessage = { header: NlctrlGenlmsghdr; attrs: NlctrlCtrlAttrsAttrs };
+export type NlctrlDelopsMessage<D extends SpecDirection = 'decoded'> = { header: NlctrlGenlmsghdr<D>; attrs: NlctrlCtrlAttrsAttrs<D> };
 
 /** Message getops (nlmsg_type 6) */
-export type NlctrlGetopsMessage = { header: NlctrlGenlmsghdr; attrs: NlctrlCtrlAttrsAttrs };
+export type NlctrlGetopsMessage<D extends SpecDirection = 'decoded'> = { header: NlctrlGenlmsghdr<D>; attrs: NlctrlCtrlAttrsAttrs<D> };
 
 /** a multicast group was added (notify) */
-export type NlctrlNewmcastGrpMessage = { header: NlctrlGenlmsghdr; attrs: NlctrlCtrlAttrsAttrs };
+export type NlctrlNewmcastGrpMessage<D extends SpecDirection = 'decoded'> = { header: NlctrlGenlmsghdr<D>; attrs: NlctrlCtrlAttrsAttrs<D> };
 
 /** a multicast group was removed (notify) */
-export type NlctrlDelmcastGrpMessage = { header: NlctrlGenlmsghdr; attrs: NlctrlCtrlAttrsAttrs };
+export type NlctrlDelmcastGrpMessage<D extends SpecDirection = 'decoded'> = { header: NlctrlGenlmsghdr<D>; attrs: NlctrlCtrlAttrsAttrs<D> };
 
 /** unused by the kernel */
-export type NlctrlGetmcastGrpMessage = { header: NlctrlGenlmsghdr; attrs: NlctrlCtrlAttrsAttrs };
+export type NlctrlGetmcastGrpMessage<D extends SpecDirection = 'decoded'> = { header: NlctrlGenlmsghdr<D>; attrs: NlctrlCtrlAttrsAttrs<D> };
 
 /** Message getpolicy (nlmsg_type 10) */
-export type NlctrlGetpolicyMessage = { header: NlctrlGenlmsghdr; attrs: NlctrlCtrlAttrsAttrs };
+export type NlctrlGetpolicyMessage<D extends SpecDirection = 'decoded'> = { header: NlctrlGenlmsghdr<D>; attrs: NlctrlCtrlAttrsAttrs<D> };
 
 /** Messages of nlctrl by name. */
-export type NlctrlMessages = {
-  newfamily: NlctrlNewfamilyMessage;
-  delfamily: NlctrlDelfamilyMessage;
-  getfamily: NlctrlGetfamilyMessage;
-  newops: NlctrlNewopsMessage;
-  delops: NlctrlDelopsMessage;
-  getops: NlctrlGetopsMessage;
-  newmcastGrp: NlctrlNewmcastGrpMessage;
-  delmcastGrp: NlctrlDelmcastGrpMessage;
-  getmcastGrp: NlctrlGetmcastGrpMessage;
-  getpolicy: NlctrlGetpolicyMessage;
+export type NlctrlMessages<D extends SpecDirection = 'decoded'> = {
+  newfamily: NlctrlNewfamilyMessage<D>;
+  delfamily: NlctrlDelfamilyMessage<D>;
+  getfamily: NlctrlGetfamilyMessage<D>;
+  newops: NlctrlNewopsMessage<D>;
+  delops: NlctrlDelopsMessage<D>;
+  getops: NlctrlGetopsMessage<D>;
+  newmcastGrp: NlctrlNewmcastGrpMessage<D>;
+  delmcastGrp: NlctrlDelmcastGrpMessage<D>;
+  getmcastGrp: NlctrlGetmcastGrpMessage<D>;
+  getpolicy: NlctrlGetpolicyMessage<D>;
 };

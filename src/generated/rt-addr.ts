@@ -2,7 +2,7 @@
 // rt-addr: Interface addresses (RTM_*ADDR)
 
 import type { UnknownAttr } from '../codec/compile.js';
-import type { AddressFamily, RtScope } from './shared.js';
+import type { AddressFamily, EncodeOnly, RtScope, SpecDirection } from './shared.js';
 
 /** enum address-family: shared, see ./shared.ts */
 export type RtAddrAddressFamily = AddressFamily;
@@ -11,11 +11,11 @@ export type RtAddrAddressFamily = AddressFamily;
 export type RtAddrRtScope = RtScope;
 
 /** struct ifaddrmsg */
-export type RtAddrIfaddrmsg = {
+export type RtAddrIfaddrmsg<D extends SpecDirection = 'decoded'> = {
   family: RtAddrAddressFamily;
   prefixlen: number;
   /** low 8 bits of the flags; IFA_FLAGS holds all of them */
-  flags: RtAddrIfaFlags;
+  flags: RtAddrIfaFlags | EncodeOnly<D, number>;
   scope: RtAddrRtScope;
   /** interface index */
   index: number;
@@ -43,7 +43,7 @@ export type RtAddrIfaFlags = Array<
 export type RtAddrIfaProto = 'unspec' | 'kernel_lo' | 'kernel_ra' | 'kernel_ll' | number;
 
 /** struct ifa_cacheinfo; lifetimes in seconds (0xffffffff = forever), stamps in 1/100 s since boot */
-export type RtAddrIfaCacheinfo = {
+export type RtAddrIfaCacheinfo<D extends SpecDirection = 'decoded'> = {
   /** ifa_prefered (sic): preferred lifetime */
   prefered?: number;
   /** ifa_valid: valid lifetime */
@@ -57,7 +57,7 @@ export type RtAddrIfaCacheinfo = {
 };
 
 /** Attribute set addr (IFA_*) */
-export type RtAddrAddrAttrs = {
+export type RtAddrAddrAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFA_ADDRESS: prefix address (peer for point-to-point) */
   address?: string | Uint8Array;
   /** IFA_LOCAL: local address */
@@ -69,11 +69,11 @@ export type RtAddrAddrAttrs = {
   /** IFA_ANYCAST */
   anycast?: string | Uint8Array;
   /** IFA_CACHEINFO */
-  cacheinfo?: RtAddrIfaCacheinfo;
+  cacheinfo?: RtAddrIfaCacheinfo<D> | EncodeOnly<D, Uint8Array>;
   /** IFA_MULTICAST */
   multicast?: string | Uint8Array;
   /** IFA_FLAGS: all IFA_F_* flags (ifa_flags has only 8 bits) */
-  flags?: RtAddrIfaFlags;
+  flags?: RtAddrIfaFlags | EncodeOnly<D, number>;
   /** IFA_RT_PRIORITY: metric of the prefix route */
   rtPriority?: number;
   /** IFA_TARGET_NETNSID: dump addresses of the namespace with this nsid */
@@ -85,17 +85,17 @@ export type RtAddrAddrAttrs = {
 };
 
 /** Message newaddr (nlmsg_type 20) */
-export type RtAddrNewaddrMessage = { header: RtAddrIfaddrmsg; attrs: RtAddrAddrAttrs };
+export type RtAddrNewaddrMessage<D extends SpecDirection = 'decoded'> = { header: RtAddrIfaddrmsg<D>; attrs: RtAddrAddrAttrs<D> };
 
 /** Message deladdr (nlmsg_type 21) */
-export type RtAddrDeladdrMessage = { header: RtAddrIfaddrmsg; attrs: RtAddrAddrAttrs };
+export type RtAddrDeladdrMessage<D extends SpecDirection = 'decoded'> = { header: RtAddrIfaddrmsg<D>; attrs: RtAddrAddrAttrs<D> };
 
 /** Message getaddr (nlmsg_type 22) */
-export type RtAddrGetaddrMessage = { header: RtAddrIfaddrmsg; attrs: RtAddrAddrAttrs };
+export type RtAddrGetaddrMessage<D extends SpecDirection = 'decoded'> = { header: RtAddrIfaddrmsg<D>; attrs: RtAddrAddrAttrs<D> };
 
 /** Messages of rt-addr by name. */
-export type RtAddrMessages = {
-  newaddr: RtAddrNewaddrMessage;
-  deladdr: RtAddrDeladdrMessage;
-  getaddr: RtAddrGetaddrMessage;
+export type RtAddrMessages<D extends SpecDirection = 'decoded'> = {
+  newaddr: RtAddrNewaddrMessage<D>;
+  deladdr: RtAddrDeladdrMessage<D>;
+  getaddr: RtAddrGetaddrMessage<D>;
 };

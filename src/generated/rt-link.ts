@@ -2,19 +2,19 @@
 // rt-link: Network interfaces (RTM_*LINK, RTM_*LINKPROP)
 
 import type { UnknownAttr } from '../codec/compile.js';
-import type { AddressFamily } from './shared.js';
+import type { AddressFamily, EncodeOnly, SpecDirection } from './shared.js';
 
 /** enum address-family: shared, see ./shared.ts */
 export type RtLinkAddressFamily = AddressFamily;
 
 /** struct ifinfomsg */
-export type RtLinkIfinfomsg = {
+export type RtLinkIfinfomsg<D extends SpecDirection = 'decoded'> = {
   family?: RtLinkAddressFamily;
   /** device type (ARPHRD_*) */
   type?: RtLinkArphrd;
   /** interface index; 0 in requests lets the kernel pick or look up by name */
   index?: number;
-  flags?: RtLinkIff;
+  flags?: RtLinkIff | EncodeOnly<D, number>;
   /** mask of the flags a request changes (0xffffffff: all) */
   change?: number;
 };
@@ -157,7 +157,7 @@ export type RtLinkIflaEvent =
 export type RtLinkVlanProtocols = '8021q' | '8021ad' | number;
 
 /** struct rtnl_link_stats: 32-bit counters (wrap; prefer stats64) */
-export type RtLinkRtnlLinkStats = {
+export type RtLinkRtnlLinkStats<D extends SpecDirection = 'decoded'> = {
   rxPackets?: number;
   txPackets?: number;
   rxBytes?: number;
@@ -187,42 +187,42 @@ export type RtLinkRtnlLinkStats = {
 };
 
 /** struct rtnl_link_stats64 */
-export type RtLinkRtnlLinkStats64 = {
-  rxPackets?: bigint;
-  txPackets?: bigint;
-  rxBytes?: bigint;
-  txBytes?: bigint;
-  rxErrors?: bigint;
-  txErrors?: bigint;
-  rxDropped?: bigint;
-  txDropped?: bigint;
-  multicast?: bigint;
-  collisions?: bigint;
-  rxLengthErrors?: bigint;
-  rxOverErrors?: bigint;
-  rxCrcErrors?: bigint;
-  rxFrameErrors?: bigint;
-  rxFifoErrors?: bigint;
-  rxMissedErrors?: bigint;
-  txAbortedErrors?: bigint;
-  txCarrierErrors?: bigint;
-  txFifoErrors?: bigint;
-  txHeartbeatErrors?: bigint;
-  txWindowErrors?: bigint;
-  rxCompressed?: bigint;
-  txCompressed?: bigint;
-  rxNohandler?: bigint;
+export type RtLinkRtnlLinkStats64<D extends SpecDirection = 'decoded'> = {
+  rxPackets?: bigint | EncodeOnly<D, number>;
+  txPackets?: bigint | EncodeOnly<D, number>;
+  rxBytes?: bigint | EncodeOnly<D, number>;
+  txBytes?: bigint | EncodeOnly<D, number>;
+  rxErrors?: bigint | EncodeOnly<D, number>;
+  txErrors?: bigint | EncodeOnly<D, number>;
+  rxDropped?: bigint | EncodeOnly<D, number>;
+  txDropped?: bigint | EncodeOnly<D, number>;
+  multicast?: bigint | EncodeOnly<D, number>;
+  collisions?: bigint | EncodeOnly<D, number>;
+  rxLengthErrors?: bigint | EncodeOnly<D, number>;
+  rxOverErrors?: bigint | EncodeOnly<D, number>;
+  rxCrcErrors?: bigint | EncodeOnly<D, number>;
+  rxFrameErrors?: bigint | EncodeOnly<D, number>;
+  rxFifoErrors?: bigint | EncodeOnly<D, number>;
+  rxMissedErrors?: bigint | EncodeOnly<D, number>;
+  txAbortedErrors?: bigint | EncodeOnly<D, number>;
+  txCarrierErrors?: bigint | EncodeOnly<D, number>;
+  txFifoErrors?: bigint | EncodeOnly<D, number>;
+  txHeartbeatErrors?: bigint | EncodeOnly<D, number>;
+  txWindowErrors?: bigint | EncodeOnly<D, number>;
+  rxCompressed?: bigint | EncodeOnly<D, number>;
+  txCompressed?: bigint | EncodeOnly<D, number>;
+  rxNohandler?: bigint | EncodeOnly<D, number>;
   /** dropped for a destination MAC of another host */
-  rxOtherhostDropped?: bigint;
+  rxOtherhostDropped?: bigint | EncodeOnly<D, number>;
   /** Bytes past the end of the struct as this spec knows it (a newer kernel). */
   _tail?: Uint8Array;
 };
 
 /** struct rtnl_link_ifmap: legacy ISA-style resources */
-export type RtLinkRtnlLinkIfmap = {
-  memStart?: bigint;
-  memEnd?: bigint;
-  baseAddr?: bigint;
+export type RtLinkRtnlLinkIfmap<D extends SpecDirection = 'decoded'> = {
+  memStart?: bigint | EncodeOnly<D, number>;
+  memEnd?: bigint | EncodeOnly<D, number>;
+  baseAddr?: bigint | EncodeOnly<D, number>;
   irq?: number;
   dma?: number;
   port?: number;
@@ -257,7 +257,7 @@ export type RtLinkInet6IfFlags = Array<
 export type RtLinkIn6AddrGenMode = 'eui64' | 'none' | 'stable_privacy' | 'random' | number;
 
 /** struct ifla_cacheinfo */
-export type RtLinkIflaCacheinfo = {
+export type RtLinkIflaCacheinfo<D extends SpecDirection = 'decoded'> = {
   /** largest datagram reassembled, bytes */
   maxReasmLen?: number;
   /** last change, 1/100 s since boot */
@@ -289,8 +289,8 @@ export type RtLinkBridgeVlanInfoFlags = Array<
 >;
 
 /** struct bridge_vlan_info */
-export type RtLinkBridgeVlanInfo = {
-  flags?: RtLinkBridgeVlanInfoFlags;
+export type RtLinkBridgeVlanInfo<D extends SpecDirection = 'decoded'> = {
+  flags?: RtLinkBridgeVlanInfoFlags | EncodeOnly<D, number>;
   vid?: number;
   /** Bytes past the end of the struct as this spec knows it (a newer kernel). */
   _tail?: Uint8Array;
@@ -300,23 +300,23 @@ export type RtLinkBridgeVlanInfo = {
 export type RtLinkVfLinkState = 'auto' | 'enable' | 'disable' | number;
 
 /** struct ifla-vf-mac */
-export type RtLinkIflaVfMac = {
+export type RtLinkIflaVfMac<D extends SpecDirection = 'decoded'> = {
   vf?: number;
   /** MAX_ADDR_LEN bytes, zero-padded */
-  mac?: string;
+  mac?: string | EncodeOnly<D, Uint8Array>;
   /** Bytes past the end of the struct as this spec knows it (a newer kernel). */
   _tail?: Uint8Array;
 };
 
 /** struct ifla-vf-broadcast */
-export type RtLinkIflaVfBroadcast = {
-  broadcast?: string;
+export type RtLinkIflaVfBroadcast<D extends SpecDirection = 'decoded'> = {
+  broadcast?: string | EncodeOnly<D, Uint8Array>;
   /** Bytes past the end of the struct as this spec knows it (a newer kernel). */
   _tail?: Uint8Array;
 };
 
 /** struct ifla-vf-vlan */
-export type RtLinkIflaVfVlan = {
+export type RtLinkIflaVfVlan<D extends SpecDirection = 'decoded'> = {
   vf?: number;
   /** 0..4095, 0 disables the VLAN filter */
   vlan?: number;
@@ -326,7 +326,7 @@ export type RtLinkIflaVfVlan = {
 };
 
 /** struct ifla-vf-vlan-info */
-export type RtLinkIflaVfVlanInfo = {
+export type RtLinkIflaVfVlanInfo<D extends SpecDirection = 'decoded'> = {
   vf?: number;
   /** 0..4095, 0 disables the VLAN filter */
   vlan?: number;
@@ -337,7 +337,7 @@ export type RtLinkIflaVfVlanInfo = {
 };
 
 /** struct ifla-vf-tx-rate */
-export type RtLinkIflaVfTxRate = {
+export type RtLinkIflaVfTxRate<D extends SpecDirection = 'decoded'> = {
   vf?: number;
   /** max TX bandwidth, Mbit/s (0: unlimited) */
   rate?: number;
@@ -346,7 +346,7 @@ export type RtLinkIflaVfTxRate = {
 };
 
 /** struct ifla-vf-rate */
-export type RtLinkIflaVfRate = {
+export type RtLinkIflaVfRate<D extends SpecDirection = 'decoded'> = {
   vf?: number;
   /** Mbit/s */
   minTxRate?: number;
@@ -357,7 +357,7 @@ export type RtLinkIflaVfRate = {
 };
 
 /** struct ifla_vf_spoofchk / ifla_vf_rss_query_en / ifla_vf_trust */
-export type RtLinkIflaVfSetting = {
+export type RtLinkIflaVfSetting<D extends SpecDirection = 'decoded'> = {
   vf?: number;
   setting?: number;
   /** Bytes past the end of the struct as this spec knows it (a newer kernel). */
@@ -365,7 +365,7 @@ export type RtLinkIflaVfSetting = {
 };
 
 /** struct ifla-vf-link-state */
-export type RtLinkIflaVfLinkState = {
+export type RtLinkIflaVfLinkState<D extends SpecDirection = 'decoded'> = {
   vf?: number;
   linkState?: RtLinkVfLinkState;
   /** Bytes past the end of the struct as this spec knows it (a newer kernel). */
@@ -373,27 +373,27 @@ export type RtLinkIflaVfLinkState = {
 };
 
 /** struct ifla-vf-guid */
-export type RtLinkIflaVfGuid = {
+export type RtLinkIflaVfGuid<D extends SpecDirection = 'decoded'> = {
   vf?: number;
-  guid?: bigint;
+  guid?: bigint | EncodeOnly<D, number>;
   /** Bytes past the end of the struct as this spec knows it (a newer kernel). */
   _tail?: Uint8Array;
 };
 
 /** struct ifla_port_vsi (802.1Qbg VDP) */
-export type RtLinkIflaPortVsi = {
+export type RtLinkIflaPortVsi<D extends SpecDirection = 'decoded'> = {
   vsiMgrId?: number;
-  vsiTypeId?: string;
+  vsiTypeId?: string | EncodeOnly<D, Uint8Array>;
   vsiTypeVersion?: number;
   /** Bytes past the end of the struct as this spec knows it (a newer kernel). */
   _tail?: Uint8Array;
 };
 
 /** struct ifla_bridge_id: STP bridge identifier */
-export type RtLinkIflaBridgeId = {
+export type RtLinkIflaBridgeId<D extends SpecDirection = 'decoded'> = {
   /** bridge priority (prio[2], network order) */
   prio?: number;
-  addr?: string;
+  addr?: string | EncodeOnly<D, Uint8Array>;
   /** Bytes past the end of the struct as this spec knows it (a newer kernel). */
   _tail?: Uint8Array;
 };
@@ -421,17 +421,17 @@ export type RtLinkBrBoolopt = Array<
 >;
 
 /** struct br_boolopt_multi */
-export type RtLinkBrBooloptMulti = {
+export type RtLinkBrBooloptMulti<D extends SpecDirection = 'decoded'> = {
   /** option values */
-  optval?: RtLinkBrBoolopt;
+  optval?: RtLinkBrBoolopt | EncodeOnly<D, number>;
   /** options to change (dumps: options known) */
-  optmask?: RtLinkBrBoolopt;
+  optmask?: RtLinkBrBoolopt | EncodeOnly<D, number>;
   /** Bytes past the end of the struct as this spec knows it (a newer kernel). */
   _tail?: Uint8Array;
 };
 
 /** struct ifla_vxlan_port_range: UDP source ports */
-export type RtLinkIflaVxlanPortRange = {
+export type RtLinkIflaVxlanPortRange<D extends SpecDirection = 'decoded'> = {
   low?: number;
   high?: number;
   /** Bytes past the end of the struct as this spec knows it (a newer kernel). */
@@ -464,16 +464,16 @@ export type RtLinkVlanFlags = Array<
 >;
 
 /** struct ifla-vlan-flags */
-export type RtLinkIflaVlanFlags = {
-  flags?: RtLinkVlanFlags;
+export type RtLinkIflaVlanFlags<D extends SpecDirection = 'decoded'> = {
+  flags?: RtLinkVlanFlags | EncodeOnly<D, number>;
   /** flags a request changes */
-  mask?: RtLinkVlanFlags;
+  mask?: RtLinkVlanFlags | EncodeOnly<D, number>;
   /** Bytes past the end of the struct as this spec knows it (a newer kernel). */
   _tail?: Uint8Array;
 };
 
 /** struct ifla-vlan-qos-mapping */
-export type RtLinkIflaVlanQosMapping = {
+export type RtLinkIflaVlanQosMapping<D extends SpecDirection = 'decoded'> = {
   from?: number;
   to?: number;
   /** Bytes past the end of the struct as this spec knows it (a newer kernel). */
@@ -481,11 +481,11 @@ export type RtLinkIflaVlanQosMapping = {
 };
 
 /** Attribute set link (IFLA_*) */
-export type RtLinkLinkAttrs = {
+export type RtLinkLinkAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_ADDRESS: link-layer address */
-  address?: string;
+  address?: string | EncodeOnly<D, Uint8Array>;
   /** IFLA_BROADCAST: link-layer broadcast address */
-  broadcast?: string;
+  broadcast?: string | EncodeOnly<D, Uint8Array>;
   /** IFLA_IFNAME */
   ifname?: string;
   /** IFLA_MTU */
@@ -495,7 +495,7 @@ export type RtLinkLinkAttrs = {
   /** IFLA_QDISC: root queueing discipline kind */
   qdisc?: string;
   /** IFLA_STATS */
-  stats?: RtLinkRtnlLinkStats;
+  stats?: RtLinkRtnlLinkStats<D> | EncodeOnly<D, Uint8Array>;
   /** IFLA_COST: unused */
   cost?: Uint8Array;
   /** IFLA_PRIORITY: unused */
@@ -505,11 +505,11 @@ export type RtLinkLinkAttrs = {
   /** IFLA_WIRELESS: wireless extensions event */
   wireless?: Uint8Array;
   /** IFLA_PROTINFO: AF_BRIDGE messages: bridge port settings (AF_INET6 messages put IFLA_INET6_* here, kept raw) */
-  protinfo?: RtLinkLinkinfoBridgePortAttrs;
+  protinfo?: RtLinkLinkinfoBridgePortAttrs<D>;
   /** IFLA_TXQLEN: transmit queue length, packets */
   txqlen?: number;
   /** IFLA_MAP */
-  map?: RtLinkRtnlLinkIfmap;
+  map?: RtLinkRtnlLinkIfmap<D> | EncodeOnly<D, Uint8Array>;
   /** IFLA_WEIGHT */
   weight?: number;
   /** IFLA_OPERSTATE */
@@ -517,7 +517,7 @@ export type RtLinkLinkAttrs = {
   /** IFLA_LINKMODE */
   linkmode?: RtLinkLinkmode;
   /** IFLA_LINKINFO */
-  linkinfo?: RtLinkLinkinfoAttrs;
+  linkinfo?: RtLinkLinkinfoAttrs<D>;
   /** IFLA_NET_NS_PID: move to the network namespace of this process */
   netNsPid?: number;
   /** IFLA_IFALIAS */
@@ -525,21 +525,21 @@ export type RtLinkLinkAttrs = {
   /** IFLA_NUM_VF: number of SR-IOV virtual functions */
   numVf?: number;
   /** IFLA_VFINFO_LIST */
-  vfinfoList?: RtLinkVfinfoListAttrs;
+  vfinfoList?: RtLinkVfinfoListAttrs<D>;
   /** IFLA_STATS64 */
-  stats64?: RtLinkRtnlLinkStats64;
+  stats64?: RtLinkRtnlLinkStats64<D> | EncodeOnly<D, Uint8Array>;
   /** IFLA_VF_PORTS */
-  vfPorts?: RtLinkVfPortsAttrs;
+  vfPorts?: RtLinkVfPortsAttrs<D>;
   /** IFLA_PORT_SELF */
-  portSelf?: RtLinkVfPortAttrs;
+  portSelf?: RtLinkVfPortAttrs<D>;
   /** IFLA_AF_SPEC */
-  afSpec?: RtLinkAfSpecAttrs;
+  afSpec?: RtLinkAfSpecAttrs<D>;
   /** IFLA_GROUP: device group */
   group?: number;
   /** IFLA_NET_NS_FD: move to the network namespace of this file descriptor */
   netNsFd?: number;
   /** IFLA_EXT_MASK */
-  extMask?: RtLinkRtextFilter;
+  extMask?: RtLinkRtextFilter | EncodeOnly<D, number>;
   /** IFLA_PROMISCUITY: promiscuous mode reference count */
   promiscuity?: number;
   /** IFLA_NUM_TX_QUEUES */
@@ -549,11 +549,11 @@ export type RtLinkLinkAttrs = {
   /** IFLA_CARRIER */
   carrier?: number;
   /** IFLA_PHYS_PORT_ID */
-  physPortId?: string;
+  physPortId?: string | EncodeOnly<D, Uint8Array>;
   /** IFLA_CARRIER_CHANGES */
   carrierChanges?: number;
   /** IFLA_PHYS_SWITCH_ID */
-  physSwitchId?: string;
+  physSwitchId?: string | EncodeOnly<D, Uint8Array>;
   /** IFLA_LINK_NETNSID: nsid of the namespace IFLA_LINK lives in */
   linkNetnsid?: number;
   /** IFLA_PHYS_PORT_NAME */
@@ -567,7 +567,7 @@ export type RtLinkLinkAttrs = {
   /** IFLA_PAD: alignment padding before 64-bit payloads */
   pad?: Uint8Array;
   /** IFLA_XDP */
-  xdp?: RtLinkXdpAttrs;
+  xdp?: RtLinkXdpAttrs<D>;
   /** IFLA_EVENT */
   event?: RtLinkIflaEvent;
   /** IFLA_NEW_NETNSID: nsid of the namespace the device moved to */
@@ -585,13 +585,13 @@ export type RtLinkLinkAttrs = {
   /** IFLA_MAX_MTU */
   maxMtu?: number;
   /** IFLA_PROP_LIST */
-  propList?: RtLinkPropListAttrs;
+  propList?: RtLinkPropListAttrs<D>;
   /** IFLA_ALT_IFNAME: alternative name, to look a device up by */
   altIfname?: string;
   /** IFLA_PERM_ADDRESS: permanent (factory) address */
-  permAddress?: string;
+  permAddress?: string | EncodeOnly<D, Uint8Array>;
   /** IFLA_PROTO_DOWN_REASON */
-  protoDownReason?: RtLinkProtoDownReasonAttrs;
+  protoDownReason?: RtLinkProtoDownReasonAttrs<D>;
   /** IFLA_PARENT_DEV_NAME: parent device (sysfs) name, where there is no parent netdev */
   parentDevName?: string;
   /** IFLA_PARENT_DEV_BUS_NAME */
@@ -605,13 +605,13 @@ export type RtLinkLinkAttrs = {
   /** IFLA_ALLMULTI: all-multicast mode reference count */
   allmulti?: number;
   /** IFLA_DEVLINK_PORT */
-  devlinkPort?: RtLinkDevlinkPortAttrs;
+  devlinkPort?: RtLinkDevlinkPortAttrs<D>;
   /** IFLA_GSO_IPV4_MAX_SIZE: bytes */
   gsoIpv4MaxSize?: number;
   /** IFLA_GRO_IPV4_MAX_SIZE: bytes */
   groIpv4MaxSize?: number;
   /** IFLA_DPLL_PIN */
-  dpllPin?: RtLinkDpllPinAttrs;
+  dpllPin?: RtLinkDpllPinAttrs<D>;
   /** IFLA_MAX_PACING_OFFLOAD_HORIZON: EDT offload horizon, ns (NLA_UINT: a value above 2^32 comes as 8 bytes and stays raw) */
   maxPacingOffloadHorizon?: number;
   /** IFLA_NETNS_IMMUTABLE: 1: the device cannot change namespace */
@@ -625,7 +625,7 @@ export type RtLinkLinkAttrs = {
 };
 
 /** Attribute set prop-list (IFLA_*) */
-export type RtLinkPropListAttrs = {
+export type RtLinkPropListAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_ALT_IFNAME */
   altIfname?: string[];
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
@@ -633,7 +633,7 @@ export type RtLinkPropListAttrs = {
 };
 
 /** Attribute set proto-down-reason (IFLA_PROTO_DOWN_REASON_*) */
-export type RtLinkProtoDownReasonAttrs = {
+export type RtLinkProtoDownReasonAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_PROTO_DOWN_REASON_MASK: reason bits a request changes */
   mask?: number;
   /** IFLA_PROTO_DOWN_REASON_VALUE: reason bits (user-defined meanings) */
@@ -643,35 +643,35 @@ export type RtLinkProtoDownReasonAttrs = {
 };
 
 /** Attribute set linkinfo (IFLA_INFO_*) */
-export type RtLinkLinkinfoAttrs = {
+export type RtLinkLinkinfoAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_INFO_KIND: driver kind: veth, bridge, vxlan... */
   kind?: string;
   /** IFLA_INFO_DATA */
   data?:
-    | RtLinkLinkinfoVethAttrs
-    | RtLinkLinkinfoBridgeAttrs
-    | RtLinkLinkinfoVxlanAttrs
-    | RtLinkLinkinfoMacvlanAttrs
-    | RtLinkLinkinfoVlanAttrs
+    | RtLinkLinkinfoVethAttrs<D>
+    | RtLinkLinkinfoBridgeAttrs<D>
+    | RtLinkLinkinfoVxlanAttrs<D>
+    | RtLinkLinkinfoMacvlanAttrs<D>
+    | RtLinkLinkinfoVlanAttrs<D>
     | Uint8Array;
   /** IFLA_INFO_XSTATS */
   xstats?: Uint8Array;
   /** IFLA_INFO_SLAVE_KIND: kind of the master this device is a port of */
   slaveKind?: string;
   /** IFLA_INFO_SLAVE_DATA */
-  slaveData?: RtLinkLinkinfoBridgePortAttrs | Uint8Array;
+  slaveData?: RtLinkLinkinfoBridgePortAttrs<D> | Uint8Array;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set xdp (IFLA_XDP_*) */
-export type RtLinkXdpAttrs = {
+export type RtLinkXdpAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_XDP_FD: program to attach (-1 detaches) */
   fd?: number;
   /** IFLA_XDP_ATTACHED */
   attached?: RtLinkXdpAttached;
   /** IFLA_XDP_FLAGS */
-  flags?: RtLinkXdpFlags;
+  flags?: RtLinkXdpFlags | EncodeOnly<D, number>;
   /** IFLA_XDP_PROG_ID */
   progId?: number;
   /** IFLA_XDP_DRV_PROG_ID */
@@ -687,41 +687,41 @@ export type RtLinkXdpAttrs = {
 };
 
 /** Attribute set af-spec (AF_*) */
-export type RtLinkAfSpecAttrs = {
+export type RtLinkAfSpecAttrs<D extends SpecDirection = 'decoded'> = {
   /** AF_INET */
-  inet?: RtLinkAfInetAttrs;
+  inet?: RtLinkAfInetAttrs<D>;
   /** AF_BRIDGE */
-  bridge?: RtLinkAfBridgeAttrs;
+  bridge?: RtLinkAfBridgeAttrs<D>;
   /** AF_INET6 */
-  inet6?: RtLinkAfInet6Attrs;
+  inet6?: RtLinkAfInet6Attrs<D>;
   /** AF_MCTP */
-  mctp?: RtLinkAfMctpAttrs;
+  mctp?: RtLinkAfMctpAttrs<D>;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set af-inet (IFLA_INET_*) */
-export type RtLinkAfInetAttrs = {
+export type RtLinkAfInetAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_INET_CONF: IPv4 sysctls: element i is IPV4_DEVCONF_* i + 1 (forwarding, mc_forwarding, proxy_arp...) */
-  conf?: number[];
+  conf?: number[] | EncodeOnly<D, Uint8Array>;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set af-inet6 (IFLA_INET6_*) */
-export type RtLinkAfInet6Attrs = {
+export type RtLinkAfInet6Attrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_INET6_FLAGS */
-  flags?: RtLinkInet6IfFlags;
+  flags?: RtLinkInet6IfFlags | EncodeOnly<D, number>;
   /** IFLA_INET6_CONF: IPv6 sysctls indexed by DEVCONF_* (forwarding, hoplimit, mtu6...) */
-  conf?: number[];
+  conf?: number[] | EncodeOnly<D, Uint8Array>;
   /** IFLA_INET6_STATS: IPSTATS_MIB_* counters; element 0 is the array length */
-  stats?: bigint[];
+  stats?: bigint[] | EncodeOnly<D, Uint8Array>;
   /** IFLA_INET6_MCAST */
   mcast?: Uint8Array;
   /** IFLA_INET6_CACHEINFO */
-  cacheinfo?: RtLinkIflaCacheinfo;
+  cacheinfo?: RtLinkIflaCacheinfo<D> | EncodeOnly<D, Uint8Array>;
   /** IFLA_INET6_ICMP6STATS: ICMP6_MIB_* counters; element 0 is the array length */
-  icmp6stats?: bigint[];
+  icmp6stats?: bigint[] | EncodeOnly<D, Uint8Array>;
   /** IFLA_INET6_TOKEN: interface identifier for SLAAC (ip token) */
   token?: string | Uint8Array;
   /** IFLA_INET6_ADDR_GEN_MODE */
@@ -733,15 +733,15 @@ export type RtLinkAfInet6Attrs = {
 };
 
 /** Attribute set af-bridge (IFLA_BRIDGE_*) */
-export type RtLinkAfBridgeAttrs = {
+export type RtLinkAfBridgeAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_BRIDGE_FLAGS */
-  flags?: RtLinkBridgeFlags;
+  flags?: RtLinkBridgeFlags | EncodeOnly<D, number>;
   /** IFLA_BRIDGE_MODE */
   mode?: RtLinkBridgeMode;
   /** IFLA_BRIDGE_VLAN_INFO */
-  vlanInfo?: RtLinkBridgeVlanInfo[];
+  vlanInfo?: Array<RtLinkBridgeVlanInfo<D> | EncodeOnly<D, Uint8Array>>;
   /** IFLA_BRIDGE_VLAN_TUNNEL_INFO */
-  vlanTunnelInfo?: RtLinkBridgeVlanTunnelInfoAttrs[];
+  vlanTunnelInfo?: RtLinkBridgeVlanTunnelInfoAttrs<D>[];
   /** IFLA_BRIDGE_MRP: media redundancy protocol nest (IFLA_BRIDGE_MRP_*), raw */
   mrp?: Uint8Array;
   /** IFLA_BRIDGE_CFM: connectivity fault management nest (IFLA_BRIDGE_CFM_*), raw */
@@ -753,19 +753,19 @@ export type RtLinkAfBridgeAttrs = {
 };
 
 /** Attribute set bridge-vlan-tunnel-info (IFLA_BRIDGE_VLAN_TUNNEL_*) */
-export type RtLinkBridgeVlanTunnelInfoAttrs = {
+export type RtLinkBridgeVlanTunnelInfoAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_BRIDGE_VLAN_TUNNEL_ID: tunnel id (VNI) */
   id?: number;
   /** IFLA_BRIDGE_VLAN_TUNNEL_VID */
   vid?: number;
   /** IFLA_BRIDGE_VLAN_TUNNEL_FLAGS */
-  flags?: RtLinkBridgeVlanInfoFlags;
+  flags?: RtLinkBridgeVlanInfoFlags | EncodeOnly<D, number>;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set af-mctp (IFLA_MCTP_*) */
-export type RtLinkAfMctpAttrs = {
+export type RtLinkAfMctpAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_MCTP_NET */
   net?: number;
   /** IFLA_MCTP_PHYS_BINDING */
@@ -775,97 +775,97 @@ export type RtLinkAfMctpAttrs = {
 };
 
 /** Attribute set vfinfo-list (IFLA_VF_*) */
-export type RtLinkVfinfoListAttrs = {
+export type RtLinkVfinfoListAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_VF_INFO */
-  info?: RtLinkVfInfoAttrs[];
+  info?: RtLinkVfInfoAttrs<D>[];
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set vf-info (IFLA_VF_*) */
-export type RtLinkVfInfoAttrs = {
+export type RtLinkVfInfoAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_VF_MAC */
-  mac?: RtLinkIflaVfMac;
+  mac?: RtLinkIflaVfMac<D> | EncodeOnly<D, Uint8Array>;
   /** IFLA_VF_VLAN */
-  vlan?: RtLinkIflaVfVlan;
+  vlan?: RtLinkIflaVfVlan<D> | EncodeOnly<D, Uint8Array>;
   /** IFLA_VF_TX_RATE */
-  txRate?: RtLinkIflaVfTxRate;
+  txRate?: RtLinkIflaVfTxRate<D> | EncodeOnly<D, Uint8Array>;
   /** IFLA_VF_SPOOFCHK */
-  spoofchk?: RtLinkIflaVfSetting;
+  spoofchk?: RtLinkIflaVfSetting<D> | EncodeOnly<D, Uint8Array>;
   /** IFLA_VF_LINK_STATE */
-  linkState?: RtLinkIflaVfLinkState;
+  linkState?: RtLinkIflaVfLinkState<D> | EncodeOnly<D, Uint8Array>;
   /** IFLA_VF_RATE */
-  rate?: RtLinkIflaVfRate;
+  rate?: RtLinkIflaVfRate<D> | EncodeOnly<D, Uint8Array>;
   /** IFLA_VF_RSS_QUERY_EN */
-  rssQueryEn?: RtLinkIflaVfSetting;
+  rssQueryEn?: RtLinkIflaVfSetting<D> | EncodeOnly<D, Uint8Array>;
   /** IFLA_VF_STATS */
-  stats?: RtLinkVfStatsAttrs;
+  stats?: RtLinkVfStatsAttrs<D>;
   /** IFLA_VF_TRUST */
-  trust?: RtLinkIflaVfSetting;
+  trust?: RtLinkIflaVfSetting<D> | EncodeOnly<D, Uint8Array>;
   /** IFLA_VF_IB_NODE_GUID */
-  ibNodeGuid?: RtLinkIflaVfGuid;
+  ibNodeGuid?: RtLinkIflaVfGuid<D> | EncodeOnly<D, Uint8Array>;
   /** IFLA_VF_IB_PORT_GUID */
-  ibPortGuid?: RtLinkIflaVfGuid;
+  ibPortGuid?: RtLinkIflaVfGuid<D> | EncodeOnly<D, Uint8Array>;
   /** IFLA_VF_VLAN_LIST */
-  vlanList?: RtLinkVfVlanListAttrs;
+  vlanList?: RtLinkVfVlanListAttrs<D>;
   /** IFLA_VF_BROADCAST */
-  broadcast?: RtLinkIflaVfBroadcast;
+  broadcast?: RtLinkIflaVfBroadcast<D> | EncodeOnly<D, Uint8Array>;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set vf-stats (IFLA_VF_STATS_*) */
-export type RtLinkVfStatsAttrs = {
+export type RtLinkVfStatsAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_VF_STATS_RX_PACKETS */
-  rxPackets?: bigint;
+  rxPackets?: bigint | EncodeOnly<D, number>;
   /** IFLA_VF_STATS_TX_PACKETS */
-  txPackets?: bigint;
+  txPackets?: bigint | EncodeOnly<D, number>;
   /** IFLA_VF_STATS_RX_BYTES */
-  rxBytes?: bigint;
+  rxBytes?: bigint | EncodeOnly<D, number>;
   /** IFLA_VF_STATS_TX_BYTES */
-  txBytes?: bigint;
+  txBytes?: bigint | EncodeOnly<D, number>;
   /** IFLA_VF_STATS_BROADCAST */
-  broadcast?: bigint;
+  broadcast?: bigint | EncodeOnly<D, number>;
   /** IFLA_VF_STATS_MULTICAST */
-  multicast?: bigint;
+  multicast?: bigint | EncodeOnly<D, number>;
   /** IFLA_VF_STATS_PAD: alignment padding */
   pad?: Uint8Array;
   /** IFLA_VF_STATS_RX_DROPPED */
-  rxDropped?: bigint;
+  rxDropped?: bigint | EncodeOnly<D, number>;
   /** IFLA_VF_STATS_TX_DROPPED */
-  txDropped?: bigint;
+  txDropped?: bigint | EncodeOnly<D, number>;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set vf-vlan-list (IFLA_VF_VLAN_*) */
-export type RtLinkVfVlanListAttrs = {
+export type RtLinkVfVlanListAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_VF_VLAN_INFO */
-  info?: RtLinkIflaVfVlanInfo[];
+  info?: Array<RtLinkIflaVfVlanInfo<D> | EncodeOnly<D, Uint8Array>>;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set vf-ports (IFLA_*) */
-export type RtLinkVfPortsAttrs = {
+export type RtLinkVfPortsAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_VF_PORT */
-  vfPort?: RtLinkVfPortAttrs[];
+  vfPort?: RtLinkVfPortAttrs<D>[];
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set vf-port (IFLA_PORT_*) */
-export type RtLinkVfPortAttrs = {
+export type RtLinkVfPortAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_PORT_VF */
   vf?: number;
   /** IFLA_PORT_PROFILE */
   profile?: string;
   /** IFLA_PORT_VSI_TYPE */
-  vsiType?: RtLinkIflaPortVsi;
+  vsiType?: RtLinkIflaPortVsi<D> | EncodeOnly<D, Uint8Array>;
   /** IFLA_PORT_INSTANCE_UUID */
-  instanceUuid?: string;
+  instanceUuid?: string | EncodeOnly<D, Uint8Array>;
   /** IFLA_PORT_HOST_UUID */
-  hostUuid?: string;
+  hostUuid?: string | EncodeOnly<D, Uint8Array>;
   /** IFLA_PORT_REQUEST: PORT_REQUEST_* */
   request?: number;
   /** IFLA_PORT_RESPONSE: PORT_VDP_RESPONSE_* / PORT_PROFILE_RESPONSE_* */
@@ -875,7 +875,7 @@ export type RtLinkVfPortAttrs = {
 };
 
 /** Attribute set devlink-port (DEVLINK_ATTR_*) */
-export type RtLinkDevlinkPortAttrs = {
+export type RtLinkDevlinkPortAttrs<D extends SpecDirection = 'decoded'> = {
   /** DEVLINK_ATTR_BUS_NAME */
   busName?: string;
   /** DEVLINK_ATTR_DEV_NAME */
@@ -887,7 +887,7 @@ export type RtLinkDevlinkPortAttrs = {
 };
 
 /** Attribute set dpll-pin (DPLL_A_PIN_*) */
-export type RtLinkDpllPinAttrs = {
+export type RtLinkDpllPinAttrs<D extends SpecDirection = 'decoded'> = {
   /** DPLL_A_PIN_ID */
   id?: number;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
@@ -895,15 +895,15 @@ export type RtLinkDpllPinAttrs = {
 };
 
 /** Attribute set linkinfo-veth (VETH_INFO_*) */
-export type RtLinkLinkinfoVethAttrs = {
+export type RtLinkLinkinfoVethAttrs<D extends SpecDirection = 'decoded'> = {
   /** VETH_INFO_PEER: the other end: ifinfomsg + IFLA_* attributes */
-  peer?: { header: RtLinkIfinfomsg; attrs: RtLinkLinkAttrs };
+  peer?: { header: RtLinkIfinfomsg<D>; attrs: RtLinkLinkAttrs<D> };
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set linkinfo-bridge (IFLA_BR_*) */
-export type RtLinkLinkinfoBridgeAttrs = {
+export type RtLinkLinkinfoBridgeAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_BR_FORWARD_DELAY: centiseconds */
   forwardDelay?: number;
   /** IFLA_BR_HELLO_TIME: centiseconds */
@@ -923,9 +923,9 @@ export type RtLinkLinkinfoBridgeAttrs = {
   /** IFLA_BR_GROUP_FWD_MASK: link-local groups 01:80:c2:00:00:0X forwarded (bit X) */
   groupFwdMask?: number;
   /** IFLA_BR_ROOT_ID */
-  rootId?: RtLinkIflaBridgeId;
+  rootId?: RtLinkIflaBridgeId<D> | EncodeOnly<D, Uint8Array>;
   /** IFLA_BR_BRIDGE_ID */
-  bridgeId?: RtLinkIflaBridgeId;
+  bridgeId?: RtLinkIflaBridgeId<D> | EncodeOnly<D, Uint8Array>;
   /** IFLA_BR_ROOT_PORT */
   rootPort?: number;
   /** IFLA_BR_ROOT_PATH_COST */
@@ -935,17 +935,17 @@ export type RtLinkLinkinfoBridgeAttrs = {
   /** IFLA_BR_TOPOLOGY_CHANGE_DETECTED */
   topologyChangeDetected?: number;
   /** IFLA_BR_HELLO_TIMER: time left, centiseconds */
-  helloTimer?: bigint;
+  helloTimer?: bigint | EncodeOnly<D, number>;
   /** IFLA_BR_TCN_TIMER: time left, centiseconds */
-  tcnTimer?: bigint;
+  tcnTimer?: bigint | EncodeOnly<D, number>;
   /** IFLA_BR_TOPOLOGY_CHANGE_TIMER: time left, centiseconds */
-  topologyChangeTimer?: bigint;
+  topologyChangeTimer?: bigint | EncodeOnly<D, number>;
   /** IFLA_BR_GC_TIMER: time left, centiseconds */
-  gcTimer?: bigint;
+  gcTimer?: bigint | EncodeOnly<D, number>;
   /** IFLA_BR_GROUP_ADDR: STP group address */
-  groupAddr?: string;
+  groupAddr?: string | EncodeOnly<D, Uint8Array>;
   /** IFLA_BR_FDB_FLUSH: request: flush dynamic FDB entries */
-  fdbFlush?: true;
+  fdbFlush?: true | EncodeOnly<D, false>;
   /** IFLA_BR_MCAST_ROUTER */
   mcastRouter?: RtLinkMdbRtrType;
   /** IFLA_BR_MCAST_SNOOPING */
@@ -963,17 +963,17 @@ export type RtLinkLinkinfoBridgeAttrs = {
   /** IFLA_BR_MCAST_STARTUP_QUERY_CNT */
   mcastStartupQueryCnt?: number;
   /** IFLA_BR_MCAST_LAST_MEMBER_INTVL: centiseconds */
-  mcastLastMemberIntvl?: bigint;
+  mcastLastMemberIntvl?: bigint | EncodeOnly<D, number>;
   /** IFLA_BR_MCAST_MEMBERSHIP_INTVL: centiseconds */
-  mcastMembershipIntvl?: bigint;
+  mcastMembershipIntvl?: bigint | EncodeOnly<D, number>;
   /** IFLA_BR_MCAST_QUERIER_INTVL: centiseconds */
-  mcastQuerierIntvl?: bigint;
+  mcastQuerierIntvl?: bigint | EncodeOnly<D, number>;
   /** IFLA_BR_MCAST_QUERY_INTVL: centiseconds */
-  mcastQueryIntvl?: bigint;
+  mcastQueryIntvl?: bigint | EncodeOnly<D, number>;
   /** IFLA_BR_MCAST_QUERY_RESPONSE_INTVL: centiseconds */
-  mcastQueryResponseIntvl?: bigint;
+  mcastQueryResponseIntvl?: bigint | EncodeOnly<D, number>;
   /** IFLA_BR_MCAST_STARTUP_QUERY_INTVL: centiseconds */
-  mcastStartupQueryIntvl?: bigint;
+  mcastStartupQueryIntvl?: bigint | EncodeOnly<D, number>;
   /** IFLA_BR_NF_CALL_IPTABLES */
   nfCallIptables?: number;
   /** IFLA_BR_NF_CALL_IP6TABLES */
@@ -995,9 +995,9 @@ export type RtLinkLinkinfoBridgeAttrs = {
   /** IFLA_BR_VLAN_STATS_PER_PORT */
   vlanStatsPerPort?: number;
   /** IFLA_BR_MULTI_BOOLOPT */
-  multiBoolopt?: RtLinkBrBooloptMulti;
+  multiBoolopt?: RtLinkBrBooloptMulti<D> | EncodeOnly<D, Uint8Array>;
   /** IFLA_BR_MCAST_QUERIER_STATE */
-  mcastQuerierState?: RtLinkBridgeQuerierStateAttrs;
+  mcastQuerierState?: RtLinkBridgeQuerierStateAttrs<D>;
   /** IFLA_BR_FDB_N_LEARNED: learned FDB entries */
   fdbNLearned?: number;
   /** IFLA_BR_FDB_MAX_LEARNED: limit of learned FDB entries (0: none) */
@@ -1007,13 +1007,13 @@ export type RtLinkLinkinfoBridgeAttrs = {
 };
 
 /** Attribute set bridge-querier-state (BRIDGE_QUERIER_*) */
-export type RtLinkBridgeQuerierStateAttrs = {
+export type RtLinkBridgeQuerierStateAttrs<D extends SpecDirection = 'decoded'> = {
   /** BRIDGE_QUERIER_IP_ADDRESS: elected IGMP querier */
   ipAddress?: string | Uint8Array;
   /** BRIDGE_QUERIER_IP_PORT: ifindex of the port the querier is behind */
   ipPort?: number;
   /** BRIDGE_QUERIER_IP_OTHER_TIMER: other-querier-present timer, centiseconds */
-  ipOtherTimer?: bigint;
+  ipOtherTimer?: bigint | EncodeOnly<D, number>;
   /** BRIDGE_QUERIER_PAD: alignment padding */
   pad?: Uint8Array;
   /** BRIDGE_QUERIER_IPV6_ADDRESS: elected MLD querier */
@@ -1021,13 +1021,13 @@ export type RtLinkBridgeQuerierStateAttrs = {
   /** BRIDGE_QUERIER_IPV6_PORT */
   ipv6Port?: number;
   /** BRIDGE_QUERIER_IPV6_OTHER_TIMER: centiseconds */
-  ipv6OtherTimer?: bigint;
+  ipv6OtherTimer?: bigint | EncodeOnly<D, number>;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set linkinfo-bridge-port (IFLA_BRPORT_*) */
-export type RtLinkLinkinfoBridgePortAttrs = {
+export type RtLinkLinkinfoBridgePortAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_BRPORT_STATE */
   state?: RtLinkBrState;
   /** IFLA_BRPORT_PRIORITY */
@@ -1053,9 +1053,9 @@ export type RtLinkLinkinfoBridgePortAttrs = {
   /** IFLA_BRPORT_PROXYARP_WIFI */
   proxyarpWifi?: number;
   /** IFLA_BRPORT_ROOT_ID: designated root */
-  rootId?: RtLinkIflaBridgeId;
+  rootId?: RtLinkIflaBridgeId<D> | EncodeOnly<D, Uint8Array>;
   /** IFLA_BRPORT_BRIDGE_ID: designated bridge */
-  bridgeId?: RtLinkIflaBridgeId;
+  bridgeId?: RtLinkIflaBridgeId<D> | EncodeOnly<D, Uint8Array>;
   /** IFLA_BRPORT_DESIGNATED_PORT */
   designatedPort?: number;
   /** IFLA_BRPORT_DESIGNATED_COST */
@@ -1069,13 +1069,13 @@ export type RtLinkLinkinfoBridgePortAttrs = {
   /** IFLA_BRPORT_CONFIG_PENDING */
   configPending?: number;
   /** IFLA_BRPORT_MESSAGE_AGE_TIMER: time left, centiseconds */
-  messageAgeTimer?: bigint;
+  messageAgeTimer?: bigint | EncodeOnly<D, number>;
   /** IFLA_BRPORT_FORWARD_DELAY_TIMER: time left, centiseconds */
-  forwardDelayTimer?: bigint;
+  forwardDelayTimer?: bigint | EncodeOnly<D, number>;
   /** IFLA_BRPORT_HOLD_TIMER: time left, centiseconds */
-  holdTimer?: bigint;
+  holdTimer?: bigint | EncodeOnly<D, number>;
   /** IFLA_BRPORT_FLUSH: request: flush the port FDB entries */
-  flush?: true;
+  flush?: true | EncodeOnly<D, false>;
   /** IFLA_BRPORT_MULTICAST_ROUTER */
   multicastRouter?: RtLinkMdbRtrType;
   /** IFLA_BRPORT_PAD: alignment padding */
@@ -1121,7 +1121,7 @@ export type RtLinkLinkinfoBridgePortAttrs = {
 };
 
 /** Attribute set linkinfo-vxlan (IFLA_VXLAN_*) */
-export type RtLinkLinkinfoVxlanAttrs = {
+export type RtLinkLinkinfoVxlanAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_VXLAN_ID: VNI */
   id?: number;
   /** IFLA_VXLAN_GROUP: IPv4 remote or multicast group (4 bytes) */
@@ -1141,7 +1141,7 @@ export type RtLinkLinkinfoVxlanAttrs = {
   /** IFLA_VXLAN_LIMIT: max FDB entries (0: none) */
   limit?: number;
   /** IFLA_VXLAN_PORT_RANGE */
-  portRange?: RtLinkIflaVxlanPortRange;
+  portRange?: RtLinkIflaVxlanPortRange<D> | EncodeOnly<D, Uint8Array>;
   /** IFLA_VXLAN_PROXY: ARP/ND proxy */
   proxy?: number;
   /** IFLA_VXLAN_RSC: route short circuit */
@@ -1167,15 +1167,15 @@ export type RtLinkLinkinfoVxlanAttrs = {
   /** IFLA_VXLAN_REMCSUM_RX */
   remcsumRx?: number;
   /** IFLA_VXLAN_GBP: group based policy extension */
-  gbp?: true;
+  gbp?: true | EncodeOnly<D, false>;
   /** IFLA_VXLAN_REMCSUM_NOPARTIAL */
-  remcsumNopartial?: true;
+  remcsumNopartial?: true | EncodeOnly<D, false>;
   /** IFLA_VXLAN_COLLECT_METADATA: external (flow-based) mode */
   collectMetadata?: number;
   /** IFLA_VXLAN_LABEL: IPv6 flow label */
   label?: number;
   /** IFLA_VXLAN_GPE: generic protocol extension */
-  gpe?: true;
+  gpe?: true | EncodeOnly<D, false>;
   /** IFLA_VXLAN_TTL_INHERIT: dumps carry a u8 0/1, but requests must send it empty (NLA_FLAG in the kernel policy): put { type: 28, data: new Uint8Array(), index: 0 } in `unknown` */
   ttlInherit?: number;
   /** IFLA_VXLAN_DF */
@@ -1187,7 +1187,7 @@ export type RtLinkLinkinfoVxlanAttrs = {
   /** IFLA_VXLAN_LABEL_POLICY */
   labelPolicy?: RtLinkVxlanLabelPolicy;
   /** IFLA_VXLAN_RESERVED_BITS: header bits accepted on receive (struct vxlanhdr) */
-  reservedBits?: string;
+  reservedBits?: string | EncodeOnly<D, Uint8Array>;
   /** IFLA_VXLAN_MC_ROUTE: route locally generated multicast */
   mcRoute?: number;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
@@ -1195,17 +1195,17 @@ export type RtLinkLinkinfoVxlanAttrs = {
 };
 
 /** Attribute set linkinfo-macvlan (IFLA_MACVLAN_*) */
-export type RtLinkLinkinfoMacvlanAttrs = {
+export type RtLinkLinkinfoMacvlanAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_MACVLAN_MODE */
   mode?: RtLinkMacvlanMode;
   /** IFLA_MACVLAN_FLAGS */
-  flags?: RtLinkMacvlanFlags;
+  flags?: RtLinkMacvlanFlags | EncodeOnly<D, number>;
   /** IFLA_MACVLAN_MACADDR_MODE */
   macaddrMode?: RtLinkMacvlanMacaddrMode;
   /** IFLA_MACVLAN_MACADDR: one source address (mode source) */
-  macaddr?: string;
+  macaddr?: string | EncodeOnly<D, Uint8Array>;
   /** IFLA_MACVLAN_MACADDR_DATA: source addresses (mode source) */
-  macaddrData?: RtLinkMacvlanMacaddrDataAttrs;
+  macaddrData?: RtLinkMacvlanMacaddrDataAttrs<D>;
   /** IFLA_MACVLAN_MACADDR_COUNT */
   macaddrCount?: number;
   /** IFLA_MACVLAN_BC_QUEUE_LEN: broadcast/multicast receive queue, packets */
@@ -1219,23 +1219,23 @@ export type RtLinkLinkinfoMacvlanAttrs = {
 };
 
 /** Attribute set macvlan-macaddr-data (IFLA_MACVLAN_*) */
-export type RtLinkMacvlanMacaddrDataAttrs = {
+export type RtLinkMacvlanMacaddrDataAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_MACVLAN_MACADDR */
-  macaddr?: string[];
+  macaddr?: Array<string | EncodeOnly<D, Uint8Array>>;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set linkinfo-vlan (IFLA_VLAN_*) */
-export type RtLinkLinkinfoVlanAttrs = {
+export type RtLinkLinkinfoVlanAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_VLAN_ID */
   id?: number;
   /** IFLA_VLAN_FLAGS */
-  flags?: RtLinkIflaVlanFlags;
+  flags?: RtLinkIflaVlanFlags<D> | EncodeOnly<D, Uint8Array>;
   /** IFLA_VLAN_EGRESS_QOS: skb priority -> 802.1p */
-  egressQos?: RtLinkVlanQosAttrs;
+  egressQos?: RtLinkVlanQosAttrs<D>;
   /** IFLA_VLAN_INGRESS_QOS: 802.1p -> skb priority */
-  ingressQos?: RtLinkVlanQosAttrs;
+  ingressQos?: RtLinkVlanQosAttrs<D>;
   /** IFLA_VLAN_PROTOCOL */
   protocol?: RtLinkVlanProtocols;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
@@ -1243,37 +1243,37 @@ export type RtLinkLinkinfoVlanAttrs = {
 };
 
 /** Attribute set vlan-qos (IFLA_VLAN_QOS_*) */
-export type RtLinkVlanQosAttrs = {
+export type RtLinkVlanQosAttrs<D extends SpecDirection = 'decoded'> = {
   /** IFLA_VLAN_QOS_MAPPING */
-  mapping?: RtLinkIflaVlanQosMapping[];
+  mapping?: Array<RtLinkIflaVlanQosMapping<D> | EncodeOnly<D, Uint8Array>>;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** create a link; also every dump reply and notification */
-export type RtLinkNewlinkMessage = { header: RtLinkIfinfomsg; attrs: RtLinkLinkAttrs };
+export type RtLinkNewlinkMessage<D extends SpecDirection = 'decoded'> = { header: RtLinkIfinfomsg<D>; attrs: RtLinkLinkAttrs<D> };
 
 /** Message dellink (nlmsg_type 17) */
-export type RtLinkDellinkMessage = { header: RtLinkIfinfomsg; attrs: RtLinkLinkAttrs };
+export type RtLinkDellinkMessage<D extends SpecDirection = 'decoded'> = { header: RtLinkIfinfomsg<D>; attrs: RtLinkLinkAttrs<D> };
 
 /** get one link (by index or name) or dump */
-export type RtLinkGetlinkMessage = { header: RtLinkIfinfomsg; attrs: RtLinkLinkAttrs };
+export type RtLinkGetlinkMessage<D extends SpecDirection = 'decoded'> = { header: RtLinkIfinfomsg<D>; attrs: RtLinkLinkAttrs<D> };
 
 /** Message setlink (nlmsg_type 19) */
-export type RtLinkSetlinkMessage = { header: RtLinkIfinfomsg; attrs: RtLinkLinkAttrs };
+export type RtLinkSetlinkMessage<D extends SpecDirection = 'decoded'> = { header: RtLinkIfinfomsg<D>; attrs: RtLinkLinkAttrs<D> };
 
 /** add alternative names (IFLA_PROP_LIST) */
-export type RtLinkNewlinkpropMessage = { header: RtLinkIfinfomsg; attrs: RtLinkLinkAttrs };
+export type RtLinkNewlinkpropMessage<D extends SpecDirection = 'decoded'> = { header: RtLinkIfinfomsg<D>; attrs: RtLinkLinkAttrs<D> };
 
 /** remove alternative names */
-export type RtLinkDellinkpropMessage = { header: RtLinkIfinfomsg; attrs: RtLinkLinkAttrs };
+export type RtLinkDellinkpropMessage<D extends SpecDirection = 'decoded'> = { header: RtLinkIfinfomsg<D>; attrs: RtLinkLinkAttrs<D> };
 
 /** Messages of rt-link by name. */
-export type RtLinkMessages = {
-  newlink: RtLinkNewlinkMessage;
-  dellink: RtLinkDellinkMessage;
-  getlink: RtLinkGetlinkMessage;
-  setlink: RtLinkSetlinkMessage;
-  newlinkprop: RtLinkNewlinkpropMessage;
-  dellinkprop: RtLinkDellinkpropMessage;
+export type RtLinkMessages<D extends SpecDirection = 'decoded'> = {
+  newlink: RtLinkNewlinkMessage<D>;
+  dellink: RtLinkDellinkMessage<D>;
+  getlink: RtLinkGetlinkMessage<D>;
+  setlink: RtLinkSetlinkMessage<D>;
+  newlinkprop: RtLinkNewlinkpropMessage<D>;
+  dellinkprop: RtLinkDellinkpropMessage<D>;
 };

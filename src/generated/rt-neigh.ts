@@ -2,7 +2,7 @@
 // rt-neigh: Neighbours and forwarding database entries (RTM_*NEIGH), neighbour tables (RTM_*NEIGHTBL)
 
 import type { UnknownAttr } from '../codec/compile.js';
-import type { AddressFamily, RtProtocol, RtmType } from './shared.js';
+import type { AddressFamily, EncodeOnly, RtProtocol, RtmType, SpecDirection } from './shared.js';
 
 /** enum address-family: shared, see ./shared.ts */
 export type RtNeighAddressFamily = AddressFamily;
@@ -14,11 +14,11 @@ export type RtNeighRtProtocol = RtProtocol;
 export type RtNeighRtmType = RtmType;
 
 /** struct ndmsg */
-export type RtNeighNdmsg = {
+export type RtNeighNdmsg<D extends SpecDirection = 'decoded'> = {
   family: RtNeighAddressFamily;
   ifindex: number;
-  state: RtNeighNudState;
-  flags: RtNeighNtfFlags;
+  state: RtNeighNudState | EncodeOnly<D, number>;
+  flags: RtNeighNtfFlags | EncodeOnly<D, number>;
   type: RtNeighRtmType;
 };
 
@@ -53,7 +53,7 @@ export type RtNeighNtfFlags = Array<
 export type RtNeighNtfExtFlags = Array<'managed' | 'locked' | 'ext_validated' | number>;
 
 /** struct nda_cacheinfo: times are clock_t ticks ago */
-export type RtNeighNdaCacheinfo = {
+export type RtNeighNdaCacheinfo<D extends SpecDirection = 'decoded'> = {
   confirmed?: number;
   used?: number;
   updated?: number;
@@ -66,12 +66,12 @@ export type RtNeighNdaCacheinfo = {
 export type RtNeighFdbNotifyFlags = Array<'notify' | 'inactive' | number>;
 
 /** struct ndtmsg */
-export type RtNeighNdtmsg = {
+export type RtNeighNdtmsg<D extends SpecDirection = 'decoded'> = {
   family: RtNeighAddressFamily;
 };
 
 /** struct ndt_config */
-export type RtNeighNdtConfig = {
+export type RtNeighNdtConfig<D extends SpecDirection = 'decoded'> = {
   keyLen?: number;
   entrySize?: number;
   entries?: number;
@@ -88,30 +88,30 @@ export type RtNeighNdtConfig = {
 };
 
 /** struct ndt_stats */
-export type RtNeighNdtStats = {
-  allocs?: bigint;
-  destroys?: bigint;
-  hashGrows?: bigint;
-  resFailed?: bigint;
-  lookups?: bigint;
-  hits?: bigint;
-  rcvProbesMcast?: bigint;
-  rcvProbesUcast?: bigint;
-  periodicGcRuns?: bigint;
-  forcedGcRuns?: bigint;
-  tableFulls?: bigint;
+export type RtNeighNdtStats<D extends SpecDirection = 'decoded'> = {
+  allocs?: bigint | EncodeOnly<D, number>;
+  destroys?: bigint | EncodeOnly<D, number>;
+  hashGrows?: bigint | EncodeOnly<D, number>;
+  resFailed?: bigint | EncodeOnly<D, number>;
+  lookups?: bigint | EncodeOnly<D, number>;
+  hits?: bigint | EncodeOnly<D, number>;
+  rcvProbesMcast?: bigint | EncodeOnly<D, number>;
+  rcvProbesUcast?: bigint | EncodeOnly<D, number>;
+  periodicGcRuns?: bigint | EncodeOnly<D, number>;
+  forcedGcRuns?: bigint | EncodeOnly<D, number>;
+  tableFulls?: bigint | EncodeOnly<D, number>;
   /** Bytes past the end of the struct as this spec knows it (a newer kernel). */
   _tail?: Uint8Array;
 };
 
 /** Attribute set neigh (NDA_*) */
-export type RtNeighNeighAttrs = {
+export type RtNeighNeighAttrs<D extends SpecDirection = 'decoded'> = {
   /** NDA_DST: protocol address (VXLAN fdb: remote IP) */
   dst?: string | Uint8Array;
   /** NDA_LLADDR */
-  lladdr?: string;
+  lladdr?: string | EncodeOnly<D, Uint8Array>;
   /** NDA_CACHEINFO */
-  cacheinfo?: RtNeighNdaCacheinfo;
+  cacheinfo?: RtNeighNdaCacheinfo<D> | EncodeOnly<D, Uint8Array>;
   /** NDA_PROBES */
   probes?: number;
   /** NDA_VLAN */
@@ -133,29 +133,29 @@ export type RtNeighNeighAttrs = {
   /** NDA_NH_ID */
   nhId?: number;
   /** NDA_FDB_EXT_ATTRS */
-  fdbExtAttrs?: RtNeighFdbExtAttrsAttrs;
+  fdbExtAttrs?: RtNeighFdbExtAttrsAttrs<D>;
   /** NDA_FLAGS_EXT */
-  flagsExt?: RtNeighNtfExtFlags;
+  flagsExt?: RtNeighNtfExtFlags | EncodeOnly<D, number>;
   /** NDA_NDM_STATE_MASK: dump filter: state bits to compare */
-  ndmStateMask?: RtNeighNudState;
+  ndmStateMask?: RtNeighNudState | EncodeOnly<D, number>;
   /** NDA_NDM_FLAGS_MASK: dump filter: flag bits to compare */
-  ndmFlagsMask?: RtNeighNtfFlags;
+  ndmFlagsMask?: RtNeighNtfFlags | EncodeOnly<D, number>;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set fdb-ext-attrs (NFEA_*) */
-export type RtNeighFdbExtAttrsAttrs = {
+export type RtNeighFdbExtAttrsAttrs<D extends SpecDirection = 'decoded'> = {
   /** NFEA_ACTIVITY_NOTIFY */
-  activityNotify?: RtNeighFdbNotifyFlags;
+  activityNotify?: RtNeighFdbNotifyFlags | EncodeOnly<D, number>;
   /** NFEA_DONT_REFRESH */
-  dontRefresh?: true;
+  dontRefresh?: true | EncodeOnly<D, false>;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Attribute set neightbl (NDTA_*) */
-export type RtNeighNeightblAttrs = {
+export type RtNeighNeightblAttrs<D extends SpecDirection = 'decoded'> = {
   /** NDTA_NAME: arp_cache, ndisc_cache... */
   name?: string;
   /** NDTA_THRESH1 */
@@ -165,13 +165,13 @@ export type RtNeighNeightblAttrs = {
   /** NDTA_THRESH3 */
   thresh3?: number;
   /** NDTA_CONFIG */
-  config?: RtNeighNdtConfig;
+  config?: RtNeighNdtConfig<D> | EncodeOnly<D, Uint8Array>;
   /** NDTA_PARMS */
-  parms?: RtNeighNdtpaAttrs;
+  parms?: RtNeighNdtpaAttrs<D>;
   /** NDTA_STATS */
-  stats?: RtNeighNdtStats;
+  stats?: RtNeighNdtStats<D> | EncodeOnly<D, Uint8Array>;
   /** NDTA_GC_INTERVAL: msecs */
-  gcInterval?: bigint;
+  gcInterval?: bigint | EncodeOnly<D, number>;
   /** NDTA_PAD */
   pad?: Uint8Array;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
@@ -179,21 +179,21 @@ export type RtNeighNeightblAttrs = {
 };
 
 /** Attribute set ndtpa (NDTPA_*) */
-export type RtNeighNdtpaAttrs = {
+export type RtNeighNdtpaAttrs<D extends SpecDirection = 'decoded'> = {
   /** NDTPA_IFINDEX */
   ifindex?: number;
   /** NDTPA_REFCNT */
   refcnt?: number;
   /** NDTPA_REACHABLE_TIME: msecs */
-  reachableTime?: bigint;
+  reachableTime?: bigint | EncodeOnly<D, number>;
   /** NDTPA_BASE_REACHABLE_TIME: msecs */
-  baseReachableTime?: bigint;
+  baseReachableTime?: bigint | EncodeOnly<D, number>;
   /** NDTPA_RETRANS_TIME: msecs */
-  retransTime?: bigint;
+  retransTime?: bigint | EncodeOnly<D, number>;
   /** NDTPA_GC_STALETIME: msecs */
-  gcStaletime?: bigint;
+  gcStaletime?: bigint | EncodeOnly<D, number>;
   /** NDTPA_DELAY_PROBE_TIME: msecs */
-  delayProbeTime?: bigint;
+  delayProbeTime?: bigint | EncodeOnly<D, number>;
   /** NDTPA_QUEUE_LEN */
   queueLen?: number;
   /** NDTPA_APP_PROBES */
@@ -203,13 +203,13 @@ export type RtNeighNdtpaAttrs = {
   /** NDTPA_MCAST_PROBES */
   mcastProbes?: number;
   /** NDTPA_ANYCAST_DELAY: msecs */
-  anycastDelay?: bigint;
+  anycastDelay?: bigint | EncodeOnly<D, number>;
   /** NDTPA_PROXY_DELAY: msecs */
-  proxyDelay?: bigint;
+  proxyDelay?: bigint | EncodeOnly<D, number>;
   /** NDTPA_PROXY_QLEN */
   proxyQlen?: number;
   /** NDTPA_LOCKTIME: msecs */
-  locktime?: bigint;
+  locktime?: bigint | EncodeOnly<D, number>;
   /** NDTPA_QUEUE_LENBYTES */
   queueLenbytes?: number;
   /** NDTPA_MCAST_REPROBES */
@@ -217,35 +217,35 @@ export type RtNeighNdtpaAttrs = {
   /** NDTPA_PAD */
   pad?: Uint8Array;
   /** NDTPA_INTERVAL_PROBE_TIME_MS: msecs */
-  intervalProbeTimeMs?: bigint;
+  intervalProbeTimeMs?: bigint | EncodeOnly<D, number>;
   /** Attributes this spec does not name, kept in place for byte-exact re-encoding. */
   unknown?: UnknownAttr[];
 };
 
 /** Message newneigh (nlmsg_type 28) */
-export type RtNeighNewneighMessage = { header: RtNeighNdmsg; attrs: RtNeighNeighAttrs };
+export type RtNeighNewneighMessage<D extends SpecDirection = 'decoded'> = { header: RtNeighNdmsg<D>; attrs: RtNeighNeighAttrs<D> };
 
 /** Message delneigh (nlmsg_type 29) */
-export type RtNeighDelneighMessage = { header: RtNeighNdmsg; attrs: RtNeighNeighAttrs };
+export type RtNeighDelneighMessage<D extends SpecDirection = 'decoded'> = { header: RtNeighNdmsg<D>; attrs: RtNeighNeighAttrs<D> };
 
 /** Message getneigh (nlmsg_type 30) */
-export type RtNeighGetneighMessage = { header: RtNeighNdmsg; attrs: RtNeighNeighAttrs };
+export type RtNeighGetneighMessage<D extends SpecDirection = 'decoded'> = { header: RtNeighNdmsg<D>; attrs: RtNeighNeighAttrs<D> };
 
 /** Message newneightbl (nlmsg_type 64) */
-export type RtNeighNewneightblMessage = { header: RtNeighNdtmsg; attrs: RtNeighNeightblAttrs };
+export type RtNeighNewneightblMessage<D extends SpecDirection = 'decoded'> = { header: RtNeighNdtmsg<D>; attrs: RtNeighNeightblAttrs<D> };
 
 /** Message getneightbl (nlmsg_type 66) */
-export type RtNeighGetneightblMessage = { header: RtNeighNdtmsg; attrs: RtNeighNeightblAttrs };
+export type RtNeighGetneightblMessage<D extends SpecDirection = 'decoded'> = { header: RtNeighNdtmsg<D>; attrs: RtNeighNeightblAttrs<D> };
 
 /** Message setneightbl (nlmsg_type 67) */
-export type RtNeighSetneightblMessage = { header: RtNeighNdtmsg; attrs: RtNeighNeightblAttrs };
+export type RtNeighSetneightblMessage<D extends SpecDirection = 'decoded'> = { header: RtNeighNdtmsg<D>; attrs: RtNeighNeightblAttrs<D> };
 
 /** Messages of rt-neigh by name. */
-export type RtNeighMessages = {
-  newneigh: RtNeighNewneighMessage;
-  delneigh: RtNeighDelneighMessage;
-  getneigh: RtNeighGetneighMessage;
-  newneightbl: RtNeighNewneightblMessage;
-  getneightbl: RtNeighGetneightblMessage;
-  setneightbl: RtNeighSetneightblMessage;
+export type RtNeighMessages<D extends SpecDirection = 'decoded'> = {
+  newneigh: RtNeighNewneighMessage<D>;
+  delneigh: RtNeighDelneighMessage<D>;
+  getneigh: RtNeighGetneighMessage<D>;
+  newneightbl: RtNeighNewneightblMessage<D>;
+  getneightbl: RtNeighGetneightblMessage<D>;
+  setneightbl: RtNeighSetneightblMessage<D>;
 };

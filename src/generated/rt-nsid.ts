@@ -2,18 +2,18 @@
 // rt-nsid: Ids of peer network namespaces (RTM_*NSID)
 
 import type { UnknownAttr } from '../codec/compile.js';
-import type { AddressFamily } from './shared.js';
+import type { AddressFamily, EncodeOnly, SpecDirection } from './shared.js';
 
 /** enum address-family: shared, see ./shared.ts */
 export type RtNsidAddressFamily = AddressFamily;
 
 /** struct rtgenmsg */
-export type RtNsidRtgenmsg = {
+export type RtNsidRtgenmsg<D extends SpecDirection = 'decoded'> = {
   family: RtNsidAddressFamily;
 };
 
 /** Attribute set nsid (NETNSA_*) */
-export type RtNsidNsidAttrs = {
+export type RtNsidNsidAttrs<D extends SpecDirection = 'decoded'> = {
   /** NETNSA_NSID: id of the namespace; -1 (NETNSA_NSID_NOT_ASSIGNED) when none */
   nsid?: number;
   /** NETNSA_PID: request: namespace of this process */
@@ -29,17 +29,17 @@ export type RtNsidNsidAttrs = {
 };
 
 /** Message newnsid (nlmsg_type 88) */
-export type RtNsidNewnsidMessage = { header: RtNsidRtgenmsg; attrs: RtNsidNsidAttrs };
+export type RtNsidNewnsidMessage<D extends SpecDirection = 'decoded'> = { header: RtNsidRtgenmsg<D>; attrs: RtNsidNsidAttrs<D> };
 
 /** Message delnsid (nlmsg_type 89) */
-export type RtNsidDelnsidMessage = { header: RtNsidRtgenmsg; attrs: RtNsidNsidAttrs };
+export type RtNsidDelnsidMessage<D extends SpecDirection = 'decoded'> = { header: RtNsidRtgenmsg<D>; attrs: RtNsidNsidAttrs<D> };
 
 /** Message getnsid (nlmsg_type 90) */
-export type RtNsidGetnsidMessage = { header: RtNsidRtgenmsg; attrs: RtNsidNsidAttrs };
+export type RtNsidGetnsidMessage<D extends SpecDirection = 'decoded'> = { header: RtNsidRtgenmsg<D>; attrs: RtNsidNsidAttrs<D> };
 
 /** Messages of rt-nsid by name. */
-export type RtNsidMessages = {
-  newnsid: RtNsidNewnsidMessage;
-  delnsid: RtNsidDelnsidMessage;
-  getnsid: RtNsidGetnsidMessage;
+export type RtNsidMessages<D extends SpecDirection = 'decoded'> = {
+  newnsid: RtNsidNewnsidMessage<D>;
+  delnsid: RtNsidDelnsidMessage<D>;
+  getnsid: RtNsidGetnsidMessage<D>;
 };

@@ -2,7 +2,7 @@
 // rt-route: Routes (RTM_*ROUTE)
 
 import type { UnknownAttr } from '../codec/compile.js';
-import type { AddressFamily, RtProtocol, RtScope, RtTable, RtmType } from './shared.js';
+import type { AddressFamily, EncodeOnly, RtProtocol, RtScope, RtTable, RtmType, SpecDirection } from './shared.js';
 
 /** enum address-family: shared, see ./shared.ts */
 export type RtRouteAddressFamily = AddressFamily;
@@ -20,7 +20,7 @@ export type RtRouteRtProtocol = RtProtocol;
 export type RtRouteRtmType = RtmType;
 
 /** struct rtmsg */
-export type RtRouteRtmsg = {
+export type RtRouteRtmsg<D extends SpecDirection = 'decoded'> = {
   family: RtRouteAddressFamily;
   /** prefix length of RTA_DST */
   dstLen: number;
@@ -32,7 +32,7 @@ export type RtRouteRtmsg = {
   protocol: RtRouteRtProtocol;
   scope: RtRouteRtScope;
   type: RtRouteRtmType;
-  flags: RtRouteRtmFlags;
+  flags: RtRouteRtmFlags | EncodeOnly<D, number>;
 };
 
 /** rtm_flags: RTM_F_* plus the RTNH_F_* nexthop flags the kernel copies into single-path routes. RTNH_F_OFFLOAD and RTNH_F_TRAP are named rtnh_offload / rtnh_trap here: offload / trap are RTM_F_*. */
@@ -68,18 +68,37 @@ export type RtRouteRtnhFlags = Array<
   | number
 >;
 
+/** RTCF_* (linux/in_route.h): route cache flags, the high 16 bits of rtm_flags of a cloned IPv4 route */
+export type RtRouteRtcf = Array<
+  | 'notify'
+  | 'directdst'
+  | 'redirected'
+  | 'tproxy'
+  | 'fast'
+  | 'masq'
+  | 'snat'
+  | 'doredirect'
+  | 'directsrc'
+  | 'dnat'
+  | 'broadcast'
+  | 'multicast'
+  | 'reject'
+  | 'local'
+  | number
+>;
+
 /** one RTA_MULTIPATH record, followed by its own RTA_* attributes (gateway, via, flow, encap) */
-export type RtRouteRtnexthop = {
+export type RtRouteRtnexthop<D extends SpecDirection = 'decoded'> = {
   /** record length including the attributes */
   len?: number;
-  flags?: RtRouteRtnhFlags;
+  flags?: RtRouteRtnhFlags | EncodeOnly<D, number>;
   /** weight - 1 */
   hops?: number;
   ifindex?: number;
 };
 
 /** struct rta-cacheinfo */
-export type RtRouteRtaCacheinfo = {
+export type RtRouteRtaCacheinfo<D extends SpecDirection = 'decoded'> = {
   clntref?: number;
   /** clock_t */
   lastuse?: number;
@@ -95,10 +114,10 @@ export type RtRouteRtaCacheinfo = {
 };
 
 /** multicast forwarding cache counters (ipmr / ip6mr routes) */
-export type RtRouteRtaMfcStats = {
-  packets?: bigint;
-  bytes?: bigint;
-  wrongIf?: bigint;
+export type RtRouteRtaMfcStats<D extends SpecDirection = 'decoded'> = {
+  packets?: bigint | EncodeOnly<D, number>;
+  bytes?: bigint | EncodeOnly<D, number>;
+  wrongIf?: bigint | EncodeOnly<D, number>;
   /** Bytes past the end of the struct as this spec knows it (a newer kernel). */
   _tail?: Uint8Array;
 };
@@ -131,7 +150,7 @@ export type RtRouteRtaxFeatures = Array<'ecn' | 'sack' | 'timestamp' | 'allfrag'
 export type RtRouteRtPref = 'medium' | 'high' | 'invalid' | 'low' | number;
 
 /** struct rtvia: address family, then the address (4 bytes inet, 16 inet6) */
-export type RtRouteRtvia = {
+export type RtRouteRtvia<D extends SpecDirection = 'decoded'> = {
   family?: RtRouteAddressFamily;
   addr?: string | Uint8Array;
   /** Bytes past the end of the struct as this spec knows it (a newer kernel). */
@@ -154,13 +173,13 @@ export type RtRouteLwtunnelEncapType =
   | number;
 
 /** Attribute set lwtunnel-ip (LWTUNNEL_IP_*) */
-export type RtRouteLwtunnelIpAttrs = {
+export type RtRouteLwtunnelIpAttrs<D extends SpecDirection = 'decoded'> = {
   /** LWTUNNEL_IP_ID: tunnel id (VNI/key) */
-  id?: bigint;
+  id?: bigint | EncodeOnly<D, number>;
   /** LWTUNNEL_IP_DST */
-  dst?: string;
+  dst?: string | EncodeOnly<D, number>;
   /** LWTUNNEL_IP_SRC */
-  src?: string;
+  src?: string | EncodeOnly<D, number>;
   /** LWTUNNEL_IP_TTL */
   ttl?: number;
   /** LWTUNNEL_IP_TOS */
@@ -176,9 +195,9 @@ export type RtRouteLwtunnelIpAttrs = {
 };
 
 /** Attribute set lwtunnel-ip6 (LWTUNNEL_IP6_*) */
-export type RtRouteLwtunnelIp6Attrs = {
+export type RtRouteLwtunnelIp6Attrs<D extends SpecDirection = 'decoded'> = {
   /** LWTUNNEL_IP6_ID */
-  id?: bigint;
+  id?: bigint | EncodeOnly<D, number>;
   /** LWTUNNEL_IP6_DST */
   dst?: string | Uint8Array;
   /** LWTUNNEL_IP6_SRC */
@@ -198,7 +217,7 @@ export type RtRouteLwtunnelIp6Attrs = {
 };
 
 /** Attribute set route (RTA_*) */
-export type RtRouteRouteAttrs = {
+export type RtRouteRouteAttrs<D extends SpecDirection = 'decoded'> = {
   /** RTA_DST */
   dst?: string | Uint8Array;
   /** RTA_SRC: source prefix (rtm_src_len); not the preferred source */
@@ -214,15 +233,15 @@ export type RtRouteRouteAttrs = {
   /** RTA_PREFSRC: preferred source address */
   prefsrc?: string | Uint8Array;
   /** RTA_METRICS */
-  metrics?: RtRouteMetricsAttrs;
+  metrics?: RtRouteMetricsAttrs<D>;
   /** RTA_MULTIPATH: ECMP nexthops (for ipmr routes: the output interfaces) */
-  multipath?: Array<Omit<RtRouteRtnexthop, 'len'> & { attrs: RtRouteRouteAttrs }>;
+  multipath?: Array<Omit<RtRouteRtnexthop<D>, 'len'> & { attrs: RtRouteRouteAttrs<D> }>;
   /** RTA_PROTOINFO: no longer used */
   protoinfo?: Uint8Array;
   /** RTA_FLOW: realms: (from << 16) | to */
   flow?: number;
   /** RTA_CACHEINFO */
-  cacheinfo?: RtRouteRtaCacheinfo;
+  cacheinfo?: RtRouteRtaCacheinfo<D> | EncodeOnly<D, Uint8Array>;
   /** RTA_SESSION: no longer used */
   session?: Uint8Array;
   /** RTA_MP_ALGO: no longer used */
@@ -232,9 +251,9 @@ export type RtRouteRouteAttrs = {
   /** RTA_MARK: fwmark (route get) */
   mark?: number;
   /** RTA_MFC_STATS */
-  mfcStats?: RtRouteRtaMfcStats;
+  mfcStats?: RtRouteRtaMfcStats<D> | EncodeOnly<D, Uint8Array>;
   /** RTA_VIA: gateway of another family: IPv4 routes use it for an IPv6 gateway, MPLS routes for every nexthop */
-  via?: RtRouteRtvia;
+  via?: RtRouteRtvia<D> | EncodeOnly<D, Uint8Array>;
   /** RTA_NEWDST: MPLS label stack to push/swap (4 bytes per entry, big-endian) */
   newdst?: Uint8Array;
   /** RTA_PREF */
@@ -242,7 +261,7 @@ export type RtRouteRouteAttrs = {
   /** RTA_ENCAP_TYPE */
   encapType?: RtRouteLwtunnelEncapType;
   /** RTA_ENCAP: lightweight tunnel attributes of the type in RTA_ENCAP_TYPE (which the kernel sends after this nest) */
-  encap?: RtRouteLwtunnelIpAttrs | RtRouteLwtunnelIp6Attrs | Uint8Array;
+  encap?: RtRouteLwtunnelIpAttrs<D> | RtRouteLwtunnelIp6Attrs<D> | Uint8Array;
   /** RTA_EXPIRES: IPv6 route lifetime in seconds (requests) */
   expires?: number;
   /** RTA_PAD: alignment padding for 64-bit attributes */
@@ -266,9 +285,9 @@ export type RtRouteRouteAttrs = {
 };
 
 /** Attribute set metrics (RTAX_*) */
-export type RtRouteMetricsAttrs = {
+export type RtRouteMetricsAttrs<D extends SpecDirection = 'decoded'> = {
   /** RTAX_LOCK */
-  lock?: RtRouteRtaxLock;
+  lock?: RtRouteRtaxLock | EncodeOnly<D, number>;
   /** RTAX_MTU */
   mtu?: number;
   /** RTAX_WINDOW */
@@ -290,7 +309,7 @@ export type RtRouteMetricsAttrs = {
   /** RTAX_INITCWND */
   initcwnd?: number;
   /** RTAX_FEATURES */
-  features?: RtRouteRtaxFeatures;
+  features?: RtRouteRtaxFeatures | EncodeOnly<D, number>;
   /** RTAX_RTO_MIN: milliseconds */
   rtoMin?: number;
   /** RTAX_INITRWND */
@@ -306,17 +325,17 @@ export type RtRouteMetricsAttrs = {
 };
 
 /** Message newroute (nlmsg_type 24) */
-export type RtRouteNewrouteMessage = { header: RtRouteRtmsg; attrs: RtRouteRouteAttrs };
+export type RtRouteNewrouteMessage<D extends SpecDirection = 'decoded'> = { header: RtRouteRtmsg<D>; attrs: RtRouteRouteAttrs<D> };
 
 /** Message delroute (nlmsg_type 25) */
-export type RtRouteDelrouteMessage = { header: RtRouteRtmsg; attrs: RtRouteRouteAttrs };
+export type RtRouteDelrouteMessage<D extends SpecDirection = 'decoded'> = { header: RtRouteRtmsg<D>; attrs: RtRouteRouteAttrs<D> };
 
 /** Message getroute (nlmsg_type 26) */
-export type RtRouteGetrouteMessage = { header: RtRouteRtmsg; attrs: RtRouteRouteAttrs };
+export type RtRouteGetrouteMessage<D extends SpecDirection = 'decoded'> = { header: RtRouteRtmsg<D>; attrs: RtRouteRouteAttrs<D> };
 
 /** Messages of rt-route by name. */
-export type RtRouteMessages = {
-  newroute: RtRouteNewrouteMessage;
-  delroute: RtRouteDelrouteMessage;
-  getroute: RtRouteGetrouteMessage;
+export type RtRouteMessages<D extends SpecDirection = 'decoded'> = {
+  newroute: RtRouteNewrouteMessage<D>;
+  delroute: RtRouteDelrouteMessage<D>;
+  getroute: RtRouteGetrouteMessage<D>;
 };

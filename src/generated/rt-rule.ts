@@ -2,7 +2,7 @@
 // rt-rule: Policy routing rules (RTM_*RULE)
 
 import type { UnknownAttr } from '../codec/compile.js';
-import type { AddressFamily, RtProtocol, RtTable } from './shared.js';
+import type { AddressFamily, EncodeOnly, RtProtocol, RtTable, SpecDirection } from './shared.js';
 
 /** enum address-family: shared, see ./shared.ts */
 export type RtRuleAddressFamily = AddressFamily;
@@ -14,7 +14,7 @@ export type RtRuleRtTable = RtTable;
 export type RtRuleRtProtocol = RtProtocol;
 
 /** struct fib-rule-hdr */
-export type RtRuleFibRuleHdr = {
+export type RtRuleFibRuleHdr<D extends SpecDirection = 'decoded'> = {
   family: RtRuleAddressFamily;
   dstLen: number;
   srcLen: number;
@@ -22,7 +22,7 @@ export type RtRuleFibRuleHdr = {
   /** table id if < 256 (FRA_TABLE holds the full id) */
   table: RtRuleRtTable;
   action: RtRuleFrAct;
-  flags: RtRuleFibRuleFlags;
+  flags: RtRuleFibRuleFlags | EncodeOnly<D, number>;
 };
 
 /** FR_ACT_* */
@@ -50,7 +50,7 @@ export type RtRuleFibRuleFlags = Array<
 >;
 
 /** struct fib-rule-port-range */
-export type RtRuleFibRulePortRange = {
+export type RtRuleFibRulePortRange<D extends SpecDirection = 'decoded'> = {
   start?: number;
   end?: number;
   /** Bytes past the end of the struct as this spec knows it (a newer kernel). */
@@ -58,7 +58,7 @@ export type RtRuleFibRulePortRange = {
 };
 
 /** struct fib-rule-uid-range */
-export type RtRuleFibRuleUidRange = {
+export type RtRuleFibRuleUidRange<D extends SpecDirection = 'decoded'> = {
   start?: number;
   end?: number;
   /** Bytes past the end of the struct as this spec knows it (a newer kernel). */
@@ -66,7 +66,7 @@ export type RtRuleFibRuleUidRange = {
 };
 
 /** Attribute set rule (FRA_*) */
-export type RtRuleRuleAttrs = {
+export type RtRuleRuleAttrs<D extends SpecDirection = 'decoded'> = {
   /** FRA_DST */
   dst?: string | Uint8Array;
   /** FRA_SRC */
@@ -82,7 +82,7 @@ export type RtRuleRuleAttrs = {
   /** FRA_FLOW: realms: (from << 16) | to */
   flow?: number;
   /** FRA_TUN_ID */
-  tunId?: bigint;
+  tunId?: bigint | EncodeOnly<D, number>;
   /** FRA_SUPPRESS_IFGROUP */
   suppressIfgroup?: number;
   /** FRA_SUPPRESS_PREFIXLEN */
@@ -98,15 +98,15 @@ export type RtRuleRuleAttrs = {
   /** FRA_L3MDEV */
   l3mdev?: number;
   /** FRA_UID_RANGE */
-  uidRange?: RtRuleFibRuleUidRange;
+  uidRange?: RtRuleFibRuleUidRange<D> | EncodeOnly<D, Uint8Array>;
   /** FRA_PROTOCOL */
   protocol?: RtRuleRtProtocol;
   /** FRA_IP_PROTO */
   ipProto?: number;
   /** FRA_SPORT_RANGE */
-  sportRange?: RtRuleFibRulePortRange;
+  sportRange?: RtRuleFibRulePortRange<D> | EncodeOnly<D, Uint8Array>;
   /** FRA_DPORT_RANGE */
-  dportRange?: RtRuleFibRulePortRange;
+  dportRange?: RtRuleFibRulePortRange<D> | EncodeOnly<D, Uint8Array>;
   /** FRA_DSCP: DSCP value (0..63), kernel 6.10 */
   dscp?: number;
   /** FRA_FLOWLABEL: IPv6 flow label, kernel 6.14 */
@@ -124,17 +124,17 @@ export type RtRuleRuleAttrs = {
 };
 
 /** Message newrule (nlmsg_type 32) */
-export type RtRuleNewruleMessage = { header: RtRuleFibRuleHdr; attrs: RtRuleRuleAttrs };
+export type RtRuleNewruleMessage<D extends SpecDirection = 'decoded'> = { header: RtRuleFibRuleHdr<D>; attrs: RtRuleRuleAttrs<D> };
 
 /** Message delrule (nlmsg_type 33) */
-export type RtRuleDelruleMessage = { header: RtRuleFibRuleHdr; attrs: RtRuleRuleAttrs };
+export type RtRuleDelruleMessage<D extends SpecDirection = 'decoded'> = { header: RtRuleFibRuleHdr<D>; attrs: RtRuleRuleAttrs<D> };
 
 /** Message getrule (nlmsg_type 34) */
-export type RtRuleGetruleMessage = { header: RtRuleFibRuleHdr; attrs: RtRuleRuleAttrs };
+export type RtRuleGetruleMessage<D extends SpecDirection = 'decoded'> = { header: RtRuleFibRuleHdr<D>; attrs: RtRuleRuleAttrs<D> };
 
 /** Messages of rt-rule by name. */
-export type RtRuleMessages = {
-  newrule: RtRuleNewruleMessage;
-  delrule: RtRuleDelruleMessage;
-  getrule: RtRuleGetruleMessage;
+export type RtRuleMessages<D extends SpecDirection = 'decoded'> = {
+  newrule: RtRuleNewruleMessage<D>;
+  delrule: RtRuleDelruleMessage<D>;
+  getrule: RtRuleGetruleMessage<D>;
 };

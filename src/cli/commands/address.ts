@@ -2,6 +2,7 @@
  * nlts address { show | add | replace | change | del | flush }: ip address's grammar over
  * client.addresses (and client.links for the interface part of `show`).
  */
+import { rtAddrSpec } from '../../../protocol/rt-addr.js';
 import type { AddressAddOptions } from '../../api/addresses.js';
 import type { NetlinkMessage } from '../../codec/message.js';
 import { Args } from '../args.js';
@@ -13,6 +14,8 @@ import { LinkTable, attrs } from '../format/values.js';
 import { protocolNumber, scopeNumber } from '../names.js';
 import { addToTable, deviceIndex, loadNsidNames, dumpLinks, ensureNames, flush, linkRef, printerFor, shownDevice } from './common.js';
 import { type Prefix, fnmatch, parseCliPrefix, prefixMatches } from './prefix.js';
+
+const IFA_F = rtAddrSpec.definitions['ifa-flags'].entries;
 
 export const ADDRESS_USAGE = `Usage: nlts address {add|change|replace} IFADDR dev IFNAME [ LIFETIME ]
                                                       [ CONFFLAG-LIST ]
@@ -85,12 +88,12 @@ function parseFilter(args: Args): AddrFilter {
     else if (args.acceptExact('type')) f.kind = args.value('type');
     else if (w === 'dynamic') {
       args.next();
-      f.flags &= ~0x80;
-      f.flagMask |= 0x80;
+      f.flags &= ~IFA_F.permanent;
+      f.flagMask |= IFA_F.permanent;
     } else if (w === 'primary') {
       args.next();
-      f.flags &= ~0x01;
-      f.flagMask |= 0x01;
+      f.flags &= ~IFA_F.secondary;
+      f.flagMask |= IFA_F.secondary;
     } else if (w.startsWith('-') && addressFlagBit(w.slice(1)) !== undefined) {
       args.next();
       const bit = addressFlagBit(w.slice(1))!;

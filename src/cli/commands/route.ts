@@ -2,17 +2,23 @@
  * nlts route { show | get | add | del | change | replace | append | flush }: ip route's grammar
  * over client.routes.
  */
-import { type RouteInput, type RouteNexthopInput, toRoute } from '../../api/routes.js';
-import { type Family, parseAddress } from '../../api/validate.js';
+import { rtRouteSpec } from '../../../protocol/rt-route.js';
+import { toRoute } from '../../api/routes.js';
 import { kernelRefusal } from '../errors.js';
 import type { NetlinkMessage } from '../../codec/message.js';
-import { Args, parseUnsigned } from '../args.js';
+import { Args } from '../args.js';
 import { CliError, type CliContext, UsageError, matches } from '../context.js';
 import { NO_ROUTE_FILTERS, type RouteFormatOptions, printRoute, routeHeader } from '../format/route.js';
 import { attrs } from '../format/values.js';
 import { protocolNumber, routeTypeNumber, scopeNumber, tableNumber } from '../names.js';
-import { allLinks, deviceIndex, flush, linkRef, printerFor } from './common.js';
+import { allLinks, deviceIndex, flush, printerFor } from './common.js';
 import { type Prefix, bitsEqual, parseCliPrefix, prefixMatches } from './prefix.js';
+
+const D = rtRouteSpec.definitions;
+const AF = D['address-family'].entries;
+const TABLE = D['rt-table'].entries;
+const RTN = D['rtm-type'].entries;
+const RTM_F = D['rtm-flags'].entries;
 
 export const ROUTE_USAGE = `Usage: nlts route { list | flush } SELECTOR
        nlts route get ADDRESS [ from ADDRESS iif STRING ] [ oif STRING ] [ mark NUMBER ] [ fibmatch ]
@@ -37,6 +43,11 @@ SCOPE := [ host | link | global | NUMBER ]
 NHFLAGS := [ onlink | pervasive ]
 RTPROTO := [ kernel | boot | static | NUMBER ]
 PREF := [ low | medium | high ]`;
+
+/** add / change / delete: their grammar loads only for them (show and get are the one-shot common case). */
+async function modify(args: Args, ctx: CliContext, op: 'add' | 'replace' | 'delete'): Promise<void> {
+  return (await import('./route-modify.js')).modify(args, ctx, op);
+}
 
 export async function run(argv: string[], ctx: CliContext): Promise<number | void> {
   const sub = argv[0];
@@ -78,7 +89,7 @@ function family(ctx: CliContext): 'inet' | 'inet6' | undefined {
 }
 
 function parseFilter(args: Args): RouteFilter {
-  const f: RouteFilter = { table: 254 };
+  const f: RouteFilter = { table: TABLE.main };
   while (!args.done) {
     const w = args.peek()!;
     if (args.accept('table')) {
@@ -138,14 +149,14 @@ function prefixFamily(p: Prefix | undefined): 'inet' | 'inet6' | undefined {
 function routePasses(m: NetlinkMessage, f: RouteFilter, devIndex: number | undefined, iifIndex: number | undefined, sixMultiTables: { v: boolean }): boolean {
   const r = routeHeader(m);
   const a = attrs(m.attrs);
-  if (r.family === 10 && r.table !== 254) sixMultiTables.v = true;
-  if (r.flags & 0x200) return false; // cloned
-  if (r.family === 10 && !sixMultiTables.v) {
+  if (r.family === AF.inet6 && r.table !== TABLE.main) sixMultiTables.v = true;
+  if (r.flags & RTM_F.cloned) return false;
+  if (r.family === AF.inet6 && !sixMultiTables.v) {
     if (f.table) {
-      if (f.table === 255) {
-        if (r.type !== 2) return false;
-      } else if (f.table === 254) {
-        if (r.type === 2) return false;
+      if (f.table === TABLE.local) {
+        if (r.type !== RTN.local) return false;
+      } else if (f.table === TABLE.main) {
+        if (r.type === RTN.local) return false;
       } else return false;
     }
   } else if (f.table && f.table !== r.table) return false;
@@ -158,8 +169,8 @@ function routePasses(m: NetlinkMessage, f: RouteFilter, devIndex: number | undef
     const p = parseCliPrefix(v, new Args([], ''));
     return p.bytes;
   };
-  const full = r.family === 10 ? 16 : 4;
-  const fam = r.family === 10 ? 'inet6' : 'inet';
+  const full = r.family === AF.inet6 ? 16 : 4;
+  const fam = r.family === AF.inet6 ? 'inet6' : 'inet';
   const matchR = (p: Prefix | undefined, v: unknown, len: number) => {
     if (!p || p.bits === 0) return true;
     if (p.family && p.family !== fam) return false;
@@ -198,7 +209,7 @@ async function show(args: Args, ctx: CliContext, flushing: boolean): Promise<voi
   const devIndex = f.dev !== undefined ? await deviceIndex(client, f.dev) : undefined;
   const iifIndex = f.iif !== undefined ? await deviceIndex(client, f.iif) : undefined;
   // One dump per family, filtered by the kernel as ip asks (table, protocol, type, oif).
-  const t = f.table ?? 254;
+  const t = f.table ?? TABLE.main;
   const dumpAttrs: Record<string, unknown> = {};
   if (t) dumpAttrs.table = t;
   if (devIndex !== undefined) dumpAttrs.oif = devIndex;
@@ -291,187 +302,4 @@ function checkAddress(text: string): void {
   } catch {
     throw new UsageError(`Error: any valid prefix is expected rather than "${text}".`, ROUTE_USAGE);
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// add / del / replace
-
-const TYPES = ['unicast', 'local', 'broadcast', 'multicast', 'throw', 'unreachable', 'prohibit', 'blackhole', 'nat', 'anycast'];
-const METRIC_WORDS: Record<string, string> = {
-  window: 'window',
-  cwnd: 'cwnd',
-  initcwnd: 'initcwnd',
-  initrwnd: 'initrwnd',
-  reordering: 'reordering',
-  ssthresh: 'ssthresh',
-  quickack: 'quickack',
-  fastopen_no_cookie: 'fastopenNoCookie',
-};
-
-function parseTime(args: Args, keyword: string): number {
-  const v = args.value(keyword);
-  const m = /^(\d+(?:\.\d+)?)(s|sec|secs|ms|msec|msecs)?$/.exec(v);
-  if (!m) throw args.invalid(`"${keyword}" value is invalid`, v);
-  const n = Number(m[1]);
-  return m[2] && m[2].startsWith('s') ? Math.round(n * 1000) : Math.round(n);
-}
-
-/** ip's `via [ inet | inet6 ] ADDRESS`: read in the family named, else in the route's when known (get_addr). */
-function gatewayArg(args: Args, routeFam: Family | undefined): { address: string; family: Family } {
-  let v = args.value('via');
-  let fam = routeFam;
-  if (v === 'inet' || v === 'inet6') {
-    fam = v;
-    v = args.value('via');
-  }
-  let parsed: Family | undefined;
-  try {
-    parsed = parseAddress(v).family;
-  } catch {
-    // reported below, in ip's words
-  }
-  if (parsed === undefined || (fam !== undefined && parsed !== fam)) {
-    throw new UsageError(`Error: ${fam ?? 'any valid'} address is expected rather than "${v}".`, ROUTE_USAGE);
-  }
-  return { address: v, family: parsed };
-}
-
-/** The destination, read in the route's family when known (get_prefix); it sets the family otherwise. */
-function routeFamilyOf(dst: string, routeFam: Family | undefined, args: Args): Family | undefined {
-  if (dst === 'default') return routeFam;
-  let p: Prefix | undefined;
-  try {
-    p = parseCliPrefix(dst, args);
-  } catch {
-    // reported below, in ip's words
-  }
-  if (p === undefined || (routeFam !== undefined && p.family !== undefined && p.family !== routeFam)) {
-    throw new UsageError(`Error: ${routeFam ?? 'any valid'} prefix is expected rather than "${dst}".`, ROUTE_USAGE);
-  }
-  return p.family ?? routeFam;
-}
-
-function parseNexthops(args: Args, routeFam: Family | undefined): RouteNexthopInput[] {
-  const hops: RouteNexthopInput[] = [];
-  while (!args.done) {
-    const w = args.next()!;
-    if (w !== 'nexthop') throw new UsageError(`Error: "nexthop" or end of line is expected instead of "${w}"`, ROUTE_USAGE);
-    if (args.done) throw new UsageError('Error: unexpected end of line after "nexthop"', ROUTE_USAGE);
-    const h: RouteNexthopInput = {};
-    while (!args.done && args.peek() !== 'nexthop') {
-      if (args.acceptExact('via')) {
-        const gw = gatewayArg(args, routeFam);
-        if (gw.family === (routeFam ?? gw.family)) h.gateway = gw.address;
-        else h.via = gw.address;
-      } else if (args.acceptExact('dev')) h.dev = args.value('dev');
-      else if (args.acceptExact('weight')) {
-        const v = args.value('weight');
-        const n = parseUnsigned(v);
-        if (n === undefined || n === 0 || n > 256) throw args.invalid('"weight" is invalid', v);
-        h.weight = n;
-      } else if (args.acceptExact('onlink')) h.onlink = true;
-      else throw new UsageError(`Error: "nexthop" or end of line is expected instead of "${args.peek()}"`, ROUTE_USAGE);
-    }
-    hops.push(h);
-  }
-  return hops;
-}
-
-async function modify(args: Args, ctx: CliContext, op: 'add' | 'replace' | 'delete'): Promise<void> {
-  const r: Partial<RouteInput> & { metrics: NonNullable<RouteInput['metrics']> } = { metrics: {} };
-  const lock: string[] = [];
-  let dst: string | undefined;
-  const fam = family(ctx);
-  // as ip: -4/-6, else the family of the first of dst and via, which the other must then be
-  let routeFam = fam;
-  const metric = (key: keyof NonNullable<RouteInput['metrics']>, word: string, read: () => number) => {
-    if (args.acceptExact('lock')) lock.push(word);
-    (r.metrics as Record<string, unknown>)[key] = read();
-  };
-  while (!args.done) {
-    const w = args.peek()!;
-    if (args.acceptExact('src')) r.prefsrc = args.value('src');
-    else if (args.acceptExact('via')) {
-      if (r.gateway !== undefined || r.via !== undefined) throw args.invalid('use nexthop syntax to specify multiple via', 'via');
-      const gw = gatewayArg(args, routeFam);
-      routeFam ??= gw.family;
-      if (gw.family === routeFam) r.gateway = gw.address;
-      else r.via = gw.address;
-    } else if (args.acceptExact('from')) r.src = args.value('from');
-    else if (args.acceptExact('tos') || args.accept('dsfield')) r.tos = args.u32('tos', 255);
-    else if (args.acceptExact('expires')) r.expires = args.u32('expires');
-    else if (args.accept('metric') || args.accept('priority') || args.acceptExact('preference')) r.metric = args.u32('metric');
-    else if (args.acceptExact('scope')) {
-      const v = args.value('scope');
-      const n = scopeNumber(v);
-      if (n === undefined) throw args.invalid('invalid "scope" value', v);
-      r.scope = n;
-    } else if (args.acceptExact('mtu')) metric('mtu', 'mtu', () => args.u32('mtu'));
-    else if (args.acceptExact('hoplimit')) metric('hoplimit', 'hoplimit', () => args.u32('hoplimit', 255));
-    else if (args.acceptExact('advmss')) metric('advmss', 'advmss', () => args.u32('advmss'));
-    else if (args.acceptExact('rtt')) metric('rtt', 'rtt', () => parseTime(args, 'rtt') * 8);
-    else if (args.accept('rttvar')) metric('rttvar', 'rttvar', () => parseTime(args, 'rttvar') * 4);
-    else if (args.acceptExact('rto_min')) {
-      lock.push('rto_min');
-      r.metrics.rtoMin = parseTime(args, 'rto_min');
-    } else if (METRIC_WORDS[w] !== undefined || Object.keys(METRIC_WORDS).some((k) => matches(w, k) && w.length > 2)) {
-      const key = Object.keys(METRIC_WORDS).find((k) => k === w) ?? Object.keys(METRIC_WORDS).find((k) => matches(w, k))!;
-      args.next();
-      metric(METRIC_WORDS[key] as never, key, () => args.u32(key));
-    } else if (args.accept('features')) {
-      const v = args.value('features');
-      if (v !== 'ecn') throw args.invalid('"features" value not valid', v);
-      r.metrics.features = ['ecn'];
-    } else if (args.accept('congctl')) {
-      if (args.acceptExact('lock')) lock.push('cc_algo');
-      r.metrics.ccAlgo = args.value('congctl');
-    } else if (args.acceptExact('onlink')) r.onlink = true;
-    else if (args.acceptExact('nexthop')) {
-      r.multipath = parseNexthops(new Args(['nexthop', ...args.rest()], ROUTE_USAGE), routeFam);
-    } else if (args.accept('protocol')) {
-      const v = args.value('protocol');
-      const n = protocolNumber(v);
-      if (n === undefined) throw args.invalid('"protocol" value is invalid', v);
-      r.protocol = n;
-    } else if (args.accept('table')) {
-      const v = args.value('table');
-      const n = tableNumber(v);
-      if (n === undefined || n === 0) throw args.invalid('"table" value is invalid', v);
-      r.table = n;
-    } else if (args.acceptExact('dev', 'oif')) r.dev = args.value('dev');
-    else if (args.accept('pref')) {
-      const v = args.value('pref');
-      if (v !== 'low' && v !== 'medium' && v !== 'high') throw args.invalid('"pref" value is invalid', v);
-      r.pref = v;
-    } else if (args.acceptExact('help')) throw new UsageError('', ROUTE_USAGE);
-    else {
-      if (TYPES.includes(w)) {
-        args.next();
-        r.type = w as RouteInput['type'];
-        continue;
-      }
-      args.acceptExact('to');
-      const v = args.value('to');
-      if (dst !== undefined) throw args.garbage(v, 'to');
-      dst = v;
-      routeFam = routeFamilyOf(v, routeFam, args);
-    }
-  }
-  if (!dst) throw new UsageError('Error: destination prefix is required', ROUTE_USAGE);
-  // ip sends these and the kernel refuses them in these words; the API refuses them first (naming `gateway`)
-  if (routeFam === 'inet6' && (r.via !== undefined || r.multipath?.some((h) => h.via !== undefined))) {
-    throw new CliError('Error: IPv6 does not support RTA_VIA attribute.', 2);
-  }
-  if (lock.length) r.metrics.lock = lock;
-  const input: RouteInput = { ...(r as RouteInput), dst };
-  if (Object.keys(r.metrics).length === 0) delete (input as Partial<RouteInput>).metrics;
-  if (fam) input.family = fam;
-  const client = await ctx.client();
-  // ip looks each device up first; an altname longer than an interface name then goes by index
-  const dev = async (d: string | number) => (typeof d === 'string' ? linkRef(d, await deviceIndex(client, d)) : d);
-  if (input.dev !== undefined) input.dev = await dev(input.dev);
-  for (const h of input.multipath ?? []) if (h.dev !== undefined) h.dev = await dev(h.dev);
-  if (op === 'add') await client.routes.add(input);
-  else if (op === 'replace') await client.routes.replace(input);
-  else await client.routes.delete(input);
 }

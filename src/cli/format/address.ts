@@ -7,26 +7,22 @@ import { scopeName } from '../names.js';
 import type { Printer } from './printer.js';
 import { attrs, enumNum, flagsNum } from './values.js';
 
-const D = rtAddrSpec.definitions as Record<string, any>;
-const SCOPES = { universe: 0, global: 0, site: 200, link: 253, host: 254, nowhere: 255 } as Record<string, number>;
+const D = rtAddrSpec.definitions;
+const IFA_F = D['ifa-flags'].entries;
 const FOREVER = 0xffffffff;
 
-/** ifa_flag_names: name and bit, in ip's order (secondary and temporary share a bit). */
-const FLAG_NAMES: [string, number][] = [
-  ['secondary', 0x01],
-  ['temporary', 0x01],
-  ['nodad', 0x02],
-  ['optimistic', 0x04],
-  ['dadfailed', 0x08],
-  ['home', 0x10],
-  ['deprecated', 0x20],
-  ['tentative', 0x40],
-  ['permanent', 0x80],
-  ['mngtmpaddr', 0x100],
-  ['noprefixroute', 0x200],
-  ['autojoin', 0x400],
-  ['stable-privacy', 0x800],
-];
+/**
+ * Presentation: ip's words (ifa_flag_names) for the IFA_F_* flags whose spec name (the kernel's)
+ * differs. ip lists the flags in the spec's order, IFA_F_SECONDARY as "temporary" for IPv6.
+ */
+const FLAG_WORDS: Readonly<Record<string, string>> = {
+  homeaddress: 'home',
+  managetempaddr: 'mngtmpaddr',
+  mcautojoin: 'autojoin',
+  stable_privacy: 'stable-privacy',
+};
+/** [ip's word, bit] in ip's order (secondary and temporary share a bit). */
+const FLAG_NAMES: readonly (readonly [string, number])[] = Object.entries(IFA_F).map(([name, bit]) => [FLAG_WORDS[name] ?? name, bit]);
 
 export function addressFlagBit(name: string): number | undefined {
   return FLAG_NAMES.find(([n]) => n === name)?.[1];
@@ -36,14 +32,11 @@ export function addressFlagBit(name: string): number | undefined {
 export function addressFlags(m: NetlinkMessage): number {
   const a = attrs(m.attrs);
   const h = attrs(m.header);
-  const def = D['ifa-flags'];
-  return a.flags !== undefined ? flagsNum(def, a.flags) : flagsNum(def, h.flags);
+  return a.flags !== undefined ? flagsNum(D['ifa-flags'], a.flags) : flagsNum(D['ifa-flags'], h.flags);
 }
 
 export function addressScope(m: NetlinkMessage): number {
-  const v = attrs(m.header).scope;
-  if (typeof v === 'number') return v;
-  return SCOPES[v as string] ?? 0;
+  return enumNum(D['rt-scope'], attrs(m.header).scope);
 }
 
 export function addressFamily(m: NetlinkMessage): string | number {
@@ -98,7 +91,7 @@ export function printAddress(p: Printer, m: NetlinkMessage): void {
     if (ci.prefered === FOREVER) {
       p.jsonOnly('preferred_life_time', FOREVER);
       p.text('forever');
-    } else if (flags & 0x20) p.any('preferred_life_time', ci.prefered | 0, `${ci.prefered | 0}sec`);
+    } else if (flags & IFA_F.deprecated) p.any('preferred_life_time', ci.prefered | 0, `${ci.prefered | 0}sec`);
     else p.any('preferred_life_time', ci.prefered, `${ci.prefered}sec`);
   }
   p.text('\n');
@@ -107,10 +100,10 @@ export function printAddress(p: Printer, m: NetlinkMessage): void {
 function printFlags(p: Printer, family: unknown, flagsIn: number): void {
   let flags = flagsIn;
   for (const [name, mask] of FLAG_NAMES) {
-    if (mask === 0x80) {
+    if (mask === IFA_F.permanent) {
       if (!(flags & mask)) p.any('dynamic', true, 'dynamic ');
     } else if (flags & mask) {
-      if (mask === 0x01 && family === 'inet6') p.any('temporary', true, 'temporary ');
+      if (mask === IFA_F.secondary && family === 'inet6') p.any('temporary', true, 'temporary ');
       else {
         p.text(`${name} `);
         p.jsonOnly(name, true);

@@ -4,7 +4,10 @@
  */
 import type { Channels, DebugLevel, FeatureChange, Features, LinkInfo, LinkModes, LinkState, NamedBit, Rings, WakeOnLan } from '../../api/ethtool.js';
 import { linkModeBitEnum } from '../../../protocol/ethtool-link-modes.js';
+import { ethtoolSpec } from '../../../protocol/ethtool.js';
+import type { EnumSpec } from '../../../protocol/spec.js';
 import { FEATURE_GROUPS, featureGroup } from '../../api/ethtool-features.js';
+import { enumNum } from './values.js';
 
 // ---------------------------------------------------------------------------------------------
 // -k / -K
@@ -101,6 +104,7 @@ function pauseLine(bits: readonly NamedBit[], label: string): string {
   return `\t${label}${pause ? (asym ? 'Symmetric Receive-only' : 'Symmetric') : asym ? 'Transmit-only' : 'No'}\n`;
 }
 
+const E = ethtoolSpec.definitions;
 const DUPLEX: Readonly<Record<string, string>> = { half: 'Half', full: 'Full' };
 const MS_CFG: Readonly<Record<string, string>> = {
   unknown: 'unknown',
@@ -121,13 +125,10 @@ const PORT: Readonly<Record<string, string>> = {
   other: 'Other',
 };
 const TRANSCEIVER: Readonly<Record<string, string>> = { internal: 'internal', external: 'external' };
-/** Numbers of the enums above, for "Unknown! (N)" (the codec names known values, keeps others as numbers). */
-const NUMBER: Readonly<Record<string, number>> = { half: 0, full: 1, unknown: 0xff, unsupported: 0 };
-
-/** print_enum(): the name, or "Unknown! (N)". */
-function enumLine(label: string, v: string | number, names: Readonly<Record<string, string>>): string {
+/** print_enum(): ethtool's words for the values it names (presentation), else "Unknown! (N)" with the spec's number. */
+function enumLine(label: string, v: string | number, def: EnumSpec, names: Readonly<Record<string, string>>): string {
   const text = typeof v === 'string' ? names[v] : undefined;
-  return text !== undefined ? `\t${label}: ${text}\n` : `\t${label}: Unknown! (${typeof v === 'number' ? v : (NUMBER[v] ?? 0)})\n`;
+  return text !== undefined ? `\t${label}: ${text}\n` : `\t${label}: Unknown! (${enumNum(def, v)})\n`;
 }
 
 /** linkmodes_reply_cb(): the link mode lines, speed, lanes, duplex, autonegotiation. */
@@ -152,19 +153,19 @@ export function formatLinkModes(m: LinkModes): string {
   }
   if (m.speed !== undefined) out += m.speed === 'unknown' ? '\tSpeed: Unknown!\n' : `\tSpeed: ${m.speed}Mb/s\n`;
   if (m.lanes !== undefined) out += `\tLanes: ${m.lanes}\n`;
-  if (m.duplex !== undefined) out += enumLine('Duplex', m.duplex, DUPLEX);
+  if (m.duplex !== undefined) out += enumLine('Duplex', m.duplex, E.duplex, DUPLEX);
   if (m.autoneg !== undefined) out += `\tAuto-negotiation: ${m.autoneg ? 'on' : 'off'}\n`;
-  if (m.masterSlaveCfg !== undefined) out += enumLine('master-slave cfg', m.masterSlaveCfg, MS_CFG);
-  if (m.masterSlaveState !== undefined) out += enumLine('master-slave status', m.masterSlaveState, MS_STATE);
+  if (m.masterSlaveCfg !== undefined) out += enumLine('master-slave cfg', m.masterSlaveCfg, E['master-slave-cfg'], MS_CFG);
+  if (m.masterSlaveState !== undefined) out += enumLine('master-slave status', m.masterSlaveState, E['master-slave-state'], MS_STATE);
   return out;
 }
 
 /** linkinfo_reply_cb(): port, PHY address, transceiver, MDI-X (twisted pair only). */
 export function formatLinkInfo(l: LinkInfo): string {
   let out = '';
-  if (l.port !== undefined) out += enumLine('Port', l.port, PORT);
+  if (l.port !== undefined) out += enumLine('Port', l.port, E.port, PORT);
   if (l.phyaddr !== undefined) out += `\tPHYAD: ${l.phyaddr}\n`;
-  if (l.transceiver !== undefined) out += enumLine('Transceiver', l.transceiver, TRANSCEIVER);
+  if (l.transceiver !== undefined) out += enumLine('Transceiver', l.transceiver, E.transceiver, TRANSCEIVER);
   if (l.tpMdix !== undefined && l.tpMdixCtrl !== undefined && (l.port === 'tp' || l.port === 0)) out += mdixLine(l.tpMdix, l.tpMdixCtrl);
   return out;
 }

@@ -2,14 +2,17 @@
  * Generic netlink families as iproute2's `genl ctrl list` prints them (genl/ctrl.c print_ctrl):
  * hex ids, "#N:" positions, and capabilities only for families whose version is 2 or more.
  */
+import { nlctrlSpec } from '../../../protocol/nlctrl.js';
 import type { GenlFamily } from '../../api/genl.js';
 
-const CAPABILITIES: readonly [number, string][] = [
-  [0x01, ' requires admin permission;'],
-  [0x02, ' can doit;'],
-  [0x04, ' can dumpit;'],
-  [0x08, ' has policy'],
-];
+const OP_FLAGS = nlctrlSpec.definitions['op-flags'].entries;
+/** Presentation: genl's words for the GENL_* capability bits it prints, by the spec's names. */
+const CAPABILITIES = [
+  [OP_FLAGS['admin-perm'], ' requires admin permission;'],
+  [OP_FLAGS['cmd-cap-do'], ' can doit;'],
+  [OP_FLAGS['cmd-cap-dump'], ' can dumpit;'],
+  [OP_FLAGS['cmd-cap-haspol'], ' has policy'],
+] as const;
 
 /** One family, as `genl ctrl get` prints it and `genl ctrl list` prints each. */
 export function formatGenlFamily(f: GenlFamily): string {

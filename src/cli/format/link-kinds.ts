@@ -5,7 +5,7 @@
  */
 import { rtLinkSpec } from '../../../protocol/rt-link.js';
 import { type Printer, RawJson } from './printer.js';
-import { type LinkNames, altHex, attrs, enumNum, flagsNum, ipv6Text, llAddr } from './values.js';
+import { type LinkNames, addrText, altHex, attrs, enumName, enumNum, flagsNum, llAddr } from './values.js';
 
 type Attrs = Record<string, any>;
 type KindPrinter = (p: Printer, d: Attrs, names: LinkNames) => void;
@@ -82,11 +82,17 @@ function bridgeId(v: unknown): string {
   return `${prio.toString(16).padStart(4, '0')}.${mac}`;
 }
 
-const VLAN_PROTO: Record<number, string> = { 0x8100: '802.1Q', 0x88a8: '802.1ad' };
+/** Presentation: ip's words for the 802.1Q tag protocols, by the spec's names. */
+const VLAN_PROTO_WORDS: Readonly<Record<string, string>> = { '8021q': '802.1Q', '8021ad': '802.1ad' };
 function vlanProto(v: unknown): string {
-  const n = enumNum(D['vlan-protocols'], v);
-  return VLAN_PROTO[n] ?? `[${n}]`;
+  return VLAN_PROTO_WORDS[enumName(D['vlan-protocols'], v) ?? ''] ?? `[${enumNum(D['vlan-protocols'], v)}]`;
 }
+
+const BOOLOPT = D['br-boolopt'].entries;
+const BOOLOPT_WORDS = [
+  [BOOLOPT.no_ll_learn, 'no_linklocal_learn'],
+  [BOOLOPT.mcast_vlan_snooping, 'mcast_vlan_snooping'],
+] as const;
 
 const bridge: KindPrinter = (p, d) => {
   u(p, 'forward_delay', 'forward_delay', d.forwardDelay);
@@ -115,7 +121,7 @@ const bridge: KindPrinter = (p, d) => {
   u(p, 'vlan_stats_per_port', 'vlan_stats_per_port', d.vlanStatsPerPort);
   hex(p, 'group_fwd_mask', 'group_fwd_mask', d.groupFwdMask);
   if (d.groupAddr !== undefined) {
-    const s = llAddr(d.groupAddr, 1);
+    const s = llAddr(d.groupAddr, 'ether');
     p.any('group_addr', s, `group_address ${s} `);
   }
   u(p, 'mcast_snooping', 'mcast_snooping', d.mcastSnooping);
@@ -123,8 +129,8 @@ const bridge: KindPrinter = (p, d) => {
     const bo = attrs(d.multiBoolopt);
     const val = flagsNum(D['br-boolopt'], bo.optval);
     const mask = flagsNum(D['br-boolopt'], bo.optmask);
-    if (mask & 1) u(p, 'no_linklocal_learn', 'no_linklocal_learn', val & 1 ? 1 : 0);
-    if (mask & 2) u(p, 'mcast_vlan_snooping', 'mcast_vlan_snooping', val & 2 ? 1 : 0);
+    // ip 6.1 prints these two options, the first as no_linklocal_learn
+    for (const [bit, word] of BOOLOPT_WORDS) if (mask & bit) u(p, word, word, val & bit ? 1 : 0);
   }
   if (d.mcastRouter !== undefined) u(p, 'mcast_router', 'mcast_router', enumNum(D['mdb-rtr-type'], d.mcastRouter));
   u(p, 'mcast_query_use_ifaddr', 'mcast_query_use_ifaddr', d.mcastQueryUseIfaddr);
@@ -147,8 +153,6 @@ const bridge: KindPrinter = (p, d) => {
   u(p, 'nf_call_arptables', 'nf_call_arptables', d.nfCallArptables);
 };
 
-const PORT_STATES = ['disabled', 'listening', 'learning', 'forwarding', 'blocking'];
-
 /** Bits of a group_fwd_mask as ip lists them ("0x0" when none). */
 function fwdMaskText(mask: number): string {
   const bits: number[] = [];
@@ -158,10 +162,10 @@ function fwdMaskText(mask: number): string {
 
 const bridgeSlave: KindPrinter = (p, d, names) => {
   if (d.state !== undefined) {
-    const st = enumNum(D['br-state'], d.state);
-    const s = PORT_STATES[st];
-    if (s) p.any('state', s, `state ${s} `);
-    else p.any('state_index', st, `state (${st}) `);
+    // ip's words for BR_STATE_* are the spec's names
+    const s = enumName(D['br-state'], d.state);
+    if (s !== undefined) p.any('state', s, `state ${s} `);
+    else p.any('state_index', enumNum(D['br-state'], d.state), `state (${enumNum(D['br-state'], d.state)}) `);
   }
   u(p, 'priority', 'priority', d.priority);
   u(p, 'cost', 'cost', d.cost);
@@ -209,12 +213,6 @@ function isMulticast4(s: string): boolean {
   return first >= 224 && first <= 239;
 }
 
-function v6(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (v instanceof Uint8Array && v.length === 16) return ipv6Text(v);
-  return String(v);
-}
-
 const vxlan: KindPrinter = (p, d, names) => {
   if (d.collectMetadata) p.any('external', true, 'external ');
   if (d.id === undefined) return;
@@ -226,7 +224,7 @@ const vxlan: KindPrinter = (p, d, names) => {
       else p.any('remote', g, `remote ${g} `);
     }
   } else if (d.group6 !== undefined) {
-    const g = v6(d.group6);
+    const g = addrText(d.group6);
     if (g !== '::') {
       if (g.toLowerCase().startsWith('ff')) p.any('group6', g, `group ${g} `);
       else p.any('remote6', g, `remote ${g} `);
@@ -236,7 +234,7 @@ const vxlan: KindPrinter = (p, d, names) => {
     const l = String(d.local);
     if (l !== '0.0.0.0') p.any('local', l, `local ${l} `);
   } else if (d.local6 !== undefined) {
-    const l = v6(d.local6);
+    const l = addrText(d.local6);
     if (l !== '::') p.any('local6', l, `local ${l} `);
   }
   if (d.link) {
@@ -272,10 +270,10 @@ const vxlan: KindPrinter = (p, d, names) => {
     else p.text('ttl auto ');
   }
   if (d.df !== undefined) {
-    const df = enumNum(D['vxlan-df'], d.df);
-    if (df === 0) p.jsonOnly('df', 'unset');
-    else if (df === 1) p.any('df', 'set', 'df set ');
-    else if (df === 2) p.any('df', 'inherit', 'df inherit ');
+    // ip's words for VXLAN_DF_* are the spec's names
+    const df = enumName(D['vxlan-df'], d.df);
+    if (df === 'unset') p.jsonOnly('df', df);
+    else if (df !== undefined) p.any('df', df, `df ${df} `);
   }
   if (d.label) hex(p, 'label', 'flowlabel', d.label);
   if (d.ageing !== undefined) {
@@ -297,21 +295,21 @@ const vxlan: KindPrinter = (p, d, names) => {
   if (d.gpe) p.any('gpe', true, 'gpe ');
 };
 
-const MACVLAN_MODES: Record<number, string> = { 1: 'private', 2: 'vepa', 4: 'bridge', 8: 'passthru', 16: 'source' };
+const MACVLAN_FLAGS = D['macvlan-flags'].entries;
 
 const macvlan: KindPrinter = (p, d) => {
   if (d.mode === undefined) return;
-  const mode = enumNum(D['macvlan-mode'], d.mode);
-  const m = MACVLAN_MODES[mode] ?? 'unknown';
+  // ip's words for MACVLAN_MODE_* and MACVLAN_FLAG_* are the spec's names
+  const m = enumName(D['macvlan-mode'], d.mode) ?? 'unknown';
   p.any('mode', m, `mode ${m} `);
   if (d.flags !== undefined) {
     const f = flagsNum(D['macvlan-flags'], d.flags);
-    if (f & 1) p.any('nopromisc', true, 'nopromisc ');
-    if (f & 2) p.any('nodst', true, 'nodst ');
+    if (f & MACVLAN_FLAGS.nopromisc) p.any('nopromisc', true, 'nopromisc ');
+    if (f & MACVLAN_FLAGS.nodst) p.any('nodst', true, 'nodst ');
   }
   u(p, 'bcqueuelen', 'bcqueuelen', d.bcQueueLen);
   u(p, 'usedbcqueuelen', 'usedbcqueuelen', d.bcQueueLenUsed);
-  if (mode !== 16 || d.macaddrCount === undefined) return;
+  if (m !== 'source' || d.macaddrCount === undefined) return;
   p.any('macaddr_count', d.macaddrCount, `remotes (${d.macaddrCount}) `);
   if (d.macaddrData === undefined) return;
   p.openArray('macaddr_data');
@@ -319,13 +317,8 @@ const macvlan: KindPrinter = (p, d) => {
   p.closeArray();
 };
 
-const VLAN_FLAGS: [number, string][] = [
-  [1, 'REORDER_HDR'],
-  [2, 'GVRP'],
-  [4, 'LOOSE_BINDING'],
-  [8, 'MVRP'],
-  [16, 'BRIDGE_BINDING'],
-];
+/** VLAN_FLAG_* in the spec's order (ip's), printed as the spec's names in upper case. */
+const VLAN_FLAGS = Object.entries(D['vlan-flags'].entries).map(([name, bit]) => [bit, name.toUpperCase()] as const);
 
 const vlan: KindPrinter = (p, d) => {
   if (d.protocol !== undefined) {

@@ -7,19 +7,22 @@ import { protocolName } from '../names.js';
 import type { Printer } from './printer.js';
 import { type LinkNames, attrs, enumNum, flagsNum, llAddr } from './values.js';
 
-const D = rtNeighSpec.definitions as Record<string, any>;
+const D = rtNeighSpec.definitions;
 const HZ = 100;
 
-const NUD_ORDER: [number, string][] = [
-  [0x01, 'INCOMPLETE'],
-  [0x02, 'REACHABLE'],
-  [0x04, 'STALE'],
-  [0x08, 'DELAY'],
-  [0x10, 'PROBE'],
-  [0x20, 'FAILED'],
-  [0x40, 'NOARP'],
-  [0x80, 'PERMANENT'],
-];
+/** NUD_* bits in ip's order (the bits' and the spec's), printed as the spec's names in upper case. */
+const NUD_WORDS = Object.entries(D['nud-state'].entries)
+  .filter(([, bit]) => bit !== 0)
+  .map(([name, bit]) => [bit, name.toUpperCase()] as const);
+
+const NTF = D['ntf-flags'].entries;
+/** Presentation: the NTF_* flags ip prints, in its order and words (the spec has the kernel's names). */
+const NTF_WORDS = [
+  [NTF.router, 'router'],
+  [NTF.proxy, 'proxy'],
+  [NTF.ext_learned, 'extern_learn'],
+  [NTF.offloaded, 'offload'],
+] as const;
 
 export interface NeighFormatOptions {
   stats: number;
@@ -45,13 +48,10 @@ export function printNeigh(p: Printer, m: NetlinkMessage, names: LinkNames, o: N
     p.any('dev', d, `dev ${d} `);
   }
   if (a.lladdr !== undefined && a.lladdr !== '') {
-    const s = llAddr(a.lladdr, 1);
+    const s = llAddr(a.lladdr, 'ether');
     p.any('lladdr', s, `lladdr ${s} `);
   }
-  if (flags & 0x80) p.any('router', null, 'router ');
-  if (flags & 0x08) p.any('proxy', null, 'proxy ');
-  if (flags & 0x10) p.any('extern_learn', null, 'extern_learn ');
-  if (flags & 0x20) p.any('offload', null, 'offload ');
+  for (const [bit, word] of NTF_WORDS) if (flags & bit) p.any(word, null, `${word} `);
   if (o.stats) {
     if (a.cacheinfo !== undefined) {
       const ci = attrs(a.cacheinfo);
@@ -67,11 +67,11 @@ export function printNeigh(p: Printer, m: NetlinkMessage, names: LinkNames, o: N
   }
   if (state) {
     p.openArray(p.json ? 'state' : null);
-    for (const [bit, name] of NUD_ORDER) if (state & bit) p.any(null, name, `${name} `);
+    for (const [bit, name] of NUD_WORDS) if (state & bit) p.any(null, name, `${name} `);
     p.closeArray();
   }
   if (a.protocol !== undefined) {
-    const proto = enumNum(D['rt-protocol'] ?? { type: 'enum', entries: {} }, a.protocol);
+    const proto = enumNum(D['rt-protocol'], a.protocol);
     if (proto) {
       const s = protocolName(proto);
       p.any('protocol', s, ` proto ${s} `);

@@ -5,9 +5,14 @@ import { rtRouteSpec } from '../../../protocol/rt-route.js';
 import type { NetlinkMessage } from '../../codec/message.js';
 import { protocolName, realmName, routeTypeName, scopeName, tableName } from '../names.js';
 import type { Printer } from './printer.js';
-import { type LinkNames, attrs, enumNum, flagsNum, ipv6Text } from './values.js';
+import { type LinkNames, addrText, attrs, enumName, enumNum, flagsNum } from './values.js';
 
-const D = rtRouteSpec.definitions as Record<string, any>;
+const D = rtRouteSpec.definitions;
+const AF = D['address-family'].entries;
+const RTN = D['rtm-type'].entries;
+const RTM_F = D['rtm-flags'].entries;
+const TABLE = D['rt-table'].entries;
+const RTPROT = D['rt-protocol'].entries;
 const HZ = 100;
 
 /** What the user filtered on: those fields are then not printed (ip's *mask = -1). */
@@ -56,14 +61,11 @@ export interface RouteHeader {
   flags: number;
 }
 
-const AF: Record<string, number> = { unspec: 0, inet: 2, bridge: 7, inet6: 10, mpls: 28, ipmr: 128, ip6mr: 129 };
-const AF_NAME: Record<number, string> = { 0: 'unspec', 2: 'inet', 7: 'bridge', 10: 'inet6', 17: 'link', 28: 'mpls', 128: 'inet', 129: 'inet6' };
-
 export function routeHeader(m: NetlinkMessage): RouteHeader {
   const h = attrs(m.header);
   const a = attrs(m.attrs);
   return {
-    family: typeof h.family === 'number' ? h.family : (AF[h.family] ?? 0),
+    family: enumNum(D['address-family'], h.family),
     dstLen: h.dstLen ?? 0,
     srcLen: h.srcLen ?? 0,
     tos: h.tos ?? 0,
@@ -75,22 +77,24 @@ export function routeHeader(m: NetlinkMessage): RouteHeader {
   };
 }
 
-const RTM_F_CLONED = 0x200;
-
-/** ip's order and words for rtm_flags / rtnh_flags. */
-const RT_FLAGS: [number, string][] = [
-  [0x1, 'dead'],
-  [0x4, 'onlink'],
-  [0x2, 'pervasive'],
-  [0x8, 'offload'],
-  [0x40, 'trap'],
-  [0x100, 'notify'],
-  [0x10, 'linkdown'],
-  [0x20, 'unresolved'],
-  [0x4000, 'rt_offload'],
-  [0x8000, 'rt_trap'],
-  [0x20000000, 'rt_offload_failed'],
-];
+/**
+ * Presentation (print_rt_flags): the rtm_flags / rtnh_flags ip prints, in its order and words, by
+ * the rtm-flags spec's names (RTNH_F_* bits are named rtnh_* there, RTM_F_* ones are ip's rt_*).
+ */
+const RT_FLAG_WORDS = [
+  ['dead', 'dead'],
+  ['onlink', 'onlink'],
+  ['pervasive', 'pervasive'],
+  ['rtnh_offload', 'offload'],
+  ['rtnh_trap', 'trap'],
+  ['notify', 'notify'],
+  ['linkdown', 'linkdown'],
+  ['unresolved', 'unresolved'],
+  ['offload', 'rt_offload'],
+  ['trap', 'rt_trap'],
+  ['offload_failed', 'rt_offload_failed'],
+] as const;
+const RT_FLAGS = RT_FLAG_WORDS.map(([name, word]) => [RTM_F[name], word] as const);
 
 function printRtFlags(p: Printer, flags: number): void {
   p.openArray(p.json ? 'flags' : null);
@@ -98,29 +102,21 @@ function printRtFlags(p: Printer, flags: number): void {
   p.closeArray();
 }
 
+/** Address bits of a family, or 0: ip prints a prefix length only when it is shorter. */
 function hostLen(family: number): number {
-  return family === 2 || family === 128 ? 32 : family === 10 || family === 129 ? 128 : family === 28 ? 20 : 0;
+  if (family === AF.inet || family === AF.ipmr) return 32;
+  if (family === AF.inet6 || family === AF.ip6mr) return 128;
+  return family === AF.mpls ? 20 : 0;
 }
 
-function addr(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (v instanceof Uint8Array) {
-    if (v.length === 4) return Array.from(v).join('.');
-    if (v.length === 16) return ipv6Text(v);
-    return Array.from(v, (b) => b.toString(16).padStart(2, '0')).join(':');
-  }
-  return String(v);
-}
-
-/** struct rtvia decoded as bytes or { family, addr }. */
+/** struct rtvia decoded as { family, addr } (or raw bytes: the family in host order, then the address). */
 function via(v: unknown): { family: string; host: string } {
   if (v instanceof Uint8Array) {
     const fam = v.length >= 2 ? new DataView(v.buffer, v.byteOffset, v.byteLength).getUint16(0, true) : 0;
-    return { family: AF_NAME[fam] ?? String(fam), host: addr(v.subarray(2)) };
+    return { family: enumName(D['address-family'], fam) ?? String(fam), host: addrText(v.subarray(2)) };
   }
   const o = attrs(v);
-  const fam = typeof o.family === 'number' ? (AF_NAME[o.family] ?? String(o.family)) : String(o.family ?? 'unspec');
-  return { family: fam, host: addr(o.addr ?? o.address ?? o.opts) };
+  return { family: String(o.family ?? 'unspec'), host: addrText(o.addr ?? o.address ?? o.opts) };
 }
 
 function printVia(p: Printer, v: unknown): void {
@@ -148,24 +144,29 @@ function printFlow(p: Printer, flow: number): void {
   }
 }
 
-const MX: [string, string, number][] = [
-  ['mtu', 'mtu', 2],
-  ['window', 'window', 3],
-  ['rtt', 'rtt', 4],
-  ['rttvar', 'rttvar', 5],
-  ['ssthresh', 'ssthresh', 6],
-  ['cwnd', 'cwnd', 7],
-  ['advmss', 'advmss', 8],
-  ['reordering', 'reordering', 9],
-  ['hoplimit', 'hoplimit', 10],
-  ['initcwnd', 'initcwnd', 11],
-  ['features', 'features', 12],
-  ['rtoMin', 'rto_min', 13],
-  ['initrwnd', 'initrwnd', 14],
-  ['quickack', 'quickack', 15],
-  ['ccAlgo', 'congctl', 16],
-  ['fastopenNoCookie', 'fastopen_no_cookie', 17],
+/** Presentation: the RTAX_* metrics ip prints, in its order, by attribute name, and ip's word for each. */
+const METRIC_WORDS: readonly (readonly [string, string])[] = [
+  ['mtu', 'mtu'],
+  ['window', 'window'],
+  ['rtt', 'rtt'],
+  ['rttvar', 'rttvar'],
+  ['ssthresh', 'ssthresh'],
+  ['cwnd', 'cwnd'],
+  ['advmss', 'advmss'],
+  ['reordering', 'reordering'],
+  ['hoplimit', 'hoplimit'],
+  ['initcwnd', 'initcwnd'],
+  ['features', 'features'],
+  ['rtoMin', 'rto_min'],
+  ['initrwnd', 'initrwnd'],
+  ['quickack', 'quickack'],
+  ['ccAlgo', 'congctl'],
+  ['fastopenNoCookie', 'fastopen_no_cookie'],
 ];
+const RTAX: ReadonlyMap<string, number> = new Map(rtRouteSpec.attributeSets.metrics.attributes.map((a) => [a.name, a.value]));
+/** [attribute, ip's word, RTAX_* number: its bit in RTAX_LOCK]. */
+const MX = METRIC_WORDS.map(([key, word]) => [key, word, RTAX.get(key)!] as const);
+const ECN = D['rtax-features'].entries.ecn;
 
 /** %g of seconds, as printf prints small decimal values. */
 function gSeconds(ms: number): string {
@@ -186,9 +187,9 @@ function printMetrics(p: Printer, mx: Record<string, any>): void {
     switch (key) {
       case 'features': {
         let f = val;
-        if (f & 1) {
+        if (f & ECN) {
           p.any('ecn', null, 'ecn ');
-          f &= ~1;
+          f &= ~ECN;
         }
         if (f) p.any('features', '0x' + val.toString(16), `0x${val.toString(16)} `);
         break;
@@ -212,22 +213,25 @@ function printMetrics(p: Printer, mx: Record<string, any>): void {
   p.closeArray();
 }
 
-const CACHE_FLAGS: [number, string][] = [
-  [0x80000000, 'local'],
-  [0x40000000, 'reject'],
-  [0x20000000, 'mc'],
-  [0x10000000, 'brd'],
-  [0x08000000, 'dst-nat'],
-  [0x04000000, 'src-nat'],
-  [0x02000000, 'masq'],
-  [0x01000000, 'dst-direct'],
-  [0x00800000, 'src-direct'],
-  [0x00400000, 'redirected'],
-  [0x00200000, 'redirect'],
-  [0x00100000, 'fastroute'],
-  [0x00080000, 'notify'],
-  [0x00040000, 'proxy'],
-];
+const RTCF = D.rtcf.entries;
+/** Presentation (print_cache_flags): the RTCF_* flags in ip's order and words, by the spec's names. */
+const CACHE_FLAG_WORDS = [
+  ['local', 'local'],
+  ['reject', 'reject'],
+  ['multicast', 'mc'],
+  ['broadcast', 'brd'],
+  ['dnat', 'dst-nat'],
+  ['snat', 'src-nat'],
+  ['masq', 'masq'],
+  ['directdst', 'dst-direct'],
+  ['directsrc', 'src-direct'],
+  ['redirected', 'redirected'],
+  ['doredirect', 'redirect'],
+  ['fast', 'fastroute'],
+  ['notify', 'notify'],
+  ['tproxy', 'proxy'],
+] as const;
+const CACHE_FLAGS = CACHE_FLAG_WORDS.map(([name, word]) => [RTCF[name] >>> 0, word] as const);
 
 function printCacheFlags(p: Printer, flagsIn: number): void {
   let flags = (flagsIn & ~0xffff) >>> 0;
@@ -276,7 +280,7 @@ function printCacheinfo(p: Printer, ci: Record<string, any>, stats: number): voi
 function printMultipath(p: Printer, r: RouteHeader, hops: Record<string, any>[], names: LinkNames): void {
   p.openArray(p.json ? 'nexthops' : null);
   let first = true;
-  const mcast = r.flags & RTM_F_CLONED && r.type === 5;
+  const mcast = r.flags & RTM_F.cloned && r.type === RTN.multicast;
   for (const nh of hops) {
     p.openObject();
     if (mcast) {
@@ -285,7 +289,7 @@ function printMultipath(p: Printer, r: RouteHeader, hops: Record<string, any>[],
     } else p.text('\n\tnexthop ');
     const a = attrs(nh.attrs);
     if (a.gateway !== undefined) {
-      const g = addr(a.gateway);
+      const g = addrText(a.gateway);
       p.jsonOnly('gateway', g);
       p.text(`via ${g} `);
     }
@@ -298,13 +302,16 @@ function printMultipath(p: Printer, r: RouteHeader, hops: Record<string, any>[],
       p.text(' ');
     } else {
       p.any('dev', dev, `dev ${dev} `);
-      if (r.family !== 28) p.any('weight', (nh.hops ?? 0) + 1, `weight ${(nh.hops ?? 0) + 1} `);
+      if (r.family !== AF.mpls) p.any('weight', (nh.hops ?? 0) + 1, `weight ${(nh.hops ?? 0) + 1} `);
     }
     printRtFlags(p, flagsNum(D['rtnh-flags'], nh.flags));
     p.closeObject();
   }
   p.closeArray();
 }
+
+/** Presentation: the route preferences ip names (print_rt_pref); others print as numbers. */
+const PREF_WORDS = new Set(['low', 'medium', 'high']);
 
 /** One route, wrapped in its JSON object. */
 export function printRoute(p: Printer, m: NetlinkMessage, names: LinkNames, o: RouteFormatOptions): void {
@@ -318,12 +325,12 @@ export function printRoute(p: Printer, m: NetlinkMessage, names: LinkNames, o: R
     p.any('type', t, `${t} `);
   }
   let dst: string;
-  if (a.dst !== undefined) dst = r.dstLen !== hl ? `${addr(a.dst)}/${r.dstLen}` : addr(a.dst);
+  if (a.dst !== undefined) dst = r.dstLen !== hl ? `${addrText(a.dst)}/${r.dstLen}` : addrText(a.dst);
   else if (r.dstLen) dst = `0/${r.dstLen} `;
   else dst = 'default';
   p.any('dst', dst, `${dst} `);
   if (a.src !== undefined) {
-    const s = r.srcLen !== hl ? `${addr(a.src)}/${r.srcLen}` : addr(a.src);
+    const s = r.srcLen !== hl ? `${addrText(a.src)}/${r.srcLen}` : addrText(a.src);
     p.any('from', s, `from ${s} `);
   } else if (r.srcLen) p.any('src', `0/${r.srcLen}`, `from 0/${r.srcLen} `);
   if (a.nhId !== undefined) p.any('nhid', a.nhId, `nhid ${a.nhId} `);
@@ -332,7 +339,7 @@ export function printRoute(p: Printer, m: NetlinkMessage, names: LinkNames, o: R
     p.any('tos', t, `tos ${t} `);
   }
   if (a.gateway !== undefined && !o.viaExact) {
-    const g = addr(a.gateway);
+    const g = addrText(a.gateway);
     p.jsonOnly('gateway', g);
     p.text(`via ${g} `);
   }
@@ -342,12 +349,12 @@ export function printRoute(p: Printer, m: NetlinkMessage, names: LinkNames, o: R
     p.jsonOnly('dev', d);
     p.text(`dev ${d} `);
   }
-  if (r.table && (r.table !== 254 || o.details) && !o.tableChosen) {
+  if (r.table && (r.table !== TABLE.main || o.details) && !o.tableChosen) {
     const t = tableName(r.table);
     p.any('table', t, `table ${t} `);
   }
-  if (!(r.flags & RTM_F_CLONED)) {
-    if ((r.protocol !== 3 || o.details) && !o.protocolFiltered) {
+  if (!(r.flags & RTM_F.cloned)) {
+    if ((r.protocol !== RTPROT.boot || o.details) && !o.protocolFiltered) {
       const s = protocolName(r.protocol);
       p.any('protocol', s, `proto ${s} `);
     }
@@ -357,7 +364,7 @@ export function printRoute(p: Printer, m: NetlinkMessage, names: LinkNames, o: R
     }
   }
   if (a.prefsrc !== undefined && !o.prefsrcExact) {
-    const s = addr(a.prefsrc);
+    const s = addrText(a.prefsrc);
     p.jsonOnly('prefsrc', s);
     p.text(`src ${s} `);
   }
@@ -370,10 +377,10 @@ export function printRoute(p: Printer, m: NetlinkMessage, names: LinkNames, o: R
   }
   if (a.flow !== undefined && !o.realmFiltered) printFlow(p, a.flow);
   if (a.uid !== undefined) p.any('uid', a.uid, `uid ${a.uid} `);
-  if (r.family === 2) {
-    if (r.flags & RTM_F_CLONED) printCacheFlags(p, r.flags);
+  if (r.family === AF.inet) {
+    if (r.flags & RTM_F.cloned) printCacheFlags(p, r.flags);
     if (a.cacheinfo !== undefined) printCacheinfo(p, attrs(a.cacheinfo), o.stats);
-  } else if (r.family === 10) {
+  } else if (r.family === AF.inet6) {
     if (a.cacheinfo !== undefined) printCacheinfo(p, attrs(a.cacheinfo), o.stats);
   }
   if (a.metrics !== undefined) printMetrics(p, attrs(a.metrics));
@@ -383,10 +390,9 @@ export function printRoute(p: Printer, m: NetlinkMessage, names: LinkNames, o: R
     p.text(`iif ${d} `);
   }
   if (a.pref !== undefined) {
-    const pref = enumNum(D['rt-pref'], a.pref);
-    const s = pref === 3 ? 'low' : pref === 0 ? 'medium' : pref === 1 ? 'high' : undefined;
-    if (s) p.any('pref', s, `pref ${s}`);
-    else p.any('pref', pref, `${pref}`);
+    const s = enumName(D['rt-pref'], a.pref);
+    if (s !== undefined && PREF_WORDS.has(s)) p.any('pref', s, `pref ${s}`);
+    else p.any('pref', enumNum(D['rt-pref'], a.pref), `${enumNum(D['rt-pref'], a.pref)}`);
   }
   if (a.ttlPropagate !== undefined) {
     p.jsonOnly('ttl-propogate', !!a.ttlPropagate);

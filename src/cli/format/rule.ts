@@ -8,7 +8,11 @@ import { groupName, protocolName, realmName, routeTypeName, tableName } from '..
 import type { Printer } from './printer.js';
 import { altHex, attrs, enumNum, flagsNum } from './values.js';
 
-const D = rtRuleSpec.definitions as Record<string, any>;
+const D = rtRuleSpec.definitions;
+const FIB_RULE = D['fib-rule-flags'].entries;
+const FR_ACT = D['fr-act'].entries;
+
+type Attrs = Record<string, any>;
 
 let protocols: Map<number, string> | undefined;
 /** inet_proto_n2a: /etc/protocols names, "ipproto-N" otherwise. */
@@ -45,15 +49,39 @@ export function rulePriority(m: NetlinkMessage): number {
 export function printRule(p: Printer, m: NetlinkMessage, details: boolean): void {
   const h = attrs(m.header);
   const a = attrs(m.attrs);
-  const family = h.family;
-  const hostLen = family === 'inet6' ? 128 : 32;
   const flags = flagsNum(D['fib-rule-flags'], h.flags);
-  const action = enumNum(D['fr-act'], h.action);
   p.openObject();
   if (m.kind === 'delrule') p.any('deleted', true, 'Deleted ');
   const prio = rulePriority(m);
   p.any('priority', prio, `${prio}:\t`);
-  if (flags & 0x2) p.any('not', null, 'not ');
+  if (flags & FIB_RULE.invert) p.any('not', null, 'not ');
+  printSelector(p, h, a, flags);
+  const table = ruleTable(m);
+  if (table) printLookup(p, table, a);
+  if (a.flow !== undefined) {
+    const to = a.flow & 0xffff;
+    const from = a.flow >>> 16;
+    if (from) {
+      p.text(' realms ');
+      p.any('flow_from', realmName(from), `${realmName(from)}/`);
+    } else p.text(' realms ');
+    p.any('flow_to', realmName(to), realmName(to));
+  }
+  printAction(p, enumNum(D['fr-act'], h.action), a, flags);
+  if (a.protocol !== undefined) {
+    const proto = enumNum(D['rt-protocol'], a.protocol);
+    if ((proto && proto !== D['rt-protocol'].entries.kernel) || details) {
+      const s = protocolName(proto);
+      p.any('protocol', s, ` proto ${s}`);
+    }
+  }
+  p.text('\n');
+  p.closeObject();
+}
+
+/** What the rule matches: "from PREFIX to PREFIX tos fwmark iif oif uidrange ipproto sport dport". */
+function printSelector(p: Printer, h: Attrs, a: Attrs, flags: number): void {
+  const hostLen = h.family === 'inet6' ? 128 : 32;
   if (a.src !== undefined) {
     p.text('from ');
     p.any('src', String(a.src), String(a.src));
@@ -83,12 +111,12 @@ export function printRule(p: Printer, m: NetlinkMessage, details: boolean): void
   if (a.iifname !== undefined) {
     p.text(' iif ');
     p.any('iif', a.iifname, a.iifname);
-    if (flags & 0x8) p.any('iif_detached', null, ' [detached]');
+    if (flags & FIB_RULE.iif_detached) p.any('iif_detached', null, ' [detached]');
   }
   if (a.oifname !== undefined) {
     p.text(' oif ');
     p.any('oif', a.oifname, a.oifname);
-    if (flags & 0x10) p.any('oif_detached', null, ' [detached]');
+    if (flags & FIB_RULE.oif_detached) p.any('oif_detached', null, ' [detached]');
   }
   if (a.l3mdev) p.any('l3mdev', null, ' lookup [l3mdev-table]');
   if (a.uidRange !== undefined) {
@@ -100,55 +128,43 @@ export function printRule(p: Printer, m: NetlinkMessage, details: boolean): void
     const s = ipProtoName(a.ipProto);
     p.any('ipproto', s, ` ipproto ${s}`);
   }
-  for (const [key, word] of [
-    ['sportRange', 'sport'],
-    ['dportRange', 'dport'],
-  ] as const) {
-    if (a[key] === undefined) continue;
-    const r = attrs(a[key]);
-    if (r.start === r.end) p.any(word, r.start, ` ${word} ${r.start}`);
-    else {
-      p.any(`${word}_start`, r.start, ` ${word} ${r.start}`);
-      p.any(`${word}_end`, r.end, `-${r.end}`);
-    }
+  printPortRange(p, 'sport', a.sportRange);
+  printPortRange(p, 'dport', a.dportRange);
+}
+
+function printPortRange(p: Printer, word: string, v: unknown): void {
+  if (v === undefined) return;
+  const r = attrs(v);
+  if (r.start === r.end) p.any(word, r.start, ` ${word} ${r.start}`);
+  else {
+    p.any(`${word}_start`, r.start, ` ${word} ${r.start}`);
+    p.any(`${word}_end`, r.end, `-${r.end}`);
   }
-  const table = ruleTable(m);
-  if (table) {
-    const t = tableName(table);
-    p.any('table', t, ` lookup ${t}`);
-    if (a.suppressPrefixlen !== undefined && (a.suppressPrefixlen | 0) !== -1) {
-      p.any('suppress_prefixlen', a.suppressPrefixlen | 0, ` suppress_prefixlength ${a.suppressPrefixlen | 0}`);
-    }
-    if (a.suppressIfgroup !== undefined && (a.suppressIfgroup | 0) !== -1) {
-      const g = groupName(a.suppressIfgroup);
-      p.any('suppress_ifgroup', g, ` suppress_ifgroup ${g}`);
-    }
+}
+
+/** " lookup TABLE" and what it suppresses. */
+function printLookup(p: Printer, table: number, a: Attrs): void {
+  const t = tableName(table);
+  p.any('table', t, ` lookup ${t}`);
+  if (a.suppressPrefixlen !== undefined && (a.suppressPrefixlen | 0) !== -1) {
+    p.any('suppress_prefixlen', a.suppressPrefixlen | 0, ` suppress_prefixlength ${a.suppressPrefixlen | 0}`);
   }
-  if (a.flow !== undefined) {
-    const to = a.flow & 0xffff;
-    const from = a.flow >>> 16;
-    if (from) {
-      p.text(' realms ');
-      p.any('flow_from', realmName(from), `${realmName(from)}/`);
-    } else p.text(' realms ');
-    p.any('flow_to', realmName(to), realmName(to));
+  if (a.suppressIfgroup !== undefined && (a.suppressIfgroup | 0) !== -1) {
+    const g = groupName(a.suppressIfgroup);
+    p.any('suppress_ifgroup', g, ` suppress_ifgroup ${g}`);
   }
-  if (action === 2) {
+}
+
+/** goto / nop / the route type of a blackhole, unreachable or prohibit rule (a lookup printed its table). */
+function printAction(p: Printer, action: number, a: Attrs, flags: number): void {
+  if (action === FR_ACT.goto) {
     if (a.goto !== undefined) p.any('goto', a.goto, ` goto ${a.goto}`);
     else p.any('goto', 'none', ' goto none');
-    if (flags & 0x4) p.any('unresolved', null, ' [unresolved]');
-  } else if (action === 3) p.any('nop', null, ' nop');
-  else if (action !== 1) {
+    if (flags & FIB_RULE.unresolved) p.any('unresolved', null, ' [unresolved]');
+  } else if (action === FR_ACT.nop) p.any('nop', null, ' nop');
+  else if (action !== FR_ACT.to_tbl) {
+    // ip prints FR_ACT_* with rtnl_rtntype_n2a: FR_ACT_BLACKHOLE.. share RTN_BLACKHOLE..'s numbers
     const s = routeTypeName(action);
     p.any('action', s, ` ${s}`);
   }
-  if (a.protocol !== undefined) {
-    const proto = enumNum(D['rt-protocol'], a.protocol);
-    if ((proto && proto !== 2) || details) {
-      const s = protocolName(proto);
-      p.any('protocol', s, ` proto ${s}`);
-    }
-  }
-  p.text('\n');
-  p.closeObject();
 }

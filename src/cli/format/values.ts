@@ -1,8 +1,12 @@
 /**
  * Small conversions shared by the formatters: decoded enum / flag names back to numbers (ip
- * prints from numbers), interface index -> name lookups, and printf-style helpers.
+ * prints from numbers) and numbers to the spec's names, interface index -> name lookups, and
+ * printf-style helpers. Names and bits come from the specs' definitions; the formatters only hold
+ * ip's spelling where it differs from the spec's (presentation, not protocol).
  */
+import { rtLinkSpec } from '../../../protocol/rt-link.js';
 import type { EnumSpec } from '../../../protocol/spec.js';
+import { formatHwaddr, formatIPv4, formatIPv6 } from '../../codec/values.js';
 
 type Attrs = Record<string, any>;
 
@@ -21,6 +25,22 @@ export function flagsNum(def: EnumSpec, v: unknown): number {
   let n = 0;
   for (const f of v) n |= typeof f === 'number' ? f : (def.entries[f] ?? 0);
   return n >>> 0;
+}
+
+const byValue = new WeakMap<EnumSpec, Map<number, string>>();
+
+/** The spec's name of a decoded enum value (the codec's name, or a number the spec may know), else undefined. */
+export function enumName(def: EnumSpec, v: unknown): string | undefined {
+  if (typeof v === 'string') return Object.hasOwn(def.entries, v) ? v : undefined;
+  if (typeof v !== 'number' && typeof v !== 'bigint') return undefined;
+  let names = byValue.get(def);
+  if (!names) {
+    names = new Map();
+    // Aliases: the first name, as the codec decodes them.
+    for (const [k, n] of Object.entries(def.entries)) if (!names.has(n)) names.set(n, k);
+    byValue.set(def, names);
+  }
+  return names.get(Number(v));
 }
 
 /** Index -> name and flags, as ip's ll_map cache answers (unknown indexes read "if%d"). */
@@ -78,41 +98,29 @@ export function hwBytes(v: unknown): Uint8Array {
   return new Uint8Array(0);
 }
 
-/** ll_addr_n2a: colon hex, except tunnel addresses which print as IP addresses. */
-export function llAddr(v: unknown, type: number): string {
+const ARPHRD = rtLinkSpec.definitions.arphrd;
+/** Tunnel devices whose hardware addresses are IPv4 / IPv6 addresses. */
+const IPV4_TUNNELS = new Set<string>(['tunnel', 'sit', 'ipgre']);
+const IPV6_TUNNELS = new Set<string>(['tunnel6', 'ip6gre']);
+
+/** ll_addr_n2a: colon hex, except tunnel addresses which print as IP addresses. `linkType`: the decoded ifi_type. */
+export function llAddr(v: unknown, linkType: unknown): string {
   const b = hwBytes(v);
-  if (b.length === 4 && (type === 768 || type === 776 || type === 778)) return Array.from(b).join('.');
-  if (b.length === 16 && (type === 769 || type === 823)) return ipv6Text(b);
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
+  const type = enumName(ARPHRD, linkType) ?? '';
+  if (b.length === 4 && IPV4_TUNNELS.has(type)) return formatIPv4(b, 0);
+  if (b.length === 16 && IPV6_TUNNELS.has(type)) return formatIPv6(b, 0);
+  return formatHwaddr(b, 0, b.length);
 }
 
-export function ipv6Text(b: Uint8Array): string {
-  const words: number[] = [];
-  for (let i = 0; i < 16; i += 2) words.push((b[i]! << 8) | b[i + 1]!);
-  // RFC 5952: longest run of zero words (length >= 2) becomes ::
-  let best = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
+/** An address the codec shows as text, or bytes: IPv4 / IPv6 text for 4 / 16 bytes, else colon hex. */
+export function addrText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v instanceof Uint8Array) {
+    if (v.length === 4) return formatIPv4(v, 0);
+    if (v.length === 16) return formatIPv6(v, 0);
+    return formatHwaddr(v, 0, v.length);
   }
-  // ::ffff:a.b.c.d and ::a.b.c.d as inet_ntop writes them
-  if (best === 0 && (bestLen === 6 || (bestLen === 5 && words[5] === 0xffff))) {
-    const v4 = `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-    return bestLen === 6 ? `::${v4}` : `::ffff:${v4}`;
-  }
-  const hex = (w: number) => w.toString(16);
-  if (best < 0) return words.map(hex).join(':');
-  return words.slice(0, best).map(hex).join(':') + '::' + words.slice(best + bestLen).map(hex).join(':');
+  return String(v);
 }
 
 export function attrs(v: unknown): Attrs {
