@@ -1,8 +1,9 @@
 /** Attribute sets: the reference (interpreted) decoder and the encoder. */
-import { type ByteWriter, NLA_HDRLEN, align4 } from './byte-writer.js';
+import type { ByteWriter } from './byte-writer.js';
 import { DecodeError, EncodeError } from './errors.js';
 import { describe } from './scalars.js';
 import { type AttrValues, type CompiledAttr, type CompiledSet, type DecodeCtx, MAX_NEST_DEPTH, type UnknownAttr } from './types.js';
+import { NLA_HDRLEN, walkAttrs } from './walk.js';
 
 // ---------------------------------------------------------------------------------------------
 // Attribute sets
@@ -18,61 +19,46 @@ export function decodeAttrs(ctx: DecodeCtx, set: CompiledSet, start: number, end
 export function decodeAttrsInterpreted(ctx: DecodeCtx, set: CompiledSet, start: number, end: number, depth: number): AttrValues {
   if (depth > MAX_NEST_DEPTH) throw new DecodeError(`attributes nested deeper than ${MAX_NEST_DEPTH} levels`, start);
   const out: AttrValues = {};
-  const view = ctx.view;
   const byId = set.byId;
-  let pos = start;
-  let index = 0;
   let deferred: [CompiledAttr, number][] | undefined;
   let again = false;
   const selectors = selectorsOf(set);
-  while (pos < end) {
-    if (end - pos < NLA_HDRLEN) throw new DecodeError(`${end - pos} trailing bytes are too short for an attribute header`, pos, [set.name]);
-    const len = view.getUint16(pos, true);
-    const rawType = view.getUint16(pos + 2, true);
+  for (let w = walkAttrs(ctx.view, start, end, set), index = 0; w.next(); index++) {
+    const rawType = w.type;
     const a = byId[rawType & 0x3fff];
-    if (len < NLA_HDRLEN) {
-      throw new DecodeError(`attribute length ${len} is shorter than its 4-byte header`, pos, [a ? a.key : `type ${rawType & 0x3fff}`]);
-    }
-    if (pos + len > end) {
-      throw new DecodeError(`attribute length ${len} runs ${pos + len - end} bytes past its container`, pos, [a ? a.key : `type ${rawType & 0x3fff}`]);
-    }
-    if (a === undefined || (rawType & 0xc000) !== a.nlaFlags || (a.fixedSize !== undefined && len - NLA_HDRLEN !== a.fixedSize)) {
+    if (a === undefined || (rawType & 0xc000) !== a.nlaFlags || (a.fixedSize !== undefined && w.len - NLA_HDRLEN !== a.fixedSize)) {
       // Unknown, or known but carrying flag bits the spec would not write: keep it raw for exactness.
-      (out.unknown ??= []).push({ type: rawType, data: ctx.bytes.slice(pos + NLA_HDRLEN, pos + len), index });
-    } else {
-      // A selector seen again may choose another set for what the first chose (see redecodeSelected).
-      if (selectors.has(a.key) && out[a.key] !== undefined) again = true;
-      if (a.selector !== undefined && out[a.selector] === undefined) {
-        // The kernel may put the selector after the data (RTA_ENCAP before RTA_ENCAP_TYPE).
-        (deferred ??= []).push([a, pos]);
-        out[a.key] = undefined; // keeps the key's place in wire order
-        pos += align4(len);
-        index++;
-        continue;
-      }
-      let v: unknown;
-      try {
-        v = a.decode(ctx, pos + NLA_HDRLEN, pos + len, depth, out);
-      } catch (err) {
-        if (err instanceof DecodeError) throw err.withOuter(a.key);
-        throw new DecodeError(`cannot decode: ${(err as Error)?.message ?? String(err)}`, pos, [a.key], { cause: err });
-      }
-      if (a.multi) {
-        const list = out[a.key] as unknown[] | undefined;
-        if (list) list.push(v);
-        else out[a.key] = [v];
-      } else {
-        out[a.key] = v;
-      }
+      (out.unknown ??= []).push({ type: rawType, data: ctx.bytes.slice(w.start, w.end), index });
+      continue;
     }
-    pos += align4(len);
-    index++;
+    // A selector seen again may choose another set for what the first chose (see redecodeSelected).
+    if (selectors.has(a.key) && out[a.key] !== undefined) again = true;
+    if (a.selector !== undefined && out[a.selector] === undefined) {
+      // The kernel may put the selector after the data (RTA_ENCAP before RTA_ENCAP_TYPE).
+      (deferred ??= []).push([a, w.at]);
+      out[a.key] = undefined; // keeps the key's place in wire order
+      continue;
+    }
+    let v: unknown;
+    try {
+      v = a.decode(ctx, w.start, w.end, depth, out);
+    } catch (err) {
+      if (err instanceof DecodeError) throw err.withOuter(a.key);
+      throw new DecodeError(`cannot decode: ${(err as Error)?.message ?? String(err)}`, w.at, [a.key], { cause: err });
+    }
+    if (a.multi) {
+      const list = out[a.key] as unknown[] | undefined;
+      if (list) list.push(v);
+      else out[a.key] = [v];
+    } else {
+      out[a.key] = v;
+    }
   }
   if (out.unknown !== undefined) reindexUnknown(set, out, ctx, start, end);
   if (again) redecodeSelected(set, out, ctx, start, end, depth);
   else if (deferred) {
     for (const [a, at] of deferred) {
-      const len = view.getUint16(at, true);
+      const len = ctx.view.getUint16(at, true);
       try {
         out[a.key] = a.decode(ctx, at + NLA_HDRLEN, at + len, depth, out);
       } catch (err) {
@@ -105,20 +91,17 @@ export function redecodeSelected(
   depth: number,
   wanted?: Set<string>,
 ): void {
-  const view = ctx.view;
-  for (let pos = start; pos < end; ) {
-    const len = view.getUint16(pos, true);
-    const raw = view.getUint16(pos + 2, true);
+  for (const w = walkAttrs(ctx.view, start, end, set); w.next(); ) {
+    const raw = w.type;
     const a = set.byId[raw & 0x3fff];
     if (a !== undefined && a.selector !== undefined && !a.multi && (raw & 0xc000) === a.nlaFlags && (wanted === undefined || wanted.has(a.key))) {
       try {
-        out[a.key] = a.decode(ctx, pos + NLA_HDRLEN, pos + len, depth, out);
+        out[a.key] = a.decode(ctx, w.start, w.end, depth, out);
       } catch (err) {
         if (err instanceof DecodeError) throw err.withOuter(a.key);
-        throw new DecodeError(`cannot decode: ${(err as Error)?.message ?? String(err)}`, pos, [a.key], { cause: err });
+        throw new DecodeError(`cannot decode: ${(err as Error)?.message ?? String(err)}`, w.at, [a.key], { cause: err });
       }
     }
-    pos += align4(len);
   }
 }
 
@@ -131,21 +114,18 @@ export function redecodeSelected(
  */
 export function reindexUnknown(set: CompiledSet, out: AttrValues, ctx: DecodeCtx, start: number, end: number): void {
   const list = out.unknown!;
-  const view = ctx.view;
   let u = 0;
   let repeats = 0;
   let seen: Set<number> | undefined;
-  for (let pos = start, i = 0; pos < end && u < list.length; i++) {
-    const len = view.getUint16(pos, true);
+  for (let w = walkAttrs(ctx.view, start, end, set), i = 0; u < list.length && w.next(); i++) {
     if (list[u]!.index === i) list[u++]!.index = i - repeats;
     else {
-      const a = set.byId[view.getUint16(pos + 2, true) & 0x3fff];
+      const a = set.byId[w.id];
       if (a !== undefined && !a.multi) {
         if ((seen ??= new Set()).has(a.id)) repeats++;
         else seen.add(a.id);
       }
     }
-    pos += align4(len);
   }
 }
 
@@ -193,4 +173,3 @@ function encodeOne(w: ByteWriter, a: CompiledAttr, key: string, v: unknown, valu
   }
   w.endAttr(start);
 }
-

@@ -2,14 +2,11 @@
  * A growable little-endian byte writer with netlink attribute helpers. Public: families that have
  * no spec yet can still build messages by hand with it.
  */
-import { DecodeError, EncodeError } from './errors.js';
+import { EncodeError } from './errors.js';
+import { NLA_HDRLEN, align4, walkAttrs } from './walk.js';
 
-export const NLA_HDRLEN = 4;
-export const NLA_F_NESTED = 0x8000;
-export const NLA_F_NET_BYTEORDER = 0x4000;
-export const NLA_TYPE_MASK = ~(NLA_F_NESTED | NLA_F_NET_BYTEORDER) & 0xffff;
-
-export const align4 = (n: number): number => (n + 3) & ~3;
+// The framing constants live with the walk that reads them; exported here too, as they always were.
+export { NLA_HDRLEN, NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_TYPE_MASK, align4 } from './walk.js';
 
 export class ByteWriter {
   buf: Uint8Array;
@@ -102,19 +99,11 @@ export interface RawAttr {
 }
 
 /**
- * Low-level attribute iteration over a byte range: for families not modelled by a spec.
- * Throws DecodeError on malformed lengths, as the spec decoder does.
+ * Low-level attribute iteration over a byte range, for families not modelled by a spec: the
+ * attributes of walk.ts's walkAttrs as objects (data is a view). Throws DecodeError on malformed
+ * lengths, as the spec decoder does. Convenient, not fast: the codec walks with walkAttrs itself.
  */
 export function* iterateAttrs(bytes: Uint8Array, start = 0, end = bytes.length): Generator<RawAttr & { offset: number }> {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let pos = start;
-  while (pos < end) {
-    if (end - pos < NLA_HDRLEN) throw new DecodeError(`${end - pos} trailing bytes are too short for an attribute header`, pos);
-    const len = view.getUint16(pos, true);
-    const type = view.getUint16(pos + 2, true);
-    if (len < NLA_HDRLEN) throw new DecodeError(`attribute length ${len} is shorter than its 4-byte header`, pos);
-    if (pos + len > end) throw new DecodeError(`attribute length ${len} runs ${pos + len - end} bytes past its container`, pos);
-    yield { type, data: bytes.subarray(pos + NLA_HDRLEN, pos + len), offset: pos };
-    pos += align4(len);
-  }
+  const a = walkAttrs(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), start, end);
+  while (a.next()) yield { type: a.type, data: bytes.subarray(a.start, a.end), offset: a.at };
 }

@@ -5,12 +5,22 @@
  */
 import type { AttrSpec, AttributeSetSpec, FamilySpec } from '../../protocol/spec.js';
 import { decodeAttrs, decodeAttrsInterpreted, encodeAttrs } from './attr-set-codec.js';
-import { NLA_F_NESTED, align4 } from './byte-writer.js';
 import { DecodeError, EncodeError, SpecError } from './errors.js';
 import { buildSetDecoder } from './fast-decode.js';
 import { indexedArrayParts } from './indexed-array.js';
 import { validateFamily } from './spec-check.js';
-import { SCALAR_SIZE, binaryDecoder, binaryEncoder, compileEnum, describe, enumEncode, enumView, readScalar, readScalarArray, writeScalar } from './scalars.js';
+import {
+  SCALAR_SIZE,
+  binaryDecoder,
+  binaryEncoder,
+  compileEnum,
+  describe,
+  enumEncode,
+  enumView,
+  readScalar,
+  readScalarArray,
+  writeScalar,
+} from './scalars.js';
 import { compileStruct, decodeStruct, encodeStruct } from './struct-codec.js';
 import {
   type CompiledAttr,
@@ -22,6 +32,7 @@ import {
   MAX_NEST_DEPTH,
 } from './types.js';
 import { decodeString, encodeString, formatIPv4, parseIp } from './values.js';
+import { NLA_F_NESTED, align4, recordEnd } from './walk.js';
 
 // One import point for the codec's pieces.
 export * from './types.js';
@@ -59,7 +70,11 @@ export function compileFamily(spec: FamilySpec): CompiledFamily {
     return e;
   };
   for (const [name, def] of Object.entries(spec.definitions)) {
-    if (def.type === 'struct') structs.set(name, compileStruct(name, def, (n) => enumOf(n, `struct ${name}`)));
+    if (def.type === 'struct')
+      structs.set(
+        name,
+        compileStruct(name, def, (n) => enumOf(n, `struct ${name}`)),
+      );
   }
   const structOf = (n: string | undefined, where: string): CompiledStruct => {
     const s = n === undefined ? undefined : structs.get(n);
@@ -98,7 +113,8 @@ export function compileFamily(spec: FamilySpec): CompiledFamily {
   }
 
   // Built on first use: most processes touch a few of the ~80 sets, and start-up matters for a CLI.
-  for (const set of sets.values()) set.decode = (ctx, start, end, depth) => (set.decode = buildSetDecoder(set, MAX_NEST_DEPTH))(ctx, start, end, depth);
+  for (const set of sets.values())
+    set.decode = (ctx, start, end, depth) => (set.decode = buildSetDecoder(set, MAX_NEST_DEPTH))(ctx, start, end, depth);
 
   const messages = new Map<string, CompiledMessage>();
   const messagesByType = new Map<number, CompiledMessage>();
@@ -178,8 +194,6 @@ function compileAttr(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec,
 }
 
 function attrParts(family: FamilySpec, a: AttrSpec, where: string, L: Lookups): AttrParts {
-  const bigEndian = a.byteOrder === 'big-endian';
-
   switch (a.type) {
     case 'u8':
     case 'u16':
@@ -188,195 +202,216 @@ function attrParts(family: FamilySpec, a: AttrSpec, where: string, L: Lookups): 
     case 's8':
     case 's16':
     case 's32':
-    case 's64': {
-      const size = SCALAR_SIZE[a.type];
-      const rd = readScalar(a.type, bigEndian);
-      const wr = writeScalar(a.type, bigEndian);
-      const e = L.enumOf(a.enum, where);
-      const view = enumView(e);
-      const toNum = enumEncode(e);
-      const showIp = a.display === 'ipaddr' && size === 4;
-      return {
-        fixedSize: size,
-        present: view && !showIp ? view : undefined,
-        decode: (ctx, s, end) => {
-          if (end - s < size) throw new DecodeError(`${a.type} attribute has ${end - s} bytes, needs ${size}`, s);
-          if (showIp) return formatIPv4(ctx.bytes, s);
-          const n = rd(ctx.view, s);
-          return view ? view(n) : n;
-        },
-        encode: (w, v) => {
-          if (showIp && typeof v === 'string') {
-            const ip = parseIp(v);
-            if (!ip || ip.length !== 4) throw new EncodeError(`${describe(v)} is not an IPv4 address`);
-            return w.bytes(ip);
-          }
-          wr(w, toNum(v));
-        },
-      };
-    }
+    case 's64':
+      return scalarParts(a, a.type, where, L);
     case 'string':
-      return {
-        decode: (ctx, s, end) => decodeString(ctx.bytes, s, end),
-        encode: (w, v) => {
-          if (typeof v !== 'string') throw new EncodeError(`expected a string, got ${describe(v)}`);
-          w.bytes(encodeString(v));
-        },
-      };
+      return STRING_PARTS;
     case 'flag':
-      return {
-        decode: () => true,
-        encode: (_w, v) => {
-          if (v !== true) throw new EncodeError(`a flag attribute takes true (or is left out), got ${describe(v)}`);
-        },
-      };
-    case 'binary': {
-      if (a.subType) {
-        const readArray = readScalarArray(a.subType, bigEndian);
-        const wr = writeScalar(a.subType, bigEndian);
-        return {
-            readArray,
-          decode: (ctx, s, end) => readArray(ctx.view, s, end),
-          encode: (w, v) => {
-            if (v instanceof Uint8Array) return w.bytes(v);
-            if (!Array.isArray(v)) throw new EncodeError(`expected an array of ${a.subType}, got ${describe(v)}`);
-            v.forEach((n, i) => {
-              try {
-                wr(w, n as number);
-              } catch (err) {
-                throw err instanceof EncodeError ? err.withOuter(`[${i}]`) : err;
-              }
-            });
-          },
-        };
-      }
-      const show = binaryDecoder(a.display);
-      const parse = binaryEncoder(a.display);
-      return {
-        showBytes: show,
-        decode: (ctx, s, end) => show(ctx.bytes, s, end),
-        encode: (w, v) => w.bytes(parse(v)),
-      };
-    }
-    case 'struct': {
-      const st = L.structOf(a.struct, where);
-      return {
-        struct: st,
-        decode: (ctx, s, end) => decodeStruct(ctx, st, s, end),
-        encode: (w, v) => {
-          if (v instanceof Uint8Array) return w.bytes(v);
-          encodeStruct(w, st, v as Record<string, unknown>, false);
-        },
-      };
-    }
-    case 'nest': {
-      const set = L.setOf(a.nested, where);
-      const header = a.header ? L.structOf(a.header, where) : undefined;
-      const compiled: AttrParts = {
-        nestedSet: set,
-        header,
-        decode: header
-          ? (ctx, s, end, depth) => {
-              const hdrEnd = Math.min(end, s + align4(header.size));
-              const hdr = decodeStruct(ctx, header, s, Math.min(end, s + header.size));
-              const attrs = decodeAttrs(ctx, set, hdrEnd, end, depth + 1);
-              return { header: hdr, attrs };
-            }
-          : (ctx, s, end, depth) => decodeAttrs(ctx, set, s, end, depth + 1),
-        encode: header
-          ? (w, v, _sib, depth) => {
-              const nv = (v ?? {}) as { header?: Record<string, unknown>; attrs?: Record<string, unknown> };
-              // Whole when attributes follow it; alone, as far as its members go (a payload shorter
-              // than the header decodes to the members it has and no attributes).
-              if (nv.attrs === undefined || !hasKeys(nv.attrs)) return encodeStruct(w, header, nv.header, false);
-              encodeStruct(w, header, nv.header, true);
-              w.align();
-              encodeAttrs(w, set, nv.attrs, depth + 1);
-            }
-          : (w, v, _sib, depth) => encodeAttrs(w, set, v as Record<string, unknown>, depth + 1),
-      };
-      return compiled;
-    }
-    case 'sub-message': {
-      const table = a.subMessage ? family.subMessages?.[a.subMessage] : undefined;
-      if (!table) throw new SpecError(`${where} refers to unknown sub-message "${a.subMessage}"`, [family.name]);
-      if (!a.selector) throw new SpecError(`${where} needs a selector`, [family.name]);
-      const selector = a.selector;
-      const choices = new Map<string, CompiledSet>();
-      for (const [k, setName] of Object.entries(table)) choices.set(k, L.setOf(setName, `${where}[${k}]`));
-      return {
-        selector,
-        subSets: choices,
-        decode: (ctx, s, end, depth, siblings) => {
-          const sel = siblings[selector];
-          const set = typeof sel === 'string' ? choices.get(sel) : undefined;
-          if (!set) return ctx.bytes.slice(s, end); // unknown kind: kept raw, re-encoded unchanged
-          try {
-            return decodeAttrs(ctx, set, s, end, depth + 1);
-          } catch (err) {
-            throw err instanceof DecodeError ? err.withOuter(`(${sel})`) : err;
-          }
-        },
-        encode: (w, v, siblings, depth) => {
-          if (v instanceof Uint8Array) return w.bytes(v);
-          const sel = siblings[selector];
-          const set = typeof sel === 'string' ? choices.get(sel) : undefined;
-          if (!set) {
-            throw new EncodeError(
-              `cannot encode structured data for ${selector} ${describe(sel)}: known are ${[...choices.keys()].join(', ')} (pass raw bytes for others)`,
-            );
-          }
-          encodeAttrs(w, set, v as Record<string, unknown>, depth + 1);
-        },
-      };
-    }
+      return FLAG_PARTS;
+    case 'binary':
+      return binaryParts(a);
+    case 'struct':
+      return structParts(L.structOf(a.struct, where));
+    case 'nest':
+      return nestParts(L.setOf(a.nested, where), a.header ? L.structOf(a.header, where) : undefined);
+    case 'sub-message':
+      return subMessageParts(family, a, where, L);
     case 'indexed-array':
       return indexedArrayParts(L.setOf(a.nested, where), a.nestedFlag === true);
-    case 'struct-array': {
-      const st = L.structOf(a.struct, where);
-      const set = L.setOf(a.nested, where);
-      const lenMember = st.members.find((m) => m.spec.name === a.lengthMember);
-      if (!lenMember || lenMember.spec.type !== 'u16') throw new SpecError(`${where} needs a u16 lengthMember`, [family.name]);
-      const lenOff = lenMember.offset;
-      return {
-        nestedSet: set,
-        decode: (ctx, s, end, depth) => {
-          const out: Record<string, unknown>[] = [];
-          let p = s;
-          while (p < end) {
-            if (end - p < st.size) throw new DecodeError(`${end - p} bytes left, too short for a ${st.name} (${st.size} bytes)`, p);
-            const len = ctx.view.getUint16(p + lenOff, true);
-            if (len < st.size) throw new DecodeError(`${st.name} length ${len} is shorter than its ${st.size}-byte header`, p);
-            if (p + len > end) throw new DecodeError(`${st.name} length ${len} runs ${p + len - end} bytes past its container`, p);
-            const rec = decodeStruct(ctx, st, p, p + st.size);
-            delete rec[lenMember.spec.name];
-            try {
-              rec.attrs = decodeAttrs(ctx, set, p + align4(st.size), p + len, depth + 1);
-            } catch (err) {
-              throw err instanceof DecodeError ? err.withOuter(`[${out.length}]`) : err;
-            }
-            out.push(rec);
-            p += align4(len);
-          }
-          return out;
-        },
-        encode: (w, v, _sib, depth) => {
-          if (!Array.isArray(v)) throw new EncodeError(`expected an array of ${st.name} records, got ${describe(v)}`);
-          v.forEach((rec: Record<string, unknown>, i) => {
-            const start = w.pos;
-            try {
-              encodeStruct(w, st, { ...rec, [lenMember.spec.name]: 0 }, true);
-              w.align();
-              encodeAttrs(w, set, (rec.attrs ?? {}) as Record<string, unknown>, depth + 1);
-            } catch (err) {
-              throw err instanceof EncodeError ? err.withOuter(`[${i}]`) : err;
-            }
-            w.view.setUint16(start + lenOff, w.pos - start, true);
-            w.align();
-          });
-        },
-      };
-    }
+    case 'struct-array':
+      return structArrayParts(family, a, where, L);
   }
 }
 
+function scalarParts(a: AttrSpec, type: keyof typeof SCALAR_SIZE, where: string, L: Lookups): AttrParts {
+  const bigEndian = a.byteOrder === 'big-endian';
+  const size = SCALAR_SIZE[type];
+  const rd = readScalar(type, bigEndian);
+  const wr = writeScalar(type, bigEndian);
+  const e = L.enumOf(a.enum, where);
+  const view = enumView(e);
+  const toNum = enumEncode(e);
+  const showIp = a.display === 'ipaddr' && size === 4;
+  return {
+    fixedSize: size,
+    present: view && !showIp ? view : undefined,
+    decode: (ctx, s, end) => {
+      if (end - s < size) throw new DecodeError(`${type} attribute has ${end - s} bytes, needs ${size}`, s);
+      if (showIp) return formatIPv4(ctx.bytes, s);
+      const n = rd(ctx.view, s);
+      return view ? view(n) : n;
+    },
+    encode: (w, v) => {
+      if (showIp && typeof v === 'string') {
+        const ip = parseIp(v);
+        if (ip?.length !== 4) throw new EncodeError(`${describe(v)} is not an IPv4 address`);
+        return w.bytes(ip);
+      }
+      wr(w, toNum(v));
+    },
+  };
+}
+
+const STRING_PARTS: AttrParts = {
+  decode: (ctx, s, end) => decodeString(ctx.bytes, s, end),
+  encode: (w, v) => {
+    if (typeof v !== 'string') throw new EncodeError(`expected a string, got ${describe(v)}`);
+    w.bytes(encodeString(v));
+  },
+};
+
+const FLAG_PARTS: AttrParts = {
+  decode: () => true,
+  encode: (_w, v) => {
+    if (v !== true) throw new EncodeError(`a flag attribute takes true (or is left out), got ${describe(v)}`);
+  },
+};
+
+function binaryParts(a: AttrSpec): AttrParts {
+  if (a.subType) {
+    const readArray = readScalarArray(a.subType, a.byteOrder === 'big-endian');
+    const wr = writeScalar(a.subType, a.byteOrder === 'big-endian');
+    return {
+      readArray,
+      decode: (ctx, s, end) => readArray(ctx.view, s, end),
+      encode: (w, v) => {
+        if (v instanceof Uint8Array) return w.bytes(v);
+        if (!Array.isArray(v)) throw new EncodeError(`expected an array of ${a.subType}, got ${describe(v)}`);
+        v.forEach((n, i) => {
+          try {
+            wr(w, n as number);
+          } catch (err) {
+            throw err instanceof EncodeError ? err.withOuter(`[${i}]`) : err;
+          }
+        });
+      },
+    };
+  }
+  const show = binaryDecoder(a.display);
+  const parse = binaryEncoder(a.display);
+  return {
+    showBytes: show,
+    decode: (ctx, s, end) => show(ctx.bytes, s, end),
+    encode: (w, v) => w.bytes(parse(v)),
+  };
+}
+
+function structParts(st: CompiledStruct): AttrParts {
+  return {
+    struct: st,
+    decode: (ctx, s, end) => decodeStruct(ctx, st, s, end),
+    encode: (w, v) => {
+      if (v instanceof Uint8Array) return w.bytes(v);
+      encodeStruct(w, st, v as Record<string, unknown>, false);
+    },
+  };
+}
+
+/** A nest of `set`'s attributes, after a fixed `header` struct when it has one (the veth peer's ifinfomsg). */
+function nestParts(set: CompiledSet, header: CompiledStruct | undefined): AttrParts {
+  if (!header) {
+    return {
+      nestedSet: set,
+      header,
+      decode: (ctx, s, end, depth) => decodeAttrs(ctx, set, s, end, depth + 1),
+      encode: (w, v, _sib, depth) => encodeAttrs(w, set, v as Record<string, unknown>, depth + 1),
+    };
+  }
+  return {
+    nestedSet: set,
+    header,
+    decode: (ctx, s, end, depth) => {
+      const hdrEnd = Math.min(end, s + align4(header.size));
+      const hdr = decodeStruct(ctx, header, s, Math.min(end, s + header.size));
+      const attrs = decodeAttrs(ctx, set, hdrEnd, end, depth + 1);
+      return { header: hdr, attrs };
+    },
+    encode: (w, v, _sib, depth) => {
+      const nv = (v ?? {}) as { header?: Record<string, unknown>; attrs?: Record<string, unknown> };
+      // Whole when attributes follow it; alone, as far as its members go (a payload shorter
+      // than the header decodes to the members it has and no attributes).
+      if (nv.attrs === undefined || !hasKeys(nv.attrs)) return encodeStruct(w, header, nv.header, false);
+      encodeStruct(w, header, nv.header, true);
+      w.align();
+      encodeAttrs(w, set, nv.attrs, depth + 1);
+    },
+  };
+}
+
+/** Attributes of the set a sibling (the selector) chooses: linkinfo's data by kind. */
+function subMessageParts(family: FamilySpec, a: AttrSpec, where: string, L: Lookups): AttrParts {
+  const table = a.subMessage ? family.subMessages?.[a.subMessage] : undefined;
+  if (!table) throw new SpecError(`${where} refers to unknown sub-message "${a.subMessage}"`, [family.name]);
+  if (!a.selector) throw new SpecError(`${where} needs a selector`, [family.name]);
+  const selector = a.selector;
+  const choices = new Map<string, CompiledSet>();
+  for (const [k, setName] of Object.entries(table)) choices.set(k, L.setOf(setName, `${where}[${k}]`));
+  return {
+    selector,
+    subSets: choices,
+    decode: (ctx, s, end, depth, siblings) => {
+      const sel = siblings[selector];
+      const set = typeof sel === 'string' ? choices.get(sel) : undefined;
+      if (!set) return ctx.bytes.slice(s, end); // unknown kind: kept raw, re-encoded unchanged
+      try {
+        return decodeAttrs(ctx, set, s, end, depth + 1);
+      } catch (err) {
+        throw err instanceof DecodeError ? err.withOuter(`(${sel})`) : err;
+      }
+    },
+    encode: (w, v, siblings, depth) => {
+      if (v instanceof Uint8Array) return w.bytes(v);
+      const sel = siblings[selector];
+      const set = typeof sel === 'string' ? choices.get(sel) : undefined;
+      if (!set) {
+        throw new EncodeError(
+          `cannot encode structured data for ${selector} ${describe(sel)}: known are ${[...choices.keys()].join(', ')} (pass raw bytes for others)`,
+        );
+      }
+      encodeAttrs(w, set, v as Record<string, unknown>, depth + 1);
+    },
+  };
+}
+
+/** Back-to-back records (rtnexthop), each a struct whose lengthMember counts it, then attributes of a set. */
+function structArrayParts(family: FamilySpec, a: AttrSpec, where: string, L: Lookups): AttrParts {
+  const st = L.structOf(a.struct, where);
+  const set = L.setOf(a.nested, where);
+  const lenMember = st.members.find((m) => m.spec.name === a.lengthMember);
+  if (lenMember?.spec.type !== 'u16') throw new SpecError(`${where} needs a u16 lengthMember`, [family.name]);
+  const lenOff = lenMember.offset;
+  return {
+    nestedSet: set,
+    decode: (ctx, s, end, depth) => {
+      const out: Record<string, unknown>[] = [];
+      for (let p = s; p < end; ) {
+        const e = recordEnd(ctx.view, p, end, lenOff, st.size, st.name);
+        const rec = decodeStruct(ctx, st, p, p + st.size);
+        delete rec[lenMember.spec.name];
+        try {
+          rec.attrs = decodeAttrs(ctx, set, p + align4(st.size), e, depth + 1);
+        } catch (err) {
+          throw err instanceof DecodeError ? err.withOuter(`[${out.length}]`) : err;
+        }
+        out.push(rec);
+        p += align4(e - p);
+      }
+      return out;
+    },
+    encode: (w, v, _sib, depth) => {
+      if (!Array.isArray(v)) throw new EncodeError(`expected an array of ${st.name} records, got ${describe(v)}`);
+      v.forEach((rec: Record<string, unknown>, i) => {
+        const start = w.pos;
+        try {
+          encodeStruct(w, st, { ...rec, [lenMember.spec.name]: 0 }, true);
+          w.align();
+          encodeAttrs(w, set, (rec.attrs ?? {}) as Record<string, unknown>, depth + 1);
+        } catch (err) {
+          throw err instanceof EncodeError ? err.withOuter(`[${i}]`) : err;
+        }
+        w.view.setUint16(start + lenOff, w.pos - start, true);
+        w.align();
+      });
+    },
+  };
+}

@@ -38,7 +38,8 @@ export function formatValue(v: unknown, depth = 0): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'bigint') return v.toString();
   if (typeof v !== 'object') return String(v);
-  if (v instanceof Uint8Array) return `<${Array.from(v.subarray(0, 32), (b) => b.toString(16).padStart(2, '0')).join('')}${v.length > 32 ? `...(${v.length} bytes)` : ''}>`;
+  if (v instanceof Uint8Array)
+    return `<${Array.from(v.subarray(0, 32), (b) => b.toString(16).padStart(2, '0')).join('')}${v.length > 32 ? `...(${v.length} bytes)` : ''}>`;
   if (depth > 8) return '{...}';
   if (Array.isArray(v)) return `[${v.map((x) => formatValue(x, depth + 1)).join(' ')}]`;
   const parts: string[] = [];
@@ -48,7 +49,11 @@ export function formatValue(v: unknown, depth = 0): string {
       for (const u of x as { type: number; data: Uint8Array }[]) parts.push(`?${u.type}=${formatValue(u.data, depth + 1)}`);
       continue;
     }
-    parts.push(typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Uint8Array) ? `${k}{${formatValue(x, depth + 1).slice(1, -1)}}` : `${k}=${formatValue(x, depth + 1)}`);
+    parts.push(
+      typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Uint8Array)
+        ? `${k}{${formatValue(x, depth + 1).slice(1, -1)}}`
+        : `${k}=${formatValue(x, depth + 1)}`,
+    );
   }
   return `{${parts.join(' ')}}`;
 }

@@ -5,10 +5,11 @@
  * numbers them again from 1 (as the kernel does: nlctrl's CTRL_ATTR_OPS and MCAST_GROUPS).
  */
 import { encodeAttrs } from './attr-set-codec.js';
-import { type ByteWriter, NLA_F_NESTED, NLA_HDRLEN, align4 } from './byte-writer.js';
+import type { ByteWriter } from './byte-writer.js';
 import { DecodeError, EncodeError } from './errors.js';
 import { describe } from './scalars.js';
 import type { AttrValues, CompiledSet, DecodeCtx } from './types.js';
+import { NLA_F_NESTED, walkAttrs } from './walk.js';
 
 export interface IndexedArrayParts {
   nestedSet: CompiledSet;
@@ -23,18 +24,11 @@ export function indexedArrayParts(set: CompiledSet, nested: boolean): IndexedArr
     nestedSet: set,
     decode: (ctx, start, end, depth) => {
       const out: AttrValues[] = [];
-      let pos = start;
-      while (pos < end) {
-        if (end - pos < NLA_HDRLEN)
-          throw new DecodeError(`${end - pos} trailing bytes are too short for an element header`, pos, [`[${out.length}]`]);
-        const len = ctx.view.getUint16(pos, true);
-        if (len < NLA_HDRLEN || pos + len > end) throw new DecodeError(`element length ${len} does not fit its array`, pos, [`[${out.length}]`]);
-        try {
-          out.push(set.decode(ctx, pos + NLA_HDRLEN, pos + len, depth + 1));
-        } catch (err) {
-          throw err instanceof DecodeError ? err.withOuter(`[${out.length}]`) : err;
-        }
-        pos += align4(len);
+      // A malformed element length is the walk's DecodeError, at the element's place: [i].
+      try {
+        for (const w = walkAttrs(ctx.view, start, end); w.next(); ) out.push(set.decode(ctx, w.start, w.end, depth + 1));
+      } catch (err) {
+        throw err instanceof DecodeError ? err.withOuter(`[${out.length}]`) : err;
       }
       return out;
     },

@@ -22,6 +22,7 @@ import { DecodeError, EncodeError, SpecError } from './errors.js';
 import { selectedSetDecoder } from './fast-decode.js';
 import { KeyedMessages, type Sender } from './message-ids.js';
 import { type AttrSelection, MAX_NEST_DEPTH } from './types.js';
+import { MessageWalk, messageEnd, walkAttrs } from './walk.js';
 
 export interface NlMsgHeader {
   len: number;
@@ -182,7 +183,13 @@ export class ProtocolCodec {
     return this.messageByType(type) ?? this.keyedAt(ctx, type, pos + NLMSG_HDRLEN, end, sender);
   }
 
-  private keyedAt(ctx: DecodeCtx, type: number, body: number, end: number, sender: Sender): { family: CompiledFamily; message: CompiledMessage } | undefined {
+  private keyedAt(
+    ctx: DecodeCtx,
+    type: number,
+    body: number,
+    end: number,
+    sender: Sender,
+  ): { family: CompiledFamily; message: CompiledMessage } | undefined {
     if (this.keyed.bound === 0) return undefined;
     const e = this.keyed.find(type, ctx.view, body, end, sender, (spec) => this.compiledFamily(spec));
     return e && (e.resolved ?? this.resolve(e));
@@ -228,23 +235,13 @@ export class ProtocolCodec {
   decode(bytes: Uint8Array, sender: Sender = 'kernel'): NetlinkMessage[] {
     const out: NetlinkMessage[] = [];
     const ctx = makeCtx(bytes);
-    let pos = 0;
-    while (pos < bytes.length) {
-      const end = this.frameEnd(ctx, pos);
-      out.push(this.decodeFrame(ctx, pos, end, true, sender));
-      pos = align4(end);
-    }
+    for (const m = new MessageWalk(ctx.view, 0, bytes.length); m.next(); ) out.push(this.decodeFrame(ctx, m.at, m.end, true, sender));
     return out;
   }
 
   /** Validates one nlmsghdr at `pos` and returns the end of its message. */
   frameEnd(ctx: DecodeCtx, pos: number): number {
-    const left = ctx.bytes.length - pos;
-    if (left < NLMSG_HDRLEN) throw new DecodeError(`${left} bytes left, too short for a 16-byte nlmsghdr`, pos, ['nlmsghdr']);
-    const len = ctx.view.getUint32(pos, true);
-    if (len < NLMSG_HDRLEN) throw new DecodeError(`nlmsg_len ${len} is shorter than the 16-byte header`, pos, ['nlmsghdr']);
-    if (len > left) throw new DecodeError(`nlmsg_len ${len} runs ${len - left} bytes past the end of the data (truncated?)`, pos, ['nlmsghdr']);
-    return pos + len;
+    return messageEnd(ctx.view, pos, ctx.bytes.length);
   }
 
   /**
@@ -268,7 +265,11 @@ export class ProtocolCodec {
       else if (type === NLMSG.DONE) {
         if (end - body >= 4) msg.status = v.getInt32(body, true);
         if (msg.flags & NLM_F.ACK_TLVS && end - body > 4) {
-          msg.error = { errno: -(msg.status ?? 0), request: { len: 0, type: 0, flags: 0, seq: msg.seq, pid: 0 }, ext: decodeExtAck(ctx, body + 4, end) };
+          msg.error = {
+            errno: -(msg.status ?? 0),
+            request: { len: 0, type: 0, flags: 0, seq: msg.seq, pid: 0 },
+            ext: decodeExtAck(ctx, body + 4, end),
+          };
         }
       } else if (end > body) msg.payload = ctx.bytes.slice(body, end);
       return msg;
@@ -286,7 +287,10 @@ export class ProtocolCodec {
       msg.header = decodeStruct(ctx, message.header, body, hdrEnd);
       if (attrs !== false) {
         const start = Math.min(end, body + align4(message.header.size));
-        msg.attrs = attrs === true ? decodeAttrs(ctx, message.attributes, start, end, 0) : selectedSetDecoder(message.attributes, attrs, MAX_NEST_DEPTH)(ctx, start, end, 0);
+        msg.attrs =
+          attrs === true
+            ? decodeAttrs(ctx, message.attributes, start, end, 0)
+            : selectedSetDecoder(message.attributes, attrs, MAX_NEST_DEPTH)(ctx, start, end, 0);
       }
     } catch (err) {
       if (err instanceof DecodeError) throw err.withOuter(`${family.name}:${message.name}`);
@@ -391,7 +395,8 @@ export function makeCtx(input: Uint8Array): DecodeCtx {
 }
 
 function decodeErrorPayload(ctx: DecodeCtx, body: number, end: number, flags: number): ErrorPayload {
-  if (end - body < 4 + NLMSG_HDRLEN) throw new DecodeError(`error message payload of ${end - body} bytes is too short for an nlmsgerr`, body, ['nlmsgerr']);
+  if (end - body < 4 + NLMSG_HDRLEN)
+    throw new DecodeError(`error message payload of ${end - body} bytes is too short for an nlmsgerr`, body, ['nlmsgerr']);
   const v = ctx.view;
   const errno = -v.getInt32(body, true);
   const r = body + 4;
@@ -425,19 +430,19 @@ function decodeExtAck(ctx: DecodeCtx, start: number, end: number): ExtAck {
   }
 }
 
+/** The path to `target` through the attributes in [start, end) of `set`; shows what it can of malformed bytes. */
 function pathAt(ctx: DecodeCtx, set: CompiledSet, start: number, end: number, target: number, depth: number): string[] | undefined {
-  let pos = start;
+  if (depth >= 32) return undefined;
   let siblings: Record<string, unknown> | undefined;
-  while (pos + 4 <= end && depth < 32) {
-    const len = ctx.view.getUint16(pos, true);
-    if (len < 4 || pos + len > end) return undefined;
-    const type = ctx.view.getUint16(pos + 2, true) & 0x3fff;
+  for (const w = walkAttrs(ctx.view, start, end); w.nextValid(); ) {
+    const pos = w.at;
+    const type = w.id;
     const a = set.byId[type];
     const name = a ? a.key : `type ${type}`;
     if (target === pos) return [name];
-    if (target > pos && target < pos + len) {
+    if (target > pos && target < w.end) {
       let inner: CompiledSet | undefined;
-      let innerStart = pos + 4;
+      let innerStart = w.start;
       if (a?.spec.type === 'nest') {
         inner = a.nestedSet;
         if (a.header) innerStart += align4(a.header.size);
@@ -452,12 +457,11 @@ function pathAt(ctx: DecodeCtx, set: CompiledSet, start: number, end: number, ta
         inner = typeof sel === 'string' ? a.subSets.get(sel) : undefined;
       }
       if (inner && target >= innerStart) {
-        const rest = pathAt(ctx, inner, innerStart, pos + len, target, depth + 1);
+        const rest = pathAt(ctx, inner, innerStart, w.end, target, depth + 1);
         return rest ? [name, ...rest] : [name];
       }
       return [name];
     }
-    pos += align4(len);
   }
   return undefined;
 }

@@ -254,7 +254,7 @@ export function enumView(e: CompiledEnum | undefined): ((n: number | bigint) => 
     let rest = value;
     const names: (string | number)[] = [];
     for (const [mask, name] of bits) {
-      if (mask !== 0 && ((rest & mask) >>> 0) === mask >>> 0) {
+      if (mask !== 0 && (rest & mask) >>> 0 === mask >>> 0) {
         names.push(name);
         rest = (rest & ~mask) >>> 0;
       }
@@ -313,10 +313,10 @@ export function binaryEncoder(display: DisplayHint | undefined): (v: unknown) =>
     if (typeof v === 'string') {
       const parsed = display === 'hwaddr' ? parseHwaddr(v) : display === 'ipaddr' ? parseIp(v) : display === 'hex' ? parseHex(v) : undefined;
       if (parsed) return parsed;
-      const what = display === 'hwaddr' ? 'a hardware address like 02:00:00:00:00:01' : display === 'ipaddr' ? 'an IPv4 or IPv6 address' : 'hex bytes';
+      const what =
+        display === 'hwaddr' ? 'a hardware address like 02:00:00:00:00:01' : display === 'ipaddr' ? 'an IPv4 or IPv6 address' : 'hex bytes';
       throw new EncodeError(`${describe(v)} is not ${what}`);
     }
     throw new EncodeError(`expected bytes${display ? ' or text' : ''}, got ${describe(v)}`);
   };
 }
-

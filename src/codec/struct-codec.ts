@@ -69,7 +69,7 @@ export function compileStruct(name: string, def: StructSpec, enumOf: (n: string 
         try {
           if (showIp && typeof value === 'string') {
             const ip = parseIp(value);
-            if (!ip || ip.length !== 4) throw new EncodeError(`${describe(value)} is not an IPv4 address`);
+            if (ip?.length !== 4) throw new EncodeError(`${describe(value)} is not an IPv4 address`);
             return w.bytes(ip);
           }
           wr(w, toNum(value) as number | bigint);
@@ -127,4 +127,3 @@ export function encodeStruct(w: ByteWriter, st: CompiledStruct, value: Record<st
   }
   if (v._tail instanceof Uint8Array) w.bytes(v._tail);
 }
-

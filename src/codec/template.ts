@@ -10,9 +10,9 @@
  * names the fields it will write with their sizes; a spec that disagrees fails at construction.
  */
 import { NLMSG_HDRLEN } from '../../protocol/netlink.js';
-import { NLA_HDRLEN, align4 } from './byte-writer.js';
 import { type OutgoingMessage, type ProtocolCodec, makeCtx } from './message.js';
 import { slabCopy } from './slab-copy.js';
+import { align4, walkAttrs } from './walk.js';
 
 export class MessageTemplate {
   /** The encoded message (seq 0): what stamp() copies. */
@@ -29,13 +29,9 @@ export class MessageTemplate {
     const { header, attributes } = found.message;
     for (const m of header.members) this.fields.set(`header.${m.spec.name}`, { offset: NLMSG_HDRLEN + m.offset, size: m.size });
     const ctx = makeCtx(this.bytes);
-    const end = ctx.view.getUint32(0, true);
-    for (let pos = NLMSG_HDRLEN + align4(header.size); pos + NLA_HDRLEN <= end; ) {
-      const len = ctx.view.getUint16(pos, true);
-      const a = attributes.byId[ctx.view.getUint16(pos + 2, true) & 0x3fff];
-      if (len < NLA_HDRLEN) break;
-      if (a && !this.fields.has(`attrs.${a.key}`)) this.fields.set(`attrs.${a.key}`, { offset: pos + NLA_HDRLEN, size: len - NLA_HDRLEN });
-      pos += align4(len);
+    for (const w = walkAttrs(ctx.view, NLMSG_HDRLEN + align4(header.size), ctx.view.getUint32(0, true)); w.nextValid(); ) {
+      const a = attributes.byId[w.id];
+      if (a && !this.fields.has(`attrs.${a.key}`)) this.fields.set(`attrs.${a.key}`, { offset: w.start, size: w.end - w.start });
     }
   }
 

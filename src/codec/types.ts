@@ -1,7 +1,6 @@
 /** Shapes of a compiled spec: what the interpreter and the generated decoders share. */
 import type { AttrSpec, EnumSpec, FamilySpec, StructMemberSpec } from '../../protocol/spec.js';
 import type { ByteWriter } from './byte-writer.js';
-import type { SetDecoder, StructDecoder } from './fast-decode.js';
 
 /** Nests deeper than this are refused: real rtnetlink messages stay under 8. */
 export const MAX_NEST_DEPTH = 32;
@@ -22,6 +21,11 @@ export interface DecodeCtx {
   bytes: Uint8Array;
   view: DataView;
 }
+
+/** Decodes the attributes in [start, end) of a set (fast-decode.ts generates them, attr-set-codec.ts interprets). */
+export type SetDecoder = (ctx: DecodeCtx, start: number, end: number, depth: number) => AttrValues;
+/** Decodes a struct payload in [start, end). */
+export type StructDecoder = (ctx: DecodeCtx, start: number, end: number) => Record<string, unknown>;
 
 type Decoder = (ctx: DecodeCtx, start: number, end: number, depth: number, siblings: AttrValues) => unknown;
 type Encoder = (w: ByteWriter, value: unknown, siblings: Record<string, unknown>, depth: number) => void;
@@ -122,4 +126,3 @@ export interface CompiledFamily {
   readonly messages: Map<string, CompiledMessage>;
   readonly messagesByType: Map<number, CompiledMessage>;
 }
-

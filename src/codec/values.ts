@@ -73,9 +73,31 @@ export function formatHwaddr(bytes: Uint8Array, start: number, end: number): str
   if (end - start === 6) {
     // An Ethernet address (two per link): one flat string, not eleven concatenated pieces.
     const h = HEX_CODES;
-    const a = bytes[start]! * 2, b = bytes[start + 1]! * 2, c = bytes[start + 2]! * 2;
-    const d = bytes[start + 3]! * 2, e = bytes[start + 4]! * 2, f = bytes[start + 5]! * 2;
-    return String.fromCharCode(h[a]!, h[a + 1]!, 58, h[b]!, h[b + 1]!, 58, h[c]!, h[c + 1]!, 58, h[d]!, h[d + 1]!, 58, h[e]!, h[e + 1]!, 58, h[f]!, h[f + 1]!);
+    const a = bytes[start]! * 2,
+      b = bytes[start + 1]! * 2,
+      c = bytes[start + 2]! * 2;
+    const d = bytes[start + 3]! * 2,
+      e = bytes[start + 4]! * 2,
+      f = bytes[start + 5]! * 2;
+    return String.fromCharCode(
+      h[a]!,
+      h[a + 1]!,
+      58,
+      h[b]!,
+      h[b + 1]!,
+      58,
+      h[c]!,
+      h[c + 1]!,
+      58,
+      h[d]!,
+      h[d + 1]!,
+      58,
+      h[e]!,
+      h[e + 1]!,
+      58,
+      h[f]!,
+      h[f + 1]!,
+    );
   }
   if (end <= start) return '';
   let s = HEX[bytes[start]!]!;

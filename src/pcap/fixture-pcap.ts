@@ -25,7 +25,7 @@ export function fixtureToPcap(f: Fixture, timesUs?: readonly (number | undefined
   const packets = f.exchanges.map((e, i) => {
     const body = fromHex(e.hex);
     const data = new Uint8Array(NETLINK_PSEUDO_HEADER + body.length);
-    data.set(netlinkPseudoHeader(e.dir === 'sent', f.provenance.protocol ?? 0));
+    data.set(netlinkPseudoHeader(e.dir === 'sent', e.protocol ?? f.provenance.protocol ?? 0));
     data.set(body, NETLINK_PSEUDO_HEADER);
     return { timeUs: timesUs?.[i] ?? base + i, data };
   });
@@ -65,16 +65,16 @@ export function netlinkDatagram(p: PcapPacket, index: number): { sent: boolean; 
 export function pcapToFixture(bytes: Uint8Array, source = 'capture'): PcapFixture {
   const file = readPcap(bytes);
   if (file.packets.length > 0) assertNetlinkLinktype(file.linktype);
-  let protocol = 0;
+  let protocol: number | undefined;
   const offsets: number[] = [];
   const timesUs: (number | undefined)[] = [];
+  // The first packet's protocol is the fixture's; a packet of another keeps its own.
   const exchanges: Fixture['exchanges'] = file.packets.map((p, i) => {
     const d = netlinkDatagram(p, i);
-    const { sent, body } = d;
-    protocol = d.protocol;
+    protocol ??= d.protocol;
     offsets.push(p.offset + NETLINK_PSEUDO_HEADER);
     timesUs.push(p.timeUs);
-    return { dir: sent ? 'sent' : 'received', hex: toHex(body) };
+    return { dir: d.sent ? 'sent' : 'received', ...(d.protocol !== protocol && { protocol: d.protocol }), hex: toHex(d.body) };
   });
   const fixture: Fixture = {
     format: FIXTURE_FORMAT,
@@ -82,7 +82,7 @@ export function pcapToFixture(bytes: Uint8Array, source = 'capture'): PcapFixtur
     provenance: newProvenance({
       producer: `pcap import (${file.format})`,
       description: source,
-      protocol,
+      protocol: protocol ?? 0,
       recordedAt: new Date((timesUs.find((t) => t !== undefined) ?? 0) / 1000).toISOString(),
     }),
     exchanges,

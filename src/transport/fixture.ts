@@ -25,6 +25,8 @@ export interface FixtureProvenance {
 
 export interface FixtureExchange {
   dir: 'sent' | 'received';
+  /** Netlink protocol of this datagram when not the provenance's (a capture that mixes protocols). */
+  protocol?: number;
   hex: string;
   /** Optional human summary (one line per message); ignored on replay. */
   note?: string[];

@@ -4,6 +4,7 @@
  * numbers. Needs no socket and no privileges.
  */
 import { type Fixture, fromHex } from './fixture.js';
+import { walkMessages } from '../codec/walk.js';
 import { NetlinkTsError } from '../errors/base.js';
 import { TransportError } from './errors.js';
 import type { Transport, TransportSink } from './types.js';
@@ -33,16 +34,10 @@ interface Frame {
   len: number;
 }
 
+/** The messages of a datagram, up to the first that does not fit (fixtures may hold anything). */
 function frames(d: Uint8Array): Frame[] {
-  const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
   const out: Frame[] = [];
-  let pos = 0;
-  while (pos + 16 <= d.length) {
-    const len = view.getUint32(pos, true);
-    if (len < 16 || pos + len > d.length) break;
-    out.push({ start: pos, len });
-    pos += (len + 3) & ~3;
-  }
+  for (const m = walkMessages(d); m.nextValid(); ) out.push({ start: m.at, len: m.len });
   return out;
 }
 
@@ -89,8 +84,12 @@ export class ReplayTransport implements Transport {
     if (this.closed) throw new TransportError('replay transport is closed', 'write', 9, 'EBADF');
     const idx = this.cursor;
     const expected = this.entries[idx];
-    if (!expected || expected.dir !== 'sent') {
-      throw new ReplayMismatchError(`replay: request #${idx} was sent but the fixture ${expected ? 'expects a reply to be read first' : 'has no more requests'}`, idx, datagram);
+    if (expected?.dir !== 'sent') {
+      throw new ReplayMismatchError(
+        `replay: request #${idx} was sent but the fixture ${expected ? 'expects a reply to be read first' : 'has no more requests'}`,
+        idx,
+        datagram,
+      );
     }
     if (this.strict && !sameIgnoringSeq(expected.data, datagram)) {
       throw new ReplayMismatchError(`replay: request #${idx} differs from the recording`, idx, datagram, expected.data);

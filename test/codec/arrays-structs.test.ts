@@ -54,10 +54,19 @@ function link(attrs: Bytes): Uint8Array {
 }
 
 function afSpec(inetConf: number[], inet6Conf: number[], inet6Stats: bigint[]): Uint8Array {
-  const inet = new Bytes().attr(IFLA_INET_CONF, inetConf.reduce((b, v) => b.u32(v), new Bytes()));
+  const inet = new Bytes().attr(
+    IFLA_INET_CONF,
+    inetConf.reduce((b, v) => b.u32(v), new Bytes()),
+  );
   const inet6 = new Bytes()
-    .attr(IFLA_INET6_CONF, inet6Conf.reduce((b, v) => b.s32(v), new Bytes()))
-    .attr(IFLA_INET6_STATS, inet6Stats.reduce((b, v) => b.raw(u64le(v)), new Bytes()));
+    .attr(
+      IFLA_INET6_CONF,
+      inet6Conf.reduce((b, v) => b.s32(v), new Bytes()),
+    )
+    .attr(
+      IFLA_INET6_STATS,
+      inet6Stats.reduce((b, v) => b.raw(u64le(v)), new Bytes()),
+    );
   return link(new Bytes().attr(IFLA_AF_SPEC, new Bytes().attr(AF_INET, inet).attr(AF_INET6, inet6)));
 }
 
@@ -95,7 +104,11 @@ describe('integer arrays', () => {
   });
 
   it('random arrays agree with the interpreter', () => {
-    const arb = fc.tuple(fc.array(fc.nat({ max: 0xffffffff })), fc.array(fc.integer({ min: -2147483648, max: 2147483647 })), fc.array(fc.oneof(fc.bigInt({ min: 0n, max: 300n }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }))));
+    const arb = fc.tuple(
+      fc.array(fc.nat({ max: 0xffffffff })),
+      fc.array(fc.integer({ min: -2147483648, max: 2147483647 })),
+      fc.array(fc.oneof(fc.bigInt({ min: 0n, max: 300n }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }))),
+    );
     fc.assert(
       fc.property(arb, ([a, b, c]) => {
         const bytes = afSpec(a, b, c);
@@ -186,7 +199,12 @@ describe('presentation fast paths', () => {
   it('enums with small values name them through a table, others stay numbers', () => {
     const codec = new ProtocolCodec(rtnetlinkSpecs);
     // ifinfomsg: family u8 (address-family), type u16 (arphrd: 1 ether, 772 loopback, 65534 none).
-    for (const [type, want] of [[1, 'ether'], [772, 'loopback'], [65534, 'none'], [9999, 9999]] as const) {
+    for (const [type, want] of [
+      [1, 'ether'],
+      [772, 'loopback'],
+      [65534, 'none'],
+      [9999, 9999],
+    ] as const) {
       const hdr = new Bytes().u8(0).u8(0).u16(type).s32(1).u32(0).u32(0);
       const m = codec.decode(nlmsg(RTM_NEWLINK, 2, 1, 0, hdr))[0]!;
       expect((m.header as { type: unknown }).type).toBe(want);

@@ -43,7 +43,10 @@ const messageArb = fc
   .record({
     type: fc.constantFrom(16, 20, 24, 28, 32, 88, 2, 3, 99),
     header: fc.uint8Array({ minLength: 0, maxLength: 24 }),
-    attrs: fc.array(fc.record({ type: fc.oneof(fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 0xffff })), data: fc.uint8Array({ maxLength: 40 }) }), { maxLength: 12 }),
+    attrs: fc.array(
+      fc.record({ type: fc.oneof(fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 0xffff })), data: fc.uint8Array({ maxLength: 40 }) }),
+      { maxLength: 12 },
+    ),
   })
   .map(({ type, header, attrs }) => {
     const b = new Bytes().raw(header).pad();
@@ -53,11 +56,17 @@ const messageArb = fc
 
 describe('decoder robustness', () => {
   it('random bytes give a result or a DecodeError', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), (b) => decodeOrTypedError(b)), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (b) => decodeOrTypedError(b)),
+      { numRuns: 3000 },
+    );
   });
 
   it('well-framed messages with random attributes give a result or a DecodeError', () => {
-    fc.assert(fc.property(messageArb, (b) => decodeOrTypedError(b)), { numRuns: 3000 });
+    fc.assert(
+      fc.property(messageArb, (b) => decodeOrTypedError(b)),
+      { numRuns: 3000 },
+    );
   });
 
   it('mutated and truncated messages give a result or a DecodeError', () => {

@@ -88,7 +88,9 @@ describe('selected decoding', () => {
   });
 
   it('brings along the attribute a selected value depends on (linkinfo data needs kind)', () => {
-    const [d, pos, end] = links.find(([d, p, e]) => (codec.decodeFrame(makeCtx(d), p, e).attrs!.linkinfo as { data?: unknown } | undefined)?.data !== undefined)!;
+    const [d, pos, end] = links.find(
+      ([d, p, e]) => (codec.decodeFrame(makeCtx(d), p, e).attrs!.linkinfo as { data?: unknown } | undefined)?.data !== undefined,
+    )!;
     const sel = { linkinfo: { data: true } } as const;
     const m = codec.decodeFrame(makeCtx(d), pos, end, sel);
     const whole = codec.decodeFrame(makeCtx(d), pos, end);
@@ -115,19 +117,24 @@ describe('selected decoding', () => {
 
   it('truncated and mutated link messages give a result or a DecodeError', () => {
     fc.assert(
-      fc.property(fc.nat(links.length - 1), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }), fc.nat(), (i, muts, cut) => {
-        const [d, pos, end] = links[i]!;
-        const m = d.slice(pos, end);
-        for (const [p, v] of muts) m[16 + (p % (m.length - 16))] = v;
-        const n = Math.max(16, cut % (m.length + 1));
-        const t = m.slice(0, n);
-        new DataView(t.buffer).setUint32(0, n, true); // the frame itself stays valid: what is inside is cut
-        try {
-          codec.decodeFrame(makeCtx(t), 0, n, LINK_FIELDS);
-        } catch (err) {
-          if (!(err instanceof DecodeError)) throw new Error(`non-DecodeError thrown: ${String(err)}`, { cause: err });
-        }
-      }),
+      fc.property(
+        fc.nat(links.length - 1),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
+        fc.nat(),
+        (i, muts, cut) => {
+          const [d, pos, end] = links[i]!;
+          const m = d.slice(pos, end);
+          for (const [p, v] of muts) m[16 + (p % (m.length - 16))] = v;
+          const n = Math.max(16, cut % (m.length + 1));
+          const t = m.slice(0, n);
+          new DataView(t.buffer).setUint32(0, n, true); // the frame itself stays valid: what is inside is cut
+          try {
+            codec.decodeFrame(makeCtx(t), 0, n, LINK_FIELDS);
+          } catch (err) {
+            if (!(err instanceof DecodeError)) throw new Error(`non-DecodeError thrown: ${String(err)}`, { cause: err });
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });

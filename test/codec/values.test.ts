@@ -9,7 +9,9 @@ describe('formatIPv4', () => {
       fc.property(fc.array(fc.integer({ min: 0, max: 0xffffffff }), { minLength: 1, maxLength: 600 }), (keys) => {
         const b = new Uint8Array(4 * keys.length);
         const v = new DataView(b.buffer);
-        keys.forEach((k, i) => v.setUint32(4 * i, k));
+        keys.forEach((k, i) => {
+          v.setUint32(4 * i, k);
+        });
         // Twice over, so that the second pass reads from the cache.
         for (let pass = 0; pass < 2; pass++) {
           keys.forEach((k, i) => {
@@ -70,7 +72,11 @@ describe('parsing what formatting gives', () => {
 describe('utf8Length', () => {
   it('counts the bytes TextEncoder writes, for any string (lone surrogates included)', () => {
     const enc = new TextEncoder();
-    for (const s of ['', 'eth0', 'é', '€uro', '😀', '\ud800', '\udc00x', 'a\ud83d', '\ud83d\ude00\ud83d']) expect(utf8Length(s)).toBe(enc.encode(s).length);
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => utf8Length(s) === enc.encode(s).length), { numRuns: 3000 });
+    for (const s of ['', 'eth0', 'é', '€uro', '😀', '\ud800', '\udc00x', 'a\ud83d', '\ud83d\ude00\ud83d'])
+      expect(utf8Length(s)).toBe(enc.encode(s).length);
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => utf8Length(s) === enc.encode(s).length),
+      { numRuns: 3000 },
+    );
   });
 });

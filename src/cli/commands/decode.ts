@@ -6,14 +6,15 @@
  */
 import { writeFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { rtnetlinkCodec } from '../../api/rtnetlink-codec.js';
-import { ProtocolCodec } from '../../codec/message.js';
+import { NETLINK_GENERIC } from '../../../protocol/genetlink.js';
+import type { Sender } from '../../codec/message-ids.js';
 import { fixtureToPcap } from '../../pcap/fixture-pcap.js';
 import { type Fixture, FIXTURE_FORMAT, FIXTURE_VERSION, newProvenance, saveFixture, toHex } from '../../transport/fixture.js';
 import { formatMessage } from '../../codec/format.js';
 import { Args } from '../args.js';
 import { CliError, type CliContext, UsageError } from '../context.js';
 import { type AnnotatedMessage, annotateRange, messageRanges } from '../decode/annotate.js';
+import { CaptureFamilies } from '../decode/families.js';
 import { type Datagram, type DecodeInput, readInput } from '../decode/input.js';
 import { JsonArrayWriter, MESSAGE_PARTS, datagramJson, renderHeader, renderMessages, renderText } from '../decode/render.js';
 
@@ -22,7 +23,8 @@ FILE   := a fixture (.json, as --record writes), a pcap / pcapng capture (LINKTY
           as --record FILE.pcap or tcpdump -i nlmon0 write), a hex dump, or raw netlink bytes
 HEX    := one or more netlink messages in hex (spaces, colons and 0x prefixes allowed)
 OUTPUT := convert instead of printing: OUT.pcap writes a capture, any other name a fixture
-With -j (and -p) the decoded messages are printed as JSON.`;
+Each packet is decoded by its own netlink protocol; generic netlink families are named by the
+nlctrl replies found earlier in the input. With -j (and -p) the messages are printed as JSON.`;
 
 export async function run(argv: string[], ctx: CliContext): Promise<number | void> {
   const args = new Args(argv, DECODE_USAGE);
@@ -43,15 +45,18 @@ export async function run(argv: string[], ctx: CliContext): Promise<number | voi
     }
   }
   const input = readInput(file, hex);
-  if (output !== undefined) return convert(input, output);
+  // Generic netlink families are named by the nlctrl messages of this input, as they come.
+  const families = new CaptureFamilies();
+  if (output !== undefined) return convert(input, output, families);
   // Each datagram is printed as it is decoded (a big one a part at a time): memory does not grow with the input.
   const json = ctx.options.json ? new JsonArrayWriter(ctx.out, ctx.options.pretty) : undefined;
   let failed = true;
   try {
     for (const d of input.datagrams) {
+      d.protocol ??= input.protocol;
       const { ranges, count } = messageRanges(d.bytes, PART_BYTES);
       if (ranges.length === 1) {
-        const msgs = annotate(input, d, ranges[0]!);
+        const msgs = annotate(input, d, ranges[0]!, families);
         if (json) json.push(datagramJson(d, msgs));
         else ctx.out(renderText(d, msgs));
       } else {
@@ -59,7 +64,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number | voi
         if (json) json.openParts(datagramJson(d, [MESSAGE_PARTS]));
         else ctx.out(renderHeader(d, count));
         for (const r of ranges) {
-          const msgs = annotate(input, d, r);
+          const msgs = annotate(input, d, r, families);
           if (json) json.part(msgs);
           else ctx.out(renderMessages(msgs));
           await drained();
@@ -74,22 +79,23 @@ export async function run(argv: string[], ctx: CliContext): Promise<number | voi
   }
 }
 
-const codecs = new Map<boolean, ProtocolCodec>();
-
-/** rtnetlink (protocol 0) is decoded with names; other protocols as headers and bytes. */
-function codecFor(protocol: number): ProtocolCodec {
-  const rt = protocol === 0;
-  let c = codecs.get(rt);
-  if (!c) codecs.set(rt, (c = rt ? rtnetlinkCodec() : new ProtocolCodec([])));
-  return c;
+/** Requests are the user's, replies and notifications the kernel's; without a direction, each message's flags say. */
+function senderOf(d: Datagram): Sender | undefined {
+  return d.dir === undefined ? undefined : d.dir === 'sent' ? 'user' : 'kernel';
 }
 
 /** Datagram bytes decoded in parts of about this size (whole messages): a few MiB of annotation each. */
 const PART_BYTES = 32 * 1024;
 
-function annotate(input: DecodeInput, d: Datagram, range: [number, number]): AnnotatedMessage[] {
+/** One range of a datagram annotated by its own protocol; nlctrl messages in it name families for what follows. */
+function annotate(input: DecodeInput, d: Datagram, range: [number, number], families: CaptureFamilies): AnnotatedMessage[] {
   try {
-    return annotateRange(codecFor(d.protocol ?? input.protocol), d.bytes, range);
+    const protocol = d.protocol ?? input.protocol;
+    const generic = protocol === NETLINK_GENERIC;
+    const sender = senderOf(d);
+    const msgs = annotateRange(families.codec(protocol), d.bytes, range, { ...(sender && { sender }), ...(generic && { genl: families }) });
+    if (generic) families.learn(msgs.filter((m) => m.family === 'nlctrl').map((m) => ({ ...m, attrs: attrValues(m) })));
+    return msgs;
   } catch (err) {
     const e = err as Error & { offset?: number };
     if (e.name !== 'DecodeError') throw err;
@@ -97,6 +103,11 @@ function annotate(input: DecodeInput, d: Datagram, range: [number, number]): Ann
     const where = [input.name, ...(d.source !== input.name ? [`${d.source}${d.dir ? ` (${d.dir})` : ''}`] : [])].join(': ');
     throw new CliError(`nlts decode: ${where}: ${e.message}${fileOff}`, 1);
   }
+}
+
+/** An annotated message's top-level attributes by name. */
+function attrValues(m: AnnotatedMessage): Record<string, unknown> {
+  return Object.fromEntries((m.attributes ?? []).map((a) => [a.name, a.value]));
 }
 
 /**
@@ -113,8 +124,8 @@ async function drained(): Promise<void> {
   }
 }
 
-function convert(input: DecodeInput, output: string): void {
-  const codec = rtnetlinkCodec();
+/** The input as a fixture or a capture; each datagram keeps its protocol (a fixture names those unlike its first). */
+function convert(input: DecodeInput, output: string, families: CaptureFamilies): void {
   const datagrams = [...input.datagrams];
   const protocol = datagrams.find((d) => d.protocol !== undefined)?.protocol ?? input.protocol;
   const fixture: Fixture = {
@@ -122,9 +133,12 @@ function convert(input: DecodeInput, output: string): void {
     version: FIXTURE_VERSION,
     provenance: newProvenance({ producer: `nlts decode (${input.kind} ${input.name})`, protocol }),
     exchanges: datagrams.map((d) => {
-      const e: Fixture['exchanges'][number] = { dir: d.dir ?? 'received', hex: toHex(d.bytes) };
+      const p = d.protocol ?? input.protocol;
+      const e: Fixture['exchanges'][number] = { dir: d.dir ?? 'received', ...(p !== protocol && { protocol: p }), hex: toHex(d.bytes) };
       try {
-        if ((d.protocol ?? input.protocol) === 0) e.note = codec.decode(d.bytes).map(formatMessage);
+        const msgs = families.codec(p).decode(d.bytes, senderOf(d) ?? 'kernel');
+        if (p === NETLINK_GENERIC) families.learn(msgs);
+        if (p === 0 || p === NETLINK_GENERIC) e.note = msgs.map(formatMessage);
       } catch (err) {
         e.note = [`(cannot decode: ${(err as Error).message})`];
       }

@@ -200,7 +200,7 @@ export function readInput(file: string | undefined, hexArgs: string[] | undefine
   let start = 0;
   while (start < bytes.length && (bytes[start] === 0x20 || bytes[start] === 0x0a || bytes[start] === 0x0d || bytes[start] === 0x09)) start++;
   if (bytes[start] === 0x7b /* { */) {
-    let f;
+    let f: ReturnType<typeof parseFixture>;
     try {
       f = parseFixture(Buffer.from(bytes).toString('utf8'), name);
     } catch (err) {
@@ -218,7 +218,11 @@ export function readInput(file: string | undefined, hexArgs: string[] | undefine
         } catch {
           throw new CliError(`nlts decode: ${name}: exchange ${i}: hex is malformed`, 1);
         }
-        return { index: i, ...((e.dir === 'sent' || e.dir === 'received') && { dir: e.dir }), bytes: b, source: `exchange ${i}`, ...(e.note && { note: e.note }) };
+        const d: Datagram = { index: i, bytes: b, source: `exchange ${i}` };
+        if (e.dir === 'sent' || e.dir === 'received') d.dir = e.dir;
+        if (Number.isInteger(e.protocol) && e.protocol! >= 0 && e.protocol! <= 0xffff) d.protocol = e.protocol!; // else the provenance's
+        if (e.note) d.note = e.note;
+        return d;
       }),
     };
   }

@@ -2,8 +2,9 @@
  * Annotated messages as text (one line per header, member and attribute, indented by nesting,
  * with byte offsets) or as JSON.
  */
+import { NETLINK_PROTOCOL_NAMES } from '../../../protocol/netlink.js';
 import { formatValue } from '../../codec/format.js';
-import type { AnnotatedMessage, Node } from './annotate.js';
+import type { AnnotatedMessage, ErrorRequest, Node } from './annotate.js';
 import type { Datagram } from './input.js';
 
 function valueText(v: unknown): string {
@@ -33,23 +34,47 @@ export function renderText(d: Datagram, msgs: AnnotatedMessage[]): string {
   return renderHeader(d, msgs.length) + renderMessages(msgs);
 }
 
-/** The datagram's line: where it came from, its size, how many messages. */
+function protocolName(p: number): string {
+  return NETLINK_PROTOCOL_NAMES[p] ?? `netlink protocol ${p}`;
+}
+
+/** The datagram's line: where it came from, its protocol (unless rtnetlink), its size, how many messages. */
 export function renderHeader(d: Datagram, count: number): string {
   const where = d.fileOffset !== undefined ? `, file offset ${d.fileOffset}` : '';
   const iso = isoTime(d.timeUs);
   const time = iso ? ` ${iso}` : d.timeError ? `, time invalid (${d.timeError})` : '';
-  return `# ${d.source}${d.dir ? ` ${d.dir}` : ''}: ${d.bytes.length} bytes, ${count} message${count === 1 ? '' : 's'}${where}${time}\n`;
+  const proto = d.protocol ? ` (${protocolName(d.protocol)})` : '';
+  return `# ${d.source}${d.dir ? ` ${d.dir}` : ''}${proto}: ${d.bytes.length} bytes, ${count} message${count === 1 ? '' : 's'}${where}${time}\n`;
+}
+
+/** A message's name: its spec name, a generic netlink family (by name once nlctrl named it) and command, or its type. */
+function messageName(m: AnnotatedMessage): string {
+  if (m.kind !== undefined) return m.kind;
+  return m.genl ? `family ${m.family ?? m.genl.familyId} cmd ${m.genl.cmd}` : `type ${m.type}`;
+}
+
+function requestName(r: ErrorRequest): string {
+  if (r.kind !== undefined) return r.kind;
+  if (r.cmd !== undefined) return `family ${r.family ?? r.type} cmd ${r.cmd}`;
+  return r.family !== undefined ? `family ${r.family}` : `type ${r.type}`;
+}
+
+/** After the header: the spec family, or why a generic netlink family has no name. */
+function familyNote(m: AnnotatedMessage): string {
+  if (m.kind !== undefined && m.family) return ` [${m.family}]`;
+  return m.genl && m.family === undefined ? ' [not named by an nlctrl reply before it]' : '';
 }
 
 export function renderMessages(msgs: AnnotatedMessage[]): string {
   const out: string[] = [];
   for (const m of msgs) {
-    const name = m.kind ?? `type ${m.type}`;
-    out.push(`${off(m.offset)}${name} (nlmsghdr: len ${m.length}, type ${m.type}, flags ${m.flagNames}, seq ${m.seq}, pid ${m.pid})${m.family ? ` [${m.family}]` : ''}`);
+    const hdr = `nlmsghdr: len ${m.length}, type ${m.type}, flags ${m.flagNames}, seq ${m.seq}, pid ${m.pid}`;
+    out.push(`${off(m.offset)}${messageName(m)} (${hdr})${familyNote(m)}`);
     if (m.header) nodeLines(m.header, 1, out);
     if (m.error) {
       const e = m.error;
-      out.push(`${off(m.offset + 16)}  ${e.errno === 0 ? 'ACK' : `error ${e.errno} ${e.code} (${e.text})`} for ${e.request.kind ?? `type ${e.request.type}`} seq ${e.request.seq}`);
+      const what = e.errno === 0 ? 'ACK' : `error ${e.errno} ${e.code} (${e.text})`;
+      out.push(`${off(m.offset + 16)}  ${what} for ${requestName(e.request)} seq ${e.request.seq}`);
       for (const x of e.ext ?? []) nodeLines(x, 1, out);
     }
     if (m.status !== undefined) out.push(`${off(m.offset + 16)}  status ${m.status}`);
@@ -91,6 +116,7 @@ export function datagramJson(d: Datagram, msgs: readonly unknown[]): unknown {
     index: d.index,
     source: d.source,
     ...(d.dir && { dir: d.dir }),
+    ...(d.protocol !== undefined && { protocol: d.protocol, protocolName: protocolName(d.protocol) }),
     length: d.bytes.length,
     ...(d.fileOffset !== undefined && { fileOffset: d.fileOffset }),
     ...(time && { time }),

@@ -1,0 +1,124 @@
+/**
+ * Records: the friendly objects a family module makes from decoded messages (a Link, a Route...).
+ * Two mechanisms that dumps of thousands of objects need, kept here so the modules only say what
+ * goes where:
+ *
+ * - RawRecord: `raw`, the decoded message a record was made from, is a getter. A record from a
+ *   dump keeps only the message's bytes (a share of one copy per datagram) and decodes them again
+ *   on first access: keeping every decoded message of a 100k-route dump alive doubled its memory
+ *   and its garbage-collection time, for a field most callers never read. `raw` is not an own
+ *   enumerable property, so spread, Object.keys and JSON.stringify leave it out.
+ * - Each kind of record has a class of its own, so that V8 gives each its own object layout and
+ *   its stores stay monomorphic: recordKind(class extends RawRecord {}, codec), the class written
+ *   at the call, once per kind, directly below RawRecord. Classes made by one class expression in
+ *   a function share V8's feedback (one literal, many closures), and a shared intermediate class
+ *   cost as much: with either, toLink ran 1.2-2x slower once other records were made in the same
+ *   process. The codec is looked up by class, only when `raw` is decoded.
+ * - recordBuilder(): a table (record field <- attribute name) becomes one function, generated
+ *   once, that makes the record and sets its leading fields and the table's with named stores
+ *   right after the allocation. A loop writing out[to] = attrs[from] was a megamorphic hot spot;
+ *   the same stores in a function of their own cost up to 2x whenever V8 did not inline it.
+ */
+import { type NetlinkMessage, type ProtocolCodec, makeCtx } from './message.js';
+
+/** Base of every record: `raw` decoded on first access. */
+export class RawRecord {
+  #raw: NetlinkMessage | Uint8Array;
+  #offset: number;
+
+  constructor(raw: NetlinkMessage | Uint8Array, offset = 0) {
+    this.#raw = raw;
+    this.#offset = offset;
+  }
+
+  /** The decoded message this object was made from. */
+  get raw(): NetlinkMessage {
+    const r = this.#raw;
+    if (!(r instanceof Uint8Array)) return r;
+    const msg = this.decodeRaw(r, this.#offset);
+    this.#raw = msg; // decoded once; the datagram copy is released when no other object shares it
+    return msg;
+  }
+
+  /** The message at `offset` of `bytes`, decoded by the codec of this kind of record. */
+  private decodeRaw(bytes: Uint8Array, offset: number): NetlinkMessage {
+    const codec = CODECS.get(this.constructor);
+    if (!codec) throw new Error(`${this.constructor.name || 'this record'} has no codec: make its class with recordKind()`);
+    const c = codec();
+    const ctx = makeCtx(bytes);
+    return c.decodeFrame(ctx, offset, c.frameEnd(ctx, offset));
+  }
+}
+
+/** The codec of each kind of record (recordKind), read when a record decodes `raw`. */
+const CODECS = new WeakMap<object, () => ProtocolCodec>();
+
+/** A kind of record: `new Kind(messageOrBytes, offset)`, whose fields the caller then sets. */
+export type RecordClass<T> = new (raw: NetlinkMessage | Uint8Array, offset?: number) => T;
+
+/**
+ * `cls` (a class literal of its own extending RawRecord, see above) as the class of records of
+ * type T, whose `raw` the codec `codec()` decodes (called on first access only).
+ */
+export function recordKind<T extends { readonly raw: NetlinkMessage }>(
+  cls: new (raw: NetlinkMessage | Uint8Array, offset?: number) => RawRecord,
+  codec: () => ProtocolCodec,
+): RecordClass<T> {
+  CODECS.set(cls, codec);
+  return cls as unknown as RecordClass<T>;
+}
+
+/**
+ * Record field <- the attribute it copies when present. `{ attr, is }`: the field is whether the
+ * attribute equals `is` (IFLA_CARRIER 1 -> carrier: true).
+ */
+export type FieldTable = Readonly<Record<string, string | { readonly attr: string; readonly is: number | string }>>;
+
+/** The fields a table fills, typed from the attributes `A` they come from (doc comments follow the table's). */
+export type CopiedFields<T extends FieldTable, A> = {
+  -readonly [F in keyof T]?: T[F] extends keyof A ? NonNullable<A[T[F]]> : boolean;
+};
+
+/** The attributes a table reads, as a decoder selection (each `true`). */
+export function tableSelection(table: FieldTable): Record<string, true> {
+  const out: Record<string, true> = {};
+  for (const from of Object.values(table)) out[typeof from === 'string' ? from : from.attr] = true;
+  return out;
+}
+
+const NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+function checkName(name: string): string {
+  if (!NAME.test(name) || name === '__proto__') throw new Error(`recordBuilder: ${JSON.stringify(name)} is not a field or attribute name`);
+  return name;
+}
+
+/** Makes a record: its `raw`, the message's attributes, then the values of the leading fields in order. */
+export type RecordBuilder<T, L extends readonly (keyof T)[]> = (
+  raw: NetlinkMessage | Uint8Array,
+  offset: number | undefined,
+  attrs: object,
+  ...lead: { [I in keyof L]: T[L[I]] }
+) => T;
+
+/**
+ * A builder of records of class `Kind`: it sets the `lead` fields to the values given, in order,
+ * then each field of `table` whose attribute is present, in table order. The caller sets the rest.
+ */
+export function recordBuilder<T extends { readonly raw: NetlinkMessage }, const L extends readonly (keyof T & string)[]>(
+  Kind: RecordClass<T>,
+  lead: L,
+  table: FieldTable,
+): RecordBuilder<T, L> {
+  const params = lead.map((_, i) => `, p${i}`).join('');
+  const lines = ['"use strict";', `return function build(raw, offset, a${params}) {`, '  const o = new Kind(raw, offset);'];
+  for (const [i, f] of lead.entries()) lines.push(`  o.${checkName(f)} = p${i};`);
+  lines.push('  let v;');
+  for (const [to, from] of Object.entries(table)) {
+    const attr = checkName(typeof from === 'string' ? from : from.attr);
+    const value = typeof from === 'string' ? 'v' : `v === ${JSON.stringify(from.is)}`;
+    lines.push(`  v = a.${attr};`, `  if (v !== undefined) o.${checkName(to)} = ${value};`);
+  }
+  lines.push('  return o;', '};');
+  return new Function('Kind', lines.join('\n'))(Kind) as RecordBuilder<T, L>;
+}
