@@ -163,3 +163,20 @@ export const EVENT_TYPES: ReadonlyMap<
 export function isObjectEvent(e: MonitorEvent): e is ObjectEvent {
   return e.type === 'new' || e.type === 'del';
 }
+
+/** The events of a Monitor or MultiMonitor as an EventEmitter emits them: every one as 'event', then by kind or type. */
+export interface MonitorEvents {
+  event: [MonitorEvent];
+  link: [Extract<ObjectEvent, { kind: 'link' }>];
+  address: [Extract<ObjectEvent, { kind: 'address' }>];
+  route: [Extract<ObjectEvent, { kind: 'route' }>];
+  neighbour: [Extract<ObjectEvent, { kind: 'neighbour' }>];
+  rule: [Extract<ObjectEvent, { kind: 'rule' }>];
+  nsid: [Extract<ObjectEvent, { kind: 'nsid' }>];
+  overrun: [Extract<MonitorEvent, { type: 'overrun' }>];
+  resync: [ResyncEvent];
+  refresh: [RefreshEvent];
+  netns: [Extract<MonitorEvent, { type: 'netns' }>];
+  error: [Error];
+  close: [];
+}

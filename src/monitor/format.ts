@@ -2,6 +2,7 @@
  * Monitor events as text and JSON lines (pure: no I/O). The CLI prints links, addresses and routes
  * with the ip-compatible printers in src/cli/format; the rest is here.
  */
+import { rtNeighSpec } from '../../protocol/rt-neigh.js';
 import type { Neighbour } from '../api/neighbours.js';
 import type { Rule } from '../api/rules.js';
 import type { MonitorEvent, Nsid } from './events.js';
@@ -33,7 +34,8 @@ export const KIND_LABELS: Readonly<Record<string, string>> = {
   nsid: '[NSID]',
 };
 
-const NUD_ORDER = ['incomplete', 'reachable', 'stale', 'delay', 'probe', 'failed', 'noarp', 'permanent'];
+/** ip lists NUD_* states in bit order. */
+const NUD_BITS: Readonly<Record<string, number>> = rtNeighSpec.definitions['nud-state'].entries;
 
 /** A neighbour as `ip monitor neigh` prints it (without the trailing newline). */
 export function neighbourText(n: Neighbour, deleted: boolean, devName: (index: number) => string): string {
@@ -48,7 +50,7 @@ export function neighbourText(n: Neighbour, deleted: boolean, devName: (index: n
   if (n.router) parts.push('router');
   if (n.extLearned) parts.push('extern_learn');
   if (n.protocol !== undefined) parts.push('proto', String(n.protocol));
-  const states = n.state.filter((s) => s !== 'none').sort((a, b) => NUD_ORDER.indexOf(String(a)) - NUD_ORDER.indexOf(String(b)));
+  const states = n.state.filter((s) => s !== 'none').sort((a, b) => (NUD_BITS[String(a)] ?? -1) - (NUD_BITS[String(b)] ?? -1));
   for (const s of states) parts.push(String(s).toUpperCase());
   // ip leaves a space after the state.
   return parts.join(' ') + (states.length ? ' ' : '');

@@ -1,0 +1,37 @@
+/**
+ * Dump assembly: dumps on a socket take turns (the kernel runs one at a time per socket and
+ * answers EBUSY otherwise), and a mapped dump turns each reply into its result as it arrives.
+ * NLM_F_DUMP_INTR marks the dump for a retry once it is done (Connection.retryDump).
+ */
+import { NLM_F } from '../../protocol/netlink.js';
+import type { NetlinkMessage } from '../codec/message.js';
+import type { Pending } from './pending.js';
+
+/** Starts each dump once the ones queued before it have settled. */
+export class DumpQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(start: () => Promise<T>): Promise<T> {
+    const p = this.tail.then(start, start);
+    this.tail = p.then(settledQuietly, settledQuietly); // not p.catch(): that would keep the result alive
+    return p;
+  }
+}
+
+function settledQuietly(): void {}
+
+/**
+ * A reply of a mapped dump: `p.map` gets it with `copy`, a private copy of its datagram, and the
+ * message's offset there; undefined drops it. What map throws rejects the dump at NLMSG_DONE,
+ * not now: the kernel's dump runs on, and the next one on the socket would get EBUSY.
+ */
+export function mapReply(p: Pending, msg: NetlinkMessage, copy: Uint8Array, pos: number): void {
+  if (msg.flags & NLM_F.DUMP_INTR) p.interrupted = true;
+  if (p.mapError !== undefined) return;
+  try {
+    const v = p.map!(msg, copy, pos);
+    if (v !== undefined) (p.messages as unknown[]).push(v);
+  } catch (err) {
+    p.mapError = err as Error;
+  }
+}
