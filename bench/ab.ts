@@ -79,7 +79,16 @@ async function bundle(rev: string | undefined, label: string): Promise<string> {
   const outfile = path.join(ROOT, 'node_modules', '.cache', 'nlts-ab', `${process.pid}-${label}.mjs`);
   mkdirSync(path.dirname(outfile), { recursive: true });
   bundles.push(outfile);
-  await build({ entryPoints: [path.join(src, 'bench/workers/nlts.ts')], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error' });
+  await build({
+    entryPoints: [path.join(src, 'bench/workers/nlts.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+  });
   return outfile;
 }
 

@@ -28,14 +28,20 @@ function time(fn: () => void): number {
 const rounds = { bufferLayout: [] as number[], specStruct: [] as number[] };
 let sink = 0;
 for (let r = 0; r < 7; r++) {
-  rounds.bufferLayout.push(time(() => {
-    for (let i = 0; i < N; i++) sink += (layout.decode(buf) as { index: number }).index;
-  }));
-  rounds.specStruct.push(time(() => {
-    for (let i = 0; i < N; i++) sink += decodeStruct(ctx, st, 0, 16).index as number;
-  }));
+  rounds.bufferLayout.push(
+    time(() => {
+      for (let i = 0; i < N; i++) sink += (layout.decode(buf) as { index: number }).index;
+    }),
+  );
+  rounds.specStruct.push(
+    time(() => {
+      for (let i = 0; i < N; i++) sink += decodeStruct(ctx, st, 0, 16).index as number;
+    }),
+  );
 }
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
 const bl = median(rounds.bufferLayout);
 const ss = median(rounds.specStruct);
-console.log(`ifinfomsg decode x${N}: buffer-layout ${bl.toFixed(1)} ms, spec struct codec ${ss.toFixed(1)} ms, ratio ${(bl / ss).toFixed(2)}x (${sink > 0 ? 'ok' : ''})`);
+console.log(
+  `ifinfomsg decode x${N}: buffer-layout ${bl.toFixed(1)} ms, spec struct codec ${ss.toFixed(1)} ms, ratio ${(bl / ss).toFixed(2)}x (${sink > 0 ? 'ok' : ''})`,
+);

@@ -30,7 +30,13 @@ interface Variant {
 const bin = join(root, 'bin', 'nlts.js');
 const variants: Variant[] = [
   { name: 'ip -j link show', cmd: 'ip', args: ['-j', 'link', 'show'], times: [] },
-  { name: 'nlts -j link show (tsx, source)', cmd: process.execPath, args: [bin, '-j', 'link', 'show'], env: { ...process.env, NLTS_SOURCE: '1' }, times: [] },
+  {
+    name: 'nlts -j link show (tsx, source)',
+    cmd: process.execPath,
+    args: [bin, '-j', 'link', 'show'],
+    env: { ...process.env, NLTS_SOURCE: '1' },
+    times: [],
+  },
   { name: 'node -e 0 (floor)', cmd: process.execPath, args: ['-e', '0'], times: [] },
 ];
 const distMain = join(root, 'dist', 'src', 'cli', 'main.js');
@@ -58,7 +64,14 @@ function quantile(xs: number[], q: number): number {
   return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
 }
 
-const rows = variants.map((v) => ({ name: v.name, runs: v.times.length, median: quantile(v.times, 0.5), p10: quantile(v.times, 0.1), p90: quantile(v.times, 0.9), min: Math.min(...v.times) }));
+const rows = variants.map((v) => ({
+  name: v.name,
+  runs: v.times.length,
+  median: quantile(v.times, 0.5),
+  p10: quantile(v.times, 0.1),
+  p90: quantile(v.times, 0.9),
+  min: Math.min(...v.times),
+}));
 if (json) console.log(JSON.stringify(rows, null, 2));
 else {
   console.log(`CLI start-up, ${runs} interleaved runs each (ms)\n`);

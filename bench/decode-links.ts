@@ -41,7 +41,16 @@ writeFileSync(dataFile, packDatagrams(dgrams));
 const { build } = await import('esbuild');
 async function bundle(root: string, name: string): Promise<string> {
   const outfile = path.join(ROOT, `bench/.build/${name}.mjs`);
-  await build({ entryPoints: [path.join(root, 'bench/decode-links-child.ts')], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error' });
+  await build({
+    entryPoints: [path.join(root, 'bench/decode-links-child.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+  });
   return outfile;
 }
 const trees: { name: string; bundle: string }[] = [];
@@ -61,7 +70,9 @@ for (let i = 0; i < procs; i++) {
 }
 rmSync(dataFile);
 const r0 = runs[0]![0]!;
-console.log(`${r0.links} links in ${dgrams.length} datagrams (${(r0.bytes / 1024).toFixed(0)} KiB); ${procs} processes per tree, ${warm} warm decodes each; medians (min-max) over processes, ms\n`);
+console.log(
+  `${r0.links} links in ${dgrams.length} datagrams (${(r0.bytes / 1024).toFixed(0)} KiB); ${procs} processes per tree, ${warm} warm decodes each; medians (min-max) over processes, ms\n`,
+);
 console.log('| tree | cold (1st decode) | 2nd decode | warm | warm, decode only |\n|---|---:|---:|---:|---:|');
 trees.forEach((t, k) => {
   const show = (key: 'cold' | 'second' | 'warm' | 'warmDecodeOnly') => {

@@ -29,7 +29,13 @@ class Capture implements Transport {
     return this.inner.portId;
   }
   start(sink: TransportSink) {
-    this.inner.start({ ...sink, datagram: (d) => (this.got.push(Uint8Array.prototype.slice.call(d)), sink.datagram(d)) });
+    this.inner.start({
+      ...sink,
+      datagram: (d) => {
+        this.got.push(Uint8Array.prototype.slice.call(d));
+        sink.datagram(d);
+      },
+    });
   }
   send(d: Uint8Array) {
     this.inner.send(d);
@@ -85,7 +91,10 @@ function time(codec: ProtocolCodec, dgrams: Uint8Array[]): number {
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
 const data = process.argv.includes('--synthetic') ? { links: syntheticLinkDump(), routes: syntheticRouteDump() } : await record();
 console.log('| dump | generated (ms) | interpreter (ms) | speed-up |\n|---|---:|---:|---:|');
-for (const [name, dgrams] of [['2001 links with stats', data.links], ['10k IPv4 routes', data.routes]] as const) {
+for (const [name, dgrams] of [
+  ['2001 links with stats', data.links],
+  ['10k IPv4 routes', data.routes],
+] as const) {
   const g: number[] = [];
   const i: number[] = [];
   for (let r = 0; r < 18; r++) {

@@ -143,7 +143,10 @@ function main(): void {
     // A rotating order, so no mode always runs right after the same other one.
     for (let k = 0; k < MODES.length; k++) {
       const mode = MODES[(r + k) % MODES.length]!;
-      const out = execFileSync('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode], { cwd: ROOT, encoding: 'utf8' });
+      const out = execFileSync('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
       const line = out.split('\n').find((l) => l.startsWith('RESULT '));
       if (!line) throw new Error(`no result from ${mode}: ${out}`);
       const res = JSON.parse(line.slice(7)) as { add: number; del: number };

@@ -28,7 +28,7 @@ const argv = process.argv.slice(2);
 // ---------------------------------------------------------------------------------------------
 // Workers (run inside the namespace). Each prints READY once subscribed, then RESULT {json}.
 
-const PY_WORKER = String.raw`
+const PY_WORKER = `
 import json, sys, time, select, resource, errno
 from pyroute2 import IPRoute
 from pyroute2.netlink.rtnl import RTMGRP_LINK, RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR
@@ -180,7 +180,17 @@ async function workerOverrun(n: number, stallMs: number): Promise<void> {
   const v4 = mirror.addresses().filter((a) => a.family === 'inet' && a.address.startsWith('10.')).length;
   console.log(
     'RESULT ' +
-      JSON.stringify({ overruns: reasons.length, reasons: [...new Set(reasons)], resyncs, detectedAfterStallMs: firstOverrunAt ? firstOverrunAt - stallEnd : -1, equalAfterMs: consistentAt ? consistentAt - Math.max(batchDone, stallEnd) : -1, diff: diff.length, diffSample: diff.slice(0, 3), v4Left: v4, rssMiB: rssMiB() }),
+      JSON.stringify({
+        overruns: reasons.length,
+        reasons: [...new Set(reasons)],
+        resyncs,
+        detectedAfterStallMs: firstOverrunAt ? firstOverrunAt - stallEnd : -1,
+        equalAfterMs: consistentAt ? consistentAt - Math.max(batchDone, stallEnd) : -1,
+        diff: diff.length,
+        diffSample: diff.slice(0, 3),
+        v4Left: v4,
+        rssMiB: rssMiB(),
+      }),
   );
   mirror.close();
   void n;
@@ -253,7 +263,16 @@ async function main(): Promise<void> {
   else {
     const { build } = await import('esbuild');
     const outfile = path.join(ROOT, 'bench/.build/monitor-s6.mjs');
-    await build({ entryPoints: [SELF], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error' });
+    await build({
+      entryPoints: [SELF],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      logLevel: 'error',
+    });
     // The namespace layer finds its helper script next to the code.
     copyFileSync(path.join(ROOT, 'src/netns/helper.cjs'), path.join(path.dirname(outfile), 'helper.cjs'));
     workerCmd = [process.execPath, outfile];

@@ -149,7 +149,17 @@ if (argv[0] === '--worker') {
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  const opt = { namespaces: 100, seconds: 60, rate: 500, idle: 10, tsx: false, nodeFlags: [] as string[], out: path.join(ROOT, 'bench/results/monitor-soak.md'), workerLog: undefined as string | undefined, dumpConcurrency: '' };
+  const opt = {
+    namespaces: 100,
+    seconds: 60,
+    rate: 500,
+    idle: 10,
+    tsx: false,
+    nodeFlags: [] as string[],
+    out: path.join(ROOT, 'bench/results/monitor-soak.md'),
+    workerLog: undefined as string | undefined,
+    dumpConcurrency: '',
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--namespaces') opt.namespaces = Number(argv[++i]);
@@ -158,8 +168,7 @@ async function main(): Promise<void> {
       const m = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(argv[++i] ?? '');
       if (!m) throw new Error('--duration takes e.g. 60s, 10m, 1h');
       opt.seconds = Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
-    }
-    else if (a === '--rate') opt.rate = Number(argv[++i]);
+    } else if (a === '--rate') opt.rate = Number(argv[++i]);
     else if (a === '--idle') opt.idle = Number(argv[++i]);
     else if (a === '--tsx') opt.tsx = true;
     else if (a === '--node-flags') opt.nodeFlags = argv[++i]!.split(' ').filter(Boolean);
@@ -203,7 +212,9 @@ async function main(): Promise<void> {
     const ns = `${prefix}${++nsN}`;
     execFileSync('ip', ['netns', 'add', ns]);
     live.add(ns);
-    execFileSync('ip', ['-n', ns, '-batch', '-'], { input: 'link add va type veth peer name vb\nlink set va up\nlink set vb up\naddress add 192.0.2.1/24 dev va\n' });
+    execFileSync('ip', ['-n', ns, '-batch', '-'], {
+      input: 'link add va type veth peer name vb\nlink set va up\nlink set vb up\naddress add 192.0.2.1/24 dev va\n',
+    });
     const c = spawn('ip', ['-n', ns, '-force', '-batch', '-'], { stdio: ['pipe', 'ignore', 'ignore'] });
     c.stdin!.on('error', () => undefined);
     churners.set(ns, c);
@@ -212,7 +223,7 @@ async function main(): Promise<void> {
   const delNs = (ns: string) => {
     const c = churners.get(ns);
     churners.delete(ns);
-    c?.stdin!.end();
+    c?.stdin?.end();
     c?.kill('SIGKILL');
     execFileSync('ip', ['netns', 'del', ns]);
     live.delete(ns);
@@ -226,14 +237,25 @@ async function main(): Promise<void> {
   else {
     const { build } = await import('esbuild');
     const outfile = path.join(ROOT, 'bench/.build/monitor-soak.mjs');
-    await build({ entryPoints: [SELF], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error' });
+    await build({
+      entryPoints: [SELF],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      logLevel: 'error',
+    });
     // The namespace layer finds its helper script next to the code.
     copyFileSync(path.join(ROOT, 'src/netns/helper.cjs'), path.join(path.dirname(outfile), 'helper.cjs'));
     cmd = [process.execPath, ...opt.nodeFlags, outfile];
   }
   if (opt.workerLog) writeFileSync(opt.workerLog, '');
   const tWorker = performance.now();
-  mon = spawn(cmd[0]!, [...cmd.slice(1), '--worker', prefix, ...(opt.dumpConcurrency ? [opt.dumpConcurrency] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
+  mon = spawn(cmd[0]!, [...cmd.slice(1), '--worker', prefix, ...(opt.dumpConcurrency ? [opt.dumpConcurrency] : [])], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines: string[] = [];
   let partial = '';
   mon.stdout!.setEncoding('utf8');
@@ -267,7 +289,9 @@ async function main(): Promise<void> {
     mon!.stdin!.write('stat\n');
     const s = await next('STAT');
     samples.push({ t, phase, s, rss: procRss() });
-    console.error(`${phase} t=${t.toFixed(0)}s rss=${s.rssMiB.toFixed(1)} MiB heap=${s.heapMiB.toFixed(1)}/${s.heapTotalMiB.toFixed(1)} new=${s.newSpaceMiB.toFixed(1)} old=${s.oldSpaceMiB.toFixed(1)} v8=${s.v8MiB.toFixed(1)} file=${s.fileMiB.toFixed(1)} anon=${s.anonMiB.toFixed(1)} brk=${s.brkMiB.toFixed(1)} arenas=${s.arenaMiB.toFixed(1)} ext=${s.externalMiB.toFixed(1)} cpu=${s.cpuPct.toFixed(1)}% changes/s=${s.changesPerS.toFixed(0)} ns=${s.namespaces} objects=${s.objects} overruns=${s.overruns} resyncs=${s.resyncs} refreshes=${s.refreshes} errors=${s.errors} failed=${s.failed}`);
+    console.error(
+      `${phase} t=${t.toFixed(0)}s rss=${s.rssMiB.toFixed(1)} MiB heap=${s.heapMiB.toFixed(1)}/${s.heapTotalMiB.toFixed(1)} new=${s.newSpaceMiB.toFixed(1)} old=${s.oldSpaceMiB.toFixed(1)} v8=${s.v8MiB.toFixed(1)} file=${s.fileMiB.toFixed(1)} anon=${s.anonMiB.toFixed(1)} brk=${s.brkMiB.toFixed(1)} arenas=${s.arenaMiB.toFixed(1)} ext=${s.externalMiB.toFixed(1)} cpu=${s.cpuPct.toFixed(1)}% changes/s=${s.changesPerS.toFixed(0)} ns=${s.namespaces} objects=${s.objects} overruns=${s.overruns} resyncs=${s.resyncs} refreshes=${s.refreshes} errors=${s.errors} failed=${s.failed}`,
+    );
   };
   await sample(0, 'start');
 

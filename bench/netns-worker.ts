@@ -12,7 +12,13 @@ import { setMaxHelpers } from '../src/netns/enter.js';
 // connect() loads the namespace modules on first use; a long-running program has them already.
 import '../src/netns/sockets.js';
 
-const args = JSON.parse(process.argv[2] ?? '{}') as { mode: string; names: string[]; entry: 'helper' | 'setns'; repeats?: number; maxHelpers?: number };
+const args = JSON.parse(process.argv[2] ?? '{}') as {
+  mode: string;
+  names: string[];
+  entry: 'helper' | 'setns';
+  repeats?: number;
+  maxHelpers?: number;
+};
 
 async function first(): Promise<object> {
   const t0 = performance.now();

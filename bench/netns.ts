@@ -137,8 +137,16 @@ const stat = (v: number[]) => `${fmt(Math.min(...v))} / **${fmt(median(v))}** / 
 
 type Peer = { label: string; first?: (ns: string) => Promise<any>; many?: (names: string[]) => Promise<any> };
 const PEERS: Peer[] = [
-  { label: `netlink-ts, helper (default: ${Math.max(2, Math.min(4, availableParallelism()))} at a time)`, first: (ns) => nlts({ mode: 'first', names: [ns], entry: 'helper', repeats: REPEATS }), many: (names) => nlts({ mode: 'many', names, entry: 'helper' }) },
-  { label: 'netlink-ts, setns option', first: (ns) => nlts({ mode: 'first', names: [ns], entry: 'setns', repeats: REPEATS }), many: (names) => nlts({ mode: 'many', names, entry: 'setns' }) },
+  {
+    label: `netlink-ts, helper (default: ${Math.max(2, Math.min(4, availableParallelism()))} at a time)`,
+    first: (ns) => nlts({ mode: 'first', names: [ns], entry: 'helper', repeats: REPEATS }),
+    many: (names) => nlts({ mode: 'many', names, entry: 'helper' }),
+  },
+  {
+    label: 'netlink-ts, setns option',
+    first: (ns) => nlts({ mode: 'first', names: [ns], entry: 'setns', repeats: REPEATS }),
+    many: (names) => nlts({ mode: 'many', names, entry: 'setns' }),
+  },
   { label: 'netlink-ts, helper, 4 at a time', many: (names) => nlts({ mode: 'many', names, entry: 'helper', maxHelpers: 4 }) },
   { label: 'netlink-ts, helper, 8 at a time', many: (names) => nlts({ mode: 'many', names, entry: 'helper', maxHelpers: 8 }) },
   { label: '`ip -n NS -j link` spawned + JSON.parse', first: ipFirst, many: ipMany },
@@ -155,7 +163,12 @@ async function anatomy(ns: string): Promise<string[]> {
     ['`nsenter --net=NS /bin/true`', 'nsenter', [`--net=/run/netns/${ns}`, '/bin/true'], minimal],
     ['`node -e 0`, minimal environment', process.execPath, ['-e', '0'], minimal],
     ['`node -e 0` with NODE_EXTRA_CA_CERTS set', process.execPath, ['-e', '0'], withCa],
-    ['helper under nsenter (what enter runs), minimal environment', 'nsenter', [`--net=/run/netns/${ns}`, '--', process.execPath, helper, req], minimal],
+    [
+      'helper under nsenter (what enter runs), minimal environment',
+      'nsenter',
+      [`--net=/run/netns/${ns}`, '--', process.execPath, helper, req],
+      minimal,
+    ],
     ['the same helper with NODE_EXTRA_CA_CERTS set', 'nsenter', [`--net=/run/netns/${ns}`, '--', process.execPath, helper, req], withCa],
   ];
   const times = new Map<string, number[]>();
@@ -212,7 +225,9 @@ async function main(): Promise<void> {
       `each namespace holds ${PAIRS} veth pairs (${2 * PAIRS + 1} links). ms as min / **median** / max over rounds; a round's repeat is the median of ${REPEATS} dumps.`,
     '',
   );
-  lines.push('| peer | first result (connect + dump) | of which connect | process start to first result | repeat dump, same handle | repeat vs `ip -n` | 20 namespaces at once, per namespace | vs `ip -n` |');
+  lines.push(
+    '| peer | first result (connect + dump) | of which connect | process start to first result | repeat dump, same handle | repeat vs `ip -n` | 20 namespaces at once, per namespace | vs `ip -n` |',
+  );
   lines.push('|---|---|---|---|---|---|---|---|');
   for (const p of PEERS) {
     const r = res.get(p.label)!;

@@ -121,10 +121,5 @@ for (const file of files) {
   console.log('\nSelf time by file:\n\n| ms | % | file |\n|---:|---:|---|');
   console.log(rows(perFile, Math.min(top, 15)).join('\n'));
   console.log('\nInclusive time by function:\n\n| ms | % | function |\n|---:|---:|---|');
-  console.log(
-    rows(
-      new Map([...incl.entries()].filter(([k]) => !k.startsWith('(root)'))),
-      top,
-    ).join('\n'),
-  );
+  console.log(rows(new Map([...incl.entries()].filter(([k]) => !k.startsWith('(root)'))), top).join('\n'));
 }

@@ -124,7 +124,10 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 function removeStaleNamespaces(): void {
   let names: string[] = [];
   try {
-    names = ip(['netns', 'list']).split('\n').map((l) => l.split(' ')[0]!).filter(Boolean);
+    names = ip(['netns', 'list'])
+      .split('\n')
+      .map((l) => l.split(' ')[0]!)
+      .filter(Boolean);
   } catch {
     return;
   }
@@ -176,7 +179,16 @@ const bundles = new Map<string, string>();
 async function buildBundle(worker: 'nlts' | 'ip'): Promise<void> {
   const { build } = await import('esbuild');
   const outfile = path.join(ROOT, `bench/.build/${worker}-worker.mjs`);
-  await build({ entryPoints: [path.join(ROOT, `bench/workers/${worker}.ts`)], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error' });
+  await build({
+    entryPoints: [path.join(ROOT, `bench/workers/${worker}.ts`)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+  });
   bundles.set(worker, outfile);
 }
 
@@ -317,10 +329,22 @@ async function attempt<T>(what: string, fn: () => Promise<T>): Promise<T | undef
 }
 
 /** A read scenario: first dump in a fresh process, repeat dumps, process wall time, peak RSS. */
-async function readScenario(key: string, ns: string, what: 'links' | 'routes', ipArgv: string[], opts: { rss?: boolean; pyRounds?: number; pyRepeats?: number } = {}) {
+async function readScenario(
+  key: string,
+  ns: string,
+  what: 'links' | 'routes',
+  ipArgv: string[],
+  opts: { rss?: boolean; pyRounds?: number; pyRepeats?: number } = {},
+) {
   const first = metric(key, 'first dump', 'ms', 'ip');
   const repeat = metric(key, 'repeat dump', 'ms', 'ip');
-  const proc = metric(key, 'whole process, one dump', 'ms', 'ip', 'spawn to exit of `ip netns exec NS <worker>` minus the repeat dumps; for `ip` the first-dump time (ip is the whole process)');
+  const proc = metric(
+    key,
+    'whole process, one dump',
+    'ms',
+    'ip',
+    'spawn to exit of `ip netns exec NS <worker>` minus the repeat dumps; for `ip` the first-dump time (ip is the whole process)',
+  );
   const rss = opts.rss ? metric(key, 'peak RSS (whole worker run)', 'MiB', 'ip', 'ip side = parsing Node process + ip itself') : undefined;
   for (let r = 0; r < opt.rounds; r++) {
     for (const peer of rotate<Peer>(['nlts', 'ip', 'py', 'floor'], r)) {
@@ -337,16 +361,25 @@ async function readScenario(key: string, ns: string, what: 'links' | 'routes', i
       record(proc, r, peer, peer === 'ip' ? res.first : run.wallMs - repeatsTotal);
       // The floor keeps no objects: its RSS (a bare Python and a 1 MiB buffer) says nothing about the kernel's cost.
       if (rss && peer !== 'floor') record(rss, r, peer, (res.maxRssKiB + (res.ipMaxRssKiB ?? 0)) / 1024);
-      if (rss && peer !== 'floor') record(metric(key, 'peak RSS after the first dump only', 'MiB', 'ip'), r, peer, (res.maxRssFirstKiB + (res.ipMaxRssKiB ?? 0)) / 1024);
-      if (rss && peer !== 'floor' && res.rssAtStartKiB) record(metric(key, 'RSS before the first dump (runtime + libraries)', 'MiB', 'ip'), r, peer, res.rssAtStartKiB / 1024);
+      if (rss && peer !== 'floor')
+        record(metric(key, 'peak RSS after the first dump only', 'MiB', 'ip'), r, peer, (res.maxRssFirstKiB + (res.ipMaxRssKiB ?? 0)) / 1024);
+      if (rss && peer !== 'floor' && res.rssAtStartKiB)
+        record(metric(key, 'RSS before the first dump (runtime + libraries)', 'MiB', 'ip'), r, peer, res.rssAtStartKiB / 1024);
       if (rss && peer === 'ip') {
         record(metric(key, 'peak RSS, parsing Node process only', 'MiB', 'ip'), r, 'ip', res.maxRssKiB / 1024);
         record(metric(key, 'peak RSS, ip process only', 'MiB', 'ip'), r, 'ip', (res.ipMaxRssKiB ?? NaN) / 1024);
       }
-      const mem = res.maxRssKiB !== undefined ? `, maxrss ${(res.maxRssKiB / 1024).toFixed(0)} MiB${res.ipMaxRssKiB ? ` + ip ${(res.ipMaxRssKiB / 1024).toFixed(0)} MiB` : ''}` : '';
+      const mem =
+        res.maxRssKiB !== undefined
+          ? `, maxrss ${(res.maxRssKiB / 1024).toFixed(0)} MiB${res.ipMaxRssKiB ? ` + ip ${(res.ipMaxRssKiB / 1024).toFixed(0)} MiB` : ''}`
+          : '';
       // The floor also reports the time spent inside recv (the kernel building the datagrams), first dump included.
-      const inRecv = res.recv ? ` (in recv: first ${res.recv[0].toFixed(1)} ms, repeat ${res.recv.length > 1 ? median(res.recv.slice(1)).toFixed(1) : '-'} ms)` : '';
-      log(`  round ${r + 1} ${PEER_LABEL[peer].padEnd(22)} first ${res.first.toFixed(1)} ms, repeat ${res.repeat.length ? median(res.repeat).toFixed(1) : '-'} ms${inRecv}, wall ${run.wallMs.toFixed(0)} ms, ${res.count} objects${mem}`);
+      const inRecv = res.recv
+        ? ` (in recv: first ${res.recv[0].toFixed(1)} ms, repeat ${res.recv.length > 1 ? median(res.recv.slice(1)).toFixed(1) : '-'} ms)`
+        : '';
+      log(
+        `  round ${r + 1} ${PEER_LABEL[peer].padEnd(22)} first ${res.first.toFixed(1)} ms, repeat ${res.repeat.length ? median(res.repeat).toFixed(1) : '-'} ms${inRecv}, wall ${run.wallMs.toFixed(0)} ms, ${res.count} objects${mem}`,
+      );
     }
   }
   if (opt.cpuProf) {
@@ -370,7 +403,13 @@ async function s2(): Promise<void> {
     for (let i = 0; i < n; i++) setup.push(`route add 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32 via 192.0.2.2`);
     const big = n >= 100_000;
     await withNs(setup, (ns) =>
-      readScenario(key, ns, 'routes', ['-4', '-j', 'route', 'show', 'table', 'all'], big ? { rss: true, pyRounds: cfg.py100kRounds, pyRepeats: cfg.py100kRepeats } : {}),
+      readScenario(
+        key,
+        ns,
+        'routes',
+        ['-4', '-j', 'route', 'show', 'table', 'all'],
+        big ? { rss: true, pyRounds: cfg.py100kRounds, pyRepeats: cfg.py100kRepeats } : {},
+      ),
     );
   }
 }
@@ -409,7 +448,13 @@ async function s3(): Promise<void> {
           peer === 'ipbatch'
             ? { mode: 'batch', phases: { add: addFile, del: delFile } }
             : peer === 'ipop'
-              ? { mode: 'perop', phases: { add: opIps.map((a) => ['address', 'add', `${a}/32`, 'dev', 'veth0']), del: opIps.map((a) => ['address', 'del', `${a}/32`, 'dev', 'veth0']) } }
+              ? {
+                  mode: 'perop',
+                  phases: {
+                    add: opIps.map((a) => ['address', 'add', `${a}/32`, 'dev', 'veth0']),
+                    del: opIps.map((a) => ['address', 'del', `${a}/32`, 'dev', 'veth0']),
+                  },
+                }
               : { mode: 'addr', n, dev: 'veth0', byIndex: peer === 'nltsIdx' };
         const run = await attempt(`${key} round ${r + 1} ${PEER_LABEL[peer]}`, () => runWorker(ns, workerOf(peer), args));
         // Whatever happened, start the next peer from an interface without addresses.
@@ -433,12 +478,16 @@ async function s3(): Promise<void> {
           for (const m of [bdel, wdel]) record(m, r, peer, ((res.del - sub) / count) * 1000);
           record(metric(key, '`ip -batch` start-up + exit (subtracted above)', 'ms', 'ipbatch'), r, peer, res.startup);
         }
-        log(`  round ${r + 1} ${PEER_LABEL[peer].padEnd(22)} add ${((res.add / count) * 1000).toFixed(1)} µs/op, del ${((res.del / count) * 1000).toFixed(1)} µs/op${res.batchAdd !== undefined ? `, batch add ${((res.batchAdd / n) * 1000).toFixed(1)} / del ${((res.batchDel / n) * 1000).toFixed(1)} µs/op` : ''}${sub ? ` (startup ${sub.toFixed(1)} ms)` : ''}`);
+        log(
+          `  round ${r + 1} ${PEER_LABEL[peer].padEnd(22)} add ${((res.add / count) * 1000).toFixed(1)} µs/op, del ${((res.del / count) * 1000).toFixed(1)} µs/op${res.batchAdd !== undefined ? `, batch add ${((res.batchAdd / n) * 1000).toFixed(1)} / del ${((res.batchDel / n) * 1000).toFixed(1)} µs/op` : ''}${sub ? ` (startup ${sub.toFixed(1)} ms)` : ''}`,
+        );
       }
     }
     if (opt.cpuProf) {
       for (const byIndex of [false, true]) {
-        await attempt(`${key} profile`, () => runWorker(ns, 'nlts', { mode: 'addr', n, dev: 'veth0', byIndex }, `S3-addresses${byIndex ? '-by-index' : ''}`));
+        await attempt(`${key} profile`, () =>
+          runWorker(ns, 'nlts', { mode: 'addr', n, dev: 'veth0', byIndex }, `S3-addresses${byIndex ? '-by-index' : ''}`),
+        );
         ip(['-n', ns, 'address', 'flush', 'dev', 'veth0']);
       }
     }
@@ -489,7 +538,9 @@ async function s4(): Promise<void> {
         record(add, r, peer, (res.add - sub) / count);
         record(del, r, peer, (res.del - sub) / count);
         record(tot, r, peer, (res.add + res.del - 2 * sub) / count);
-        log(`  round ${r + 1} ${PEER_LABEL[peer].padEnd(22)} create ${(res.add / count).toFixed(2)} ms/op, delete ${(res.del / count).toFixed(2)} ms/op${res.addFirst ? ` (first create ${res.addFirst.toFixed(1)} ms)` : ''}`);
+        log(
+          `  round ${r + 1} ${PEER_LABEL[peer].padEnd(22)} create ${(res.add / count).toFixed(2)} ms/op, delete ${(res.del / count).toFixed(2)} ms/op${res.addFirst ? ` (first create ${res.addFirst.toFixed(1)} ms)` : ''}`,
+        );
       }
     }
     if (opt.cpuProf) await attempt(`${key} profile`, () => runWorker(ns, 'nlts', { mode: 'veth', n, prefix: pfx }, 'S4-veth'));
@@ -520,7 +571,13 @@ function targets(): Target[] {
     t.push({ name: `S2 ${n / 1000}k first dump <= 0.6x`, scenario: k, metric: 'first dump', peer: 'nlts', limit: 0.6 });
     t.push({ name: `S2 ${n / 1000}k repeat dump <= 0.3x`, scenario: k, metric: 'repeat dump', peer: 'nlts', limit: 0.3 });
   }
-  t.push({ name: 'S2 100k peak RSS below ip -j + JSON.parse (Node + ip)', scenario: 'S2 routes (100k)', metric: 'peak RSS (whole worker run)', peer: 'nlts', limit: 1 });
+  t.push({
+    name: 'S2 100k peak RSS below ip -j + JSON.parse (Node + ip)',
+    scenario: 'S2 routes (100k)',
+    metric: 'peak RSS (whole worker run)',
+    peer: 'nlts',
+    limit: 1,
+  });
   const s3k = `S3 addresses (${cfg.s3Addrs})`;
   t.push({ name: 'S3 add one at a time no slower than ip -batch', scenario: s3k, metric: 'add, one at a time', peer: 'nlts', limit: 1 });
   t.push({ name: 'S3 delete one at a time no slower than ip -batch', scenario: s3k, metric: 'delete, one at a time', peer: 'nlts', limit: 1 });
@@ -542,16 +599,24 @@ function report(started: Date, elapsedS: number): string {
       return '?';
     }
   };
-  const pyv = version('dpkg-query', ['-W', '-f', '${Version}', 'python3-pyroute2']);
+  const pyv = version('dpkg-query', ['-W', '-f', '$' + '{Version}', 'python3-pyroute2']);
   const rev = version('git', ['-C', ROOT, 'describe', '--always', '--dirty']);
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  lines.push(`Run ${started.toISOString().replace(/\.\d+Z$/, 'Z')} at ${rev}: kernel ${release()}, Node ${process.version}, ${version('ip', ['-V'])}, pyroute2 ${pyv} (${PY}), ${cpus().length} x ${cpus()[0]?.model ?? '?'}.`);
-  lines.push(`${opt.rounds} rounds${opt.quick ? ' (--quick)' : ''}, Node workers ${opt.bundle ? 'bundled by esbuild and run by plain node' : 'run through tsx'}; peers interleaved in a rotating order; ${cfg.repeats} repeat dumps per process (pyroute2 at 100k: ${cfg.py100kRounds} rounds, ${cfg.py100kRepeats} repeat). Took ${elapsedS.toFixed(0)} s; load average at the start ${loadAtStart}, at the end ${load} (other work on the machine shows here).`);
+  lines.push(
+    `Run ${started.toISOString().replace(/\.\d+Z$/, 'Z')} at ${rev}: kernel ${release()}, Node ${process.version}, ${version('ip', ['-V'])}, pyroute2 ${pyv} (${PY}), ${cpus().length} x ${cpus()[0]?.model ?? '?'}.`,
+  );
+  lines.push(
+    `${opt.rounds} rounds${opt.quick ? ' (--quick)' : ''}, Node workers ${opt.bundle ? 'bundled by esbuild and run by plain node' : 'run through tsx'}; peers interleaved in a rotating order; ${cfg.repeats} repeat dumps per process (pyroute2 at 100k: ${cfg.py100kRounds} rounds, ${cfg.py100kRepeats} repeat). Took ${elapsedS.toFixed(0)} s; load average at the start ${loadAtStart}, at the end ${load} (other work on the machine shows here).`,
+  );
   lines.push('');
-  lines.push('min / median / max over rounds (one value per round: a process\'s first dump, or the median of its repeat dumps). Ratio = median / median of the baseline (**bold**); in brackets the range of per-round ratios.');
+  lines.push(
+    "min / median / max over rounds (one value per round: a process's first dump, or the median of its repeat dumps). Ratio = median / median of the baseline (**bold**); in brackets the range of per-round ratios.",
+  );
   if (metrics.some((m) => m.values.has('floor'))) {
     lines.push('');
-    lines.push(`${PEER_LABEL.floor}: bench/workers/floor.py, a raw AF_NETLINK socket in ${PY} (standard library) that sends the same requests as netlink-ts (pre-packed; S3 with the link index) and only walks the nlmsghdrs of the replies: what the kernel plus a minimal client costs, Python's per-message loop included. A target ratio below this row's ratio asks for less than the kernel's own cost. Not a baseline; no RSS rows.`);
+    lines.push(
+      `${PEER_LABEL.floor}: bench/workers/floor.py, a raw AF_NETLINK socket in ${PY} (standard library) that sends the same requests as netlink-ts (pre-packed; S3 with the link index) and only walks the nlmsghdrs of the replies: what the kernel plus a minimal client costs, Python's per-message loop included. A target ratio below this row's ratio asks for less than the kernel's own cost. Not a baseline; no RSS rows.`,
+    );
   }
   lines.push('');
   lines.push('| scenario | measure | peer | min | median | max | ratio |');
@@ -566,9 +631,12 @@ function report(started: Date, elapsedS: number): string {
       const rr = m.ratios.get(p);
       let ratio = '';
       if (p === m.baseline) ratio = 'baseline';
-      else if (baseMed) ratio = `${(med / baseMed).toFixed(2)}x` + (rr && rr.length > 1 ? ` [${Math.min(...rr).toFixed(2)}-${Math.max(...rr).toFixed(2)}]` : '');
+      else if (baseMed)
+        ratio = `${(med / baseMed).toFixed(2)}x` + (rr && rr.length > 1 ? ` [${Math.min(...rr).toFixed(2)}-${Math.max(...rr).toFixed(2)}]` : '');
       const label = p === m.baseline ? `**${PEER_LABEL[p]}**` : PEER_LABEL[p];
-      lines.push(`| ${m.scenario} | ${m.name} (${m.unit}) | ${label} | ${fmt(Math.min(...v), m.unit)} | ${fmt(med, m.unit)} | ${fmt(Math.max(...v), m.unit)} | ${ratio} |`);
+      lines.push(
+        `| ${m.scenario} | ${m.name} (${m.unit}) | ${label} | ${fmt(Math.min(...v), m.unit)} | ${fmt(med, m.unit)} | ${fmt(Math.max(...v), m.unit)} | ${ratio} |`,
+      );
     }
   }
   const notes = metrics.filter((m) => m.note);
@@ -631,7 +699,10 @@ async function main(): Promise<void> {
   mkdirSync(path.dirname(opt.out), { recursive: true });
   writeFileSync(opt.out, md);
   log(`\nwritten to ${path.relative(process.cwd(), opt.out)}`);
-  if (opt.cpuProf) log(`CPU profiles in ${path.relative(process.cwd(), profDir!)}; summarise with: npx tsx bench/prof-summary.ts ${path.relative(process.cwd(), profDir!)}/*.cpuprofile`);
+  if (opt.cpuProf)
+    log(
+      `CPU profiles in ${path.relative(process.cwd(), profDir!)}; summarise with: npx tsx bench/prof-summary.ts ${path.relative(process.cwd(), profDir!)}/*.cpuprofile`,
+    );
 }
 
 try {

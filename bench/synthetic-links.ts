@@ -23,7 +23,8 @@ export function templateLink(): Uint8Array {
     const bytes = new Uint8Array(Buffer.from(ex.hex, 'hex'));
     const [m] = codec.decode(bytes);
     const a = m?.attrs as Record<string, any> | undefined;
-    if (m?.kind === 'newlink' && a?.linkinfo?.kind === 'veth' && a.stats64 && a.afSpec?.inet6?.stats) return bytes.slice(0, new DataView(bytes.buffer).getUint32(0, true));
+    if (m?.kind === 'newlink' && a?.linkinfo?.kind === 'veth' && a.stats64 && a.afSpec?.inet6?.stats)
+      return bytes.slice(0, new DataView(bytes.buffer).getUint32(0, true));
   }
   throw new Error('no veth RTM_NEWLINK with inet6 stats in fixtures/notifications.json');
 }

@@ -151,7 +151,11 @@ async function record(s: Scenario, outDir: string | undefined): Promise<Recorded
       setupClient = NetlinkClient.open({ transport: new NetlinkSocket({ fd: socketIn(ns) }) });
       await s.setup(setupClient, env);
     }
-    recorder = new RecordingTransport(new NetlinkSocket({ fd: socketIn(ns) }), { producer: PRODUCER, command: s.command, description: s.description });
+    recorder = new RecordingTransport(new NetlinkSocket({ fd: socketIn(ns) }), {
+      producer: PRODUCER,
+      command: s.command,
+      description: s.description,
+    });
     recorder.annotate = annotate;
     for (const g of s.groups ?? []) recorder.addMembership(g);
     nl = NetlinkClient.open({ transport: recorder });

@@ -79,6 +79,23 @@ describe('generated types, checked by tsc', () => {
     expectTypeOf<Record0['attrs']>().toEqualTypeOf<RtRouteRouteAttrs>();
     expectTypeOf<Record0['ifindex']>().toEqualTypeOf<RtRouteRtnexthop['ifindex']>();
   });
+
+  it("request types (<'request'>) take what the encoder takes besides the decoded shape", () => {
+    const req: RtAddrNewaddrMessage<'request'> = {
+      header: { family: 'inet', prefixlen: 24, flags: 0x80, scope: 0, index: 2 },
+      attrs: { address: new Uint8Array([192, 0, 2, 1]), flags: 0x80 },
+    };
+    const named: RtAddrNewaddrMessage = {
+      header: { family: 'inet', prefixlen: 24, flags: ['permanent'], scope: 'universe', index: 2 },
+      attrs: { address: '192.0.2.1', flags: ['permanent'] },
+    };
+    expect(codec.encode({ kind: 'newaddr', ...req })).toEqual(codec.encode({ kind: 'newaddr', ...named }));
+    // @ts-expect-error decoded flags are a list of names, never one number
+    const decoded: RtAddrIfaddrmsg = req.header;
+    expect(decoded.flags).toBe(0x80);
+    expectTypeOf<RtAddrMessages['newaddr']>().toEqualTypeOf<RtAddrNewaddrMessage<'decoded'>>();
+    expectTypeOf<RtAddrAddrAttrs<'request'>['flags']>().toEqualTypeOf<RtAddrIfaFlags | number | undefined>();
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -339,12 +356,16 @@ function literal(v: unknown, indent = ''): string {
 
 /** Type-checks in-memory files (absolute path -> text) against the project's tsconfig. */
 function typecheck(files: Map<string, string>, roots: string[]): string[] {
-  const parsed = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.json'), { noEmit: true }, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    join(ROOT, 'tsconfig.json'),
+    { noEmit: true },
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
     },
-  });
+  );
   if (!parsed) throw new Error('cannot read tsconfig.json');
   const options = parsed.options;
   const host = ts.createCompilerHost(options, true);
@@ -376,7 +397,11 @@ describe('generated types match decoder output', () => {
     const fixtureFile = join(ROOT, GENERATED_DIR, '__gen-fixture.ts');
     files.set(fixtureFile, generateFamily(fixtureSpec, 'test/generated-types.test.ts'));
 
-    const lines: string[] = [`import type * as G from '../src/generated/index.js';`, `import type * as F from '../src/generated/__gen-fixture.js';`, ''];
+    const lines: string[] = [
+      `import type * as G from '../src/generated/index.js';`,
+      `import type * as F from '../src/generated/__gen-fixture.js';`,
+      '',
+    ];
     const specs: [FamilySpec, string, ProtocolCodec][] = [];
     const real = findSpecs().map((s) => s.spec);
     // One codec per netlink protocol: message types are numbered per protocol (nlctrl's 0x10 is RTM_NEWLINK's).
@@ -419,29 +444,29 @@ describe('generated types match decoder output', () => {
     const expectLines = [
       `export type GenFixtureColor = 'red' | 'green' | 'blue' | 'sky-blue' | number;`,
       `export type GenFixtureBits = Array<'a' | 'b' | 'c' | 'also_a' | number>;`,
-      `  data?: GenFixtureKindOneAttrs | GenFixtureKindTwoAttrs | Uint8Array;`,
-      `  s64?: bigint;`,
+      `  data?: GenFixtureKindOneAttrs<D> | GenFixtureKindTwoAttrs<D> | Uint8Array;`,
+      `  s64?: bigint | EncodeOnly<D, number>;`,
       `  bigColor?: GenFixtureColor | bigint;`,
-      `  ip32?: string;`,
-      `  mac?: string;`,
-      `  conf?: number[];`,
-      `  conf64?: bigint[];`,
-      `  on?: true;`,
-      `  blob?: GenFixtureBlob;`,
-      `  peer?: { header: GenFixturePeerhdr; attrs: GenFixtureTopAttrs };`,
+      `  ip32?: string | EncodeOnly<D, number>;`,
+      `  mac?: string | EncodeOnly<D, Uint8Array>;`,
+      `  conf?: number[] | EncodeOnly<D, Uint8Array>;`,
+      `  conf64?: bigint[] | EncodeOnly<D, Uint8Array>;`,
+      `  on?: true | EncodeOnly<D, false>;`,
+      `  blob?: GenFixtureBlob<D> | EncodeOnly<D, Uint8Array>;`,
+      `  peer?: { header: GenFixturePeerhdr<D>; attrs: GenFixtureTopAttrs<D> };`,
       `  ifindex?: number;`,
-      `  hops?: Array<Omit<GenFixtureRec, 'len'> & { attrs: GenFixtureInnerAttrs }>;`,
+      `  hops?: Array<Omit<GenFixtureRec<D>, 'len'> & { attrs: GenFixtureInnerAttrs<D> }>;`,
       `  names?: string[];`,
       `  colors?: GenFixtureColor[];`,
-      `  'odd-name'?: string;`,
+      `  'odd-name'?: string | EncodeOnly<D, Uint8Array>;`,
       `  addr?: string | Uint8Array;`,
-      `  nested?: GenFixtureInnerAttrs[];`,
+      `  nested?: GenFixtureInnerAttrs<D>[];`,
       `  unknown?: UnknownAttr[];`,
       `  _tail?: Uint8Array;`,
       `  index: number;`,
-      `  v4?: string;`,
-      `  mark?: GenFixtureBits;`,
-      `export type GenFixtureNewthingMessage = { header: GenFixtureHdr; attrs: GenFixtureTopAttrs };`,
+      `  v4?: string | EncodeOnly<D, number>;`,
+      `  mark?: GenFixtureBits | EncodeOnly<D, number>;`,
+      `export type GenFixtureNewthingMessage<D extends SpecDirection = 'decoded'> = { header: GenFixtureHdr<D>; attrs: GenFixtureTopAttrs<D> };`,
       '  /** FIX_BIG_COLOR: an enum on a 64-bit integer */',
     ];
     const have = new Set(text.split('\n'));

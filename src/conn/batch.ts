@@ -100,7 +100,19 @@ export function packWindow(
     const m = msgs[first + k]!;
     const at = w.pos;
     try {
-      codec.encode({ kind: m.kind, flags: (m.flags ?? 0) | NLM_F.REQUEST, seq: firstSeq + k, pid: m.pid ?? 0, header: m.header, attrs: m.attrs, payload: m.payload, encoded: m.encoded }, w);
+      codec.encode(
+        {
+          kind: m.kind,
+          flags: (m.flags ?? 0) | NLM_F.REQUEST,
+          seq: firstSeq + k,
+          pid: m.pid ?? 0,
+          header: m.header,
+          attrs: m.attrs,
+          payload: m.payload,
+          encoded: m.encoded,
+        },
+        w,
+      );
       offsets[k] = at;
       lastK = k;
     } catch (err) {

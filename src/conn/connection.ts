@@ -111,7 +111,12 @@ export class Connection {
   }
 
   /** Starts a dump once the ones before it on this socket have ended. */
-  private queueDump(msg: OutgoingMessage, options: RequestOptions, map?: DumpMapper<unknown>, select: true | AttrSelection = true): Promise<NetlinkMessage[]> {
+  private queueDump(
+    msg: OutgoingMessage,
+    options: RequestOptions,
+    map?: DumpMapper<unknown>,
+    select: true | AttrSelection = true,
+  ): Promise<NetlinkMessage[]> {
     return this.dumps.run(() => this.start(msg, (msg.flags ?? 0) | NLM_F.REQUEST | NLM_F.DUMP, true, options, map, select));
   }
 
@@ -169,7 +174,14 @@ export class Connection {
   // -------------------------------------------------------------------------------------------
 
   /** Registers a pending request and sends it. */
-  private start(msg: OutgoingMessage, flags: number, dump: boolean, options: RequestOptions, map?: DumpMapper<unknown>, attrs: boolean | AttrSelection = true): Promise<NetlinkMessage[]> {
+  private start(
+    msg: OutgoingMessage,
+    flags: number,
+    dump: boolean,
+    options: RequestOptions,
+    map?: DumpMapper<unknown>,
+    attrs: boolean | AttrSelection = true,
+  ): Promise<NetlinkMessage[]> {
     if (this.closedError) return Promise.reject(this.closedError);
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));

@@ -73,6 +73,7 @@ let sharedCtx: DecodeCtx | undefined;
  */
 export function datagramCtx(d: Uint8Array): DecodeCtx {
   if (d.buffer === sharedCtx?.bytes.buffer) return sharedCtx;
-  if (d.buffer.byteLength >= SHARED_BUFFER_MIN && d.byteOffset + d.length <= d.buffer.byteLength) return (sharedCtx = makeCtx(new Uint8Array(d.buffer)));
+  if (d.buffer.byteLength >= SHARED_BUFFER_MIN && d.byteOffset + d.length <= d.buffer.byteLength)
+    return (sharedCtx = makeCtx(new Uint8Array(d.buffer)));
   return makeCtx(d);
 }

@@ -128,7 +128,8 @@ function genericCopy(o: Record<string, unknown>, raw: NetlinkMessage, skip: stri
   for (const k in o) {
     if (k === skip) continue;
     const v = o[k];
-    out[k] = k === 'flags' && Array.isArray(v) ? internFlags(v) : k === 'nexthops' ? copyHops(v) : typeof v === 'string' && TEXT_FIELDS.has(k) ? flat(v) : v;
+    out[k] =
+      k === 'flags' && Array.isArray(v) ? internFlags(v) : k === 'nexthops' ? copyHops(v) : typeof v === 'string' && TEXT_FIELDS.has(k) ? flat(v) : v;
   }
   out.raw = raw;
   return out;

@@ -29,11 +29,10 @@ export class DrainFence {
     private readonly label: string,
   ) {}
 
-
   /** After an overrun: discard what is queued, up to a marker's ACK. */
   start(): void {
     this.tries = 0;
-    this.from = ((this.markerSeq + 1) >>> 0) || 1;
+    this.from = (this.markerSeq + 1) >>> 0 || 1;
     this.sendMarker();
   }
 
@@ -58,7 +57,7 @@ export class DrainFence {
       log('monitor %s: no answer to the drain marker; resyncing without it', this.label);
       return this.finish();
     }
-    const seq = (this.markerSeq = ((this.markerSeq + 1) >>> 0) || 1);
+    const seq = (this.markerSeq = (this.markerSeq + 1) >>> 0 || 1);
     try {
       this.send(seq);
     } catch (err) {
@@ -77,7 +76,7 @@ export class DrainFence {
 
   /** A marker sent since the latest overrun (sequence numbers wrap). */
   private isMarker(seq: number): boolean {
-    return this.seq !== undefined && ((seq - this.from) >>> 0) <= ((this.seq - this.from) >>> 0);
+    return this.seq !== undefined && (seq - this.from) >>> 0 <= (this.seq - this.from) >>> 0;
   }
 
   private finish(): void {

@@ -61,12 +61,15 @@ export function ruleText(r: Rule, deleted: boolean): string {
   const parts: string[] = [`${deleted ? 'Deleted ' : ''}${r.priority}:\t${r.invert ? 'not ' : ''}from ${r.src ?? 'all'}`];
   if (r.dst !== undefined) parts.push('to', r.dst);
   if (r.tos) parts.push('tos', '0x' + r.tos.toString(16));
-  if (r.fwmark !== undefined) parts.push('fwmark', '0x' + r.fwmark.toString(16) + (r.fwmask !== undefined && r.fwmask !== 0xffffffff ? '/0x' + r.fwmask.toString(16) : ''));
+  if (r.fwmark !== undefined)
+    parts.push('fwmark', '0x' + r.fwmark.toString(16) + (r.fwmask !== undefined && r.fwmask !== 0xffffffff ? '/0x' + r.fwmask.toString(16) : ''));
   if (r.iifname !== undefined) parts.push('iif', r.iifname);
   if (r.oifname !== undefined) parts.push('oif', r.oifname);
   if (r.ipProto !== undefined) parts.push('ipproto', String(r.ipProto));
-  if (r.sportRange) parts.push('sport', r.sportRange.start === r.sportRange.end ? String(r.sportRange.start) : `${r.sportRange.start}-${r.sportRange.end}`);
-  if (r.dportRange) parts.push('dport', r.dportRange.start === r.dportRange.end ? String(r.dportRange.start) : `${r.dportRange.start}-${r.dportRange.end}`);
+  if (r.sportRange)
+    parts.push('sport', r.sportRange.start === r.sportRange.end ? String(r.sportRange.start) : `${r.sportRange.start}-${r.sportRange.end}`);
+  if (r.dportRange)
+    parts.push('dport', r.dportRange.start === r.dportRange.end ? String(r.dportRange.start) : `${r.dportRange.start}-${r.dportRange.end}`);
   if (r.uidRange) parts.push('uidrange', `${r.uidRange.start}-${r.uidRange.end}`);
   if (r.l3mdev) parts.push('lookup', '[l3mdev-table]');
   else if (r.action === 'lookup') parts.push('lookup', String(r.table ?? 'unspec'));

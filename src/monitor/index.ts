@@ -20,7 +20,13 @@ export {
   type StateTables,
 } from './mirror.js';
 export { NetnsWatcher, isNamespaceFile, runNetnsMonitor, type NetnsWatcherOptions, type NetnsWatcherEvents } from './netns-watch.js';
-export { type NetnsSocketFactory, netnsSocketFactory, setnsSocketFactory, defaultNetnsSocketFactory, setDefaultNetnsSocketFactory } from './sockets.js';
+export {
+  type NetnsSocketFactory,
+  netnsSocketFactory,
+  setnsSocketFactory,
+  defaultNetnsSocketFactory,
+  setDefaultNetnsSocketFactory,
+} from './sockets.js';
 export { resolveGroups, dumpPlan, RTNLGRP, OBJECT_KINDS, type MonitorGroup, type ObjectKind, type DumpPlan } from './groups.js';
 export { iterateEvents, type IterateOptions } from './iterate.js';
 export { eventJson } from './format.js';

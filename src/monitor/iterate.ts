@@ -23,7 +23,10 @@ export interface EventSourceLike {
   consumerOverrun(): void;
 }
 
-export function iterateEvents(source: EventSourceLike & Pick<EventEmitter, 'off'>, options: IterateOptions = {}): AsyncIterableIterator<MonitorEvent> {
+export function iterateEvents(
+  source: EventSourceLike & Pick<EventEmitter, 'off'>,
+  options: IterateOptions = {},
+): AsyncIterableIterator<MonitorEvent> {
   const max = Math.max(1, options.maxQueued ?? 100_000);
   let queue: MonitorEvent[] = [];
   let head = 0;

@@ -230,7 +230,10 @@ export class MirrorUpdater {
     previous?: Mirrored,
   ): void {
     if (this.listeners.listenerCount('change') === 0) return;
-    this.listeners.emit('change', previous === undefined ? { op, kind, netns, key, object, cause } : { op, kind, netns, key, object, previous, cause });
+    this.listeners.emit(
+      'change',
+      previous === undefined ? { op, kind, netns, key, object, cause } : { op, kind, netns, key, object, previous, cause },
+    );
   }
 
   private routeCheck(v: NamespaceView): RouteCheck<NamespaceView> {

@@ -44,7 +44,9 @@ function valueText(v: unknown): string {
   if (v instanceof Uint8Array) return `<${Buffer.from(v.buffer, v.byteOffset, v.length).toString('hex')}>`;
   if (Array.isArray(v)) return `[${v.map(valueText).join(',')}]`;
   const o = v as Record<string, unknown>;
-  const keys = Object.keys(o).filter((k) => o[k] !== undefined && !k.endsWith('Timer')).sort();
+  const keys = Object.keys(o)
+    .filter((k) => o[k] !== undefined && !k.endsWith('Timer'))
+    .sort();
   return `{${keys.map((k) => `${k}:${valueText(o[k])}`).join(',')}}`;
 }
 
@@ -65,7 +67,10 @@ function compared(kind: MirrorKind, o: Link | Address | Route): Map<string, stri
  * field but `raw` and what the kernel changes without telling (UNFOLLOWED, lifetimes counting down).
  */
 export function fingerprint(kind: MirrorKind, o: Link | Address | Route): string {
-  return [...compared(kind, o)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, t]) => `${k}=${t}`).join('|');
+  return [...compared(kind, o)]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, t]) => `${k}=${t}`)
+    .join('|');
 }
 
 /** The fields in which two objects of a kind differ, one `field: a != b` each. */

@@ -215,7 +215,8 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
         const v = this.views.get(e.netns);
         if (!v?.ready) return; // the initial resync covers it
         this.updater.refresh(v, e);
-        if (this.listenerCount('refresh') > 0) this.emit('refresh', { ...(e.netns !== undefined && { netns: e.netns }), kind: 'route', scope: e.scope, routes: e.routes.length });
+        if (this.listenerCount('refresh') > 0)
+          this.emit('refresh', { ...(e.netns !== undefined && { netns: e.netns }), kind: 'route', scope: e.scope, routes: e.routes.length });
         return;
       }
       case 'overrun': {

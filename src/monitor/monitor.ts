@@ -85,7 +85,8 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
     this.groups = normalizeGroups(options.groups);
     this.plan = dumpPlan(this.groups);
     const codec = rtnetlinkCodec();
-    const transport = options.transport ?? new NetlinkSocket({ receiveBuffer: options.receiveBuffer ?? DEFAULT_RECEIVE_BUFFER, recoverOverrun: true });
+    const transport =
+      options.transport ?? new NetlinkSocket({ receiveBuffer: options.receiveBuffer ?? DEFAULT_RECEIVE_BUFFER, recoverOverrun: true });
     this.requests = new MonitorRequests(options.requests, codec);
     this.socket = new EventSocket(transport, codec, this.netns, options.objects === 'slim', this.stats, {
       event: (e) => {
@@ -125,7 +126,9 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
     try {
       transport = new NetlinkSocket({ fd: fds[0]!, receiveBuffer: options.receiveBuffer ?? DEFAULT_RECEIVE_BUFFER, recoverOverrun: true });
       const requestFd = fds[1];
-      const requests = wantRequests ? () => new Connection(new NetlinkSocket({ fd: requestFd!, receiveBuffer: DEFAULT_RECEIVE_BUFFER }), rtnetlinkCodec()) : options.requests;
+      const requests = wantRequests
+        ? () => new Connection(new NetlinkSocket({ fd: requestFd!, receiveBuffer: DEFAULT_RECEIVE_BUFFER }), rtnetlinkCodec())
+        : options.requests;
       const m = new Monitor({ ...options, transport, ...(requests && { requests }) });
       if (wantRequests) m.requests.own(requestFd!);
       return m;

@@ -213,7 +213,18 @@ export class MultiMonitor extends EventEmitter<MonitorEvents> implements AsyncIt
   private add(netns: Key, announce: boolean): Promise<void> {
     if (this.isClosed || this.wanted.has(netns)) return this.opening.get(netns) ?? Promise.resolve();
     this.wanted.add(netns);
-    const { namespaces: _n, includeCurrent: _i, filter: _f, dir: _d, concurrency: _c, dumpConcurrency: _dc, openMonitor, watcher: _w, signal: _s, ...rest } = this.options;
+    const {
+      namespaces: _n,
+      includeCurrent: _i,
+      filter: _f,
+      dir: _d,
+      concurrency: _c,
+      dumpConcurrency: _dc,
+      openMonitor,
+      watcher: _w,
+      signal: _s,
+      ...rest
+    } = this.options;
     const open = openMonitor ?? Monitor.open;
     const p = this.slot(async () => {
       let lastErr: Error | undefined;

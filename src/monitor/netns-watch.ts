@@ -176,7 +176,10 @@ export class NetnsWatcher extends EventEmitter<NetnsWatcherEvents> {
  * `nlts netns monitor` (ip netns monitor): prints "add NAME" / "delete NAME" as namespaces come
  * and go until the signal aborts. Resolves when stopped.
  */
-export async function runNetnsMonitor(out: (line: string) => void, options: { signal?: AbortSignal; dir?: string; json?: boolean } = {}): Promise<void> {
+export async function runNetnsMonitor(
+  out: (line: string) => void,
+  options: { signal?: AbortSignal; dir?: string; json?: boolean } = {},
+): Promise<void> {
   const w = new NetnsWatcher({ keepAlive: true, ...(options.dir && { dir: options.dir }) });
   const print = (action: 'add' | 'delete', name: string) => out(options.json ? JSON.stringify({ event: action, name }) : `${action} ${name}`);
   let started = false;

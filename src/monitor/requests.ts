@@ -48,7 +48,11 @@ export class MonitorRequests {
   close(): void {
     closeFd(this.spareFd);
     this.spareFd = undefined;
-    if (this.owns) this.requests?.then((c) => c.close(), () => undefined);
+    if (this.owns)
+      this.requests?.then(
+        (c) => c.close(),
+        () => undefined,
+      );
   }
 }
 

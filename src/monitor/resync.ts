@@ -188,7 +188,8 @@ export class Resync {
       // Events were lost during the dump: it may miss them. Dump again (the overrun asked for a
       // resync of every kind, unless resync is off: then redo what this round did).
       for (const k of kinds) this.pendingKinds.add(k);
-      if (!this.pendingKinds.has('route')) for (const sc of scopes) if (!this.pendingRefresh.some((x) => sameScope(x, sc))) this.pendingRefresh.push(sc);
+      if (!this.pendingKinds.has('route'))
+        for (const sc of scopes) if (!this.pendingRefresh.some((x) => sameScope(x, sc))) this.pendingRefresh.push(sc);
       return 'again';
     }
     // A refresh failed: its route resync follows; the refreshes of this round are superseded.

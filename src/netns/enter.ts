@@ -168,7 +168,8 @@ export async function enterNetns(target: NetnsTarget | ResolvedNetns, req: Enter
   const ns = isResolved(target) ? target : resolveNetns(target);
   req.signal?.throwIfAborted();
   if ((req.entry ?? 'helper') === 'setns') return enterBySetns(ns, req);
-  if (req.entry !== undefined && req.entry !== 'helper') throw new NamespaceError(ns.label, 'EINVAL', `unknown namespace entry ${JSON.stringify(req.entry)}: 'helper' or 'setns'`);
+  if (req.entry !== undefined && req.entry !== 'helper')
+    throw new NamespaceError(ns.label, 'EINVAL', `unknown namespace entry ${JSON.stringify(req.entry)}: 'helper' or 'setns'`);
   return enqueue(ns, req);
 }
 
@@ -192,7 +193,12 @@ export function enterBySetns(ns: ResolvedNetns, req: EnterRequest): EnterResult 
       system.enterNetnsFd(target);
     } catch (err) {
       const code = (err as { code?: string }).code;
-      throw new NamespaceError(ns.label, code === 'EPERM' ? 'EPERM' : 'EINVAL', `cannot enter network namespace ${ns.label}: ${(err as Error).message}`, { cause: err });
+      throw new NamespaceError(
+        ns.label,
+        code === 'EPERM' ? 'EPERM' : 'EINVAL',
+        `cannot enter network namespace ${ns.label}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     try {
       for (const protocol of req.sockets ?? []) out.sockets.push(system.netlinkSocketFd(protocol));
@@ -210,6 +216,7 @@ export function enterBySetns(ns: ResolvedNetns, req: EnterRequest): EnterResult 
         system.enterNetnsFd(self);
       } catch (err) {
         process.emitWarning(`netlink-ts: could not return from network namespace ${ns.label}: ${(err as Error).message}`);
+        // biome-ignore lint/correctness/noUnsafeFinally: a thread stranded in another namespace must not go on.
         throw err;
       }
     }
@@ -280,7 +287,8 @@ function runHelper(batch: Job[]): Promise<void> {
   try {
     [mine, theirs] = system.seqpacketPair();
   } catch (err) {
-    for (const j of batch) j.reject(new NamespaceError(j.ns.label, 'EHELPER', `cannot start the netns helper: ${(err as Error).message}`, { cause: err }));
+    for (const j of batch)
+      j.reject(new NamespaceError(j.ns.label, 'EHELPER', `cannot start the netns helper: ${(err as Error).message}`, { cause: err }));
     return Promise.resolve();
   }
   return new Promise<void>((done) => {
@@ -425,7 +433,10 @@ function runHelper(batch: Job[]): Promise<void> {
       if (finished || receive()) return;
       finish(helperFailure(first.ns, stderr, code, signal));
     });
-    timer = setTimeout(() => finish(new NamespaceError(first.ns.label, 'ETIMEDOUT', `the netns helper for ${label} did not answer within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => finish(new NamespaceError(first.ns.label, 'ETIMEDOUT', `the netns helper for ${label} did not answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     // Everyone in the batch gave up (aborted): no reason to keep the helper.
     if (batch.every((j) => j.req.signal)) {
       for (const j of batch) {

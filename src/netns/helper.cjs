@@ -34,7 +34,7 @@ if (exec) fs.closeSync(channel);
 // The parent names the ffi-rs it loaded itself (no NODE_PATH here to find another one).
 const { open, load, DataType } = (() => {
   const report = process.report;
-  const getReport = report && report.getReport;
+  const getReport = report?.getReport;
   if (report) report.getReport = () => ({ header: { glibcVersionRuntime: 'libc.so.6' } });
   try {
     return require(typeof req.ffi === 'string' && req.ffi.startsWith('/') ? req.ffi : 'ffi-rs');
@@ -155,7 +155,9 @@ function send(entries, fds, end) {
     buf.writeBigUInt64LE(BigInt(cmsgLen), 72);
     buf.writeInt32LE(SOL_SOCKET, 80);
     buf.writeInt32LE(SCM_RIGHTS, 84);
-    fds.forEach((fd, i) => buf.writeInt32LE(fd, 88 + 4 * i));
+    fds.forEach((fd, i) => {
+      buf.writeInt32LE(fd, 88 + 4 * i);
+    });
   }
   buf.writeBigUInt64LE(base + BigInt(payloadAt), 56); // iov_base
   buf.writeBigUInt64LE(BigInt(payload.length), 64); // iov_len

@@ -102,7 +102,8 @@ function createMountPoint(name: string): string {
   try {
     closeSync(openSync(path, 'wx', 0));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new NamespaceError(name, 'EEXIST', `network namespace ${JSON.stringify(name)} already exists`, { cause: err });
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new NamespaceError(name, 'EEXIST', `network namespace ${JSON.stringify(name)} already exists`, { cause: err });
     const errno = fsErrno(err);
     throw new NamespaceError(name, permissionCode(errno, 'EHELPER'), `cannot create namespace file ${path}: ${describeErrno(errno)}`, { cause: err });
   }
@@ -313,9 +314,16 @@ export interface ExecResult {
 }
 
 /** execNetns, collecting the output. */
-export function runInNetns(name: string, command: string[], options: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ExecResult> {
+export function runInNetns(
+  name: string,
+  command: string[],
+  options: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    const child = execNetns(name, command, { stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], ...(options.env ? { env: options.env } : {}) });
+    const child = execNetns(name, command, {
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      ...(options.env ? { env: options.env } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));

@@ -52,14 +52,18 @@ export async function getNsid(conn: Connection, target: NetnsTarget, options: Re
 /** Assigns an id to `target` in `conn`'s namespace (RTM_NEWNSID); 'auto' lets the kernel pick. */
 export async function setNsid(conn: Connection, target: NetnsTarget, nsid: number | 'auto', options: RequestOptions = {}): Promise<void> {
   const id = nsid === 'auto' ? NSID_NOT_ASSIGNED : nsid;
-  if (!Number.isInteger(id) || id < -1 || id >= 0x7fffffff) throw new RangeError(`invalid nsid ${nsid}: an integer from 0 to ${0x7fffffff - 1}, or "auto"`);
+  if (!Number.isInteger(id) || id < -1 || id >= 0x7fffffff)
+    throw new RangeError(`invalid nsid ${nsid}: an integer from 0 to ${0x7fffffff - 1}, or "auto"`);
   await withNetnsFd(target, (fd) => conn.request({ kind: 'newnsid', header: { family: 0 }, attrs: { nsid: id, fd } }, options));
 }
 
 /** Every id assigned in `conn`'s namespace (RTM_GETNSID dump). */
 export async function dumpNsids(conn: Connection, options: RequestOptions = {}): Promise<number[]> {
   const msgs = await conn.dump({ kind: 'getnsid', flags: NLM_F.DUMP, header: { family: 0 }, attrs: {} }, options);
-  return msgs.filter((m) => m.kind === 'newnsid').map((m) => m.attrs?.nsid as number).filter((n) => typeof n === 'number' && n >= 0);
+  return msgs
+    .filter((m) => m.kind === 'newnsid')
+    .map((m) => m.attrs?.nsid as number)
+    .filter((n) => typeof n === 'number' && n >= 0);
 }
 
 /** Names under /run/netns, in directory order (as `ip netns list` prints them). */

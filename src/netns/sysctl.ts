@@ -35,11 +35,17 @@ const O_WRONLY = 1;
  * net.ipv4.conf.eth0/100.forwarding), as sysctl(8) reads it.
  */
 export function sysctlPath(key: unknown): { key: string; path: string } {
-  if (typeof key !== 'string' || key.length === 0) throw new InvalidArgumentError('sysctl key', key, 'must be a non-empty string like net.ipv4.ip_forward');
+  if (typeof key !== 'string' || key.length === 0)
+    throw new InvalidArgumentError('sysctl key', key, 'must be a non-empty string like net.ipv4.ip_forward');
   const slashed = key.startsWith('net/') || key.startsWith('/proc/sys/');
   const raw = key.replace(/^\/proc\/sys\//, '');
   const parts = slashed ? raw.split('/') : raw.split('.').map((p) => p.replace(/\//g, '.'));
-  if (parts[0] !== 'net') throw new InvalidArgumentError('sysctl key', key, 'only net.* keys are per network namespace; other sysctls are machine-wide and not handled here');
+  if (parts[0] !== 'net')
+    throw new InvalidArgumentError(
+      'sysctl key',
+      key,
+      'only net.* keys are per network namespace; other sysctls are machine-wide and not handled here',
+    );
   if (parts.length < 2 || parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\0'))) {
     throw new InvalidArgumentError('sysctl key', key, 'has an empty, "." or ".." component');
   }
@@ -118,7 +124,7 @@ async function withFiles<T>(ops: Op[], options: SysctlOptions, fn: (op: Op, fd: 
  * failure a TransportError with errno and code.
  */
 export async function sysctl(items: (string | [string, string | number | boolean])[], options: SysctlOptions = {}): Promise<SysctlEntry[]> {
-  if (!Array.isArray(items)) throw new InvalidArgumentError('sysctl items', items, "must be an array of keys and [key, value] pairs");
+  if (!Array.isArray(items)) throw new InvalidArgumentError('sysctl items', items, 'must be an array of keys and [key, value] pairs');
   const ops: Op[] = items.map((it) => {
     if (typeof it === 'string') return sysctlPath(it);
     if (!Array.isArray(it) || it.length !== 2) throw new InvalidArgumentError('sysctl', it, 'must be a key or [key, value]');

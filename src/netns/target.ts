@@ -50,7 +50,7 @@ export function nsfsDevice(): number {
 
 /** stat of a namespace file, or a NamespaceError saying why it is not one. */
 export function statNetns(path: string, label: string): { dev: number; ino: number } {
-  let st;
+  let st: ReturnType<typeof statSync>;
   try {
     st = statSync(path);
   } catch (err) {
@@ -58,11 +58,16 @@ export function statNetns(path: string, label: string): { dev: number; ino: numb
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ESRCH') {
       throw new NamespaceError(label, 'ENOENT', `network namespace ${describe(label)} does not exist`, { cause: err });
     }
-    if (code === 'EACCES' || code === 'EPERM') throw new NamespaceError(label, 'EPERM', `cannot reach network namespace ${describe(label)}: ${code}`, { cause: err });
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new NamespaceError(label, 'EPERM', `cannot reach network namespace ${describe(label)}: ${code}`, { cause: err });
     throw new NamespaceError(label, 'EINVAL', `cannot reach network namespace ${describe(label)}: ${(err as Error).message}`, { cause: err });
   }
   if (st.dev !== nsfsDevice()) {
-    throw new NamespaceError(label, 'EINVAL', `${path} is not a network namespace (not an nsfs mount${path.startsWith(NETNS_RUN_DIR) ? '; a stale entry left by a failed add?' : ''})`);
+    throw new NamespaceError(
+      label,
+      'EINVAL',
+      `${path} is not a network namespace (not an nsfs mount${path.startsWith(NETNS_RUN_DIR) ? '; a stale entry left by a failed add?' : ''})`,
+    );
   }
   return { dev: st.dev, ino: st.ino };
 }

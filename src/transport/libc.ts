@@ -88,7 +88,10 @@ export function netlinkPortId(fd: number): number {
 export function setsockoptInt(fd: number, level: number, name: number, value: number, label: string): void {
   const v = Buffer.alloc(4);
   v.writeInt32LE(value);
-  check(call('setsockopt', [DataType.I32, DataType.I32, DataType.I32, DataType.U8Array, DataType.I32], [fd, level, name, v, 4]), `setsockopt(${label})`);
+  check(
+    call('setsockopt', [DataType.I32, DataType.I32, DataType.I32, DataType.U8Array, DataType.I32], [fd, level, name, v, 4]),
+    `setsockopt(${label})`,
+  );
 }
 
 /** setsockopt that reports failure instead of throwing (for options that are only best effort). */
@@ -103,7 +106,10 @@ export function getsockoptInt(fd: number, level: number, name: number, label: st
   const v = Buffer.alloc(4);
   const len = Buffer.alloc(4);
   len.writeInt32LE(4);
-  check(call('getsockopt', [DataType.I32, DataType.I32, DataType.I32, DataType.U8Array, DataType.U8Array], [fd, level, name, v, len]), `getsockopt(${label})`);
+  check(
+    call('getsockopt', [DataType.I32, DataType.I32, DataType.I32, DataType.U8Array, DataType.U8Array], [fd, level, name, v, len]),
+    `getsockopt(${label})`,
+  );
   return v.readInt32LE(0);
 }
 
@@ -138,7 +144,16 @@ export function ifnameToIndex(fd: number, name: string): number {
   if (ifreq === undefined) {
     const buf = Buffer.from(new ArrayBuffer(40));
     const params: unknown[] = [0, SIOCGIFINDEX, bufferAddress(buf)];
-    ifreq = { bytes: new Uint8Array(buf.buffer), call: { library: lib(), funcName: 'ioctl', retType: DataType.I32, paramsType: [DataType.I32, DataType.I64, DataType.BigInt], paramsValue: params } };
+    ifreq = {
+      bytes: new Uint8Array(buf.buffer),
+      call: {
+        library: lib(),
+        funcName: 'ioctl',
+        retType: DataType.I32,
+        paramsType: [DataType.I32, DataType.I64, DataType.BigInt],
+        paramsValue: params,
+      },
+    };
   }
   const { bytes, call } = ifreq;
   let n = name.length;
@@ -175,7 +190,6 @@ export function openPath(path: string, flags = O_RDONLY | O_CLOEXEC): number {
 export function setns(fd: number, nstype = CLONE_NEWNET): void {
   check(call('setns', [DataType.I32, DataType.I32], [fd, nstype]), 'setns');
 }
-
 
 export const AF_UNIX = 1;
 export const SOCK_SEQPACKET = 5;

@@ -192,7 +192,9 @@ export class NetlinkSocket implements Transport {
       // libuv destroyed the stream and closed its fd; the socket lives on in the spare copy. Wrap it
       // before reporting, so whoever handles the error can already send on the socket.
       if (code === 'ENOBUFS' && stream === this.stream && this.spare !== undefined && !this.closed && !this.rewrap(sink)) return;
-      sink.error(new TransportError(`netlink socket ${err.syscall ?? 'read'} failed: ${code}`, err.syscall ?? 'read', err.errno, code, { cause: err }));
+      sink.error(
+        new TransportError(`netlink socket ${err.syscall ?? 'read'} failed: ${code}`, err.syscall ?? 'read', err.errno, code, { cause: err }),
+      );
     });
     stream.on('close', () => {
       if (stream !== this.stream) return; // an overrun's old stream
@@ -274,7 +276,11 @@ export class NetlinkSocket implements Transport {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'EINTR') return;
         // E.g. ENOBUFS: reported once, to whoever reads first. The socket stays usable.
-        this.sink?.error(new TransportError(`netlink socket read failed: ${code}`, 'read', Math.abs((err as NodeJS.ErrnoException).errno ?? 0), code, { cause: err }));
+        this.sink?.error(
+          new TransportError(`netlink socket read failed: ${code}`, 'read', Math.abs((err as NodeJS.ErrnoException).errno ?? 0), code, {
+            cause: err,
+          }),
+        );
         return;
       }
       if (n <= 0) return;

@@ -52,11 +52,32 @@ describe('link kind options', () => {
   const kind = (k: string, words: string[]) => parseKindArgs(k, new Args(words, 'u'));
   it('maps snake_case to the spec names generically', () => {
     expect(snakeToCamel('forward_delay')).toBe('forwardDelay');
-    expect(kind('bridge', ['stp_state', '0', 'forward_delay', '400', 'vlan_protocol', '802.1ad']).data).toEqual({ stpState: 0, forwardDelay: 400, vlanProtocol: '8021ad' });
+    expect(kind('bridge', ['stp_state', '0', 'forward_delay', '400', 'vlan_protocol', '802.1ad']).data).toEqual({
+      stpState: 0,
+      forwardDelay: 400,
+      vlanProtocol: '8021ad',
+    });
     expect(kind('bridge', ['mcast_last_member_interval', '100']).data).toEqual({ mcastLastMemberIntvl: 100n });
   });
   it("knows ip's vxlan spellings", () => {
-    const r = kind('vxlan', ['id', '42', 'dstport', '4789', 'local', '10.0.0.1', 'remote', '10.0.0.2', 'dev', 'veth0', 'nolearning', 'ttl', 'auto', 'srcport', '1000', '2000']);
+    const r = kind('vxlan', [
+      'id',
+      '42',
+      'dstport',
+      '4789',
+      'local',
+      '10.0.0.1',
+      'remote',
+      '10.0.0.2',
+      'dev',
+      'veth0',
+      'nolearning',
+      'ttl',
+      'auto',
+      'srcport',
+      '1000',
+      '2000',
+    ]);
     expect(r.data).toEqual({ id: 42, port: 4789, local: '10.0.0.1', group: '10.0.0.2', learning: 0, ttl: 0, portRange: { low: 1000, high: 2000 } });
     expect(r.devices).toEqual({ link: 'veth0' });
     expect(kind('vxlan', ['remote', '2001:db8::2']).data).toEqual({ group6: '2001:db8::2' });

@@ -46,7 +46,10 @@ interface Child {
 function nlts(args: string[], timeoutMs: number): Promise<Child> {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let peakKiB = 0;
     const poll = () => {
       try {
@@ -122,7 +125,9 @@ describe('decode: capture timestamps that are not dates', () => {
     const r = await runCli(['decode', file('time.pcapng', bytes)]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^# packet 1 sent: 40 bytes, 1 message, file offset \d+, time invalid \(timestamp .* is outside the range of a date .*\)$/m);
+    expect(r.out).toMatch(
+      /^# packet 1 sent: 40 bytes, 1 message, file offset \d+, time invalid \(timestamp .* is outside the range of a date .*\)$/m,
+    );
     expect(r.out).toMatch(/^# packet 2 sent: 40 bytes, 1 message, file offset \d+ 2\d{3}-\d\d-\d\dT/m);
     expect(r.out.match(/getlink \(nlmsghdr/g)).toHaveLength(2);
   });
@@ -185,19 +190,28 @@ describe('decode: hostile captures', () => {
   });
 
   it('random corruption of pcap and pcapng captures: exit 0, or 1 with one line; never a crash', async () => {
-    const captures = [fixtureToPcap(fixture), pcapng(fixture.exchanges.map((e, i) => ({ data: withHeader(e.hex), hi: i ? 0x5f000 : 0xffffffff, lo: 0 })))];
+    const captures = [
+      fixtureToPcap(fixture),
+      pcapng(fixture.exchanges.map((e, i) => ({ data: withHeader(e.hex), hi: i ? 0x5f000 : 0xffffffff, lo: 0 }))),
+    ];
     const f = join(tmp, 'fuzz.cap');
     await fc.assert(
-      fc.asyncProperty(fc.nat(1), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), fc.nat(), fc.boolean(), async (i, edits, cut, json) => {
-        const b = captures[i]!.slice(0, captures[i]!.length - (cut % 4 === 0 ? cut % captures[i]!.length : 0));
-        for (const [at, v] of edits) b[at % b.length] = v;
-        writeFileSync(f, b);
-        const r = await runCli([...(json ? ['-j'] : []), 'decode', f]);
-        expect([0, 1]).toContain(r.code);
-        if (r.code === 1) expect(r.err.trim().split('\n')).toHaveLength(1);
-        expect(r.err).not.toMatch(/\n\s+at |RangeError|TypeError/);
-        if (json && r.out) JSON.parse(r.out);
-      }),
+      fc.asyncProperty(
+        fc.nat(1),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
+        fc.nat(),
+        fc.boolean(),
+        async (i, edits, cut, json) => {
+          const b = captures[i]!.slice(0, captures[i]!.length - (cut % 4 === 0 ? cut % captures[i]!.length : 0));
+          for (const [at, v] of edits) b[at % b.length] = v;
+          writeFileSync(f, b);
+          const r = await runCli([...(json ? ['-j'] : []), 'decode', f]);
+          expect([0, 1]).toContain(r.code);
+          if (r.code === 1) expect(r.err.trim().split('\n')).toHaveLength(1);
+          expect(r.err).not.toMatch(/\n\s+at |RangeError|TypeError/);
+          if (json && r.out) JSON.parse(r.out);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -208,7 +222,11 @@ describe('decode: hex dumps', () => {
 
   it.skipIf(!has('hexdump') || !has('xxd'))('hexdump -C and xxd output of a datagram decode to its bytes, from a file or --hex', async () => {
     const bin = file('lo.bin', bytes);
-    for (const [tool, args] of [['hexdump', ['-C']], ['xxd', []], ['xxd', ['-g1']]] as const) {
+    for (const [tool, args] of [
+      ['hexdump', ['-C']],
+      ['xxd', []],
+      ['xxd', ['-g1']],
+    ] as const) {
       const dump = spawnSync(tool, [...args, bin], { encoding: 'utf8' }).stdout;
       expect(Buffer.from(parseHexText(dump, tool)).toString('hex')).toBe(GETLINK_LO);
       const r = await runCli(['decode', file('lo.dump', dump)]);
@@ -251,7 +269,7 @@ describe('decode: hex dumps', () => {
       'bars and double spaces': '0000  00' + '  |'.repeat(ten / 3),
       'dump lines with a long ASCII column': ('00000000: 2800 0000  ' + '  x'.repeat(1000) + '\n').repeat(ten / 3022),
       'random separators and digits': rand.join(''),
-      'a valid xxd dump': ('00000000: 2800 0000 1200 0500 0100 0000 0000 0000  (...............\n').repeat(ten / 68),
+      'a valid xxd dump': '00000000: 2800 0000 1200 0500 0100 0000 0000 0000  (...............\n'.repeat(ten / 68),
     };
     for (const [what, text] of Object.entries(inputs)) {
       const t0 = performance.now();
@@ -280,7 +298,7 @@ describe('decode: a datagram too big to hold decoded is printed in parts', () =>
     expect(text.code).toBe(0);
     expect(text.out).toMatch(new RegExp(`^# \\S+many\\.bin: ${raw.length} bytes, ${n} messages, file offset 0\n`));
     expect(text.out.match(/getlink \(nlmsghdr/g)).toHaveLength(n);
-    expect(text.out).toMatch(new RegExp(`^@${40 * (n - 1) + 32} +IFLA_IFNAME ifname \\(type 3, 7 bytes\\): "lo"$`, "m"));
+    expect(text.out).toMatch(new RegExp(`^@${40 * (n - 1) + 32} +IFLA_IFNAME ifname \\(type 3, 7 bytes\\): "lo"$`, 'm'));
     const compact = await runCli(['-j', 'decode', f]);
     const [d] = JSON.parse(compact.out);
     expect(d.messages).toHaveLength(n);
@@ -295,7 +313,9 @@ describe('decode: a datagram too big to hold decoded is printed in parts', () =>
     const f = file('many-bad.bin', bad);
     const text = await runCli(['decode', f]);
     expect(text.code).toBe(1);
-    expect(text.err.trim()).toMatch(new RegExp(`nlmsg_len 255 runs 215 bytes past the end .*\\(offset ${40 * (n - 1)}\\), file offset ${40 * (n - 1)}$`));
+    expect(text.err.trim()).toMatch(
+      new RegExp(`nlmsg_len 255 runs 215 bytes past the end .*\\(offset ${40 * (n - 1)}\\), file offset ${40 * (n - 1)}$`),
+    );
     const json = await runCli(['-j', '-p', 'decode', f]);
     expect(json.code).toBe(1);
     expect(JSON.parse(json.out)[0].messages.length).toBeGreaterThan(0);

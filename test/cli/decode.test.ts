@@ -100,8 +100,16 @@ describe('decode', () => {
 describe('decode refuses malformed input in one line, with the offset', () => {
   const bad: [string, string[], RegExp][] = [
     ['a truncated message', ['--hex', GETLINK_LO.slice(0, -4)], /nlmsg_len 40 runs 2 bytes past the end .*\(offset 0\)$/],
-    ['an attribute longer than its message', ['--hex', GETLINK_LO.replace('07000300', '40000300')], /attribute length 64 runs \d+ bytes past its container at rt-link:getlink\/ifname \(offset 32\)$/],
-    ['an nla_len below 4', ['--hex', GETLINK_LO.replace('07000300', '02000300')], /attribute length 2 is shorter than its 4-byte header .*\(offset 32\)$/],
+    [
+      'an attribute longer than its message',
+      ['--hex', GETLINK_LO.replace('07000300', '40000300')],
+      /attribute length 64 runs \d+ bytes past its container at rt-link:getlink\/ifname \(offset 32\)$/,
+    ],
+    [
+      'an nla_len below 4',
+      ['--hex', GETLINK_LO.replace('07000300', '02000300')],
+      /attribute length 2 is shorter than its 4-byte header .*\(offset 32\)$/,
+    ],
     ['an odd number of hex digits', ['--hex', '240'], /odd number of hex digits .*\(offset 1\)$/],
     ['a non-hex character', ['--hex', '24zz'], /"z" is not a hex digit/],
   ];
@@ -120,11 +128,17 @@ describe('decode refuses malformed input in one line, with the offset', () => {
   it('bad captures and fixtures', async () => {
     const cases: [Uint8Array | string, RegExp][] = [
       [Uint8Array.from([0xd4, 0xc3, 0xb2, 0xa1, 2, 0]), /too short for the 24-byte pcap header \(offset 0\)/],
-      [(() => {
-        const p = fixtureToPcap(loadFixture(fixture));
-        return p.subarray(0, p.length - 10);
-      })(), /packet record length \d+ runs 10 bytes past the end of the file \(offset \d+\)/],
-      ['{"format": "netlink-ts/fixture", "version": 1, "exchanges": [{"dir":"sent","hex":"2400"}]}', /exchange 0 \(sent\): 2 bytes left, too short for a 16-byte nlmsghdr/],
+      [
+        (() => {
+          const p = fixtureToPcap(loadFixture(fixture));
+          return p.subarray(0, p.length - 10);
+        })(),
+        /packet record length \d+ runs 10 bytes past the end of the file \(offset \d+\)/,
+      ],
+      [
+        '{"format": "netlink-ts/fixture", "version": 1, "exchanges": [{"dir":"sent","hex":"2400"}]}',
+        /exchange 0 \(sent\): 2 bytes left, too short for a 16-byte nlmsghdr/,
+      ],
       ['{ not json', /not JSON/],
     ];
     for (const [content, message] of cases) {
@@ -140,14 +154,19 @@ describe('decode refuses malformed input in one line, with the offset', () => {
   it('random corruption of real datagrams: exit 0, or 1 with one line; never a crash', async () => {
     const datagrams = loadFixture(fixture).exchanges.map((e) => fromHex(e.hex));
     await fc.assert(
-      fc.asyncProperty(fc.nat(datagrams.length - 1), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), fc.nat(), async (i, edits, cut) => {
-        const d = datagrams[i]!.slice(0, Math.max(1, datagrams[i]!.length - (cut % 8)));
-        for (const [at, v] of edits) d[at % d.length] = v;
-        const r = await runCli(['decode', '--hex', Buffer.from(d).toString('hex')]);
-        expect([0, 1]).toContain(r.code);
-        if (r.code === 1) expect(r.err.trim().split('\n')).toHaveLength(1);
-        expect(r.err).not.toMatch(/\n\s+at /);
-      }),
+      fc.asyncProperty(
+        fc.nat(datagrams.length - 1),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
+        fc.nat(),
+        async (i, edits, cut) => {
+          const d = datagrams[i]!.slice(0, Math.max(1, datagrams[i]!.length - (cut % 8)));
+          for (const [at, v] of edits) d[at % d.length] = v;
+          const r = await runCli(['decode', '--hex', Buffer.from(d).toString('hex')]);
+          expect([0, 1]).toContain(r.code);
+          if (r.code === 1) expect(r.err.trim().split('\n')).toHaveLength(1);
+          expect(r.err).not.toMatch(/\n\s+at /);
+        },
+      ),
       { numRuns: 300 },
     );
   });

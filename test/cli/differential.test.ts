@@ -44,7 +44,8 @@ function build(ns: TestNetns, lines: string[][], run: (ns: TestNetns, args: stri
 function state(ns: TestNetns, args: string[]): unknown {
   let v = JSON.parse(ipRun(ns, args).stdout || '[]') as Record<string, unknown>[];
   // neighbour tables hash with a per-table random seed: two namespaces list entries in different orders
-  if (args.includes('neigh')) v = v.filter((n) => !/^(22[4-9]|23\d)\.|^ff/.test(String(n.dst))).sort((x, y) => `${x.dst} ${x.dev}`.localeCompare(`${y.dst} ${y.dev}`));
+  if (args.includes('neigh'))
+    v = v.filter((n) => !/^(22[4-9]|23\d)\.|^ff/.test(String(n.dst))).sort((x, y) => `${x.dst} ${x.dev}`.localeCompare(`${y.dst} ${y.dev}`));
   return normalizeJson(v);
 }
 
@@ -54,7 +55,8 @@ function same(ns: TestNetns, args: string[]): void {
   const b = nltsRun(ns, args);
   expect(b.stderr, `nlts ${args.join(' ')} stderr`).toBe(a.stderr);
   expect(b.status, `nlts ${args.join(' ')} status`).toBe(a.status);
-  if (args.includes('-j')) expect(normalizeJson(JSON.parse(b.stdout || '[]')), `nlts ${args.join(' ')}`).toEqual(normalizeJson(JSON.parse(a.stdout || '[]')));
+  if (args.includes('-j'))
+    expect(normalizeJson(JSON.parse(b.stdout || '[]')), `nlts ${args.join(' ')}`).toEqual(normalizeJson(JSON.parse(a.stdout || '[]')));
   else expect(normalizeText(b.stdout), `nlts ${args.join(' ')}`).toBe(normalizeText(a.stdout));
 }
 
@@ -70,7 +72,22 @@ describe.skipIf(!privileged)('nlts -j / text against ip on a rich topology', () 
       ipRun(ns, ['link', 'set', 'veth2.10', 'type', 'vlan', 'egress-qos-map', '1:2', '3:4']);
     }
     // a veth whose peer lives in another namespace: link_index + link_netnsid
-    execFileSync('ip', ['-n', ns.name, 'link', 'add', 'vethx', 'address', '02:00:00:00:06:00', 'type', 'veth', 'peer', 'name', 'vethy', 'netns', other.name]);
+    execFileSync('ip', [
+      '-n',
+      ns.name,
+      'link',
+      'add',
+      'vethx',
+      'address',
+      '02:00:00:00:06:00',
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'vethy',
+      'netns',
+      other.name,
+    ]);
     execFileSync('ip', ['-n', ns.name, 'link', 'set', 'vethx', 'up']);
     await new Promise((r) => setTimeout(r, 500));
   });

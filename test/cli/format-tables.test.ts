@@ -14,7 +14,7 @@ const { CASES } = await import('./support/table-cases.js');
 
 const expected = JSON.parse(readFileSync(new URL('./fixtures/format-tables.json', import.meta.url), 'utf8')) as Record<string, string>;
 
-describe('ip\'s words for what the codec names', () => {
+describe("ip's words for what the codec names", () => {
   it('has an expectation for every case', () => {
     expect(Object.keys(CASES).sort()).toEqual(Object.keys(expected).sort());
   });

@@ -4,10 +4,10 @@
  * Usage errors exit 1 where ip exits 255 (docs/cli.md, deliberate differences).
  */
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestNetns, createNetns, deleteNetns, privileged, skipReason } from '../support/netns.js';
 import { normalizeJson, normalizeText } from './support/normalize.js';
+import { runNlts } from './support/run.js';
 
 if (!privileged) console.warn(`[cli names] skipped: ${skipReason}`);
 
@@ -22,25 +22,7 @@ function ipRun(ns: TestNetns, args: string[]): Out {
   return { out: r.stdout, err: r.stderr, code: r.status ?? -1 };
 }
 
-async function nltsRun(ns: TestNetns, args: string[]): Promise<Out> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    const code = await main(['-n', ns.name, ...args], { out: (s) => (out += s) });
-    return { out, err, code };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const nltsRun = (ns: TestNetns, args: string[]): Promise<Out> => runNlts(['-n', ns.name, ...args]);
 
 const firstLine = (s: string) => s.split('\n')[0]!.replace(/\bnlts\b/g, 'ip');
 const LONG = 'this-is-a-long-altname-0123456789';

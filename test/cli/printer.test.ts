@@ -24,7 +24,9 @@ function sample(p: Printer): string {
 
 describe('Printer', () => {
   it('writes compact JSON as ip -j does', () => {
-    expect(sample(new Printer(true))).toBe('[{"ifindex":1,"flags":["UP","LOWER_UP"],"empty":[],"link":null,"linkinfo":{"hello_timer":0.00,"big":18446744073709551615}}]\n');
+    expect(sample(new Printer(true))).toBe(
+      '[{"ifindex":1,"flags":["UP","LOWER_UP"],"empty":[],"link":null,"linkinfo":{"hello_timer":0.00,"big":18446744073709551615}}]\n',
+    );
   });
   it("writes ip -j -p's layout", () => {
     expect(sample(new Printer(true, true))).toBe(
@@ -39,7 +41,7 @@ describe('Printer', () => {
     p.start();
     expect(p.finish()).toBe('[ ]\n');
   });
-  it("escapes strings as jsonw does, control characters as \\u", () => {
+  it('escapes strings as jsonw does, control characters as \\u', () => {
     expect(quote('a"b\\c\td\n\u0001')).toBe('"a\\"b\\\\c\\td\\n\\u0001"');
   });
 });

@@ -166,13 +166,10 @@ describe('Connection', () => {
       reply(doneFor(sent));
     });
     const seen: { name: unknown; offset: number; bytes: Uint8Array }[] = [];
-    const out = await conn.dumpMap(
-      { kind: 'getlink' },
-      (m, bytes, offset) => {
-        seen.push({ name: m.attrs?.ifname, offset, bytes });
-        return m.attrs?.ifname === 'eth0' ? undefined : `${m.header?.index}:${m.attrs?.ifname}`;
-      },
-    );
+    const out = await conn.dumpMap({ kind: 'getlink' }, (m, bytes, offset) => {
+      seen.push({ name: m.attrs?.ifname, offset, bytes });
+      return m.attrs?.ifname === 'eth0' ? undefined : `${m.header?.index}:${m.attrs?.ifname}`;
+    });
     expect(out).toEqual(['1:lo', '3:veth0']); // undefined drops a message
     expect(seen.map((x) => x.name)).toEqual(['lo', 'eth0', 'veth0']);
     // Messages of one datagram share one copy; the offset is where each starts in it.
@@ -303,7 +300,13 @@ describe('Connection', () => {
         pos += (len + 3) & ~3;
       }
     }, 500);
-    const results = await conn.batch([{ kind: 'newlink', attrs: { ifname: 'a' } }, { kind: 'newlink', attrs: { mtu: -1 } }], { window: 2 });
+    const results = await conn.batch(
+      [
+        { kind: 'newlink', attrs: { ifname: 'a' } },
+        { kind: 'newlink', attrs: { mtu: -1 } },
+      ],
+      { window: 2 },
+    );
     expect(results[0]).toEqual({ ok: true, messages: [] });
     expect(!results[1]!.ok && results[1]!.error.name).toBe('EncodeError');
     expect(t.sent).toHaveLength(1);
@@ -313,7 +316,8 @@ describe('Connection', () => {
     const { conn } = connect((sent, reply) => {
       const view = new DataView(sent.buffer, sent.byteOffset);
       const frames: Uint8Array[] = [];
-      for (let pos = 0; pos < sent.length; pos += (view.getUint32(pos, true) + 3) & ~3) frames.push(sent.subarray(pos, pos + view.getUint32(pos, true)));
+      for (let pos = 0; pos < sent.length; pos += (view.getUint32(pos, true) + 3) & ~3)
+        frames.push(sent.subarray(pos, pos + view.getUint32(pos, true)));
       // An echo for the first message, then the kernel refuses the last (which asked for the ACK).
       reply(concat(linkMsg(seqOf(frames[0]!), 7, 'echoed'), errorFor(frames[frames.length - 1]!, 17)));
     });
@@ -332,7 +336,10 @@ describe('Connection', () => {
     const { conn } = connect((sent, reply) => {
       if (n++ > 0) reply(errorFor(sent, 0));
     }, 50);
-    const results = await conn.batch([{ kind: 'newlink', attrs: { ifname: 'a' } }, { kind: 'newlink', attrs: { ifname: 'b' } }]);
+    const results = await conn.batch([
+      { kind: 'newlink', attrs: { ifname: 'a' } },
+      { kind: 'newlink', attrs: { ifname: 'b' } },
+    ]);
     expect(results.map((r) => !r.ok && isNetlinkTimeoutError(r.error))).toEqual([true, true]);
     await expect(conn.request({ kind: 'getlink' })).resolves.toEqual([]);
   });
@@ -347,7 +354,10 @@ describe('Connection', () => {
         if (view.getUint16(pos + 6, true) & 4) reply(errorFor(one, 0));
       }
     });
-    const [a, b] = await Promise.all([conn.batch([{ kind: 'newlink' }, { kind: 'newlink' }, { kind: 'newlink' }]), conn.request({ kind: 'getlink' })]);
+    const [a, b] = await Promise.all([
+      conn.batch([{ kind: 'newlink' }, { kind: 'newlink' }, { kind: 'newlink' }]),
+      conn.request({ kind: 'getlink' }),
+    ]);
     expect(a.every((r) => r.ok)).toBe(true);
     expect(b).toEqual([]);
     expect(new Set(seen).size).toBe(seen.length);

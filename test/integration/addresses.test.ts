@@ -113,7 +113,12 @@ describe.skipIf(!privileged)('AddressApi against the kernel (ip -j address show 
       await api.add('10.0.0.2/24', { link: 'va' });
       const ours = await api.list({ link: 'va', family: 'inet' });
       expectSameAsIp(ours, ipAddrs(ns, '-4', 'dev', 'va'));
-      expect(ours.find((a) => a.address === '10.0.0.1')).toMatchObject({ label: 'va:web', broadcast: '10.0.0.255', secondary: false, permanent: true });
+      expect(ours.find((a) => a.address === '10.0.0.1')).toMatchObject({
+        label: 'va:web',
+        broadcast: '10.0.0.255',
+        secondary: false,
+        permanent: true,
+      });
       expect(ours.find((a) => a.address === '10.0.0.2')).toMatchObject({ label: 'va', secondary: true, flags: ['secondary', 'permanent'] });
     }),
   );

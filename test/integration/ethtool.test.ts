@@ -6,14 +6,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetlinkClient } from '../../src/api/client.js';
 import { isInvalidArgumentError, isNotFoundError } from '../../src/api/errors.js';
 import type { EthtoolEvent } from '../../src/api/ethtool.js';
 import { isNotSupportedError } from '../../src/api/not-supported.js';
-import { main } from '../../src/cli/main.js';
 import { NetlinkSocket } from '../../src/transport/netlink-socket.js';
 import { type TestNetns, createNetns, deleteNetns, privileged, skipReason } from '../support/netns.js';
+import { runNlts } from '../cli/support/run.js';
 
 const tools = existsSync('/usr/sbin/ethtool') && existsSync('/usr/sbin/genl');
 if (!privileged) console.warn(`skipping ethtool integration tests: ${skipReason}`);
@@ -31,26 +31,7 @@ function oracle(ns: TestNetns, cmd: string, ...args: string[]): Run {
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
-/** nlts through its main(), stdout and stderr captured. */
-async function nlts(...argv: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const nlts = (...argv: string[]) => runNlts(argv);
 
 function vethNetns(): TestNetns {
   const ns = createNetns();

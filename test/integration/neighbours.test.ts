@@ -65,7 +65,13 @@ describe.skipIf(!privileged)('NeighbourApi (kernel, ip as oracle)', () => {
     inNetns(async ({ ns, api, va, names }) => {
       await api.add('10.0.0.2', { dev: va, lladdr: '02:00:00:00:00:02' });
       const ours = await api.list();
-      expect(ours.find((n) => n.dst === '10.0.0.2')).toMatchObject({ family: 'inet', index: va, lladdr: '02:00:00:00:00:02', state: ['permanent'], proxy: false });
+      expect(ours.find((n) => n.dst === '10.0.0.2')).toMatchObject({
+        family: 'inet',
+        index: va,
+        lladdr: '02:00:00:00:00:02',
+        state: ['permanent'],
+        proxy: false,
+      });
       expect(ours.map((n) => asIp(n, names)).sort(byDst)).toEqual(ns.ipJson<any[]>('neigh', 'show').sort(byDst));
     }),
   );
@@ -187,7 +193,12 @@ describe.skipIf(!privileged)('NeighbourApi (kernel, ip as oracle)', () => {
       await api.add('10.0.0.5', { dev: va, lladdr: '02:00:00:00:00:05', state: 'noarp' });
       await api.add('10.0.1.3', { dev: vb, lladdr: '02:00:00:00:00:13', state: 'stale' });
       expect(await api.flush({ dev: va })).toBe(2);
-      expect(ns.ipJson<any[]>('-4', 'neigh', 'show', 'nud', 'all', 'dev', 'va').map((n) => n.dst).sort()).toEqual(['10.0.0.2', '10.0.0.5']);
+      expect(
+        ns
+          .ipJson<any[]>('-4', 'neigh', 'show', 'nud', 'all', 'dev', 'va')
+          .map((n) => n.dst)
+          .sort(),
+      ).toEqual(['10.0.0.2', '10.0.0.5']);
       // Other devices are untouched.
       expect(ns.ipJson<any[]>('-4', 'neigh', 'show', 'dev', 'vb').map((n) => n.dst)).toEqual(['10.0.1.3']);
       expect(await api.flush({ dev: va })).toBe(0);

@@ -73,7 +73,13 @@ function asIp(r: Route, ifnames: Map<number, string>, o: { table?: boolean; dev?
     const { lock: _lock, ...m } = r.metrics;
     out.metrics = [m];
   }
-  if (r.nexthops) out.nexthops = r.nexthops.map((n) => ({ ...(n.gateway !== undefined && { gateway: n.gateway }), dev: ifnames.get(n.dev), weight: n.weight, flags: n.flags }));
+  if (r.nexthops)
+    out.nexthops = r.nexthops.map((n) => ({
+      ...(n.gateway !== undefined && { gateway: n.gateway }),
+      dev: ifnames.get(n.dev),
+      weight: n.weight,
+      flags: n.flags,
+    }));
   if (r.pref !== undefined) out.pref = r.pref;
   if (r.uid !== undefined) out.uid = r.uid;
   return out;
@@ -105,7 +111,16 @@ describe.skipIf(!privileged)('RouteApi (integration, ip as oracle)', () => {
       const ours = await api.list({ family: 'inet' });
       expect(ours.map((r) => asIp(r, names(ns)))).toEqual(ns.ipJson('route', 'show'));
       const d = ours.find((r) => r.dst === 'default')!;
-      expect(d).toMatchObject({ family: 'inet', gateway: '10.1.0.254', prefsrc: '10.1.0.1', metric: 100, table: 'main', protocol: 'boot', scope: 'universe', type: 'unicast' });
+      expect(d).toMatchObject({
+        family: 'inet',
+        gateway: '10.1.0.254',
+        prefsrc: '10.1.0.1',
+        metric: 100,
+        table: 'main',
+        protocol: 'boot',
+        scope: 'universe',
+        type: 'unicast',
+      });
     }),
   );
 

@@ -48,12 +48,22 @@ describe.skipIf(!privileged)('NetlinkSocket (kernel)', () => {
       const conn = new Connection(new NetlinkSocket({ fd: ns.socketFd() }), rtnetlinkCodec());
       try {
         for (let i = 0; i < 50; i++) {
-          await conn.request({ kind: 'newaddr', flags: 0x400 | 0x200, header: { family: 'inet', prefixlen: 32, flags: 0, scope: 0, index: 1 }, attrs: { local: `127.1.0.${i + 1}`, address: `127.1.0.${i + 1}` } });
+          await conn.request({
+            kind: 'newaddr',
+            flags: 0x400 | 0x200,
+            header: { family: 'inet', prefixlen: 32, flags: 0, scope: 0, index: 1 },
+            attrs: { local: `127.1.0.${i + 1}`, address: `127.1.0.${i + 1}` },
+          });
         }
         const addrs = await conn.dump({ kind: 'getaddr', header: { family: 'inet', prefixlen: 0, flags: 0, scope: 0, index: 1 } });
         expect(addrs.filter((m) => String(m.attrs?.local).startsWith('127.1.0.'))).toHaveLength(50);
         const err = await conn
-          .request({ kind: 'newaddr', flags: 0x400 | 0x200, header: { family: 'inet', prefixlen: 32, flags: 0, scope: 0, index: 1 }, attrs: { local: '127.1.0.1', address: '127.1.0.1' } })
+          .request({
+            kind: 'newaddr',
+            flags: 0x400 | 0x200,
+            header: { family: 'inet', prefixlen: 32, flags: 0, scope: 0, index: 1 },
+            attrs: { local: '127.1.0.1', address: '127.1.0.1' },
+          })
           .catch((e) => e);
         expect(isNetlinkError(err) && err.code).toBe('EEXIST');
       } finally {

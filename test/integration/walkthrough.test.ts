@@ -170,11 +170,19 @@ describe.skipIf(!privileged)('namespace walk-throughs (configured with netlink-t
           await nl.links.set('eth0', { up: true });
           await nl.routes.add({ dst: 'default', gateway: '10.3.0.1', dev: 'eth0' });
         });
-        expect(ipJson(pod, 'link', 'show').map((l: any) => l.ifname).sort()).toEqual(['eth0', 'lo']);
+        expect(
+          ipJson(pod, 'link', 'show')
+            .map((l: any) => l.ifname)
+            .sort(),
+        ).toEqual(['eth0', 'lo']);
       }
       const [br] = ipJson(sw, '-d', 'link', 'show', 'br0');
       expect(br.linkinfo.info_data.stp_state).toBe(0);
-      expect(ipJson(sw, 'link', 'show', 'master', 'br0').map((l: any) => l.ifname).sort()).toEqual(['port0', 'port1', 'port2']);
+      expect(
+        ipJson(sw, 'link', 'show', 'master', 'br0')
+          .map((l: any) => l.ifname)
+          .sort(),
+      ).toEqual(['port0', 'port1', 'port2']);
       expect(await reaches(p1, p2, '10.3.0.11')).toBe(true); // switched
       expect(await reaches(p3, p1, '10.3.0.10')).toBe(true);
       expect(await reaches(p2, sw, '10.3.0.1')).toBe(true); // the gateway
@@ -251,7 +259,12 @@ describe.skipIf(!privileged)('namespace walk-throughs (configured with netlink-t
         await setNetnsId(b, 42, { via: nl });
         await setNetnsId(c, 'auto', { via: nl });
         const idC = await getNetnsId(c, { via: nl });
-        expect(await listNetnsIds({ via: nl })).toEqual(expect.arrayContaining([{ nsid: 42, name: b }, { nsid: idC, name: c }]));
+        expect(await listNetnsIds({ via: nl })).toEqual(
+          expect.arrayContaining([
+            { nsid: 42, name: b },
+            { nsid: idC, name: c },
+          ]),
+        );
         expect(execFileSync('ip', ['-n', a, 'netns', 'list-id'], { encoding: 'utf8' })).toContain(`nsid 42 (iproute2 netns name: ${b})`);
         await nl.links.add({ name: 'to-b', kind: 'veth', peer: { name: 'to-a', netns: b } });
         await nl.addresses.add('10.6.0.1/24', { link: 'to-b' });

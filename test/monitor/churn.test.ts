@@ -97,7 +97,10 @@ interface Snapshot {
 const hostLen = (dst: string) => dst.replace(/\/(32|128)$/, '');
 
 function linkLine(index: number, name: string, mtu: number | undefined, state: string, flags: string[]): string {
-  return `${index} ${name} mtu ${mtu} ${state.toUpperCase()} ${flags.filter((f) => ['UP', 'LOWER_UP', 'NO-CARRIER'].includes(f)).sort().join(',')}`;
+  return `${index} ${name} mtu ${mtu} ${state.toUpperCase()} ${flags
+    .filter((f) => ['UP', 'LOWER_UP', 'NO-CARRIER'].includes(f))
+    .sort()
+    .join(',')}`;
 }
 
 function routeLine(r: {
@@ -114,15 +117,28 @@ function routeLine(r: {
   hops: { dev: string; gateway?: string; flags: string[] }[];
 }): string {
   const hops = r.hops.map((h) => `${h.dev}/${h.gateway ?? ''}/${[...h.flags].sort().join(',')}`).join(' ');
-  return [r.family, r.table, r.type, hostLen(r.dst), r.dev ?? '-', `metric ${r.metric ?? 0}`, `via ${r.gateway ?? '-'}`, `src ${r.prefsrc ?? '-'}`,
-    `flags ${[...r.flags].sort().join(',')}`, `mtu ${r.mtu ?? '-'}`, `hops ${hops}`].join(' ');
+  return [
+    r.family,
+    r.table,
+    r.type,
+    hostLen(r.dst),
+    r.dev ?? '-',
+    `metric ${r.metric ?? 0}`,
+    `via ${r.gateway ?? '-'}`,
+    `src ${r.prefsrc ?? '-'}`,
+    `flags ${[...r.flags].sort().join(',')}`,
+    `mtu ${r.mtu ?? '-'}`,
+    `hops ${hops}`,
+  ].join(' ');
 }
 
 function fromIp(ns: TestNetns): Snapshot {
   const links = ns.ipJson<any[]>('link', 'show');
   const addrs = ns.ipJson<any[]>('addr', 'show');
-  const routes = [...ns.ipJson<any[]>('-d', '-4', 'route', 'show', 'table', 'all').map((r) => ({ ...r, family: 'inet' })),
-    ...ns.ipJson<any[]>('-d', '-6', 'route', 'show', 'table', 'all').map((r) => ({ ...r, family: 'inet6' }))];
+  const routes = [
+    ...ns.ipJson<any[]>('-d', '-4', 'route', 'show', 'table', 'all').map((r) => ({ ...r, family: 'inet' })),
+    ...ns.ipJson<any[]>('-d', '-6', 'route', 'show', 'table', 'all').map((r) => ({ ...r, family: 'inet6' })),
+  ];
   return {
     links: links.map((l) => linkLine(l.ifindex, l.ifname, l.mtu, l.operstate, l.flags)).sort(),
     addresses: addrs.flatMap((l) => (l.addr_info as any[]).map((a) => `${l.ifindex} ${a.family} ${a.local}/${a.prefixlen}`)).sort(),
@@ -157,7 +173,10 @@ function fromMirror(mirror: StateMirror, name: string): Snapshot {
   const str = (xs: (string | number)[]) => xs.map(String);
   return {
     links: links.map((l) => linkLine(l.index, l.name, l.mtu, String(l.operstate), linkFlags(l))).sort(),
-    addresses: mirror.addresses(name).map((a: Address) => `${a.index} ${a.family} ${a.address}/${a.prefixlen}`).sort(),
+    addresses: mirror
+      .addresses(name)
+      .map((a: Address) => `${a.index} ${a.family} ${a.address}/${a.prefixlen}`)
+      .sort(),
     routes: mirror
       .routes(name)
       .map((r: Route) =>
@@ -234,13 +253,7 @@ describe.skipIf(!privileged)('the mirror under churn', () => {
       await c.connection.request({ kind: 'newlink', header: { family: 'unspec', index: index(ns, 'br1') }, attrs: { mtu: 1400 } });
     }
     await Promise.all(
-      spaces.map((ns) =>
-        ipBatch(ns, [
-          'addr flush dev vc',
-          'addr add 10.4.100.1/24 dev vc',
-          'route replace 10.94.0.0/16 via 10.4.100.2',
-        ]),
-      ),
+      spaces.map((ns) => ipBatch(ns, ['addr flush dev vc', 'addr add 10.4.100.1/24 dev vc', 'route replace 10.94.0.0/16 via 10.4.100.2'])),
     );
     await sleep(150);
     // One at a time, each after the refreshes of the one before: a refresh one asks for must not
@@ -278,4 +291,3 @@ describe.skipIf(!privileged)('the mirror under churn', () => {
     expect(spaces.map((ns) => m.source.monitor(ns.name)!.stats.overruns)).toEqual(new Array(NAMESPACES).fill(0));
   }, 40_000);
 });
-

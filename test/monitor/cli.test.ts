@@ -74,7 +74,9 @@ describe.skipIf(!privileged)('nlts monitor against ip monitor (kernel)', () => {
   it('prints the same text as `ip monitor all` (NETCONF aside), -j lines parse, and SIGINT stops it with status 0', () =>
     withNetns(async (ns) => {
       const nlts = spawn(process.execPath, [path.join(ROOT, 'bin/nlts.js'), 'monitor', 'all', '-n', ns.name], { stdio: ['ignore', 'pipe', 'pipe'] });
-      const nltsJ = spawn(process.execPath, [path.join(ROOT, 'bin/nlts.js'), '-j', 'monitor', 'link', 'address', '-n', ns.name], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const nltsJ = spawn(process.execPath, [path.join(ROOT, 'bin/nlts.js'), '-j', 'monitor', 'link', 'address', '-n', ns.name], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       // ip's stdout is block-buffered on a pipe: line-buffer it.
       const ip = spawn('stdbuf', ['-oL', 'ip', '-n', ns.name, 'monitor', 'all'], { stdio: ['ignore', 'pipe', 'pipe'] });
       const a = collect(nlts);
@@ -107,10 +109,18 @@ describe.skipIf(!privileged)('nlts monitor against ip monitor (kernel)', () => {
         const done = () => b.text().includes('[LINK]Deleted') && b.text().split('[LINK]Deleted').length === 3;
         await waitFor(() => done() && a.text().split('[LINK]Deleted').length === 3);
         await new Promise((r) => setTimeout(r, 200));
-        const strip = (s: string) => s.split('\n').filter((l) => !l.startsWith('[NETCONF]')).join('\n');
+        const strip = (s: string) =>
+          s
+            .split('\n')
+            .filter((l) => !l.startsWith('[NETCONF]'))
+            .join('\n');
         expect(strip(a.text().slice(a0))).toBe(strip(b.text().slice(b0)));
         await waitFor(() => j.text().includes('"kind":"address"') && j.text().includes('"type":"del","kind":"link"'));
-        const lines = j.text().trim().split('\n').map((l) => JSON.parse(l));
+        const lines = j
+          .text()
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l));
         expect(lines.some((l) => l.type === 'new' && l.kind === 'address' && l.object.cidr === '10.9.0.1/24' && l.netns === ns.name)).toBe(true);
         const exit = new Promise<number | null>((r) => nlts.once('exit', (code) => r(code)));
         nlts.kill('SIGINT');

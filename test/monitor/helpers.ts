@@ -11,7 +11,11 @@ import { doneFor, errorFor, seqOf } from '../support/bytes.js';
 
 export const codec = rtnetlinkCodec();
 
-export function linkMsg(index: number, name: string, opts: { del?: boolean; up?: boolean; seq?: number; flags?: number; family?: string } = {}): Uint8Array {
+export function linkMsg(
+  index: number,
+  name: string,
+  opts: { del?: boolean; up?: boolean; seq?: number; flags?: number; family?: string } = {},
+): Uint8Array {
   const flags = opts.up === false ? ['broadcast', 'multicast'] : ['up', 'broadcast', 'multicast', 'lower_up', 'running'];
   return codec
     .encode({
@@ -19,7 +23,12 @@ export function linkMsg(index: number, name: string, opts: { del?: boolean; up?:
       flags: opts.flags ?? 0,
       seq: opts.seq ?? 0,
       header: { family: opts.family ?? 'unspec', type: 'ether', index, flags, change: 0 },
-      attrs: { ifname: name, mtu: 1500, operstate: opts.up === false ? 'down' : 'up', address: '02:00:00:00:00:' + index.toString(16).padStart(2, '0') },
+      attrs: {
+        ifname: name,
+        mtu: 1500,
+        operstate: opts.up === false ? 'down' : 'up',
+        address: '02:00:00:00:00:' + index.toString(16).padStart(2, '0'),
+      },
     })
     .slice();
 }
@@ -52,7 +61,17 @@ export function routeMsg(
       kind: opts.del ? 'delroute' : 'newroute',
       flags: opts.flags ?? 0,
       seq: opts.seq ?? 0,
-      header: { family: 'inet', dstLen: Number(len), srcLen: 0, tos: 0, table: (opts.table ?? 254) < 256 ? (opts.table ?? 254) : 0, protocol: 'boot', scope: opts.gateway ? 'universe' : 'link', type: 'unicast', flags: opts.rtmFlags ?? 0 },
+      header: {
+        family: 'inet',
+        dstLen: Number(len),
+        srcLen: 0,
+        tos: 0,
+        table: (opts.table ?? 254) < 256 ? (opts.table ?? 254) : 0,
+        protocol: 'boot',
+        scope: opts.gateway ? 'universe' : 'link',
+        type: 'unicast',
+        flags: opts.rtmFlags ?? 0,
+      },
       attrs,
     })
     .slice();
@@ -96,7 +115,9 @@ export function fakeRequests(
     const msgs: Uint8Array[] = [];
     const family = codec.decode(sent)[0]!.header?.family;
     if (kind === 'getlink') for (const [i, n] of state.links) msgs.push(linkMsg(i, n, { seq, flags: multi }));
-    if (kind === 'getaddr') for (const [c, i] of state.addrs) if (family === 'unspec' || family === (c.includes(':') ? 'inet6' : 'inet')) msgs.push(addrMsg(i, c, { seq, flags: multi }));
+    if (kind === 'getaddr')
+      for (const [c, i] of state.addrs)
+        if (family === 'unspec' || family === (c.includes(':') ? 'inet6' : 'inet')) msgs.push(addrMsg(i, c, { seq, flags: multi }));
     if (kind === 'getroute' && family === 'inet') {
       // Strict checking: the kernel applies RTA_OIF itself and says so (NLM_F_DUMP_FILTERED).
       const oif = (requests.at(-1)!.attrs as { oif?: number } | undefined)?.oif;

@@ -83,7 +83,12 @@ describe.skipIf(!privileged)('monitoring a real namespace', () => {
       }
       expect(diff).toEqual([]);
       expect(mirror.addresses(ns.name).filter((a) => a.family === 'inet')).toHaveLength(2000);
-      expect(mirror.links(ns.name).map((l) => l.name).sort()).toEqual(['lo', 'va', 'vb', 'vc', 'vd']);
+      expect(
+        mirror
+          .links(ns.name)
+          .map((l) => l.name)
+          .sort(),
+      ).toEqual(['lo', 'va', 'vb', 'vc', 'vd']);
       expect(mirror.routes(ns.name).some((r) => r.dst === '192.0.2.0/24')).toBe(false);
       // The socket survived: a new event arrives.
       ns.ip('link', 'set', 'vc', 'up');

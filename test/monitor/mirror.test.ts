@@ -82,7 +82,12 @@ describe('StateMirror (scripted kernel)', () => {
       };
     });
     // Dumped after the change: 10.0.0.1 is gone; 10.0.0.7 is not in the fake dump but its event is applied.
-    expect(mirror.addresses().map((a) => a.cidr).sort()).toEqual(['10.0.0.7/24']);
+    expect(
+      mirror
+        .addresses()
+        .map((a) => a.cidr)
+        .sort(),
+    ).toEqual(['10.0.0.7/24']);
     mirror.close();
   });
 
@@ -100,7 +105,11 @@ describe('StateMirror (scripted kernel)', () => {
     await new Promise((r) => mirror.once('resync', r));
     expect(overruns).toHaveLength(1);
     expect(mirror.view()!.consistent).toBe(true);
-    expect(changes.map(ch).sort()).toEqual(['add address inet|2|10.0.0.2/24| (resync)', 'add link 4 (resync)', 'remove address inet|2|10.0.0.1/24| (resync)']);
+    expect(changes.map(ch).sort()).toEqual([
+      'add address inet|2|10.0.0.2/24| (resync)',
+      'add link 4 (resync)',
+      'remove address inet|2|10.0.0.1/24| (resync)',
+    ]);
     expect(mirror.addresses().map((a) => a.cidr)).toEqual(['10.0.0.2/24']);
     mirror.close();
   });
@@ -112,7 +121,12 @@ describe('StateMirror (scripted kernel)', () => {
     const m = linkMsg(9, 'x');
     f.t.push(m.subarray(0, 20));
     await new Promise((r) => mirror.once('resync', r));
-    expect(mirror.routes().map((r) => r.dst).sort()).toEqual(['10.0.0.0/24', '10.9.0.0/16']);
+    expect(
+      mirror
+        .routes()
+        .map((r) => r.dst)
+        .sort(),
+    ).toEqual(['10.0.0.0/24', '10.9.0.0/16']);
     mirror.close();
   });
 
@@ -123,7 +137,11 @@ describe('StateMirror (scripted kernel)', () => {
     f.state.addrs.clear();
     f.state.routes.clear();
     f.t.push(linkMsg(2, 'eth0', { del: true }));
-    expect(changes.map(ch)).toEqual(['remove link 2 (event)', 'remove address inet|2|10.0.0.1/24| (cascade)', 'remove route inet|main|unicast|10.0.0.0/24||0|0|2 (cascade)']);
+    expect(changes.map(ch)).toEqual([
+      'remove link 2 (event)',
+      'remove address inet|2|10.0.0.1/24| (cascade)',
+      'remove route inet|main|unicast|10.0.0.0/24||0|0|2 (cascade)',
+    ]);
     await tick(30);
     expect(f.dumps.filter((d) => d === 'getroute').length).toBeGreaterThanOrEqual(3); // initial (2 families) + check
     expect(mirror.links().map((l) => l.name)).toEqual(['lo']);

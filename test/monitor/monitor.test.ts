@@ -22,7 +22,10 @@ class EventTransport extends ScriptedTransport {
   }
 }
 
-function setup(groups: Parameters<typeof Monitor.prototype.events>[0] extends unknown ? any : never = ['link', 'address', 'route'], extra: Record<string, unknown> = {}) {
+function setup(
+  groups: Parameters<typeof Monitor.prototype.events>[0] extends unknown ? any : never = ['link', 'address', 'route'],
+  extra: Record<string, unknown> = {},
+) {
   const t = new EventTransport();
   const state = fakeState();
   const req = fakeRequests(state, extra.hook as any);
@@ -33,7 +36,11 @@ function setup(groups: Parameters<typeof Monitor.prototype.events>[0] extends un
 }
 
 const summary = (e: MonitorEvent) =>
-  e.type === 'new' || e.type === 'del' ? `${e.type} ${e.kind} ${(e.object as any).name ?? (e.object as any).cidr ?? (e.object as any).dst}` : e.type === 'overrun' ? `overrun ${e.reason}` : e.type;
+  e.type === 'new' || e.type === 'del'
+    ? `${e.type} ${e.kind} ${(e.object as any).name ?? (e.object as any).cidr ?? (e.object as any).dst}`
+    : e.type === 'overrun'
+      ? `overrun ${e.reason}`
+      : e.type;
 
 describe('Monitor (scripted kernel)', () => {
   it('joins the groups and decodes events into friendly objects', async () => {
@@ -44,7 +51,13 @@ describe('Monitor (scripted kernel)', () => {
     t.push(routeMsg('10.0.0.0/24', 2));
     t.push(addrMsg(2, '10.0.0.1/24', { del: true }));
     t.push(linkMsg(2, 'eth0', { del: true }));
-    expect(seen.map(summary)).toEqual(['new link eth0', 'new address 10.0.0.1/24', 'new route 10.0.0.0/24', 'del address 10.0.0.1/24', 'del link eth0']);
+    expect(seen.map(summary)).toEqual([
+      'new link eth0',
+      'new address 10.0.0.1/24',
+      'new route 10.0.0.0/24',
+      'del address 10.0.0.1/24',
+      'del link eth0',
+    ]);
     const link = seen[0] as Extract<MonitorEvent, { kind: 'link' }>;
     expect(link.object.index).toBe(2);
     expect(link.object.up).toBe(true);
@@ -112,7 +125,12 @@ describe('Monitor (scripted kernel)', () => {
 
   it('ENOBUFS from the transport: overrun event, resync, and events that arrive during the dump come after the resync', async () => {
     let t!: EventTransport;
-    const { m, seen, state, t: tt } = setup(['link', 'address'], {
+    const {
+      m,
+      seen,
+      state,
+      t: tt,
+    } = setup(['link', 'address'], {
       // The kernel sends events while the dump runs: they are held back until the resync is out.
       hook: (kind: string) => {
         if (kind === 'getaddr') t.push(addrMsg(2, '10.0.0.2/24'));
@@ -148,7 +166,12 @@ describe('Monitor (scripted kernel)', () => {
   it('an overrun during a resync dump discards that dump and dumps again', async () => {
     let t!: EventTransport;
     let failed = false;
-    const { m, seen, t: tt, req } = setup(['link'], {
+    const {
+      m,
+      seen,
+      t: tt,
+      req,
+    } = setup(['link'], {
       hook: () => {
         if (!failed) {
           failed = true;

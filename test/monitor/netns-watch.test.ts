@@ -137,12 +137,15 @@ describe('MultiMonitor following a directory of namespaces', () => {
     unlinkSync(path.join(dir, 'a'));
     await until(() => mm.namespaces().length === 1);
     expect(transports.get('a')!.closed).toBe(true);
-    expect(seen.map((e) => (e.type === 'new' ? `${e.netns} new ${e.kind} ${(e.object as { name: string }).name}` : e.type === 'netns' ? `netns ${e.action} ${e.netns}` : e.type))).toEqual([
-      'a new link x',
-      'netns add b',
-      'b new link y',
-      'netns del a',
-    ]);
+    expect(
+      seen.map((e) =>
+        e.type === 'new'
+          ? `${e.netns} new ${e.kind} ${(e.object as { name: string }).name}`
+          : e.type === 'netns'
+            ? `netns ${e.action} ${e.netns}`
+            : e.type,
+      ),
+    ).toEqual(['a new link x', 'netns add b', 'b new link y', 'netns del a']);
     mm.close();
     expect(transports.get('b')!.closed).toBe(true);
   });

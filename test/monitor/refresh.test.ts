@@ -52,7 +52,10 @@ async function freshDiff(mirror: StateMirror, f: FakeNs, name: string): Promise<
   m.close();
   const v = mirror.view(name)!;
   // Addresses and routes: the fake kernel keeps no link state (up, carrier) to compare with.
-  return diffState({ links: [], addresses: v.addresses.values(), routes: v.routes.values() }, { links: [], addresses: snap.addresses, routes: snap.routes });
+  return diffState(
+    { links: [], addresses: v.addresses.values(), routes: v.routes.values() },
+    { links: [], addresses: snap.addresses, routes: snap.routes },
+  );
 }
 
 const routeDumps = (f: FakeNs) => f.req!.requests.filter((r) => r.kind === 'getroute');
@@ -76,9 +79,9 @@ describe('route refresh after silent kernel changes', () => {
     const dumps = routeDumps(f).slice(before);
     // RTA_OIF 2, one dump per route type that a link's state touches (local routes are left alone),
     // IPv4 then IPv6 for each.
-    expect(dumps.map((r) => `${(r.header as { family: string }).family} ${(r.header as { type: string }).type} ${(r.attrs as { oif?: number }).oif}`)).toEqual(
-      ['unicast', 'broadcast', 'multicast', 'anycast'].flatMap((t) => [`inet ${t} 2`, `inet6 ${t} 2`]),
-    );
+    expect(
+      dumps.map((r) => `${(r.header as { family: string }).family} ${(r.header as { type: string }).type} ${(r.attrs as { oif?: number }).oif}`),
+    ).toEqual(['unicast', 'broadcast', 'multicast', 'anycast'].flatMap((t) => [`inet ${t} 2`, `inet6 ${t} 2`]));
     expect(resyncs).toHaveLength(0);
     expect(refreshes).toEqual([{ netns: 'a', kind: 'route', scope: { dev: 2, types: ['unicast', 'broadcast', 'multicast', 'anycast'] }, routes: 0 }]);
     expect(mirror.routes('a').map((r) => r.dst)).toEqual(['10.9.0.0/16']);
@@ -98,7 +101,13 @@ describe('route refresh after silent kernel changes', () => {
     expect(mirror.source.monitor('a')!.stats.refreshes).toBe(0);
     // lower_up cleared.
     const down = codec
-      .encode({ kind: 'newlink', flags: 0, seq: 0, header: { family: 'unspec', type: 'ether', index: 2, flags: ['up', 'broadcast', 'multicast'], change: 0 }, attrs: { ifname: 'eth0', mtu: 1500 } })
+      .encode({
+        kind: 'newlink',
+        flags: 0,
+        seq: 0,
+        header: { family: 'unspec', type: 'ether', index: 2, flags: ['up', 'broadcast', 'multicast'], change: 0 },
+        attrs: { ifname: 'eth0', mtu: 1500 },
+      })
       .slice();
     f.t.push(down);
     await tick(40);
@@ -120,7 +129,11 @@ describe('route refresh after silent kernel changes', () => {
     f.t.push(linkMsg(3, 'eth1'));
     f.t.push(linkMsg(3, 'eth1', { up: false }));
     await tick(40);
-    expect(routeDumps(f).slice(before).map((r) => (r.attrs as { oif?: number }).oif)).toEqual(new Array(8).fill(3)); // 4 types x 2 families
+    expect(
+      routeDumps(f)
+        .slice(before)
+        .map((r) => (r.attrs as { oif?: number }).oif),
+    ).toEqual(new Array(8).fill(3)); // 4 types x 2 families
     const mid = routeDumps(f).length;
     f.state.links.delete(2);
     f.state.addrs.clear();
@@ -129,7 +142,11 @@ describe('route refresh after silent kernel changes', () => {
     f.t.push(linkMsg(2, 'eth0', { del: true }));
     await tick(40);
     // The deletion asked for every route (the link is gone: no filter by it), which covers eth0's refresh.
-    expect(routeDumps(f).slice(mid).map((r) => (r.attrs as { oif?: number }).oif)).toEqual([undefined, undefined]);
+    expect(
+      routeDumps(f)
+        .slice(mid)
+        .map((r) => (r.attrs as { oif?: number }).oif),
+    ).toEqual([undefined, undefined]);
     expect(await freshDiff(mirror, f, 'a')).toEqual([]);
     mirror.close();
   });
@@ -180,23 +197,42 @@ describe('route identity', () => {
     const f = ns.get('a')!;
     f.t.push(routeMsg('10.7.0.0/16', 2));
     f.t.push(routeMsg('10.7.0.0/16', 3));
-    expect(mirror.routes('a').filter((r) => r.dst === '10.7.0.0/16').map((r) => r.dev)).toEqual([2, 3]);
+    expect(
+      mirror
+        .routes('a')
+        .filter((r) => r.dst === '10.7.0.0/16')
+        .map((r) => r.dev),
+    ).toEqual([2, 3]);
     f.t.push(routeMsg('10.7.0.0/16', 3, { del: true }));
-    expect(mirror.routes('a').filter((r) => r.dst === '10.7.0.0/16').map((r) => r.dev)).toEqual([2]);
+    expect(
+      mirror
+        .routes('a')
+        .filter((r) => r.dst === '10.7.0.0/16')
+        .map((r) => r.dev),
+    ).toEqual([2]);
     // `ip route replace 10.7.0.0/16 dev eth1`: one notification, with NLM_F_REPLACE.
     f.t.push(routeMsg('10.7.0.0/16', 3, { flags: NLM_F.REPLACE | NLM_F.CREATE }));
-    expect(mirror.routes('a').filter((r) => r.dst === '10.7.0.0/16').map((r) => r.dev)).toEqual([3]);
+    expect(
+      mirror
+        .routes('a')
+        .filter((r) => r.dst === '10.7.0.0/16')
+        .map((r) => r.dev),
+    ).toEqual([3]);
     mirror.close();
   });
 
   it('a limiter admits `limit` at once, in order', async () => {
     const l = new DumpLimiter(1);
     const order: number[] = [];
-    await Promise.all([1, 2, 3].map((i) => l.run(async () => {
-      order.push(i);
-      await tick(1);
-      order.push(-i);
-    })));
+    await Promise.all(
+      [1, 2, 3].map((i) =>
+        l.run(async () => {
+          order.push(i);
+          await tick(1);
+          order.push(-i);
+        }),
+      ),
+    );
     expect(order).toEqual([1, -1, 2, -2, 3, -3]);
     expect(l.stats()).toMatchObject({ running: 0, waiting: 0, peak: 1, waited: 2 });
   });

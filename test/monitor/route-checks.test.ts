@@ -57,8 +57,18 @@ describe('refreshScopes', () => {
 });
 
 describe('linkChangesRoutes', () => {
-  const link = (o: Partial<Link>): Link =>
-    ({ index: 2, name: 'eth0', type: 'ether', flags: [], up: true, lowerUp: true, operstate: 'up', altnames: [], raw: {} as never, ...o });
+  const link = (o: Partial<Link>): Link => ({
+    index: 2,
+    name: 'eth0',
+    type: 'ether',
+    flags: [],
+    up: true,
+    lowerUp: true,
+    operstate: 'up',
+    altnames: [],
+    raw: {} as never,
+    ...o,
+  });
   it('up, carrier or operstate (linkwatch flags routes when it sets the operstate): yes; an MTU change alone: no', () => {
     expect(linkChangesRoutes(link({}), link({ lowerUp: false }))).toBe(true);
     expect(linkChangesRoutes(link({ lowerUp: false }), link({ lowerUp: false, operstate: 'lowerlayerdown' }))).toBe(true);

@@ -3,24 +3,12 @@
  * `ip` as the oracle.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { ip, ipJson, privileged, removeNetns, skipReason, uniqueName, withNamespaces } from './support.js';
+import { runNlts } from '../cli/support/run.js';
 
 if (!privileged) console.warn(`[netns cli] skipped: ${skipReason}`);
 
-async function nlts(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const nlts = (...argv: string[]) => runNlts(argv);
 
 describe.skipIf(!privileged)('nlts netns / -n / sysctl', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -53,11 +41,23 @@ describe.skipIf(!privileged)('nlts netns / -n / sysctl', () => {
       expect(ipJson(a, 'link', 'show', 'veth1')[0].ifname).toBe('veth1');
       expect(ipJson(b, 'link', 'show', 'veth2')[0].ifname).toBe('veth2');
       expect(await nlts('-n', b, 'link', 'set', 'veth2', 'netns', a)).toMatchObject({ code: 0 });
-      expect(ipJson(a, 'link', 'show').map((l: any) => l.ifname).sort()).toEqual(['lo', 'veth1', 'veth2']);
-      const shown = JSON.parse((await nlts('-n', a, '-j', 'link', 'show')).out).map((l: any) => l.ifname).sort();
+      expect(
+        ipJson(a, 'link', 'show')
+          .map((l: any) => l.ifname)
+          .sort(),
+      ).toEqual(['lo', 'veth1', 'veth2']);
+      const shown = JSON.parse((await nlts('-n', a, '-j', 'link', 'show')).out)
+        .map((l: any) => l.ifname)
+        .sort();
       expect(shown).toEqual(['lo', 'veth1', 'veth2']);
-      expect(await nlts('-n', a, 'link', 'set', 'veth1', 'netns', uniqueName('nope'))).toMatchObject({ code: 1, err: expect.stringMatching(/Cannot open network namespace/) });
-      expect(await nlts('-n', uniqueName('nope'), 'link', 'show')).toMatchObject({ code: 1, err: expect.stringMatching(/Cannot open network namespace/) });
+      expect(await nlts('-n', a, 'link', 'set', 'veth1', 'netns', uniqueName('nope'))).toMatchObject({
+        code: 1,
+        err: expect.stringMatching(/Cannot open network namespace/),
+      });
+      expect(await nlts('-n', uniqueName('nope'), 'link', 'show')).toMatchObject({
+        code: 1,
+        err: expect.stringMatching(/Cannot open network namespace/),
+      });
     }));
 
   it('sysctl KEY=VALUE and KEY in a namespace, never the current one', () =>

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NetlinkClient } from '../../src/api/client.js';
 import { type EnterResult, enterNetns, helperLoad, setMaxHelpers } from '../../src/netns/enter.js';
-import { NamespaceError, isNamespaceError } from '../../src/netns/errors.js';
+import { type NamespaceError, isNamespaceError } from '../../src/netns/errors.js';
 import { execNetns } from '../../src/netns/manage.js';
 import { NetnsSocketCache, netnsSockets } from '../../src/netns/sockets.js';
 import { resolveNetns } from '../../src/netns/target.js';
@@ -40,7 +40,11 @@ function helpersOfThisProcess(): number[] {
     if (!/^\d+$/.test(e)) continue;
     try {
       const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8');
-      const ppid = Number(readFileSync(`/proc/${e}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+      const ppid = Number(
+        readFileSync(`/proc/${e}/stat`, 'utf8')
+          .replace(/^.*\) /s, '')
+          .split(' ')[1],
+      );
       if (cmd.includes('helper.cjs') && ppid === process.pid) out.push(Number(e));
     } catch {
       // exited
@@ -68,7 +72,14 @@ describe.skipIf(!privileged)('entering a network namespace', () => {
     it(`${entry}: sockets and /proc/sys files are the namespace's`, () =>
       withNamespaces(1, async (a) => {
         ip('-n', a, 'link', 'add', 'enter0', 'type', 'veth', 'peer', 'name', 'enter1'); // oracle-side setup
-        const r = await enterNetns(a, { entry, sockets: [0, 0], files: [['/proc/sys/net/ipv4/conf/enter0/forwarding', 0], ['/proc/sys/net/nope', 0]] });
+        const r = await enterNetns(a, {
+          entry,
+          sockets: [0, 0],
+          files: [
+            ['/proc/sys/net/ipv4/conf/enter0/forwarding', 0],
+            ['/proc/sys/net/nope', 0],
+          ],
+        });
         expect(r.sockets).toHaveLength(2);
         expect(await linkNames(r.sockets[0]!)).toEqual(['enter0', 'enter1', 'lo']);
         expect(await linkNames(r.sockets[1]!)).toEqual(['enter0', 'enter1', 'lo']);
@@ -84,13 +95,15 @@ describe.skipIf(!privileged)('entering a network namespace', () => {
   it('setns entry leaves every thread of this process in its own namespace, threadpool busy or not', () =>
     withNamespaces(1, async (a) => {
       const threadNamespaces = () =>
-        new Set(readdirSync('/proc/self/task').map((t) => {
-          try {
-            return readlinkSync(`/proc/self/task/${t}/ns/net`);
-          } catch {
-            return 'gone';
-          }
-        }));
+        new Set(
+          readdirSync('/proc/self/task').map((t) => {
+            try {
+              return readlinkSync(`/proc/self/task/${t}/ns/net`);
+            } catch {
+              return 'gone';
+            }
+          }),
+        );
       const own = readlinkSync('/proc/thread-self/ns/net');
       // Keep libuv's threadpool busy (and growing) while entering the namespace over and over.
       const busy = Array.from({ length: 16 }, (_, i) => readFile(`/proc/self/status`).then(() => pbkdf2(String(i), 'salt', 2000, 32, 'sha256')));
@@ -232,7 +245,11 @@ describe.skipIf(!privileged)('entering a network namespace', () => {
       const gone = resolveNetns(a);
       const ps = [enterNetns(gone, { sockets: [0] }), enterNetns(b, { sockets: [0] }), enterNetns(c, { sockets: [0] })];
       ip('netns', 'del', a);
-      const [rA, rB, rC] = (await Promise.allSettled(ps)) as [PromiseSettledResult<EnterResult>, PromiseSettledResult<EnterResult>, PromiseSettledResult<EnterResult>];
+      const [rA, rB, rC] = (await Promise.allSettled(ps)) as [
+        PromiseSettledResult<EnterResult>,
+        PromiseSettledResult<EnterResult>,
+        PromiseSettledResult<EnterResult>,
+      ];
       expect(rA.status).toBe('rejected');
       expect((rA as PromiseRejectedResult).reason).toMatchObject({ name: 'NamespaceError', namespace: a });
       for (const r of [rB, rC]) {
@@ -243,7 +260,10 @@ describe.skipIf(!privileged)('entering a network namespace', () => {
 
   it('the helper checks that its parent is still there (and sets PR_SET_PDEATHSIG)', () => {
     const helper = path.resolve('src/netns/helper.cjs');
-    const r = spawnSync(process.execPath, [helper], { input: JSON.stringify({ ppid: 1, jobs: [{ path: '/proc/self/ns/net', sockets: [0] }] }), encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [helper], {
+      input: JSON.stringify({ ppid: 1, jobs: [{ path: '/proc/self/ns/net', sockets: [0] }] }),
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/parent is gone/);
   });

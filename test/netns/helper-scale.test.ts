@@ -20,7 +20,11 @@ if (!privileged) console.warn(`[netns helper scale] skipped: ${skipReason}`);
 function commonKeys(ns: string): string[] {
   const find = ['find', '/proc/sys/net/ipv4', '-maxdepth', '1', '-type', 'f', '-readable'];
   const out = execFileSync('ip', ['netns', 'exec', ns, ...find], { encoding: 'utf8' });
-  return out.trim().split('\n').map((p) => p.replace('/proc/sys/net/ipv4/', 'net.ipv4.')).sort();
+  return out
+    .trim()
+    .split('\n')
+    .map((p) => p.replace('/proc/sys/net/ipv4/', 'net.ipv4.'))
+    .sort();
 }
 
 /** Children of this process (their cmdlines), read from /proc/self/task/N/children. */
@@ -65,40 +69,52 @@ describe.skipIf(!privileged)('the namespace helper at scale', () => {
           }
         }
       } finally {
-        r.sockets.forEach((fd, i) => checked.includes(i) || libc.close(fd));
+        r.sockets.forEach((fd, i) => {
+          if (!checked.includes(i)) libc.close(fd);
+        });
       }
     }));
 
-  it('sysctl of 5,000 keys inside a namespace (a request over 128 KiB) gives the values setns reads', () =>
-    withNamespaces(1, async (a) => {
-      const keys = commonKeys(a);
-      expect(keys.length).toBeGreaterThan(30);
-      const many = Array.from({ length: 5000 }, (_, i) => keys[i % keys.length]!);
-      await writeSysctl('net.ipv4.ip_default_ttl', 77, { netns: a, entry: 'setns' });
-      const viaHelper = await sysctl(many, { netns: a });
-      const viaSetns = await sysctl(many, { netns: a, entry: 'setns' });
-      expect(viaHelper).toHaveLength(5000);
-      expect(viaHelper).toEqual(viaSetns);
-      expect(viaHelper.find((e) => e.key === 'net.ipv4.ip_default_ttl')!.value).toBe('77');
-    }), 60_000);
+  it(
+    'sysctl of 5,000 keys inside a namespace (a request over 128 KiB) gives the values setns reads',
+    () =>
+      withNamespaces(1, async (a) => {
+        const keys = commonKeys(a);
+        expect(keys.length).toBeGreaterThan(30);
+        const many = Array.from({ length: 5000 }, (_, i) => keys[i % keys.length]!);
+        await writeSysctl('net.ipv4.ip_default_ttl', 77, { netns: a, entry: 'setns' });
+        const viaHelper = await sysctl(many, { netns: a });
+        const viaSetns = await sysctl(many, { netns: a, entry: 'setns' });
+        expect(viaHelper).toHaveLength(5000);
+        expect(viaHelper).toEqual(viaSetns);
+        expect(viaHelper.find((e) => e.key === 'net.ipv4.ip_default_ttl')!.value).toBe('77');
+      }),
+    60_000,
+  );
 
-  it('8 concurrent sysctl calls of 70 keys each (batched into shared helpers) each get their own namespace\'s values', () =>
-    withNamespaces(8, async (...names) => {
-      const keys = commonKeys(names[0]!).filter((k) => k !== 'net.ipv4.ip_default_ttl').slice(0, 69);
-      expect(keys).toHaveLength(69);
-      for (const [i, n] of names.entries()) await writeSysctl('net.ipv4.ip_default_ttl', 100 + i, { netns: n, entry: 'setns' });
-      const items = [...keys, 'net.ipv4.ip_default_ttl'];
-      setMaxHelpers(2); // 8 jobs wait for 2 helpers: batches of 4 jobs, 280 fds each
-      const results = await Promise.allSettled(names.map((n) => sysctl(items, { netns: n })));
-      for (const [i, r] of results.entries()) {
-        expect(r.status, String((r as PromiseRejectedResult).reason)).toBe('fulfilled');
-        const got = (r as PromiseFulfilledResult<{ key: string; value: string }[]>).value;
-        expect(got).toEqual(await sysctl(items, { netns: names[i]!, entry: 'setns' }));
-        expect(got[69]).toEqual({ key: 'net.ipv4.ip_default_ttl', value: String(100 + i) });
-      }
-    }), 60_000);
+  it(
+    "8 concurrent sysctl calls of 70 keys each (batched into shared helpers) each get their own namespace's values",
+    () =>
+      withNamespaces(8, async (...names) => {
+        const keys = commonKeys(names[0]!)
+          .filter((k) => k !== 'net.ipv4.ip_default_ttl')
+          .slice(0, 69);
+        expect(keys).toHaveLength(69);
+        for (const [i, n] of names.entries()) await writeSysctl('net.ipv4.ip_default_ttl', 100 + i, { netns: n, entry: 'setns' });
+        const items = [...keys, 'net.ipv4.ip_default_ttl'];
+        setMaxHelpers(2); // 8 jobs wait for 2 helpers: batches of 4 jobs, 280 fds each
+        const results = await Promise.allSettled(names.map((n) => sysctl(items, { netns: n })));
+        for (const [i, r] of results.entries()) {
+          expect(r.status, String((r as PromiseRejectedResult).reason)).toBe('fulfilled');
+          const got = (r as PromiseFulfilledResult<{ key: string; value: string }[]>).value;
+          expect(got).toEqual(await sysctl(items, { netns: names[i]!, entry: 'setns' }));
+          expect(got[69]).toEqual({ key: 'net.ipv4.ip_default_ttl', value: String(100 + i) });
+        }
+      }),
+    60_000,
+  );
 
-  it('the request is not on the helper\'s command line (/proc/PID/cmdline is world-readable)', () =>
+  it("the request is not on the helper's command line (/proc/PID/cmdline is world-readable)", () =>
     withNamespaces(1, async (a) => {
       const marker = `net.ipv4.conf.nlts-secret-${process.pid}.forwarding`;
       const seen: string[] = [];

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { NetlinkClient } from '../../src/api/client.js';
-import { main } from '../../src/cli/main.js';
 import { enterNetns } from '../../src/netns/enter.js';
 import {
   addNetns,
@@ -27,6 +26,7 @@ import {
 import { readSysctl, sysctl, writeSysctl } from '../../src/netns/sysctl.js';
 import * as libc from '../../src/transport/libc.js';
 import { PREFIX, execReady, ip, privileged, removeNetns, skipReason, uniqueName, withNamespaces } from './support.js';
+import { runNlts } from '../cli/support/run.js';
 
 if (!privileged) console.warn(`[netns hostile] skipped: ${skipReason}`);
 
@@ -88,25 +88,14 @@ function helperChildren(): { cmdline: string; environ: string }[] {
   return out;
 }
 
-async function nlts(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const nlts = (...argv: string[]) => runNlts(argv);
 
 const nsInode = (p: string) => `net:[${statSync(p).ino}]`;
 
 describe.skipIf(!privileged)('hostile names, keys and environments', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('netns exec never runs mount, umount, nsenter, unshare or sh found through the caller\'s PATH', () =>
+  it("netns exec never runs mount, umount, nsenter, unshare or sh found through the caller's PATH", () =>
     withNamespaces(1, async (a) => {
       const planted = plantedPath(['mount', 'umount', 'nsenter', 'unshare', 'sh', 'node']);
       const PATH = `${planted.dir}:${process.env.PATH}`;
@@ -269,13 +258,17 @@ describe.skipIf(!privileged)('hostile names, keys and environments', () => {
       for (const h of seen) expect(h.environ).toBe('');
     }));
 
-  it('netns exec: the command gets the caller\'s environment, the helper before it does not', () =>
+  it("netns exec: the command gets the caller's environment, the helper before it does not", () =>
     withNamespaces(1, async (a) => {
       const evil = plantedRequire();
       const env = { PATH: '/usr/bin:/bin', NODE_OPTIONS: `--require ${evil.file}`, FOO: 'a b\nc', EMPTY: '' };
       const r = await runInNetns(a, ['/usr/bin/env', '-0'], { env });
       expect(r).toMatchObject({ code: 0, stderr: '' });
-      expect(r.stdout.split('\0').filter(Boolean).sort()).toEqual(Object.entries(env).map(([k, v]) => `${k}=${v}`).sort());
+      expect(r.stdout.split('\0').filter(Boolean).sort()).toEqual(
+        Object.entries(env)
+          .map(([k, v]) => `${k}=${v}`)
+          .sort(),
+      );
       // Through process.env too, and a Node command does see its NODE_OPTIONS (it is the caller's choice).
       const viaProcess = await withEnv({ NODE_OPTIONS: `--require ${evil.file}` }, () => runInNetns(a, ['/bin/true']));
       expect(viaProcess.code).toBe(0);
@@ -311,44 +304,48 @@ describe.skipIf(!privileged)('hostile names, keys and environments', () => {
       }
     }));
 
-  it('without privileges, netns add (and entering) say "Operation not permitted" (EPERM), not an errno number', () =>
-    withNamespaces(1, async (a) => {
-      const name = uniqueName('unpriv');
-      const script = path.join(scratch, 'unpriv.mts');
-      const src = (f: string) => JSON.stringify(path.resolve('src/netns', f));
-      writeFileSync(
-        script,
-        `import { addNetns } from ${src('manage.ts')};\nimport { enterNetns } from ${src('enter.ts')};\n` +
-          'const show = (e) => ({ name: e.name, code: e.code, message: e.message });\nconst out = [];\n' +
-          `try { await addNetns(${JSON.stringify(name)}); out.push({}); } catch (e) { out.push(show(e)); }\n` +
-          `for (const entry of ['helper', 'setns']) {\n` +
-          `  try { await enterNetns(${JSON.stringify(a)}, { entry, sockets: [0] }); out.push({}); } catch (e) { out.push(show(e)); }\n}\n` +
-          'console.log(JSON.stringify(out));\n',
-      );
-      chmodSync(scratch, 0o755);
-      chmodSync(script, 0o644);
-      try {
-        for (const drop of [['--bounding-set=-all'], ['--reuid=65534', '--regid=65534', '--clear-groups']]) {
-          const r = spawnSync('/usr/bin/setpriv', [...drop, '--', process.execPath, '--import', 'tsx', script], { encoding: 'utf8' });
-          expect(r.status, r.stderr).toBe(0);
-          const errors = JSON.parse(r.stdout.trim().split('\n').pop()!) as { name: string; code: string; message: string }[];
-          expect(errors).toHaveLength(3);
-          for (const err of errors) {
-            expect(err).toMatchObject({ name: 'NamespaceError', code: 'EPERM' });
-            expect(err.message).toMatch(/EPERM \(Operation not permitted\)|EACCES \(Permission denied\)/);
-            expect(err.message).not.toMatch(/errno \d/);
+  it(
+    'without privileges, netns add (and entering) say "Operation not permitted" (EPERM), not an errno number',
+    () =>
+      withNamespaces(1, async (a) => {
+        const name = uniqueName('unpriv');
+        const script = path.join(scratch, 'unpriv.mts');
+        const src = (f: string) => JSON.stringify(path.resolve('src/netns', f));
+        writeFileSync(
+          script,
+          `import { addNetns } from ${src('manage.ts')};\nimport { enterNetns } from ${src('enter.ts')};\n` +
+            'const show = (e) => ({ name: e.name, code: e.code, message: e.message });\nconst out = [];\n' +
+            `try { await addNetns(${JSON.stringify(name)}); out.push({}); } catch (e) { out.push(show(e)); }\n` +
+            `for (const entry of ['helper', 'setns']) {\n` +
+            `  try { await enterNetns(${JSON.stringify(a)}, { entry, sockets: [0] }); out.push({}); } catch (e) { out.push(show(e)); }\n}\n` +
+            'console.log(JSON.stringify(out));\n',
+        );
+        chmodSync(scratch, 0o755);
+        chmodSync(script, 0o644);
+        try {
+          for (const drop of [['--bounding-set=-all'], ['--reuid=65534', '--regid=65534', '--clear-groups']]) {
+            const r = spawnSync('/usr/bin/setpriv', [...drop, '--', process.execPath, '--import', 'tsx', script], { encoding: 'utf8' });
+            expect(r.status, r.stderr).toBe(0);
+            const errors = JSON.parse(r.stdout.trim().split('\n').pop()!) as { name: string; code: string; message: string }[];
+            expect(errors).toHaveLength(3);
+            for (const err of errors) {
+              expect(err).toMatchObject({ name: 'NamespaceError', code: 'EPERM' });
+              expect(err.message).toMatch(/EPERM \(Operation not permitted\)|EACCES \(Permission denied\)/);
+              expect(err.message).not.toMatch(/errno \d/);
+            }
+            expect(existsSync(`/run/netns/${name}`)).toBe(false);
           }
-          expect(existsSync(`/run/netns/${name}`)).toBe(false);
+          // The CLI prints it as ip does, with the errno's name.
+          const cliArgv = [process.execPath, '--import', 'tsx', 'src/cli/main.ts'];
+          const cli = spawnSync('/usr/bin/setpriv', ['--bounding-set=-all', '--', ...cliArgv, 'netns', 'add', name], { encoding: 'utf8' });
+          expect(cli.status).toBe(1);
+          expect(cli.stderr).toMatch(/^mount --make-shared \/run\/netns failed: EPERM \(Operation not permitted\)\n$/);
+        } finally {
+          removeNetns(name);
         }
-        // The CLI prints it as ip does, with the errno's name.
-        const cliArgv = [process.execPath, '--import', 'tsx', 'src/cli/main.ts'];
-        const cli = spawnSync('/usr/bin/setpriv', ['--bounding-set=-all', '--', ...cliArgv, 'netns', 'add', name], { encoding: 'utf8' });
-        expect(cli.status).toBe(1);
-        expect(cli.stderr).toMatch(/^mount --make-shared \/run\/netns failed: EPERM \(Operation not permitted\)\n$/);
-      } finally {
-        removeNetns(name);
-      }
-    }), 60_000);
+      }),
+    60_000,
+  );
 
   it('test namespaces carry the unique prefix', () => {
     expect(uniqueName()).toMatch(new RegExp(`^${PREFIX}`));

@@ -74,8 +74,16 @@ describe.skipIf(!privileged)('links across namespaces', () => {
           await expect(nl.links.set('m4', { netns: uniqueName('nope') })).rejects.toMatchObject({ name: 'NamespaceError', code: 'ENOENT' });
           expect((await nl.links.get('m4')).name).toBe('m4');
         });
-        expect(ipJson(a, 'link', 'show').map((l: any) => l.ifname).sort()).toEqual(['eth0', 'lo']);
-        expect(ipJson(b, 'link', 'show').map((l: any) => l.ifname).sort()).toEqual(['lo', 'm2', 'm3']);
+        expect(
+          ipJson(a, 'link', 'show')
+            .map((l: any) => l.ifname)
+            .sort(),
+        ).toEqual(['eth0', 'lo']);
+        expect(
+          ipJson(b, 'link', 'show')
+            .map((l: any) => l.ifname)
+            .sort(),
+        ).toEqual(['lo', 'm2', 'm3']);
         // Configure there: rename, mtu, up, address
         await inNs(b, async (nl) => {
           await nl.links.set('m2', { name: 'eth1', mtu: 1400, up: true });

@@ -25,7 +25,7 @@ import { execReady, ip, privileged, removeNetns, skipReason, uniqueName, withNam
 
 if (!privileged) console.warn(`[netns manage] skipped: ${skipReason}`);
 
-const ipNames = () => ip('-j', 'netns', 'list').trim() ? (JSON.parse(ip('-j', 'netns', 'list')) as { name: string }[]).map((n) => n.name) : [];
+const ipNames = () => (ip('-j', 'netns', 'list').trim() ? (JSON.parse(ip('-j', 'netns', 'list')) as { name: string }[]).map((n) => n.name) : []);
 
 describe.skipIf(!privileged)('ip netns semantics', () => {
   it('add makes a namespace ip sees; del removes it; twice is EEXIST / ENOENT', async () => {
@@ -72,7 +72,9 @@ describe.skipIf(!privileged)('ip netns semantics', () => {
         expect(netnsPids(a)).toEqual([pid]);
         expect(ip('netns', 'pids', a).trim().split('\n').map(Number)).toEqual([pid]);
         expect(netnsPids(b)).toEqual([]);
-        expect(identifyNetns()).toEqual(ip('netns', 'identify', String(process.pid)).trim() ? [ip('netns', 'identify', String(process.pid)).trim()] : []);
+        expect(identifyNetns()).toEqual(
+          ip('netns', 'identify', String(process.pid)).trim() ? [ip('netns', 'identify', String(process.pid)).trim()] : [],
+        );
         // attach: name the namespace of that process once more
         const alias = uniqueName('attach');
         try {
@@ -126,13 +128,23 @@ describe.skipIf(!privileged)('ip netns semantics', () => {
         expect(typeof idC).toBe('number');
         expect(await getNetnsId(b, { via: inA })).toBe(5);
         const ids = await listNetnsIds({ via: inA });
-        expect(ids).toEqual(expect.arrayContaining([{ nsid: 5, name: b }, { nsid: idC, name: c }]));
+        expect(ids).toEqual(
+          expect.arrayContaining([
+            { nsid: 5, name: b },
+            { nsid: idC, name: c },
+          ]),
+        );
         // Oracle: ip -n A netns list-id
         const oracle = ip('-n', a, 'netns', 'list-id');
         expect(oracle).toContain(`nsid 5 (iproute2 netns name: ${b})`);
         expect(oracle).toContain(`nsid ${idC} (iproute2 netns name: ${c})`);
         const listed = await listNetns({ via: inA });
-        expect(listed).toEqual(expect.arrayContaining([{ name: b, id: 5 }, { name: c, id: idC }]));
+        expect(listed).toEqual(
+          expect.arrayContaining([
+            { name: b, id: 5 },
+            { name: c, id: idC },
+          ]),
+        );
         // A taken id is refused by the kernel; bad ids by us
         await expect(setNetnsId(c, 5, { via: inA })).rejects.toMatchObject({ name: 'NetlinkError', code: 'EEXIST' });
         await expect(setNetnsId(b, -2 as never, { via: inA })).rejects.toThrow(InvalidArgumentError);

@@ -71,7 +71,9 @@ export function ip(...args: string[]): string {
 /** The root namespace's identity, to check that nothing there changed. */
 export function rootSnapshot(): string {
   const links = JSON.parse(ip('-j', 'link', 'show')).map((l: any) => `${l.ifindex}:${l.ifname}:${l.flags.join(',')}:${l.mtu}`);
-  const addrs = JSON.parse(ip('-j', 'addr', 'show')).flatMap((l: any) => (l.addr_info ?? []).map((a: any) => `${l.ifname}:${a.local}/${a.prefixlen}`));
+  const addrs = JSON.parse(ip('-j', 'addr', 'show')).flatMap((l: any) =>
+    (l.addr_info ?? []).map((a: any) => `${l.ifname}:${a.local}/${a.prefixlen}`),
+  );
   const routes = ip('route', 'show', 'table', 'all');
   return JSON.stringify({ links, addrs, routes });
 }

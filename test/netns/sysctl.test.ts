@@ -35,7 +35,9 @@ describe.skipIf(!privileged)('per-namespace sysctls', () => {
         expect(oracle(a, 'net.ipv6.conf.fw0.forwarding')).toBe('1');
         expect(oracle(a, 'net.ipv6.conf.fw1.forwarding')).toBe('0');
         // several in one entry
-        expect(await sysctl(['net.ipv4.ip_forward', ['net.ipv4.conf.fw1.forwarding', 1], 'net/ipv4/conf/fw1/forwarding'], { netns: a, entry })).toEqual([
+        expect(
+          await sysctl(['net.ipv4.ip_forward', ['net.ipv4.conf.fw1.forwarding', 1], 'net/ipv4/conf/fw1/forwarding'], { netns: a, entry }),
+        ).toEqual([
           { key: 'net.ipv4.ip_forward', value: '1' },
           { key: 'net.ipv4.conf.fw1.forwarding', value: '1' },
           { key: 'net.ipv4.conf.fw1.forwarding', value: '1' },
@@ -48,9 +50,12 @@ describe.skipIf(!privileged)('per-namespace sysctls', () => {
       }));
   }
 
-  it('bad values (the kernel\'s EINVAL) are InvalidArgumentErrors; machine-wide keys are refused', () =>
+  it("bad values (the kernel's EINVAL) are InvalidArgumentErrors; machine-wide keys are refused", () =>
     withNamespaces(1, async (a) => {
-      await expect(writeSysctl('net.ipv4.ip_forward', 'banana', { netns: a })).rejects.toMatchObject({ name: 'InvalidArgumentError', message: expect.stringMatching(/EINVAL/) });
+      await expect(writeSysctl('net.ipv4.ip_forward', 'banana', { netns: a })).rejects.toMatchObject({
+        name: 'InvalidArgumentError',
+        message: expect.stringMatching(/EINVAL/),
+      });
       await expect(readSysctl('kernel.hostname', { netns: a })).rejects.toThrow(/machine-wide/);
       expect(oracle(a, 'net.ipv4.ip_forward')).toBe('0');
     }));

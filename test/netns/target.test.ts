@@ -46,7 +46,10 @@ describe('namespace names (ip netns rules)', () => {
 describe('sysctl keys', () => {
   it('maps dotted and slashed keys to /proc/sys/net paths', () => {
     expect(sysctlPath('net.ipv4.ip_forward')).toEqual({ key: 'net.ipv4.ip_forward', path: '/proc/sys/net/ipv4/ip_forward' });
-    expect(sysctlPath('net/ipv4/conf/eth0.100/forwarding')).toEqual({ key: 'net.ipv4.conf.eth0/100.forwarding', path: '/proc/sys/net/ipv4/conf/eth0.100/forwarding' });
+    expect(sysctlPath('net/ipv4/conf/eth0.100/forwarding')).toEqual({
+      key: 'net.ipv4.conf.eth0/100.forwarding',
+      path: '/proc/sys/net/ipv4/conf/eth0.100/forwarding',
+    });
     expect(sysctlPath('net.ipv4.conf.eth0/100.forwarding').path).toBe('/proc/sys/net/ipv4/conf/eth0.100/forwarding');
     expect(sysctlPath('/proc/sys/net/ipv6/conf/all/forwarding').key).toBe('net.ipv6.conf.all.forwarding');
   });

@@ -33,7 +33,9 @@ function block(type: number, body: Uint8Array, len = 12 + ((body.length + 3) & ~
 
 function u32s(...xs: number[]): Uint8Array {
   const b = new Uint8Array(xs.length * 4);
-  xs.forEach((x, i) => new DataView(b.buffer).setUint32(i * 4, x >>> 0, true));
+  xs.forEach((x, i) => {
+    new DataView(b.buffer).setUint32(i * 4, x >>> 0, true);
+  });
   return b;
 }
 
@@ -102,7 +104,11 @@ describe('pcapng timestamps', () => {
   it('a timestamp past the range of a date: the packet is read, its time absent with a PcapError saying why', () => {
     const t = 0x0005f000 * 2 ** 32; // µs, in 2025
     const good = { hi: 0, lo: Math.floor(t / 1e6) }; // for the resolutions in seconds
-    const cases = [[undefined, 0xffffffff, 0xffffffff, { hi: 0x0005f000, lo: 0 }], [0, 0x00100000, 0, good], [0x80, 0xffffffff, 0, good]] as const;
+    const cases = [
+      [undefined, 0xffffffff, 0xffffffff, { hi: 0x0005f000, lo: 0 }],
+      [0, 0x00100000, 0, good],
+      [0x80, 0xffffffff, 0, good],
+    ] as const;
     for (const [tsresol, hi, lo, ok] of cases) {
       const bytes = cat(shb(), idb(253, tsresol), epb(PACKET, { hi, lo }), epb(PACKET, ok));
       const [bad, second] = readBoth(bytes);
@@ -123,7 +129,8 @@ describe('pcapng timestamps', () => {
 
   it('microsecond, nanosecond and power-of-two resolutions', () => {
     const t = Date.UTC(2025, 0, 2, 3, 4, 5) * 1000 + 678;
-    const at = (tsresol: number | undefined, ticks: bigint) => readBoth(cat(shb(), idb(253, tsresol), epb(PACKET, { hi: Number(ticks >> 32n), lo: Number(ticks & 0xffffffffn) })))[0]!.timeUs;
+    const at = (tsresol: number | undefined, ticks: bigint) =>
+      readBoth(cat(shb(), idb(253, tsresol), epb(PACKET, { hi: Number(ticks >> 32n), lo: Number(ticks & 0xffffffffn) })))[0]!.timeUs;
     expect(at(undefined, BigInt(t))).toBe(t);
     expect(at(9, BigInt(t) * 1000n)).toBe(t);
     expect(at(0x80 | 20, (BigInt(t) << 20n) / 1000000n)).toBeCloseTo(t, -1);
@@ -132,20 +139,60 @@ describe('pcapng timestamps', () => {
 
 describe('hostile pcapng structure: a PcapError naming the offset, never another error', () => {
   const cases: [string, () => Uint8Array, RegExp][] = [
-    ['an enhanced packet block too short for its header (at the end of the file)', () => cat(shb(), idb(), block(6, new Uint8Array(0))), /enhanced packet block length 12 is too short for its 20-byte header \(offset 52\)/],
-    ['an enhanced packet block too short for its header (mid-file)', () => cat(shb(), idb(), block(6, u32s(0, 0)), epb(PACKET)), /enhanced packet block length 20 is too short/],
-    ['a simple packet block too short for its length field', () => cat(shb(), idb(), block(3, new Uint8Array(0))), /simple packet block length 12 is too short/],
+    [
+      'an enhanced packet block too short for its header (at the end of the file)',
+      () => cat(shb(), idb(), block(6, new Uint8Array(0))),
+      /enhanced packet block length 12 is too short for its 20-byte header \(offset 52\)/,
+    ],
+    [
+      'an enhanced packet block too short for its header (mid-file)',
+      () => cat(shb(), idb(), block(6, u32s(0, 0)), epb(PACKET)),
+      /enhanced packet block length 20 is too short/,
+    ],
+    [
+      'a simple packet block too short for its length field',
+      () => cat(shb(), idb(), block(3, new Uint8Array(0))),
+      /simple packet block length 12 is too short/,
+    ],
     ['a simple packet block before any interface', () => cat(shb(), spb(PACKET)), /simple packet block before any interface description/],
     ['an interface description block too short', () => cat(shb(), block(1, new Uint8Array(0))), /interface description block length 12 is too short/],
     ['a section header block too short', () => cat(block(0x0a0d0d0a, u32s(0x1a2b3c4d))), /section header block length 16 is too short/],
-    ['a block length of 0', () => cat(shb(), idb(), block(6, new Uint8Array(24), 0)), /block length 0 is not a multiple of 4 of at least 12 \(offset 52\)/],
-    ['a block length that is not a multiple of 4', () => cat(shb(), idb(), block(6, new Uint8Array(24), 37)), /block length 37 is not a multiple of 4/],
-    ['a huge block length', () => cat(shb(), idb(), block(6, new Uint8Array(24), 0xfffffffc)), /block length 4294967292 runs \d+ bytes past the end of the file \(offset 52\)/],
-    ['a captured length larger than its block', () => cat(shb(), idb(), block(6, cat(u32s(0, 0, 0, 0xffffff00, 10), PACKET))), /captured length 4294967040 does not fit its block/],
-    ['a packet on an interface that was not described', () => cat(shb(), idb(), epb(PACKET, { ifc: 1 })), /packet refers to interface 1, which was not described/],
-    ['a packet on an interface of a former section', () => cat(shb(), idb(), shb(), epb(PACKET)), /packet refers to interface 0, which was not described/],
+    [
+      'a block length of 0',
+      () => cat(shb(), idb(), block(6, new Uint8Array(24), 0)),
+      /block length 0 is not a multiple of 4 of at least 12 \(offset 52\)/,
+    ],
+    [
+      'a block length that is not a multiple of 4',
+      () => cat(shb(), idb(), block(6, new Uint8Array(24), 37)),
+      /block length 37 is not a multiple of 4/,
+    ],
+    [
+      'a huge block length',
+      () => cat(shb(), idb(), block(6, new Uint8Array(24), 0xfffffffc)),
+      /block length 4294967292 runs \d+ bytes past the end of the file \(offset 52\)/,
+    ],
+    [
+      'a captured length larger than its block',
+      () => cat(shb(), idb(), block(6, cat(u32s(0, 0, 0, 0xffffff00, 10), PACKET))),
+      /captured length 4294967040 does not fit its block/,
+    ],
+    [
+      'a packet on an interface that was not described',
+      () => cat(shb(), idb(), epb(PACKET, { ifc: 1 })),
+      /packet refers to interface 1, which was not described/,
+    ],
+    [
+      'a packet on an interface of a former section',
+      () => cat(shb(), idb(), shb(), epb(PACKET)),
+      /packet refers to interface 0, which was not described/,
+    ],
     ['a wrong byte-order magic', () => cat(block(0x0a0d0d0a, u32s(0x12345678, 1, 0, 0))), /byte-order magic 0x12345678 is not pcapng's \(offset 8\)/],
-    ['a truncated block', () => cat(shb(), idb(), epb(PACKET)).subarray(0, 70), /block length 88 runs 66 bytes past the end of the file \(offset 52\)/],
+    [
+      'a truncated block',
+      () => cat(shb(), idb(), epb(PACKET)).subarray(0, 70),
+      /block length 88 runs 66 bytes past the end of the file \(offset 52\)/,
+    ],
     ['a few trailing bytes', () => cat(shb(), idb(), epb(PACKET), new Uint8Array(7)), /7 trailing bytes are too short for a pcapng block/],
     ['packets of two link types', () => cat(shb(), idb(253), idb(1), epb(PACKET, { ifc: 1 })), /packets of several link types \(253, 1\)/],
   ];
@@ -177,7 +224,8 @@ describe('hostile classic pcap', () => {
     new DataView(b.buffer).setUint32(16, 8, true); // snaplen 8, records longer
     expect(readBoth(b)).toHaveLength(fixture.exchanges.length);
   });
-  it('a record header cut short', () => expectPcapError(good().subarray(0, 24 + 10), /10 trailing bytes are too short for a 16-byte packet record header \(offset 24\)/));
+  it('a record header cut short', () =>
+    expectPcapError(good().subarray(0, 24 + 10), /10 trailing bytes are too short for a 16-byte packet record header \(offset 24\)/));
 });
 
 describe('property: any bytes read as packets or a PcapError, the same from memory and from a file', () => {
@@ -196,7 +244,15 @@ describe('property: any bytes read as packets or a PcapError, the same from memo
       expect(isPcapError(err), String((err as Error).stack)).toBe(true);
     }
   };
-  const pcapng = cat(shb(), idb(253), epb(PACKET, { hi: 0xffffffff }), spb(PACKET), block(0x0bad, new Uint8Array(8)), idb(253, 9), epb(PACKET, { ifc: 1 }));
+  const pcapng = cat(
+    shb(),
+    idb(253),
+    epb(PACKET, { hi: 0xffffffff }),
+    spb(PACKET),
+    block(0x0bad, new Uint8Array(8)),
+    idb(253, 9),
+    epb(PACKET, { ifc: 1 }),
+  );
   const pcap = fixtureToPcap(fixture);
 
   it('mutations of valid pcap and pcapng files', () => {
@@ -241,7 +297,9 @@ describe('reading from a file', () => {
     execFileSync('editcap', ['-F', 'pcapng', a, b]);
     const ng = readBoth(new Uint8Array(readFileSync(b)));
     const classic = readPcap(new Uint8Array(readFileSync(a))).packets;
-    expect(ng.map((p) => [p.timeUs, Buffer.from(p.data).toString('hex')])).toEqual(classic.map((p) => [p.timeUs, Buffer.from(p.data).toString('hex')]));
+    expect(ng.map((p) => [p.timeUs, Buffer.from(p.data).toString('hex')])).toEqual(
+      classic.map((p) => [p.timeUs, Buffer.from(p.data).toString('hex')]),
+    );
   });
 });
 

@@ -34,7 +34,9 @@ export class Bytes {
   /** An attribute: header + payload + padding. */
   attr(type: number, payload: Bytes | ArrayLike<number>): this {
     const p = payload instanceof Bytes ? payload.build() : Uint8Array.from(payload);
-    this.u16(4 + p.length).u16(type).raw(p);
+    this.u16(4 + p.length)
+      .u16(type)
+      .raw(p);
     return this.pad();
   }
   get length(): number {
@@ -48,7 +50,14 @@ export class Bytes {
 /** A whole netlink message: nlmsghdr + payload. */
 export function nlmsg(type: number, flags: number, seq: number, pid: number, payload: Bytes | Uint8Array = new Uint8Array()): Uint8Array {
   const p = payload instanceof Bytes ? payload.build() : payload;
-  const b = new Bytes().u32(16 + p.length).u16(type).u16(flags).u32(seq).u32(pid).raw(p).pad();
+  const b = new Bytes()
+    .u32(16 + p.length)
+    .u16(type)
+    .u16(flags)
+    .u32(seq)
+    .u32(pid)
+    .raw(p)
+    .pad();
   return b.build();
 }
 

@@ -13,7 +13,8 @@ export const TEST_NS_PREFIX = `nlts-t-${process.pid}-`;
 
 function probe(): string | undefined {
   if (process.getuid?.() !== 0) return 'not root: integration tests need CAP_SYS_ADMIN to create network namespaces (run as root, as CI does)';
-  if (!existsSync('/usr/sbin/ip') && !existsSync('/sbin/ip') && !existsSync('/usr/bin/ip')) return 'iproute2 (ip) is not installed; it is the test oracle';
+  if (!existsSync('/usr/sbin/ip') && !existsSync('/sbin/ip') && !existsSync('/usr/bin/ip'))
+    return 'iproute2 (ip) is not installed; it is the test oracle';
   const name = `${TEST_NS_PREFIX}probe`;
   try {
     execFileSync('ip', ['netns', 'add', name], { stdio: 'pipe' });

@@ -261,7 +261,11 @@ async function modify(args: Args, ctx: CliContext, op: 'add' | 'replace'): Promi
   const client = await ctx.client();
   const options: AddressAddOptions = { ...o, link: linkRef(dev, await deviceIndex(client, dev)) } as AddressAddOptions;
   if (o.flags.length === 0) delete (options as Partial<AddressAddOptions>).flags;
-  if (typeof options.proto === 'string' && protocolNumber(options.proto) !== undefined && !['unspec', 'kernel_lo', 'kernel_ra', 'kernel_ll'].includes(options.proto)) {
+  if (
+    typeof options.proto === 'string' &&
+    protocolNumber(options.proto) !== undefined &&
+    !['unspec', 'kernel_lo', 'kernel_ra', 'kernel_ll'].includes(options.proto)
+  ) {
     throw args.invalid('invalid proto', options.proto);
   }
   if (op === 'add') await client.addresses.add(local, options);
@@ -321,7 +325,9 @@ async function flushCmd(args: Args, ctx: CliContext): Promise<void> {
   const victims = list.filter((a) => addressPasses(a.raw, f, table));
   // Secondaries first, so deleting a primary neither takes them along nor promotes them.
   victims.sort((a, b) => Number(b.secondary) - Number(a.secondary));
-  const results = await client.addresses.deleteBatch(victims.map((a) => ({ cidr: `${a.address}/${a.prefixlen}`, link: a.index, ...(a.peer !== undefined && { peer: a.peer }) })));
+  const results = await client.addresses.deleteBatch(
+    victims.map((a) => ({ cidr: `${a.address}/${a.prefixlen}`, link: a.index, ...(a.peer !== undefined && { peer: a.peer }) })),
+  );
   for (const r of results) {
     if (!r.ok && (r.error as { code?: string }).code !== 'EADDRNOTAVAIL') throw r.error;
   }

@@ -44,7 +44,7 @@ export async function allLinks(client: NetlinkClient, stats = false): Promise<{ 
  * Every link as ip dumps them: with -6 the request goes to AF_INET6, whose kernel handler answers
  * with fewer attributes (no qdisc, group...), and ip prints what it gets.
  */
-export async function dumpLinks(client: NetlinkClient, family: "inet" | "inet6" | undefined, stats: boolean): Promise<NetlinkMessage[]> {
+export async function dumpLinks(client: NetlinkClient, family: 'inet' | 'inet6' | undefined, stats: boolean): Promise<NetlinkMessage[]> {
   if (family !== 'inet6') return client.links.messages({ stats });
   const msgs = (await client.connection.dump({ kind: 'getlink', header: { family: 'inet6' } })).filter((m) => m.kind === 'newlink');
   // ip fills in a missing IFLA_TXQLEN with ioctl(SIOCGIFTXQLEN); the AF_UNSPEC dump has it

@@ -146,7 +146,14 @@ function convert(input: DecodeInput, output: string, families: CaptureFamilies):
     }),
   };
   try {
-    if (/\.pcap(ng)?$/i.test(output)) writeFileSync(output, fixtureToPcap(fixture, datagrams.map((d) => d.timeUs)));
+    if (/\.pcap(ng)?$/i.test(output))
+      writeFileSync(
+        output,
+        fixtureToPcap(
+          fixture,
+          datagrams.map((d) => d.timeUs),
+        ),
+      );
     else saveFixture(output, fixture);
   } catch (err) {
     throw new CliError(`nlts decode: cannot write ${output}: ${(err as Error).message.replace(/^[A-Z]+: /, '')}`, 1);

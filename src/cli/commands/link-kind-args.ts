@@ -119,7 +119,9 @@ export function knowsKind(kind: string): boolean {
 
 function kindUsage(kind: string, set: readonly AttrSpec[] | undefined): string {
   if (!set) return `Usage: ... ${kind}`;
-  const words = set.filter((a) => a.type !== 'nest' && a.name !== 'pad').map((a) => `[ ${a.name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())} VALUE ]`);
+  const words = set
+    .filter((a) => a.type !== 'nest' && a.name !== 'pad')
+    .map((a) => `[ ${a.name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())} VALUE ]`);
   return `Usage: ... ${kind} ${words.join(' ')}`;
 }
 

@@ -91,7 +91,8 @@ export class MonitorPrinter {
   learn(netns: string | undefined, m: NetlinkMessage): void {
     const h = attrs(m.header);
     const a = attrs(m.attrs);
-    if (typeof h.index === 'number' && typeof a.ifname === 'string') this.table(netns).add(h.index, a.ifname, flagsNum(rtLinkSpec.definitions.iff, h.flags));
+    if (typeof h.index === 'number' && typeof a.ifname === 'string')
+      this.table(netns).add(h.index, a.ifname, flagsNum(rtLinkSpec.definitions.iff, h.flags));
   }
 
   /** The text (or JSON line) for an event; undefined when there is nothing to print. */
@@ -157,7 +158,11 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     mm = await MultiMonitor.open({
       groups: args.groups.includes('link') ? args.groups : [...args.groups, 'link'], // names for dev fields
       signal: ac.signal,
-      ...(args.allNamespaces ? { namespaces: 'all' as const } : args.netns !== undefined ? { namespaces: [args.netns] } : { namespaces: [], includeCurrent: true }),
+      ...(args.allNamespaces
+        ? { namespaces: 'all' as const }
+        : args.netns !== undefined
+          ? { namespaces: [args.netns] }
+          : { namespaces: [], includeCurrent: true }),
     });
     if (args.netns !== undefined && mm.namespaces().length === 0) throw new Error(`cannot open network namespace "${args.netns}"`);
     const printer = new MonitorPrinter(args, args.allNamespaces, ctx.options.details);

@@ -43,7 +43,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number | voi
   } catch (err) {
     // ip's wording, exit status 1 (ip itself exits 255 for most of these).
     if (isNamespaceError(err)) throw new CliError(err.message.replace(/^network namespace/, 'Network namespace'), 1);
-    if (isInvalidArgumentError(err) && /namespace name/.test(err.argument)) throw new CliError(`Invalid netns name ${JSON.stringify(String(err.value))}`, 1);
+    if (isInvalidArgumentError(err) && /namespace name/.test(err.argument))
+      throw new CliError(`Invalid netns name ${JSON.stringify(String(err.value))}`, 1);
     throw err;
   }
   throw new UsageError(`Command "${sub}" is unknown, try "nlts netns help".`, NETNS_USAGE);

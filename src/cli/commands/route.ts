@@ -146,7 +146,13 @@ function prefixFamily(p: Prefix | undefined): 'inet' | 'inet6' | undefined {
 }
 
 /** The local part of ip's filter_nlmsg (the kernel did table, protocol, type and oif). */
-function routePasses(m: NetlinkMessage, f: RouteFilter, devIndex: number | undefined, iifIndex: number | undefined, sixMultiTables: { v: boolean }): boolean {
+function routePasses(
+  m: NetlinkMessage,
+  f: RouteFilter,
+  devIndex: number | undefined,
+  iifIndex: number | undefined,
+  sixMultiTables: { v: boolean },
+): boolean {
   const r = routeHeader(m);
   const a = attrs(m.attrs);
   if (r.family === AF.inet6 && r.table !== TABLE.main) sixMultiTables.v = true;
@@ -277,7 +283,12 @@ async function get(args: Args, ctx: CliContext): Promise<void> {
   const d = parseCliPrefix(dst, args);
   const client = await ctx.client();
   // As ip: RTM_F_LOOKUP_TABLE (IPv4; IPv6 refuses it), so the reply names the table the lookup ended in.
-  const header: Record<string, unknown> = { family: d.family, dstLen: d.bits, srcLen: 0, flags: o.fibMatch ? ['fib_match'] : d.family === 'inet' ? ['lookup_table'] : [] };
+  const header: Record<string, unknown> = {
+    family: d.family,
+    dstLen: d.bits,
+    srcLen: 0,
+    flags: o.fibMatch ? ['fib_match'] : d.family === 'inet' ? ['lookup_table'] : [],
+  };
   const attrs: Record<string, unknown> = { dst: d.bytes };
   if (o.from !== undefined) {
     const s = parseCliPrefix(o.from, args);

@@ -62,7 +62,8 @@ async function show(args: Args, ctx: CliContext): Promise<void> {
     if (table !== undefined && ruleTable(r.raw) !== table) return false;
     if (iif !== undefined && a.iifname !== iif) return false;
     if (oif !== undefined && a.oifname !== oif) return false;
-    const sel = (p: Prefix | undefined, v: unknown, len: number) => !p || (p.bits === 0 ? true : typeof v === 'string' && len === p.bits && prefixMatches(p, v));
+    const sel = (p: Prefix | undefined, v: unknown, len: number) =>
+      !p || (p.bits === 0 ? true : typeof v === 'string' && len === p.bits && prefixMatches(p, v));
     const h = attrs(r.raw.header);
     return sel(from, a.src, h.srcLen) && sel(to, a.dst, h.dstLen);
   });

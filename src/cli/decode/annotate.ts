@@ -126,7 +126,16 @@ function walkSet(ctx: DecodeCtx, family: CompiledFamily, set: CompiledSet, start
   return out;
 }
 
-function describeAttr(ctx: DecodeCtx, family: CompiledFamily, a: CompiledAttr | undefined, node: Node, s: number, e: number, depth: number, siblings: Record<string, unknown>): void {
+function describeAttr(
+  ctx: DecodeCtx,
+  family: CompiledFamily,
+  a: CompiledAttr | undefined,
+  node: Node,
+  s: number,
+  e: number,
+  depth: number,
+  siblings: Record<string, unknown>,
+): void {
   if (!a) {
     node.value = hex(ctx.bytes, s, e);
     node.note = 'not in the spec';

@@ -158,7 +158,20 @@ function looksLikeHex(bytes: Uint8Array): boolean {
   let plain = true;
   for (let i = 0; i < n; i++) {
     const c = bytes[i]!;
-    const ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66) || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0x3a || c === 0x78 || c === 0x2c || c === 0x2d || c === 0x7c || c === 0x2e;
+    const ok =
+      (c >= 0x30 && c <= 0x39) ||
+      (c >= 0x41 && c <= 0x46) ||
+      (c >= 0x61 && c <= 0x66) ||
+      c === 0x20 ||
+      c === 0x0a ||
+      c === 0x0d ||
+      c === 0x09 ||
+      c === 0x3a ||
+      c === 0x78 ||
+      c === 0x2c ||
+      c === 0x2d ||
+      c === 0x7c ||
+      c === 0x2e;
     if (ok) continue;
     if (c < 0x20 || c > 0x7e) return false;
     plain = false;
@@ -211,7 +224,8 @@ export function readInput(file: string | undefined, hexArgs: string[] | undefine
       name,
       protocol: f.provenance?.protocol ?? 0,
       datagrams: f.exchanges.map((e, i) => {
-        if (typeof e !== 'object' || e === null || typeof e.hex !== 'string') throw new CliError(`nlts decode: ${name}: exchange ${i} has no "hex"`, 1);
+        if (typeof e !== 'object' || e === null || typeof e.hex !== 'string')
+          throw new CliError(`nlts decode: ${name}: exchange ${i} has no "hex"`, 1);
         let b: Uint8Array;
         try {
           b = fromHex(e.hex);

@@ -78,10 +78,28 @@ export function printLinkStats(p: Printer, a: Record<string, any>, level: number
     return;
   }
 
-  const cols = ['*X errors:'.length, 'packets'.length, 'errors'.length, 'dropped'.length, 'heartbt'.length, 'overrun'.length, 'compressed'.length, 'otherhost'.length];
+  const cols = [
+    '*X errors:'.length,
+    'packets'.length,
+    'errors'.length,
+    'dropped'.length,
+    'heartbt'.length,
+    'overrun'.length,
+    'compressed'.length,
+    'otherhost'.length,
+  ];
   sizeColumns(cols, [g('rxBytes'), g('rxPackets'), g('rxErrors'), g('rxDropped'), g('rxMissedErrors'), g('multicast'), g('rxCompressed')]);
   if (level > 1) {
-    sizeColumns(cols, [0n, g('rxLengthErrors'), g('rxCrcErrors'), g('rxFrameErrors'), g('rxFifoErrors'), g('rxOverErrors'), g('rxNohandler'), g('rxOtherhostDropped')]);
+    sizeColumns(cols, [
+      0n,
+      g('rxLengthErrors'),
+      g('rxCrcErrors'),
+      g('rxFrameErrors'),
+      g('rxFifoErrors'),
+      g('rxOverErrors'),
+      g('rxNohandler'),
+      g('rxOtherhostDropped'),
+    ]);
   }
   sizeColumns(cols, [g('txBytes'), g('txPackets'), g('txErrors'), g('txDropped'), g('txCarrierErrors'), g('collisions'), g('txCompressed')]);
   if (level > 1) {
@@ -90,7 +108,14 @@ export function printLinkStats(p: Printer, a: Record<string, any>, level: number
   const c = (i: number) => cols[i]!;
   let t = '';
   t += `    RX: ${padStart('bytes', c(0) - 4)} ${padStart('packets', c(1))} ${padStart('errors', c(2))} ${padStart('dropped', c(3))} ${padStart('missed', c(4))} ${padStart('mcast', c(5))} ${padStart(g('rxCompressed') ? 'compressed' : '', c(6))}\n`;
-  t += '    ' + num(c(0), g('rxBytes')) + num(c(1), g('rxPackets')) + num(c(2), g('rxErrors')) + num(c(3), g('rxDropped')) + num(c(4), g('rxMissedErrors')) + num(c(5), g('multicast'));
+  t +=
+    '    ' +
+    num(c(0), g('rxBytes')) +
+    num(c(1), g('rxPackets')) +
+    num(c(2), g('rxErrors')) +
+    num(c(3), g('rxDropped')) +
+    num(c(4), g('rxMissedErrors')) +
+    num(c(5), g('multicast'));
   if (g('rxCompressed')) t += num(c(6), g('rxCompressed'));
   if (level > 1) {
     t += '\n';
@@ -98,18 +123,36 @@ export function printLinkStats(p: Printer, a: Record<string, any>, level: number
     t += g('rxNohandler') ? padStart(' nohandler', c(6) + 1) : '';
     t += g('rxOtherhostDropped') ? padStart(' otherhost', c(7) + 1) : '';
     t += '\n';
-    t += ' '.repeat(c(0) + 5) + num(c(1), g('rxLengthErrors')) + num(c(2), g('rxCrcErrors')) + num(c(3), g('rxFrameErrors')) + num(c(4), g('rxFifoErrors')) + num(c(5), g('rxOverErrors'));
+    t +=
+      ' '.repeat(c(0) + 5) +
+      num(c(1), g('rxLengthErrors')) +
+      num(c(2), g('rxCrcErrors')) +
+      num(c(3), g('rxFrameErrors')) +
+      num(c(4), g('rxFifoErrors')) +
+      num(c(5), g('rxOverErrors'));
     if (g('rxNohandler')) t += num(c(6), g('rxNohandler'));
     if (g('rxOtherhostDropped')) t += num(c(7), g('rxOtherhostDropped'));
   }
   t += '\n';
   t += `    TX: ${padStart('bytes', c(0) - 4)} ${padStart('packets', c(1))} ${padStart('errors', c(2))} ${padStart('dropped', c(3))} ${padStart('carrier', c(4))} ${padStart('collsns', c(5))} ${padStart(g('txCompressed') ? 'compressed' : '', c(6))}\n`;
-  t += '    ' + num(c(0), g('txBytes')) + num(c(1), g('txPackets')) + num(c(2), g('txErrors')) + num(c(3), g('txDropped')) + num(c(4), g('txCarrierErrors')) + num(c(5), g('collisions'));
+  t +=
+    '    ' +
+    num(c(0), g('txBytes')) +
+    num(c(1), g('txPackets')) +
+    num(c(2), g('txErrors')) +
+    num(c(3), g('txDropped')) +
+    num(c(4), g('txCarrierErrors')) +
+    num(c(5), g('collisions'));
   if (g('txCompressed')) t += num(c(6), g('txCompressed'));
   if (level > 1) {
     t += '\n';
     t += `    TX errors:${padStart('', c(0) - 10)} ${padStart('aborted', c(1))} ${padStart('fifo', c(2))} ${padStart('window', c(3))} ${padStart('heartbt', c(4))} ${padStart(carrierChanges !== undefined ? 'transns' : '', c(5))}\n`;
-    t += ' '.repeat(c(0) + 5) + num(c(1), g('txAbortedErrors')) + num(c(2), g('txFifoErrors')) + num(c(3), g('txWindowErrors')) + num(c(4), g('txHeartbeatErrors'));
+    t +=
+      ' '.repeat(c(0) + 5) +
+      num(c(1), g('txAbortedErrors')) +
+      num(c(2), g('txFifoErrors')) +
+      num(c(3), g('txWindowErrors')) +
+      num(c(4), g('txHeartbeatErrors'));
     if (carrierChanges !== undefined) t += num(c(5), big(carrierChanges));
   }
   p.text(t);

@@ -27,8 +27,24 @@ const IFF = D.iff.entries;
  * names, which ip prints in upper case. NO-CARRIER and M-DOWN are ip's own words.
  */
 const FLAG_ORDER: readonly (keyof typeof IFF)[] = [
-  'loopback', 'broadcast', 'pointopoint', 'multicast', 'noarp', 'allmulti', 'promisc', 'master', 'slave', 'debug',
-  'dynamic', 'automedia', 'portsel', 'notrailers', 'up', 'lower_up', 'dormant', 'echo',
+  'loopback',
+  'broadcast',
+  'pointopoint',
+  'multicast',
+  'noarp',
+  'allmulti',
+  'promisc',
+  'master',
+  'slave',
+  'debug',
+  'dynamic',
+  'automedia',
+  'portsel',
+  'notrailers',
+  'up',
+  'lower_up',
+  'dormant',
+  'echo',
 ];
 const FLAG_WORDS = FLAG_ORDER.map((name) => [IFF[name], name.toUpperCase()] as const);
 

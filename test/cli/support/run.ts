@@ -39,3 +39,24 @@ export async function runCli(argv: string[], fixturePath?: string): Promise<CliR
     outSpy.mockRestore();
   }
 }
+
+/** Runs the CLI in-process on the real kernel (its own client): stdout and stderr captured. */
+export async function runNlts(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
+    err += String(s);
+    return true;
+  });
+  const outSpy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+    out += String(s);
+    return true;
+  });
+  try {
+    const code = await main(argv, { out: (s) => (out += s) });
+    return { code, out, err };
+  } finally {
+    errSpy.mockRestore();
+    outSpy.mockRestore();
+  }
+}

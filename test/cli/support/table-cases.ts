@@ -139,11 +139,15 @@ const addrNeighCases: Record<string, Case> = {
   'ifa flags: every bit, one unnamed (inet6)': addr(10, {}, { address: '2001:db8::1', flags: 0x1fff }),
   'ifa flags: none (dynamic)': addr(2, { flags: 0 }, { local: '10.0.0.1' }),
   'ifa flags: header only': addr(2, { flags: 0x81 }, { local: '10.0.0.1' }),
-  'ifa deprecated, preferred lifetime': addr(10, {}, {
-    address: '2001:db8::1',
-    flags: 0xa0,
-    cacheinfo: { prefered: 0xfffffffe, valid: 100, cstamp: 0, tstamp: 0 },
-  }),
+  'ifa deprecated, preferred lifetime': addr(
+    10,
+    {},
+    {
+      address: '2001:db8::1',
+      flags: 0xa0,
+      cacheinfo: { prefered: 0xfffffffe, valid: 100, cstamp: 0, tstamp: 0 },
+    },
+  ),
   ...each('ifa scope', [0, 100, 200, 253, 254, 255], (s) => addr(2, { scope: s }, { local: '10.0.0.1' })),
   'ifa family bridge': addr(7, {}, {}),
   'nud: every bit': neigh({ state: 0xff }),
@@ -169,37 +173,49 @@ const routeCases: Record<string, Case> = {
   ...Object.fromEntries(
     VIA_FAMILIES.map(([f, a]) => [`via family ${f}`, route({ family: 28, dstLen: 20 }, { dst: label, via: { family: f, addr: a }, oif: 2 })]),
   ),
-  'multipath: nexthop flags, weights': route({}, {
-    dst: '10.5.0.0',
-    multipath: [
-      { flags: 0x7f, hops: 1, ifindex: 2, attrs: { gateway: '10.0.0.2' } },
-      { flags: 0x80, hops: 0, ifindex: 1, attrs: { gateway: '10.0.0.3', flow: 0x10002 } },
-    ],
-  }),
-  'multicast cache: Oifs': route({ family: 128, dstLen: 32, type: 5, flags: 0x200 }, {
-    dst: '239.1.1.1',
-    multipath: [
-      { flags: 0, hops: 1, ifindex: 2, attrs: {} },
-      { flags: 0, hops: 3, ifindex: 1, attrs: {} },
-    ],
-  }),
+  'multipath: nexthop flags, weights': route(
+    {},
+    {
+      dst: '10.5.0.0',
+      multipath: [
+        { flags: 0x7f, hops: 1, ifindex: 2, attrs: { gateway: '10.0.0.2' } },
+        { flags: 0x80, hops: 0, ifindex: 1, attrs: { gateway: '10.0.0.3', flow: 0x10002 } },
+      ],
+    },
+  ),
+  'multicast cache: Oifs': route(
+    { family: 128, dstLen: 32, type: 5, flags: 0x200 },
+    {
+      dst: '239.1.1.1',
+      multipath: [
+        { flags: 0, hops: 1, ifindex: 2, attrs: {} },
+        { flags: 0, hops: 3, ifindex: 1, attrs: {} },
+      ],
+    },
+  ),
   ...Object.fromEntries(
     RTCF_BITS.map((bit) => [`cache flag 0x${bit.toString(16)}`, route({ dstLen: 32, flags: (0x200 | bit) >>> 0 }, { dst: '10.0.0.7', oif: 2 })]),
   ),
   'cache: every flag': route({ dstLen: 32, flags: (0xffff0000 | 0x200) >>> 0 }, { dst: '10.0.0.7', oif: 2 }),
-  'cache: none': route({ dstLen: 32, flags: 0x200 }, {
-    dst: '10.0.0.7',
-    oif: 2,
-    cacheinfo: { clntref: 1, lastuse: 0, expires: 300, error: 0, used: 2, id: 0, ts: 0, tsage: 0 },
-  }),
-  'metrics: every metric, every lock': route({}, {
-    dst: '10.4.0.0',
-    metrics: {
-      lock: 0x3fffc,
-      ...{ mtu: 1300, window: 5000, rtt: 80000, rttvar: 4000, ssthresh: 9, cwnd: 10, advmss: 1200, reordering: 3, hoplimit: 64 },
-      ...{ initcwnd: 10, features: 1, rtoMin: 200, initrwnd: 20, quickack: 1, ccAlgo: 'cubic', fastopenNoCookie: 1 },
+  'cache: none': route(
+    { dstLen: 32, flags: 0x200 },
+    {
+      dst: '10.0.0.7',
+      oif: 2,
+      cacheinfo: { clntref: 1, lastuse: 0, expires: 300, error: 0, used: 2, id: 0, ts: 0, tsage: 0 },
     },
-  }),
+  ),
+  'metrics: every metric, every lock': route(
+    {},
+    {
+      dst: '10.4.0.0',
+      metrics: {
+        lock: 0x3fffc,
+        ...{ mtu: 1300, window: 5000, rtt: 80000, rttvar: 4000, ssthresh: 9, cwnd: 10, advmss: 1200, reordering: 3, hoplimit: 64 },
+        ...{ initcwnd: 10, features: 1, rtoMin: 200, initrwnd: 20, quickack: 1, ccAlgo: 'cubic', fastopenNoCookie: 1 },
+      },
+    },
+  ),
   'metrics: features other than ecn': route({}, { dst: '10.4.0.0', metrics: { features: 0xb } }),
   'metrics: locked, absent': route({}, { dst: '10.4.0.0', metrics: { lock: 0x4, advmss: 1 } }),
   ...each('pref', [0, 1, 2, 3], (p) => route({ family: 10, dstLen: 64 }, { dst: '2001:db8::', pref: p })),
@@ -221,7 +237,10 @@ function ethtoolEnums(): string {
   const device = { ifindex: 2, ifname: 'eth0' };
   const modes = (m: Obj) => {
     const text = formatLinkModes({ ...device, supported: [], advertised: [], ...m } as LinkModes);
-    return `${text.split('\n').filter((l) => /Duplex|master-slave/.test(l)).join('\n')}\n`;
+    return `${text
+      .split('\n')
+      .filter((l) => /Duplex|master-slave/.test(l))
+      .join('\n')}\n`;
   };
   const info = (l: Obj) => formatLinkInfo({ ...device, ...l } as LinkInfo);
   const msCfg = ['unsupported', 'unknown', 'master-preferred', 'slave-preferred', 'master-force', 'slave-force', 9];
