@@ -7,6 +7,11 @@
  *
  * Object types are emitted as type aliases (`export type X = { ... }`), not interfaces: aliases
  * are assignable to Record<string, unknown>, which is what ProtocolCodec.encode() takes.
+ *
+ * Structs, attribute sets and messages take a direction, `<D extends SpecDirection = 'decoded'>`:
+ * by default what the decoder gives; `X<'request'>` also admits what the encoder takes besides
+ * (a number for flags, bytes for an address shown as text, false for a flag attribute...), so
+ * requests are typed from the same declarations as replies.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -47,7 +52,11 @@ function indexExportFiles(): Map<string, string> {
   const text = readFileSync(join(ROOT, 'protocol/index.ts'), 'utf8');
   for (const m of text.matchAll(/export\s*(?:type\s*)?\{([^}]*)\}\s*from\s*['"]\.\/([^'"]+)\.js['"]/g)) {
     for (const part of m[1]!.split(',')) {
-      const name = part.trim().split(/\s+as\s+/).pop()!.trim();
+      const name = part
+        .trim()
+        .split(/\s+as\s+/)
+        .pop()!
+        .trim();
       if (name) out.set(name, `protocol/${m[2]}.ts`);
     }
   }
@@ -64,7 +73,10 @@ export function findSpecs(): SpecSource[] {
     seen.add(value);
     let file = files.get(exportName);
     if (!file && existsSync(join(ROOT, `protocol/${value.name}.ts`))) file = `protocol/${value.name}.ts`;
-    if (!file) throw new Error(`gen-types: cannot tell which protocol/ file defines ${exportName} (export it as \`export { ${exportName} } from './file.js'\`)`);
+    if (!file)
+      throw new Error(
+        `gen-types: cannot tell which protocol/ file defines ${exportName} (export it as \`export { ${exportName} } from './file.js'\`)`,
+      );
     out.push({ exportName, spec: value, file });
   }
   out.sort((a, b) => (a.spec.name < b.spec.name ? -1 : a.spec.name > b.spec.name ? 1 : 0));
@@ -114,6 +126,24 @@ function unionLines(indent: string, head: string, members: string[], tail: strin
 
 const is64 = (t: ScalarType): boolean => t === 'u64' || t === 's64';
 const SCALAR_SIZE: Record<ScalarType, number> = { u8: 1, s8: 1, u16: 2, s16: 2, u32: 4, s32: 4, u64: 8, s64: 8 };
+
+/** The type parameter of every struct, set and message type, and how references pass it on. */
+const DIRECTION_PARAM = `<D extends SpecDirection = 'decoded'>`;
+const D = '<D>';
+/** A union member only request types have: what the encoder takes besides the decoded shape. */
+const encodeOnly = (t: string): string => `EncodeOnly<D, ${t}>`;
+
+/** shared.ts's first block: the direction vocabulary every family file imports. */
+const DIRECTION_LINES = [
+  `/**`,
+  ` * Which side a generated type describes: 'decoded' (the default) is what the decoder gives,`,
+  ` * 'request' also what the encoder takes (numbers for flags, bytes for addresses shown as text...).`,
+  ` */`,
+  `export type SpecDirection = 'decoded' | 'request';`,
+  '',
+  `/** \`T\` in request types only. */`,
+  `export type EncodeOnly<D extends SpecDirection, T> = D extends 'request' ? T : never;`,
+];
 
 // ---------------------------------------------------------------------------------------------
 // One family
@@ -211,10 +241,12 @@ class FamilyGen {
 
   /** Type of an integer that may be shown through an enum / flags definition. */
   private intType(type: ScalarType, enumName: string | undefined): string[] {
-    if (enumName === undefined) return [is64(type) ? 'bigint' : 'number'];
+    if (enumName === undefined) return is64(type) ? ['bigint', encodeOnly('number')] : ['number'];
     const e = this.def(enumName) as EnumSpec;
     // enum: name, or the raw value (a bigint for 64-bit members) when the enum does not know it
     if (e.type === 'enum' && is64(type)) return [this.defName(enumName), 'bigint'];
+    // flags: a list of names; the encoder also takes the bits as one number
+    if (e.type === 'flags') return [this.defName(enumName), encodeOnly('number')];
     return [this.defName(enumName)];
   }
 
@@ -222,7 +254,7 @@ class FamilyGen {
     switch (display) {
       case 'hwaddr':
       case 'hex':
-        return ['string'];
+        return ['string', encodeOnly('Uint8Array')];
       case 'ipaddr':
         return ['string', 'Uint8Array']; // 4 or 16 bytes become text, other lengths stay bytes
       default:
@@ -234,7 +266,7 @@ class FamilyGen {
     if (m.type === 'binary') return this.binaryType(m.display);
     if (m.type === 'pad') return [];
     if (m.enum) return this.intType(m.type, m.enum); // in structs the enum wins over display
-    if (m.display === 'ipaddr' && SCALAR_SIZE[m.type] === 4) return ['string'];
+    if (m.display === 'ipaddr' && SCALAR_SIZE[m.type] === 4) return ['string', encodeOnly('number')];
     return this.intType(m.type, undefined);
   }
 
@@ -249,33 +281,33 @@ class FamilyGen {
       case 's16':
       case 's32':
       case 's64':
-        if (a.display === 'ipaddr' && SCALAR_SIZE[a.type] === 4) return ['string']; // attributes: display wins over enum
+        if (a.display === 'ipaddr' && SCALAR_SIZE[a.type] === 4) return ['string', encodeOnly('number')]; // attributes: display wins over enum
         return this.intType(a.type, a.enum);
       case 'string':
         return ['string'];
       case 'flag':
-        return ['true'];
+        return ['true', encodeOnly('false')]; // false: left out
       case 'binary':
-        if (a.subType) return [is64(a.subType) ? 'bigint[]' : 'number[]'];
+        if (a.subType) return [is64(a.subType) ? 'bigint[]' : 'number[]', encodeOnly('Uint8Array')];
         return this.binaryType(a.display);
       case 'nest': {
-        const set = this.setName(a.nested!);
-        return a.header ? [`{ header: ${this.defName(a.header)}; attrs: ${set} }`] : [set];
+        const set = this.setName(a.nested!) + D;
+        return a.header ? [`{ header: ${this.defName(a.header)}${D}; attrs: ${set} }`] : [set];
       }
       case 'struct':
-        return [this.defName(a.struct!)];
+        return [this.defName(a.struct!) + D, encodeOnly('Uint8Array')];
       case 'sub-message': {
         const table = this.spec.subMessages?.[a.subMessage!] ?? {};
-        const sets = [...new Set(Object.values(table))].map((s) => this.setName(s));
+        const sets = [...new Set(Object.values(table))].map((s) => this.setName(s) + D);
         return [...sets, 'Uint8Array']; // kinds the table does not know stay raw bytes
       }
       case 'struct-array': {
         const st = this.struct(a.struct!);
         if (st.members.some((m) => m.name === 'attrs')) throw new Error(`gen-types: ${this.spec.name}: struct ${a.struct} has a member "attrs"`);
-        return [`Array<Omit<${this.defName(a.struct!)}, ${quote(a.lengthMember!)}> & { attrs: ${this.setName(a.nested!)} }>`];
+        return [`Array<Omit<${this.defName(a.struct!)}${D}, ${quote(a.lengthMember!)}> & { attrs: ${this.setName(a.nested!)}${D} }>`];
       }
       case 'indexed-array':
-        return [`Array<${this.setName(a.nested!)}>`];
+        return [`Array<${this.setName(a.nested!)}${D}>`];
     }
   }
 
@@ -288,7 +320,7 @@ class FamilyGen {
   private structLines(name: string, st: StructSpec): string[] {
     const optional = this.attrStructs.has(name);
     const q = optional ? '?' : '';
-    const out = [...docLine('', st.doc ?? `struct ${name}`), `export type ${this.defName(name)} = {`];
+    const out = [...docLine('', st.doc ?? `struct ${name}`), `export type ${this.defName(name)}${DIRECTION_PARAM} = {`];
     for (const m of st.members) {
       if (m.type === 'pad') continue;
       if (m.name === '_tail') throw new Error(`gen-types: ${this.spec.name}: struct ${name} has a member "_tail"`);
@@ -304,14 +336,15 @@ class FamilyGen {
 
   private setLines(name: string): string[] {
     const set = this.spec.attributeSets[name]!;
-    const out = [...docLine('', `Attribute set ${name}${set.prefix ? ` (${set.prefix}*)` : ''}`), `export type ${this.setName(name)} = {`];
+    const head = `export type ${this.setName(name)}${DIRECTION_PARAM} = {`;
+    const out = [...docLine('', `Attribute set ${name}${set.prefix ? ` (${set.prefix}*)` : ''}`), head];
     for (const a of set.attributes) {
       if (a.name === 'unknown') throw new Error(`gen-types: ${this.spec.name}: ${name} has an attribute named "unknown"`);
       out.push(...docLine('  ', kernelConstant(set.prefix, a.name), a.doc));
       let members = this.attrType(a);
       if (a.multi) {
         const t = members.join(' | ');
-        members = [/^[A-Za-z0-9_]+$/.test(t) ? `${t}[]` : `Array<${t}>`];
+        members = [/^[A-Za-z0-9_]+(<D>)?$/.test(t) ? `${t}[]` : `Array<${t}>`];
       }
       out.push(...unionLines('  ', `${propKey(a.name)}?: `, members, ';'));
     }
@@ -326,6 +359,8 @@ class FamilyGen {
     const imports: string[] = [];
     if (Object.keys(s.attributeSets).length > 0) imports.push(`import type { UnknownAttr } from '../codec/compile.js';`);
     const used = Object.values(s.definitions).flatMap((d) => (this.shared.has(d) ? [this.shared.get(d)!.typeName] : []));
+    const typed = Object.keys(s.attributeSets).length > 0 || Object.values(s.definitions).some((d) => d.type === 'struct');
+    if (typed || Object.keys(s.messages).length > 0) used.push('EncodeOnly', 'SpecDirection');
     if (used.length > 0) imports.push(`import type { ${[...new Set(used)].sort().join(', ')} } from './shared.js';`);
     if (imports.length > 0) blocks.push(imports);
     for (const [name, d] of Object.entries(s.definitions)) {
@@ -335,14 +370,13 @@ class FamilyGen {
     for (const [name, m] of Object.entries(s.messages)) {
       blocks.push([
         ...docLine('', m.doc ?? `Message ${name} (nlmsg_type ${m.value})`),
-        `export type ${this.messageName(name)} = { header: ${this.defName(m.header)}; attrs: ${this.setName(m.attributes)} };`,
+        `export type ${this.messageName(name)}${DIRECTION_PARAM} = ` +
+          `{ header: ${this.defName(m.header)}${D}; attrs: ${this.setName(m.attributes)}${D} };`,
       ]);
     }
-    const entries = Object.keys(s.messages).map((name) => `  ${propKey(name)}: ${this.messageName(name)};`);
-    blocks.push([
-      `/** Messages of ${s.name} by name. */`,
-      ...(entries.length ? [`export type ${this.messagesMapName()} = {`, ...entries, '};'] : [`export type ${this.messagesMapName()} = Record<never, never>;`]),
-    ]);
+    const entries = Object.keys(s.messages).map((name) => `  ${propKey(name)}: ${this.messageName(name)}${D};`);
+    const map = `export type ${this.messagesMapName()}${DIRECTION_PARAM} =`;
+    blocks.push([`/** Messages of ${s.name} by name. */`, ...(entries.length ? [`${map} {`, ...entries, '};'] : [`${map} Record<never, never>;`])]);
     return blocks.map((b) => b.join('\n')).join('\n\n') + '\n';
   }
 }
@@ -359,7 +393,8 @@ export function generateAll(): Map<string, string> {
   const shared = findSharedEnums(specs.map((s) => s.spec));
   for (const { spec, file } of specs) out.set(`${GENERATED_DIR}/${spec.name}.ts`, generateFamily(spec, file, shared));
   const sharedBlocks = [...shared].map(([d, { name, typeName }]) => enumTypeLines(typeName, name, d as EnumSpec).join('\n'));
-  out.set(`${GENERATED_DIR}/shared.ts`, [`${GENERATED_MARK} from the enums several specs share. Do not edit.`, ...sharedBlocks].join('\n\n') + '\n');
+  const sharedHead = `${GENERATED_MARK} from the enums several specs share. Do not edit.`;
+  out.set(`${GENERATED_DIR}/shared.ts`, [sharedHead, DIRECTION_LINES.join('\n'), ...sharedBlocks].join('\n\n') + '\n');
   const index = [
     `${GENERATED_MARK} from protocol/index.ts. Do not edit.`,
     '',

@@ -20,7 +20,6 @@ import { EthtoolApi } from './ethtool.js';
 import { GenlApi } from './genl.js';
 import { type GenericTransport, GenericSocket, genericOpenerFor, helperOpener, setnsOpener, unknownNamespaceOpener } from './generic-socket.js';
 
-
 export interface ClientOptions extends ConnectionOptions {
   /** Talk over this transport (a replay, a recorder...) instead of opening a socket. */
   transport?: Transport;

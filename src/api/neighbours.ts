@@ -6,49 +6,55 @@
 import { NLM_F } from '../../protocol/netlink.js';
 import { rtNeighSpec } from '../../protocol/rt-neigh.js';
 import type { NetlinkMessage } from '../codec/message.js';
+import { RawRecord, recordKind } from '../codec/record.js';
 import type { Connection, RequestOptions } from '../conn/connection.js';
 import { isNetlinkError } from '../conn/errors.js';
+import type {
+  RtNeighAddressFamily,
+  RtNeighNdaCacheinfo,
+  RtNeighNdmsg,
+  RtNeighNtfFlags,
+  RtNeighNudState,
+  RtNeighRtProtocol,
+} from '../generated/index.js';
+import { rtnetlinkCodec } from './rtnetlink-codec.js';
 import { InvalidArgumentError, notFoundOr } from './errors.js';
-import { NeighbourRecord } from './record.js';
 import type { LinkApi, LinkRef } from './links.js';
+import { type Friendly, type RequestAttrs, type RequestHeader, type RtnlMessage, isKind, rtnlRequest } from './rtnl-messages.js';
 import { type Family, checkFamily, checkOneOf, checkRequestOptions, parseAddress, parseMac } from './validate.js';
 
-type Attrs = Record<string, any>;
+type NeighMessage = RtnlMessage<'newneigh'>;
 
 /** NUD_* state names as the spec (and `ip neigh ... nud NAME`) spell them. */
 export const NUD_STATES = ['permanent', 'reachable', 'stale', 'noarp', 'delay', 'probe', 'failed', 'incomplete', 'none'] as const;
 export type NudState = (typeof NUD_STATES)[number];
 
-/** NUD_* bits, from the rt-neigh spec (the one table of them). */
+/** NUD_* bits and NTF_* bits, from the rt-neigh spec (the one table of them). */
 const NUD: Readonly<Record<NudState, number>> = rtNeighSpec.definitions['nud-state'].entries;
+const NTF: Readonly<Record<string, number>> = rtNeighSpec.definitions['ntf-flags'].entries;
 
-export interface NeighbourCacheinfo {
-  /** clock_t ticks (USER_HZ) since the entry was last confirmed / used / updated. */
-  confirmed: number;
-  used: number;
-  updated: number;
-  refcnt: number;
-}
+/** struct nda_cacheinfo: clock_t ticks (USER_HZ) since the entry was last confirmed / used / updated; refcnt. */
+export type NeighbourCacheinfo = Required<Omit<RtNeighNdaCacheinfo, '_tail'>>;
 
 /** A neighbour entry as the kernel reports it, with friendly names. */
 export interface Neighbour {
   /** 'inet', 'inet6' (or 'bridge' for fdb entries, or the number). */
-  family: string | number;
+  family: Friendly<RtNeighAddressFamily>;
   /** Interface index (ndm_ifindex). */
   index: number;
   dst?: string;
   lladdr?: string;
   /** NUD_* names, e.g. ['permanent'], ['stale']; ['none'] when no bit is set (always for proxy entries). */
-  state: (string | number)[];
+  state: Friendly<RtNeighNudState>;
   /** NTF_* names: 'router', 'proxy', 'ext_learned'... */
-  flags: (string | number)[];
+  flags: Friendly<RtNeighNtfFlags>;
   router: boolean;
   proxy: boolean;
   extLearned: boolean;
   vlan?: number;
   master?: number;
   probes?: number;
-  protocol?: string | number;
+  protocol?: Friendly<RtNeighRtProtocol>;
   cacheinfo?: NeighbourCacheinfo;
   /** The whole decoded message, for attributes without a friendly field. */
   raw: NetlinkMessage;
@@ -105,8 +111,8 @@ type CheckedFilter = Omit<NeighbourFilter, 'state' | 'family'> & { family?: Fami
 const SHOW_DEFAULT_MASK = 0xff & ~NUD.noarp;
 /** What `ip neigh flush` removes by default: everything but PERMANENT and NOARP entries. */
 const FLUSH_DEFAULT_MASK = 0xff & ~(NUD.permanent | NUD.noarp);
-const NTF_PROXY = 0x08;
-const NTF_EXT_LEARNED = 0x10;
+const NTF_PROXY = NTF.proxy!;
+const NTF_EXT_LEARNED = NTF.ext_learned!;
 
 export class NeighbourApi {
   constructor(
@@ -139,9 +145,9 @@ export class NeighbourApi {
     if (options.dev === undefined) throw new InvalidArgumentError('dev', undefined, 'is required: a neighbour entry belongs to a device');
     checkBool(options.proxy, 'proxy');
     const ifindex = await this.links.index(options.dev, options);
-    const header = { family: addr.family, ifindex, flags: options.proxy ? ['proxy'] : [] };
+    const header = { family: addr.family, ifindex, flags: options.proxy ? ['proxy' as const] : [] };
     try {
-      await this.conn.request({ kind: 'delneigh', header, attrs: { dst: addr.bytes } }, options);
+      await this.conn.request(rtnlRequest({ kind: 'delneigh', header, attrs: { dst: addr.bytes } }), options);
     } catch (err) {
       throw notFoundOr(notFoundOr(err, 'link', options.dev), options.proxy ? 'proxy neighbour' : 'neighbour', `${addr.address} dev ${options.dev}`);
     }
@@ -157,8 +163,9 @@ export class NeighbourApi {
     const msgs = (await this.dumpRaw(filter, options)).filter(stateFilter(filter, FLUSH_DEFAULT_MASK, true));
     if (msgs.length === 0) return 0;
     const requests = msgs.map((m) => {
-      const h = m.header as Attrs;
-      return { kind: 'delneigh', header: { family: h.family, ifindex: h.ifindex, flags: flagBits(h.flags) & NTF_PROXY }, attrs: { dst: (m.attrs as Attrs).dst } };
+      const h = m.header!;
+      const header = { family: h.family, ifindex: h.ifindex, flags: flagBits(h.flags) & NTF_PROXY };
+      return rtnlRequest({ kind: 'delneigh', header, attrs: { dst: m.attrs?.dst } });
     });
     const results = await this.conn.batch(requests, options);
     let count = 0;
@@ -182,19 +189,19 @@ export class NeighbourApi {
     checkBool(o.proxy, 'proxy');
     checkBool(o.router, 'router');
     checkBool(o.extLearned, 'extLearned');
-    const attrs: Attrs = { dst: addr.bytes };
+    const attrs: RequestAttrs<'newneigh'> = { dst: addr.bytes };
     if (o.lladdr !== undefined) {
       if (o.proxy) throw new InvalidArgumentError('lladdr', o.lladdr, 'proxy entries have no link-layer address');
       attrs.lladdr = parseMac(o.lladdr, 'lladdr');
     }
     if (o.protocol !== undefined) attrs.protocol = checkProtocol(o.protocol);
-    const ntf: string[] = [];
+    const ntf: RtNeighNtfFlags = [];
     if (o.proxy) ntf.push('proxy');
     if (o.router) ntf.push('router');
     if (o.extLearned) ntf.push('ext_learned');
     const ifindex = await this.links.index(o.dev, o);
     const header = { family: addr.family, ifindex, state: NUD[state], flags: ntf };
-    await this.conn.request({ kind: 'newneigh', flags, header, attrs }, o);
+    await this.conn.request(rtnlRequest({ kind: 'newneigh', flags, header, attrs }), o);
   }
 
   private checkFilter(o: NeighbourFilter): CheckedFilter {
@@ -209,7 +216,9 @@ export class NeighbourApi {
     if (o.all) f.all = true;
     if (o.state !== undefined) {
       const list: unknown = typeof o.state === 'string' ? [o.state] : o.state;
-      if (!Array.isArray(list) || list.length === 0) throw new InvalidArgumentError('state', o.state, `must be a state name or a non-empty list of ${NUD_STATES.join(', ')}`);
+      if (!Array.isArray(list) || list.length === 0) {
+        throw new InvalidArgumentError('state', o.state, `must be a state name or a non-empty list of ${NUD_STATES.join(', ')}`);
+      }
       f.state = list.map((s) => checkOneOf(s, 'state', NUD_STATES));
       if (o.all) throw new InvalidArgumentError('state', o.state, 'cannot be combined with all: true');
     }
@@ -217,15 +226,15 @@ export class NeighbourApi {
   }
 
   /** RTM_GETNEIGH dump with the kernel's strict-mode filters: header all zero but family and NTF_PROXY. */
-  private async dumpRaw(f: CheckedFilter, options: RequestOptions): Promise<NetlinkMessage[]> {
-    const attrs: Attrs = {};
+  private async dumpRaw(f: CheckedFilter, options: RequestOptions): Promise<NeighMessage[]> {
+    const attrs: RequestAttrs<'getneigh'> = {};
     if (f.dev !== undefined) attrs.ifindex = await this.links.index(f.dev, options);
     if (f.master !== undefined) attrs.master = await this.links.index(f.master, options);
-    const header = { family: f.family ?? 'unspec', flags: f.proxy ? ['proxy'] : [] };
-    const msgs = await this.conn.dump({ kind: 'getneigh', header, attrs }, options);
-    return msgs.filter((m) => {
-      if (m.kind !== 'newneigh') return false;
-      const h = m.header as Attrs;
+    const header: RequestHeader<'getneigh'> = { family: f.family ?? 'unspec', flags: f.proxy ? ['proxy'] : [] };
+    const msgs = await this.conn.dump(rtnlRequest({ kind: 'getneigh', header, attrs }), options);
+    return msgs.filter((m): m is NeighMessage => {
+      if (!isKind(m, 'newneigh')) return false;
+      const h = m.header!;
       // The kernel has filtered already; this also holds for kernels without strict checking.
       if (f.family !== undefined && h.family !== f.family) return false;
       if (attrs.ifindex !== undefined && h.ifindex !== attrs.ifindex) return false;
@@ -243,19 +252,19 @@ function checkBool(v: unknown, argument: string): void {
   if (v !== undefined && typeof v !== 'boolean') throw new InvalidArgumentError(argument, v, 'must be true or false');
 }
 
-function checkProtocol(v: unknown): string | number {
+/** NDA_PROTOCOL: a number, or a name (one the spec lacks is refused by the encoder, by name). */
+function checkProtocol(v: unknown): RtNeighRtProtocol {
   if (typeof v === 'number') {
     if (!Number.isInteger(v) || v < 0 || v > 255) throw new InvalidArgumentError('protocol', v, 'must be a name or a number from 0 to 255');
     return v;
   }
-  if (typeof v === 'string' && /^[a-z0-9_]+$/.test(v)) return v;
+  if (typeof v === 'string' && /^[a-z0-9_]+$/.test(v)) return v as RtNeighRtProtocol;
   throw new InvalidArgumentError('protocol', v, "must be a protocol name like 'static' or a number from 0 to 255");
 }
 
 function flagBits(names: unknown): number {
   if (typeof names === 'number') return names;
   if (!Array.isArray(names)) return 0;
-  const NTF: Record<string, number> = { use: 0x01, self: 0x02, master: 0x04, proxy: 0x08, ext_learned: 0x10, offloaded: 0x20, sticky: 0x40, router: 0x80 };
   let n = 0;
   for (const x of names) n |= typeof x === 'number' ? x : (NTF[x] ?? 0);
   return n;
@@ -273,18 +282,18 @@ function stateBits(names: unknown): number {
  * ip's state filter (print_neigh): with no `nud` argument `defaultMask` applies; proxy and
  * externally learned entries always pass it, as in ip. An explicit `state` list is exact.
  */
-function stateFilter(f: CheckedFilter, defaultMask: number, noneByDefault: boolean): (m: NetlinkMessage) => boolean {
+function stateFilter(f: CheckedFilter, defaultMask: number, noneByDefault: boolean): (m: NeighMessage) => boolean {
   if (f.all || f.proxy) return () => true;
   if (f.state) {
     const mask = f.state.reduce((n, s) => n | NUD[s], 0);
     const none = f.state.includes('none');
     return (m) => {
-      const s = stateBits((m.header as Attrs).state);
+      const s = stateBits(m.header?.state);
       return (s & mask) !== 0 || (none && s === 0);
     };
   }
   return (m) => {
-    const h = m.header as Attrs;
+    const h = m.header ?? NO_HEADER;
     const s = stateBits(h.state);
     if ((s & defaultMask) !== 0) return true;
     if (flagBits(h.flags) & (NTF_PROXY | NTF_EXT_LEARNED)) return true;
@@ -292,13 +301,16 @@ function stateFilter(f: CheckedFilter, defaultMask: number, noneByDefault: boole
   };
 }
 
+/** A class of its own for each kind of record (codec/record.ts). */
+const NeighbourRecord = recordKind<Neighbour>(class extends RawRecord {}, rtnetlinkCodec);
+const NO_HEADER = {} as RtNeighNdmsg;
+
 /** Friendly view of a decoded RTM_NEWNEIGH. */
 export function toNeighbour(m: NetlinkMessage, bytes?: Uint8Array, offset?: number): Neighbour {
-  const h = (m.header ?? {}) as Attrs;
-  const a = (m.attrs ?? {}) as Attrs;
-  const flags = (Array.isArray(h.flags) ? h.flags : []) as (string | number)[];
-  const state = (Array.isArray(h.state) ? h.state : []) as (string | number)[];
-  const n = new NeighbourRecord(bytes ?? m, offset) as unknown as Neighbour;
+  const { header: h = NO_HEADER, attrs: a = {} } = m as NeighMessage;
+  const flags = Array.isArray(h.flags) ? h.flags : [];
+  const state = Array.isArray(h.state) ? h.state : [];
+  const n = new NeighbourRecord(bytes ?? m, offset);
   n.family = h.family;
   n.index = h.ifindex;
   n.state = state.length === 0 ? ['none'] : state;
@@ -306,12 +318,12 @@ export function toNeighbour(m: NetlinkMessage, bytes?: Uint8Array, offset?: numb
   n.router = flags.includes('router');
   n.proxy = flags.includes('proxy');
   n.extLearned = flags.includes('ext_learned');
-  if (a.dst !== undefined) n.dst = a.dst;
+  if (a.dst !== undefined) n.dst = a.dst as string; // an IPv4 or IPv6 address decodes to text
   if (a.lladdr !== undefined) n.lladdr = a.lladdr;
   if (a.vlan !== undefined) n.vlan = a.vlan;
   if (a.master !== undefined) n.master = a.master;
   if (a.probes !== undefined) n.probes = a.probes;
   if (a.protocol !== undefined) n.protocol = a.protocol;
-  if (a.cacheinfo !== undefined) n.cacheinfo = a.cacheinfo;
+  if (a.cacheinfo !== undefined) n.cacheinfo = a.cacheinfo as NeighbourCacheinfo;
   return n;
 }

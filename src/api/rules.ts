@@ -3,10 +3,14 @@
  * builds them, so a rule added here is deleted by the same description, and the other way round.
  */
 import { NLM_F } from '../../protocol/netlink.js';
+import { rtTableEnum } from '../../protocol/rt-common.js';
 import type { NetlinkMessage } from '../codec/message.js';
+import { RawRecord, recordKind } from '../codec/record.js';
 import type { Connection, RequestOptions } from '../conn/connection.js';
+import type { RtRuleAddressFamily, RtRuleFibRuleFlags, RtRuleFibRuleHdr, RtRuleFrAct, RtRuleRtProtocol, RtRuleRtTable } from '../generated/index.js';
+import { rtnetlinkCodec } from './rtnetlink-codec.js';
 import { InvalidArgumentError, notFoundOr } from './errors.js';
-import { RuleRecord } from './record.js';
+import { type Friendly, type RequestAttrs, type RequestHeader, type RtnlMessage, isKind, rtnlRequest } from './rtnl-messages.js';
 import {
   type Family,
   type ParsedPrefix,
@@ -20,14 +24,12 @@ import {
   parsePrefix,
 } from './validate.js';
 
-type Attrs = Record<string, any>;
-
 /** What a rule does: FR_ACT_TO_TBL is 'lookup'. */
 export type RuleAction = 'lookup' | 'goto' | 'nop' | 'blackhole' | 'unreachable' | 'prohibit';
 export const RULE_ACTIONS: readonly RuleAction[] = ['lookup', 'goto', 'nop', 'blackhole', 'unreachable', 'prohibit'];
 
 /** Friendly action -> FR_ACT_* name in the spec. */
-const FR_ACT: Record<RuleAction, string> = {
+const FR_ACT: Record<RuleAction, RtRuleFrAct> = {
   lookup: 'to_tbl',
   goto: 'goto',
   nop: 'nop',
@@ -36,11 +38,24 @@ const FR_ACT: Record<RuleAction, string> = {
   prohibit: 'prohibit',
 };
 
-/** Reserved table names (RT_TABLE_*); other tables are numbers. */
-const TABLE_IDS: Record<string, number> = { default: 253, main: 254, local: 255 };
+/** Reserved table names (RT_TABLE_*, from the spec); other tables are numbers. */
+const { default: RT_TABLE_DEFAULT, main: RT_TABLE_MAIN, local: RT_TABLE_LOCAL } = rtTableEnum.entries;
+const TABLE_IDS: Readonly<Record<string, number>> = { default: RT_TABLE_DEFAULT, main: RT_TABLE_MAIN, local: RT_TABLE_LOCAL };
 
 /** IP protocol names accepted for `ipproto` (as /etc/protocols spells them). */
-const IP_PROTOCOLS: Record<string, number> = { icmp: 1, igmp: 2, tcp: 6, udp: 17, gre: 47, esp: 50, ah: 51, 'ipv6-icmp': 58, icmpv6: 58, sctp: 132, udplite: 136 };
+const IP_PROTOCOLS: Record<string, number> = {
+  icmp: 1,
+  igmp: 2,
+  tcp: 6,
+  udp: 17,
+  gre: 47,
+  esp: 50,
+  ah: 51,
+  'ipv6-icmp': 58,
+  icmpv6: 58,
+  sctp: 132,
+  udplite: 136,
+};
 
 export interface PortRange {
   start: number;
@@ -50,15 +65,15 @@ export interface PortRange {
 /** A rule as the kernel reports it, with friendly names. */
 export interface Rule {
   /** 'inet', 'inet6' (or 'ipmr', 'ip6mr'... when listing every family). */
-  family: string | number;
+  family: Friendly<RtRuleAddressFamily>;
   /** FRA_PRIORITY; the kernel omits it for priority 0. */
   priority: number;
   /** Table looked up: 'main', 'local', 'default' or a number (FRA_TABLE, else the header); absent when none (0). */
-  table?: string | number;
+  table?: Friendly<RtRuleRtTable>;
   /** Friendly action: 'lookup' for FR_ACT_TO_TBL, otherwise the kernel name. */
   action: RuleAction | string | number;
   /** The kernel's FR_ACT_* name ('to_tbl', 'goto', 'blackhole'...). */
-  type: string | number;
+  type: Friendly<RtRuleFrAct>;
   /** Source / destination selector as a prefix ("10.1.0.0/16"); absent for "all". */
   src?: string;
   dst?: string;
@@ -71,9 +86,9 @@ export interface Rule {
   /** FIB_RULE_INVERT: the selector is negated (`not`). */
   invert: boolean;
   /** FIB_RULE_* names: 'invert', 'unresolved', 'iif_detached'... */
-  flags: (string | number)[];
+  flags: Friendly<RtRuleFibRuleFlags>;
   /** Who installed it ('kernel' for the default rules; 'unspec' when nobody said). */
-  protocol?: string | number;
+  protocol?: Friendly<RtRuleRtProtocol>;
   sportRange?: PortRange;
   dportRange?: PortRange;
   uidRange?: PortRange;
@@ -139,15 +154,15 @@ export class RuleApi {
     const options = checkRequestOptions(opts);
     const family = options.family === undefined ? 'inet' : options.family === 'all' ? 'unspec' : checkFamily(options.family);
     // Strict checking refuses anything but the family in a rule dump request.
-    const msgs = await this.conn.dump({ kind: 'getrule', header: { family } }, options);
-    return msgs.filter((m) => m.kind === 'newrule' && (family === 'unspec' || (m.header as Attrs).family === family)).map((m) => toRule(m));
+    const msgs = await this.conn.dump(rtnlRequest({ kind: 'getrule', header: { family } }), options);
+    return msgs.filter((m) => isKind(m, 'newrule') && (family === 'unspec' || m.header?.family === family)).map((m) => toRule(m));
   }
 
   /** Adds a rule (NLM_F_CREATE | NLM_F_EXCL: EEXIST when an identical rule with the same priority exists). */
   async add(rule: RuleInput & RequestOptions): Promise<void> {
     const msg = buildRule(rule, true);
     checkRequestOptions(rule, 'rule');
-    await this.conn.request({ kind: 'newrule', flags: NLM_F.CREATE | NLM_F.EXCL, ...msg }, rule);
+    await this.conn.request(rtnlRequest({ kind: 'newrule', flags: NLM_F.CREATE | NLM_F.EXCL, ...msg }), rule);
   }
 
   /**
@@ -158,7 +173,7 @@ export class RuleApi {
     const msg = buildRule(rule, false);
     checkRequestOptions(rule, 'rule');
     try {
-      await this.conn.request({ kind: 'delrule', ...msg }, rule);
+      await this.conn.request(rtnlRequest({ kind: 'delrule', ...msg }), rule);
     } catch (err) {
       throw notFoundOr(err, 'rule', describeRule(rule));
     }
@@ -186,7 +201,9 @@ function tableId(v: unknown): number {
 
 function portRange(v: unknown, argument: string): PortRange {
   const [start, end] = typeof v === 'number' ? [v, v] : Array.isArray(v) && v.length === 2 ? v : [NaN, NaN];
-  if (typeof start !== 'number' || typeof end !== 'number' || Number.isNaN(start)) throw new InvalidArgumentError(argument, v, 'must be a port or a [start, end] pair');
+  if (typeof start !== 'number' || typeof end !== 'number' || Number.isNaN(start)) {
+    throw new InvalidArgumentError(argument, v, 'must be a port or a [start, end] pair');
+  }
   // fib_rule_port_range_valid(): 0 and 65535 are refused.
   checkInt(start, `${argument} start`, 1, 0xfffe);
   checkInt(end, `${argument} end`, 1, 0xfffe);
@@ -197,15 +214,18 @@ function portRange(v: unknown, argument: string): PortRange {
 function ipProto(v: unknown): number {
   if (typeof v === 'string') {
     const n = IP_PROTOCOLS[v.toLowerCase()];
-    if (n === undefined) throw new InvalidArgumentError('ipproto', v, `must be a number from 0 to 255 or one of ${Object.keys(IP_PROTOCOLS).join(', ')}`);
+    if (n === undefined) {
+      throw new InvalidArgumentError('ipproto', v, `must be a number from 0 to 255 or one of ${Object.keys(IP_PROTOCOLS).join(', ')}`);
+    }
     return n;
   }
   return checkU8(v, 'ipproto');
 }
 
-function protocolOf(v: unknown): string | number {
+/** FRA_PROTOCOL: a number, or a name (one the spec lacks is refused by the encoder, by name). */
+function protocolOf(v: unknown): RtRuleRtProtocol {
   if (typeof v === 'number') return checkU8(v, 'protocol');
-  if (typeof v === 'string' && /^[a-z0-9_]+$/.test(v)) return v;
+  if (typeof v === 'string' && /^[a-z0-9_]+$/.test(v)) return v as RtRuleRtProtocol;
   throw new InvalidArgumentError('protocol', v, "must be a protocol name like 'static' or a number from 0 to 255");
 }
 
@@ -237,19 +257,21 @@ const SELECTORS = [
 ] as const;
 
 /** Header and attributes of RTM_NEWRULE (add) or RTM_DELRULE, as iprule_modify() builds them. */
-export function buildRule(r: RuleInput, add: boolean): { header: Attrs; attrs: Attrs } {
+export function buildRule(r: RuleInput, add: boolean): { header: RequestHeader<'newrule'>; attrs: RequestAttrs<'newrule'> } {
   if (typeof r !== 'object' || r === null) throw new InvalidArgumentError('rule', r, 'must be an object');
   if (!add && !SELECTORS.some((k) => r[k] !== undefined)) {
     // An empty selector matches the first rule (priority 0, local): never what is meant.
     throw new InvalidArgumentError('rule', r, 'says nothing to match: give at least a priority or a selector');
   }
-  const header: Attrs = { family: 'inet', dstLen: 0, srcLen: 0, tos: 0, table: 0, action: 'unspec', flags: [] };
-  const attrs: Attrs = {};
+  const header: RequestHeader<'newrule'> = { family: 'inet', dstLen: 0, srcLen: 0, tos: 0, table: 0, action: 'unspec', flags: [] };
+  const attrs: RequestAttrs<'newrule'> = {};
 
   let family: Family | undefined = r.family === undefined ? undefined : checkFamily(r.family);
   const prefix = (v: unknown, argument: 'src' | 'dst'): ParsedPrefix => {
     const p = parsePrefix(v, argument);
-    if (family !== undefined && p.family !== family) throw new InvalidArgumentError(argument, v, `is not an ${family === 'inet' ? 'IPv4' : 'IPv6'} prefix (family ${family})`);
+    if (family !== undefined && p.family !== family) {
+      throw new InvalidArgumentError(argument, v, `is not an ${family === 'inet' ? 'IPv4' : 'IPv6'} prefix (family ${family})`);
+    }
     family = p.family;
     return p;
   };
@@ -302,8 +324,12 @@ export function buildRule(r: RuleInput, add: boolean): { header: Attrs; attrs: A
   if (action !== undefined) header.action = FR_ACT[action];
 
   if (r.l3mdev) {
-    if (r.table !== undefined) throw new InvalidArgumentError('table', r.table, 'cannot be combined with l3mdev (the table is the L3 master device’s)');
-    if (action !== undefined && action !== 'lookup') throw new InvalidArgumentError('l3mdev', true, `is a lookup; it cannot be combined with action ${action}`);
+    if (r.table !== undefined) {
+      throw new InvalidArgumentError('table', r.table, 'cannot be combined with l3mdev (the table is the L3 master device’s)');
+    }
+    if (action !== undefined && action !== 'lookup') {
+      throw new InvalidArgumentError('l3mdev', true, `is a lookup; it cannot be combined with action ${action}`);
+    }
     attrs.l3mdev = 1;
   }
   let table: number | undefined;
@@ -323,13 +349,16 @@ export function buildRule(r: RuleInput, add: boolean): { header: Attrs; attrs: A
 
 const UNSET = 0xffffffff;
 
+/** A class of its own for each kind of record (codec/record.ts). */
+const RuleRecord = recordKind<Rule>(class extends RawRecord {}, rtnetlinkCodec);
+const NO_HEADER = {} as RtRuleFibRuleHdr;
+
 /** Friendly view of a decoded RTM_NEWRULE. */
 export function toRule(m: NetlinkMessage, bytes?: Uint8Array, offset?: number): Rule {
-  const h = (m.header ?? {}) as Attrs;
-  const a = (m.attrs ?? {}) as Attrs;
-  const flags = (Array.isArray(h.flags) ? h.flags : []) as (string | number)[];
-  const type = h.action as string | number;
-  const rule = new RuleRecord(bytes ?? m, offset) as unknown as Rule;
+  const { header: h = NO_HEADER, attrs: a = {} } = m as RtnlMessage<'newrule'>;
+  const flags = Array.isArray(h.flags) ? h.flags : [];
+  const type = h.action;
+  const rule = new RuleRecord(bytes ?? m, offset);
   rule.family = h.family;
   rule.priority = a.priority ?? 0;
   rule.action = type === 'to_tbl' ? 'lookup' : type;
@@ -346,9 +375,9 @@ export function toRule(m: NetlinkMessage, bytes?: Uint8Array, offset?: number): 
   if (a.fwmark !== undefined) rule.fwmark = a.fwmark;
   if (a.fwmask !== undefined) rule.fwmask = a.fwmask;
   if (a.protocol !== undefined) rule.protocol = a.protocol;
-  if (a.sportRange !== undefined) rule.sportRange = { start: a.sportRange.start, end: a.sportRange.end };
-  if (a.dportRange !== undefined) rule.dportRange = { start: a.dportRange.start, end: a.dportRange.end };
-  if (a.uidRange !== undefined) rule.uidRange = { start: a.uidRange.start, end: a.uidRange.end };
+  if (a.sportRange !== undefined) rule.sportRange = { start: a.sportRange.start!, end: a.sportRange.end! };
+  if (a.dportRange !== undefined) rule.dportRange = { start: a.dportRange.start!, end: a.dportRange.end! };
+  if (a.uidRange !== undefined) rule.uidRange = { start: a.uidRange.start!, end: a.uidRange.end! };
   if (a.ipProto !== undefined) rule.ipProto = a.ipProto;
   if (a.goto !== undefined) rule.goto = a.goto;
   // The kernel always sends FRA_SUPPRESS_PREFIXLEN; (u32)-1 means unset (likewise for the ifgroup).

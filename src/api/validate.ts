@@ -2,6 +2,7 @@
  * Input checks shared by the API: everything a person can get wrong is refused here, with a
  * sentence saying why, before a request is built. IP parsing is ipaddr.js's (see docs/dependencies.md).
  */
+import { addressFamilyEnum } from '../../protocol/rt-common.js';
 import ipaddr from '../deps/ipaddr.js';
 import { formatIPv4, formatIPv6, parseHwaddr, parseIPv4, utf8Length } from '../codec/values.js';
 import { InvalidArgumentError } from './errors.js';
@@ -78,7 +79,8 @@ export function familyOfBytes(b: Uint8Array): Family {
 /** An IPv4 address in full dotted-quad form, or any IPv6 text form. */
 export function parseAddress(text: unknown, argument = 'address'): ParsedAddress {
   if (typeof text !== 'string') throw new InvalidArgumentError(argument, text, 'must be a string');
-  if (text.includes('%')) throw new InvalidArgumentError(argument, text, 'zone ids (%eth0) are not part of an address here; give the device separately');
+  if (text.includes('%'))
+    throw new InvalidArgumentError(argument, text, 'zone ids (%eth0) are not part of an address here; give the device separately');
   // Dotted quads without leading zeros (no octal ambiguity) parse by hand: bulk adds parse thousands.
   const v4 = text.includes(':') ? undefined : parseIPv4(text);
   if (v4) return { family: 'inet', address: text, bytes: v4 };
@@ -139,7 +141,8 @@ export function networkOf(p: ParsedPrefix): ParsedPrefix {
 export function parseMac(text: unknown, argument = 'hardware address'): string {
   if (typeof text !== 'string') throw new InvalidArgumentError(argument, text, 'must be a string like 02:00:00:00:00:01');
   const b = parseHwaddr(text);
-  if (!b || b.length === 0 || b.length > 32) throw new InvalidArgumentError(argument, text, 'must be hex bytes separated by colons, like 02:00:00:00:00:01');
+  if (!b || b.length === 0 || b.length > 32)
+    throw new InvalidArgumentError(argument, text, 'must be hex bytes separated by colons, like 02:00:00:00:00:01');
   return text.toLowerCase();
 }
 
@@ -150,7 +153,8 @@ export function checkFamily(f: unknown, argument = 'family'): Family {
   throw new InvalidArgumentError(argument, f, "must be 'inet' (IPv4) or 'inet6' (IPv6)");
 }
 
-export const AF = { unspec: 0, inet: 2, bridge: 7, inet6: 10 } as const;
+/** AF_* numbers, from the spec. */
+export const AF = addressFamilyEnum.entries;
 
 export function checkOneOf<T extends string>(value: unknown, argument: string, allowed: readonly T[]): T {
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;

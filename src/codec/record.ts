@@ -14,10 +14,12 @@
  *   a function share V8's feedback (one literal, many closures), and a shared intermediate class
  *   cost as much: with either, toLink ran 1.2-2x slower once other records were made in the same
  *   process. The codec is looked up by class, only when `raw` is decoded.
- * - recordBuilder(): a table (record field <- attribute name) becomes one function, generated
- *   once, that makes the record and sets its leading fields and the table's with named stores
- *   right after the allocation. A loop writing out[to] = attrs[from] was a megamorphic hot spot;
- *   the same stores in a function of their own cost up to 2x whenever V8 did not inline it.
+ * - A FieldTable (record field <- attribute name) says which attributes a record copies: the
+ *   record's type (CopiedFields) and the decoder selection (tableSelection) follow from it. The
+ *   converter writes the copies out, one named store per field right after the allocation, and a
+ *   test holds them to the table: a loop writing out[to] = attrs[from] was a megamorphic hot spot,
+ *   and the same stores in a generated function cost 12% of a cold first link dump (its own
+ *   tier-up) and up to 2x warm whenever V8 did not inline it.
  */
 import { type NetlinkMessage, type ProtocolCodec, makeCtx } from './message.js';
 
@@ -84,41 +86,4 @@ export function tableSelection(table: FieldTable): Record<string, true> {
   const out: Record<string, true> = {};
   for (const from of Object.values(table)) out[typeof from === 'string' ? from : from.attr] = true;
   return out;
-}
-
-const NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-
-function checkName(name: string): string {
-  if (!NAME.test(name) || name === '__proto__') throw new Error(`recordBuilder: ${JSON.stringify(name)} is not a field or attribute name`);
-  return name;
-}
-
-/** Makes a record: its `raw`, the message's attributes, then the values of the leading fields in order. */
-export type RecordBuilder<T, L extends readonly (keyof T)[]> = (
-  raw: NetlinkMessage | Uint8Array,
-  offset: number | undefined,
-  attrs: object,
-  ...lead: { [I in keyof L]: T[L[I]] }
-) => T;
-
-/**
- * A builder of records of class `Kind`: it sets the `lead` fields to the values given, in order,
- * then each field of `table` whose attribute is present, in table order. The caller sets the rest.
- */
-export function recordBuilder<T extends { readonly raw: NetlinkMessage }, const L extends readonly (keyof T & string)[]>(
-  Kind: RecordClass<T>,
-  lead: L,
-  table: FieldTable,
-): RecordBuilder<T, L> {
-  const params = lead.map((_, i) => `, p${i}`).join('');
-  const lines = ['"use strict";', `return function build(raw, offset, a${params}) {`, '  const o = new Kind(raw, offset);'];
-  for (const [i, f] of lead.entries()) lines.push(`  o.${checkName(f)} = p${i};`);
-  lines.push('  let v;');
-  for (const [to, from] of Object.entries(table)) {
-    const attr = checkName(typeof from === 'string' ? from : from.attr);
-    const value = typeof from === 'string' ? 'v' : `v === ${JSON.stringify(from.is)}`;
-    lines.push(`  v = a.${attr};`, `  if (v !== undefined) o.${checkName(to)} = ${value};`);
-  }
-  lines.push('  return o;', '};');
-  return new Function('Kind', lines.join('\n'))(Kind) as RecordBuilder<T, L>;
 }

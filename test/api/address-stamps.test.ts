@@ -26,14 +26,28 @@ describe('stamped address requests', () => {
   it('RTM_NEWADDR: the same bytes as the encoder makes of header and attributes', () => {
     const stamps = new AddressStamps(codec);
     fc.assert(
-      fc.property(addressArb, fc.nat(128), fc.nat(0x3ff), fc.nat(255), fc.integer({ min: 1, max: 0x7fffffff }), fc.nat(0xffff), (addr, plen, flags, scope, index, seq) => {
-        const prefixlen = Math.min(plen, addr.length * 8);
-        const a = text(addr);
-        const attrs = fam(addr) === 'inet' ? { local: a, address: a, flags } : { address: a, flags };
-        const generic = codec.encode({ kind: 'newaddr', flags: 0x605, seq, header: { family: fam(addr), prefixlen, flags: flags & 0xff, scope, index }, attrs });
-        const stamped = codec.encode({ kind: 'newaddr', flags: 0x605, seq, encoded: stamps.add(fam(addr), addr, prefixlen, flags, scope, index) });
-        expect(stamped).toEqual(generic);
-      }),
+      fc.property(
+        addressArb,
+        fc.nat(128),
+        fc.nat(0x3ff),
+        fc.nat(255),
+        fc.integer({ min: 1, max: 0x7fffffff }),
+        fc.nat(0xffff),
+        (addr, plen, flags, scope, index, seq) => {
+          const prefixlen = Math.min(plen, addr.length * 8);
+          const a = text(addr);
+          const attrs = fam(addr) === 'inet' ? { local: a, address: a, flags } : { address: a, flags };
+          const generic = codec.encode({
+            kind: 'newaddr',
+            flags: 0x605,
+            seq,
+            header: { family: fam(addr), prefixlen, flags: flags & 0xff, scope, index },
+            attrs,
+          });
+          const stamped = codec.encode({ kind: 'newaddr', flags: 0x605, seq, encoded: stamps.add(fam(addr), addr, prefixlen, flags, scope, index) });
+          expect(stamped).toEqual(generic);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -45,7 +59,13 @@ describe('stamped address requests', () => {
         const prefixlen = Math.min(plen, addr.length * 8);
         const a = text(addr);
         const attrs = fam(addr) === 'inet6' ? { address: a } : withAddress ? { local: a, address: a } : { local: a };
-        const generic = codec.encode({ kind: 'deladdr', flags: 5, seq: 9, header: { family: fam(addr), prefixlen, flags: 0, scope: 0, index }, attrs });
+        const generic = codec.encode({
+          kind: 'deladdr',
+          flags: 5,
+          seq: 9,
+          header: { family: fam(addr), prefixlen, flags: 0, scope: 0, index },
+          attrs,
+        });
         const stamped = codec.encode({ kind: 'deladdr', flags: 5, seq: 9, encoded: stamps.delete(fam(addr), addr, prefixlen, index, withAddress) });
         expect(stamped).toEqual(generic);
       }),
@@ -63,7 +83,11 @@ describe('stamped address requests', () => {
   });
 
   it('a template refuses a field the spec lays out otherwise', () => {
-    const t = new MessageTemplate(codec, { kind: 'newaddr', header: { family: 'inet', prefixlen: 0, flags: 0, scope: 0, index: 0 }, attrs: { local: '0.0.0.0' } });
+    const t = new MessageTemplate(codec, {
+      kind: 'newaddr',
+      header: { family: 'inet', prefixlen: 0, flags: 0, scope: 0, index: 0 },
+      attrs: { local: '0.0.0.0' },
+    });
     expect(t.field('header.index', 4)).toBe(20);
     expect(() => t.field('header.index', 2)).toThrow(/header.index of newaddr is 4 bytes, not 2/);
     expect(() => t.field('attrs.address', 4)).toThrow(/has no field attrs.address/);
@@ -76,7 +100,7 @@ describe('stamped address requests', () => {
     expect(() => codec.encode({ kind: 'newaddr', encoded: bad })).toThrow(/nlmsg_len 40, 20 bytes/);
   });
 
-  it('a Connection sends an encoded request as the encoder would, without touching the caller\'s bytes', async () => {
+  it("a Connection sends an encoded request as the encoder would, without touching the caller's bytes", async () => {
     const ack = (sent: Uint8Array) => {
       const b = new Uint8Array(36);
       b.set([36, 0, 0, 0, 2, 0, 0, 0]);
@@ -115,7 +139,11 @@ describe('stamped address requests', () => {
     expect(isNetlinkError(err)).toBe(true);
     expect(err.code).toBe('EEXIST');
     expect(err.operation).toBe('newaddr');
-    expect(err.request).toMatchObject({ kind: 'newaddr', header: { family: 'inet', prefixlen: 24, index: 5 }, attrs: { local: '10.0.0.1', address: '10.0.0.1' } });
+    expect(err.request).toMatchObject({
+      kind: 'newaddr',
+      header: { family: 'inet', prefixlen: 24, index: 5 },
+      attrs: { local: '10.0.0.1', address: '10.0.0.1' },
+    });
     expect(err.request.encoded).toBeUndefined();
     const [res] = await api.addBatch([{ cidr: '2001:db8::1/64', link: 5 }]);
     expect(res!.ok).toBe(false);

@@ -61,7 +61,14 @@ const REPLACE_CREATE = NLM_F.REQUEST | NLM_F.ACK | NLM_F.REPLACE | NLM_F.CREATE;
 function v4(local: string, prefixlen: number, index: number, extra: Record<string, unknown> = {}, flags: string[] = ['permanent']) {
   return {
     header: { family: 'inet', prefixlen, flags, scope: 'universe', index },
-    attrs: { address: local, local, label: 'veth0', flags, cacheinfo: { prefered: 0xffffffff, valid: 0xffffffff, cstamp: 100, tstamp: 100 }, ...extra },
+    attrs: {
+      address: local,
+      local,
+      label: 'veth0',
+      flags,
+      cacheinfo: { prefered: 0xffffffff, valid: 0xffffffff, cstamp: 100, tstamp: 100 },
+      ...extra,
+    },
   };
 }
 
@@ -106,7 +113,7 @@ describe('AddressApi.add builds the request ip address add would', () => {
     expect(received[0]!.header!.scope).toBe('host');
   });
 
-  it('IPv4 peer: IFA_ADDRESS is the peer and the prefix length is the peer\'s; broadcast from the peer prefix', async () => {
+  it("IPv4 peer: IFA_ADDRESS is the peer and the prefix length is the peer's; broadcast from the peer prefix", async () => {
     const { api, received } = setup();
     await api.add('10.1.0.1', { link: 5, peer: '10.1.0.2/30', broadcast: '+' });
     await api.add('10.1.0.1/24', { link: 5, peer: '10.1.0.9' });
@@ -158,7 +165,7 @@ describe('AddressApi.add builds the request ip address add would', () => {
   });
 
   it('EEXIST stays a NetlinkError with the kernel message; ENODEV becomes NotFoundError', async () => {
-    const { api } = setup((m, i) => (i === 0 ? { errno: 17, msg: 'address exists' } : { errno: 19, msg: 'ipv4: Device not found' }));
+    const { api } = setup((_m, i) => (i === 0 ? { errno: 17, msg: 'address exists' } : { errno: 19, msg: 'ipv4: Device not found' }));
     const e1 = await api.add('10.0.0.1/24', { link: 5 }).catch((e) => e);
     expect(isNetlinkError(e1)).toBe(true);
     expect(e1.code).toBe('EEXIST');
@@ -179,13 +186,21 @@ describe('AddressApi refuses bad input before sending anything', () => {
     ['link name too long (names and altnames: at most 127 bytes)', (a) => a.add('10.0.0.1/24', { link: 'x'.repeat(128) }), /at most 127/],
     ['bad link index', (a) => a.add('10.0.0.1/24', { link: 0 }), /between 1 and/],
     ['label too long', (a) => a.add('10.0.0.1/24', { link: 'veth0', label: 'veth0:abcdefghijk' }), /at most 15/],
-    ['label not starting with the link name', (a) => a.add('10.0.0.1/24', { link: 'veth0', label: 'eth1:x' }), /must be the interface name "veth0" or start with "veth0:"/],
+    [
+      'label not starting with the link name',
+      (a) => a.add('10.0.0.1/24', { link: 'veth0', label: 'eth1:x' }),
+      /must be the interface name "veth0" or start with "veth0:"/,
+    ],
     ['label not starting with the name of a link by index', (a) => a.add('10.0.0.1/24', { link: 7, label: 'veth0' }), /start with "eth1:"/],
     ['label on IPv6', (a) => a.add('2001:db8::1/64', { link: 5, label: 'veth0' }), /IPv4 addresses only/],
     ['broadcast on IPv6', (a) => a.add('2001:db8::1/64', { link: 5, broadcast: '+' }), /IPv4 only/],
     ['bad broadcast', (a) => a.add('10.0.0.1/24', { link: 5, broadcast: '10.0.0' }), /broadcast/],
     ['peer of the other family', (a) => a.add('10.0.0.1/24', { link: 5, peer: '2001:db8::2' }), /peer/],
-    ['preferred > valid', (a) => a.add('10.0.0.1/24', { link: 5, validLifetime: 50, preferredLifetime: 100 }), /must not exceed validLifetime \(50\)/],
+    [
+      'preferred > valid',
+      (a) => a.add('10.0.0.1/24', { link: 5, validLifetime: 50, preferredLifetime: 100 }),
+      /must not exceed validLifetime \(50\)/,
+    ],
     ['valid alone with preferred forever', (a) => a.add('10.0.0.1/24', { link: 5, validLifetime: 50 }), /give preferredLifetime too/],
     ['valid lifetime 0', (a) => a.add('10.0.0.1/24', { link: 5, validLifetime: 0, preferredLifetime: 0 }), /at least 1 second/],
     ['negative lifetime', (a) => a.add('10.0.0.1/24', { link: 5, validLifetime: -1 }), /between 0 and 4294967295/],
@@ -198,7 +213,15 @@ describe('AddressApi refuses bad input before sending anything', () => {
     ['flush without a filter', (a) => a.flush({}), /needs link, family, scope or label/],
     ['list: bad family', (a) => a.list({ family: 'ipx' as never }), /family/],
     ['list: bad scope', (a) => a.list({ scope: 1000 }), /scope/],
-    ['addBatch: one bad item stops all', (a) => a.addBatch([{ cidr: '10.0.0.1/24', link: 5 }, { cidr: '10.0.0.2/40', link: 5 }]), /item 1: address/],
+    [
+      'addBatch: one bad item stops all',
+      (a) =>
+        a.addBatch([
+          { cidr: '10.0.0.1/24', link: 5 },
+          { cidr: '10.0.0.2/40', link: 5 },
+        ]),
+      /item 1: address/,
+    ],
     ['deleteBatch: bad item', (a) => a.deleteBatch([{ cidr: 'nope', link: 5 }]), /item 0: address/],
   ];
   for (const [name, call, message] of cases) {
@@ -251,7 +274,14 @@ describe('AddressApi.delete', () => {
   it('IPv6 without a prefix: looks the prefix length up first (the kernel matches it exactly)', async () => {
     const { api, received } = setup((m) =>
       m.kind === 'getaddr'
-        ? { dump: [{ header: { family: 'inet6', prefixlen: 56, flags: [], scope: 'universe', index: 5 }, attrs: { address: '2001:db8:0:0::1', flags: ['permanent'] } }] }
+        ? {
+            dump: [
+              {
+                header: { family: 'inet6', prefixlen: 56, flags: [], scope: 'universe', index: 5 },
+                attrs: { address: '2001:db8:0:0::1', flags: ['permanent'] },
+              },
+            ],
+          }
         : {},
     );
     await api.delete('2001:0db8::0001', { link: 5 });
@@ -260,7 +290,7 @@ describe('AddressApi.delete', () => {
     expect(received[1]!.header).toMatchObject({ prefixlen: 56 });
   });
 
-  it('a missing address: NotFoundError carrying the kernel\'s EADDRNOTAVAIL', async () => {
+  it("a missing address: NotFoundError carrying the kernel's EADDRNOTAVAIL", async () => {
     const { api } = setup(() => ({ errno: 99 }));
     const err = await api.delete('10.0.0.1/24', { link: 5 }).catch((e) => e);
     expect(isNotFoundError(err)).toBe(true);
@@ -376,7 +406,7 @@ describe('AddressApi.flush, addBatch, deleteBatch', () => {
   });
 
   it('addBatch: validated first, links resolved once, one datagram, per-item results', async () => {
-    const { api, received, datagrams, links } = setup((m, i) => (i === 1 ? { errno: 17 } : {}));
+    const { api, received, datagrams, links } = setup((_m, i) => (i === 1 ? { errno: 17 } : {}));
     const res = await api.addBatch([
       { cidr: '10.0.0.1/24', link: 'veth0' },
       { cidr: '10.0.0.2/24', link: 'veth0' },
@@ -394,7 +424,7 @@ describe('AddressApi.flush, addBatch, deleteBatch', () => {
   });
 
   it('deleteBatch: pipelined, EADDRNOTAVAIL per item', async () => {
-    const { api, received, datagrams } = setup((m, i) => (i === 0 ? { errno: 99 } : {}));
+    const { api, received, datagrams } = setup((_m, i) => (i === 0 ? { errno: 99 } : {}));
     const res = await api.deleteBatch([
       { cidr: '10.0.0.1/24', link: 5 },
       { cidr: '2001:db8::3/64', link: 'veth0' },

@@ -10,6 +10,7 @@ import { Connection } from '../../src/conn/connection.js';
 import { isNetlinkError } from '../../src/conn/errors.js';
 import { ScriptedTransport, type Script } from '../../src/transport/scripted.js';
 import { Bytes, doneFor, errorFor, nlmsg, seqOf } from '../support/bytes.js';
+import { StatefulKernel } from '../support/stateful-kernel.js';
 
 const codec = rtnetlinkCodec();
 const REQ_ACK = NLM_F.REQUEST | NLM_F.ACK;
@@ -122,7 +123,7 @@ describe('NeighbourApi requests', () => {
     expect(c!.header).toEqual({ family: 'inet', ifindex: 0, state: [], flags: ['proxy'], type: 'unspec' });
   });
 
-  it("list hides NOARP-only and stateless entries like ip; all: true and state filters", async () => {
+  it('list hides NOARP-only and stateless entries like ip; all: true and state filters', async () => {
     const entries = [
       neighMsg('10.0.0.2', ['permanent'], { lladdr: '02:00:00:00:00:02' }),
       neighMsg('10.0.0.3', ['stale'], { lladdr: '02:00:00:00:00:03' }),
@@ -135,7 +136,15 @@ describe('NeighbourApi requests', () => {
     expect((await neigh.list({ all: true })).map((n) => n.dst)).toEqual(['10.0.0.2', '10.0.0.3', '10.0.0.4', 'ff02::1', '10.0.0.5']);
     expect((await neigh.list({ state: ['noarp', 'none'] })).map((n) => n.dst)).toEqual(['10.0.0.4', 'ff02::1', '10.0.0.5']);
     const [perm] = await neigh.list({ state: 'permanent' });
-    expect(perm).toMatchObject({ family: 'inet', index: 7, dst: '10.0.0.2', lladdr: '02:00:00:00:00:02', state: ['permanent'], router: false, proxy: false });
+    expect(perm).toMatchObject({
+      family: 'inet',
+      index: 7,
+      dst: '10.0.0.2',
+      lladdr: '02:00:00:00:00:02',
+      state: ['permanent'],
+      router: false,
+      proxy: false,
+    });
   });
 
   it('flush: deletes what ip neigh flush would (not PERMANENT / NOARP), counts, ignores vanished entries', async () => {
@@ -146,7 +155,12 @@ describe('NeighbourApi requests', () => {
       neighMsg('10.0.0.6', ['reachable'], { lladdr: '02:00:00:00:00:06' }),
       neighMsg('10.0.0.7', ['noarp'], { lladdr: '02:00:00:00:00:07' }),
     ];
-    const { neigh, sent } = setup(kernel(() => entries, (req) => ((req.attrs as { dst: string }).dst === '10.0.0.4' ? 2 : 0)));
+    const { neigh, sent } = setup(
+      kernel(
+        () => entries,
+        (req) => ((req.attrs as { dst: string }).dst === '10.0.0.4' ? 2 : 0),
+      ),
+    );
     expect(await neigh.flush({ dev: 'veth0' })).toBe(2);
     const dels = sent().filter((m) => m.kind === 'delneigh');
     expect(dels.map((m) => (m.attrs as { dst: string }).dst)).toEqual(['10.0.0.3', '10.0.0.4', '10.0.0.6']);
@@ -154,18 +168,21 @@ describe('NeighbourApi requests', () => {
     expect(sent()[0]!.attrs).toEqual({ ifindex: 7 });
   });
 
-  it('flush all: true deletes every entry; flush proxy keeps NTF_PROXY on the deletes', async () => {
-    const { neigh, sent } = setup(
-      kernel((req) =>
-        (req.header as { flags: string[] }).flags.includes('proxy')
-          ? [neighMsg('10.0.0.9', [], { flags: ['proxy'] })]
-          : [neighMsg('10.0.0.2', ['permanent'], { lladdr: '02:00:00:00:00:02' }), neighMsg('10.0.0.7', ['noarp'])],
-      ),
-    );
-    expect(await neigh.flush({ all: true })).toBe(2);
-    expect(await neigh.flush({ proxy: true })).toBe(1);
-    const dels = sent().filter((m) => m.kind === 'delneigh');
-    expect(dels[2]!.header).toMatchObject({ flags: ['proxy'] });
+  it('flush all: true deletes every entry; flush proxy keeps NTF_PROXY on the deletes (stateful fake kernel)', async () => {
+    const kernel = new StatefulKernel();
+    const nl = kernel.client();
+    await nl.links.add({ name: 'veth0', kind: 'dummy', up: true });
+    await nl.neighbours.add('10.0.0.2', { dev: 'veth0', lladdr: '02:00:00:00:00:02' });
+    await nl.neighbours.add('10.0.0.7', { dev: 'veth0', state: 'noarp' });
+    await nl.neighbours.add('10.0.0.9', { dev: 'veth0', proxy: true });
+    expect(await nl.neighbours.flush({ all: true })).toBe(2);
+    expect(await nl.neighbours.list({ all: true })).toEqual([]);
+    expect((await nl.neighbours.list({ proxy: true })).map((n) => n.dst)).toEqual(['10.0.0.9']);
+    expect(await nl.neighbours.flush({ proxy: true })).toBe(1);
+    expect(await nl.neighbours.list({ proxy: true })).toEqual([]);
+    const dels = kernel.requests.filter((m) => m.kind === 'delneigh');
+    expect(dels.map((m) => m.header!.flags)).toEqual([[], [], ['proxy']]);
+    nl.close();
   });
 
   it('refuses bad input before sending anything', async () => {
@@ -191,10 +208,28 @@ describe('toNeighbour', () => {
     const bytes = codec.encode({
       kind: 'newneigh',
       header: { family: 'inet6', ifindex: 4, state: ['reachable'], flags: ['router'] },
-      attrs: { dst: 'fe80::1', lladdr: '02:00:00:00:00:01', probes: 2, vlan: 10, master: 5, cacheinfo: { confirmed: 1, used: 2, updated: 3, refcnt: 4 } },
+      attrs: {
+        dst: 'fe80::1',
+        lladdr: '02:00:00:00:00:01',
+        probes: 2,
+        vlan: 10,
+        master: 5,
+        cacheinfo: { confirmed: 1, used: 2, updated: 3, refcnt: 4 },
+      },
     });
     const n = toNeighbour(codec.decode(bytes)[0]!);
-    expect(n).toMatchObject({ family: 'inet6', index: 4, dst: 'fe80::1', state: ['reachable'], flags: ['router'], router: true, proxy: false, probes: 2, vlan: 10, master: 5 });
+    expect(n).toMatchObject({
+      family: 'inet6',
+      index: 4,
+      dst: 'fe80::1',
+      state: ['reachable'],
+      flags: ['router'],
+      router: true,
+      proxy: false,
+      probes: 2,
+      vlan: 10,
+      master: 5,
+    });
     expect(n.cacheinfo).toEqual({ confirmed: 1, used: 2, updated: 3, refcnt: 4 });
   });
 });
@@ -203,7 +238,19 @@ describe('RuleApi requests', () => {
   it('add: RTM_NEWRULE with CREATE|EXCL, FR_ACT_TO_TBL, table in header and FRA_TABLE (golden bytes)', async () => {
     const { rules, t } = setup();
     await rules.add({ src: '10.1.0.0/16', table: 100, priority: 1000 });
-    const body = new Bytes().u8(2).u8(0).u8(16).u8(0).u8(100).u8(0).u8(0).u8(1).u32(0).attr(2, [10, 1, 0, 0]).attr(6, new Bytes().u32(1000)).attr(15, new Bytes().u32(100));
+    const body = new Bytes()
+      .u8(2)
+      .u8(0)
+      .u8(16)
+      .u8(0)
+      .u8(100)
+      .u8(0)
+      .u8(0)
+      .u8(1)
+      .u32(0)
+      .attr(2, [10, 1, 0, 0])
+      .attr(6, new Bytes().u32(1000))
+      .attr(15, new Bytes().u32(100));
     expect(t.sent[0]).toEqual(nlmsg(32, REQ_ACK | NLM_F.CREATE | NLM_F.EXCL, seqOf(t.sent[0]!), 0, body));
   });
 
@@ -224,7 +271,16 @@ describe('RuleApi requests', () => {
   it('add: selectors (not, tos, ports, ipproto, uidrange, protocol, suppress_*) and actions', async () => {
     const { rules, sent } = setup();
     await rules.add({ not: true, dst: '10.2.0.0/16', action: 'blackhole', priority: 10 });
-    await rules.add({ sport: [1000, 2000], dport: 80, ipproto: 'tcp', uidrange: [100, 200], tos: 0x10, protocol: 'static', suppressPrefixlength: 0, suppressIfgroup: 5 });
+    await rules.add({
+      sport: [1000, 2000],
+      dport: 80,
+      ipproto: 'tcp',
+      uidrange: [100, 200],
+      tos: 0x10,
+      protocol: 'static',
+      suppressPrefixlength: 0,
+      suppressIfgroup: 5,
+    });
     await rules.add({ priority: 20, goto: 30 });
     await rules.add({ priority: 21, action: 'nop' });
     await rules.add({ priority: 22, action: 'unreachable', family: 'inet6' });
@@ -264,8 +320,18 @@ describe('RuleApi requests', () => {
   });
 
   it('list: header with only the family, no attributes; inet by default, all = AF_UNSPEC', async () => {
-    const rule = (family: string, priority: number, table: number) => ({ kind: 'newrule', header: { family, table: table < 256 ? table : 0, action: 'to_tbl' }, attrs: { priority, table, suppressPrefixlen: 0xffffffff, protocol: 'kernel' } });
-    const { rules, sent } = setup(kernel((req) => ((req.header as { family: string }).family === 'inet6' ? [rule('inet6', 32766, 254)] : [rule('inet', 0, 255), rule('inet', 5, 1000), rule('inet6', 32766, 254)])));
+    const rule = (family: string, priority: number, table: number) => ({
+      kind: 'newrule',
+      header: { family, table: table < 256 ? table : 0, action: 'to_tbl' },
+      attrs: { priority, table, suppressPrefixlen: 0xffffffff, protocol: 'kernel' },
+    });
+    const { rules, sent } = setup(
+      kernel((req) =>
+        (req.header as { family: string }).family === 'inet6'
+          ? [rule('inet6', 32766, 254)]
+          : [rule('inet', 0, 255), rule('inet', 5, 1000), rule('inet6', 32766, 254)],
+      ),
+    );
     const v4 = await rules.list();
     await rules.list({ family: 'inet6' });
     const all = await rules.list({ family: 'all' });

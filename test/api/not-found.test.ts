@@ -1,8 +1,9 @@
 /**
  * One rule for absent objects (docs/errors.md): a get or delete of a link, address, route,
  * neighbour or rule that does not exist rejects with NotFoundError, carrying the kernel's errno and
- * code (and its NetlinkError as `cause`). First against a scripted kernel that answers with the
- * errno each family's kernel code uses, then against the real kernel in a throwaway namespace.
+ * code (and its NetlinkError as `cause`). First against the stateful fake kernel, which refuses as
+ * each family's kernel code does (a scripted one for a refusal it never makes), then against the
+ * real kernel in a throwaway namespace.
  */
 import { describe, expect, it } from 'vitest';
 import { NLM_F } from '../../protocol/netlink.js';
@@ -14,6 +15,7 @@ import { NetlinkSocket } from '../../src/transport/netlink-socket.js';
 import { ScriptedTransport } from '../../src/transport/scripted.js';
 import { concat, doneFor, errorFor } from '../support/bytes.js';
 import { privileged, skipReason, withNetns } from '../support/netns.js';
+import { StatefulKernel } from '../support/stateful-kernel.js';
 
 if (!privileged) console.warn(`[not found] kernel tests skipped: ${skipReason}`);
 
@@ -44,6 +46,14 @@ function refusing(errno: number): ScriptedTransport {
   });
 }
 
+/** A client of a stateful fake kernel with eth0 (index 7) up, and nothing else. */
+function withEth0(): NetlinkClient {
+  const kernel = new StatefulKernel();
+  const attrs = { ifname: 'eth0', linkinfo: { kind: 'dummy' } };
+  kernel.handle({ kind: 'newlink', flags: NLM_F.CREATE | NLM_F.EXCL, header: { index: 7, flags: 1, change: 1 }, attrs });
+  return kernel.client();
+}
+
 function expectNotFound(err: unknown, what: string, code: string, errno: number): void {
   expect(isNotFoundError(err), String(err)).toBe(true);
   const e = err as NotFoundError & { errno?: number; code?: string };
@@ -59,7 +69,7 @@ const fail = (p: Promise<unknown>) =>
     (e: unknown) => e,
   );
 
-describe('NotFoundError for every get and delete of an absent object (scripted kernel)', () => {
+describe('NotFoundError for every get and delete of an absent object (stateful fake kernel)', () => {
   const cases: [string, number, string, string, (nl: NetlinkClient) => Promise<unknown>][] = [
     ['links.get', 19, 'ENODEV', 'link', (nl) => nl.links.get('eth9')],
     ['links.delete', 19, 'ENODEV', 'link', (nl) => nl.links.delete('eth9')],
@@ -74,7 +84,7 @@ describe('NotFoundError for every get and delete of an absent object (scripted k
   ];
   for (const [name, errno, code, what, call] of cases) {
     it(`${name}: ${code} is a NotFoundError('${what}') with errno ${errno}`, async () => {
-      const nl = NetlinkClient.open({ transport: refusing(errno), timeoutMs: 2000 });
+      const nl = withEth0();
       try {
         expectNotFound(await fail(call(nl)), what, code, errno);
       } finally {
@@ -84,20 +94,20 @@ describe('NotFoundError for every get and delete of an absent object (scripted k
   }
 
   it('batch deletes: the absent items fail with NotFoundError, the same rule', async () => {
-    const nl = NetlinkClient.open({ transport: refusing(99), timeoutMs: 2000 });
+    const nl = withEth0();
     try {
-      const [a] = await nl.addresses.deleteBatch([{ cidr: '10.0.0.1/24', link: 7 }]);
+      await nl.addresses.add('10.0.0.2/24', { link: 7 });
+      const [a, b] = await nl.addresses.deleteBatch([
+        { cidr: '10.0.0.1/24', link: 7 },
+        { cidr: '10.0.0.2/24', link: 'eth0' },
+      ]);
       expect(a!.ok).toBe(false);
       expectNotFound((a as { error: Error }).error, 'address', 'EADDRNOTAVAIL', 99);
-    } finally {
-      nl.close();
-    }
-    const nl2 = NetlinkClient.open({ transport: refusing(3), timeoutMs: 2000 });
-    try {
-      const [r] = await nl2.routes.deleteBatch([{ dst: '10.9.0.0/16' }]);
+      expect(b).toEqual({ ok: true });
+      const [r] = await nl.routes.deleteBatch([{ dst: '10.9.0.0/16' }]);
       expectNotFound((r as { error: Error }).error, 'route', 'ESRCH', 3);
     } finally {
-      nl2.close();
+      nl.close();
     }
   });
 

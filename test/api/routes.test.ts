@@ -12,6 +12,7 @@ import type { NetlinkMessage } from '../../src/codec/message.js';
 import { Connection } from '../../src/conn/connection.js';
 import { isNetlinkError } from '../../src/conn/errors.js';
 import { type Reply, fakeKernel } from '../support/fake-kernel.js';
+import { StatefulKernel } from '../support/stateful-kernel.js';
 
 const codec = rtnetlinkCodec();
 const NAMES = new Map<string, number>([
@@ -218,14 +219,27 @@ describe('RouteApi.list', () => {
     const { api, received } = setup(() => ({
       dumpFlags: NLM_F.DUMP_FILTERED,
       dump: [
-        { header: hdr({ dstLen: 24, protocol: 'static', table: 100 }), attrs: { dst: '10.0.0.0', table: 100, gateway: '192.0.2.1', oif: 5, priority: 10 } },
+        {
+          header: hdr({ dstLen: 24, protocol: 'static', table: 100 }),
+          attrs: { dst: '10.0.0.0', table: 100, gateway: '192.0.2.1', oif: 5, priority: 10 },
+        },
         { header: hdr({ dstLen: 32, protocol: 'static', table: 100, flags: ['cloned'] }), attrs: { dst: '10.0.0.9', table: 100, oif: 5 } },
       ],
     }));
     const routes = await api.list({ family: 'inet', table: 100, protocol: 'static', type: 'unicast', dev: 'veth0' });
     expect(received[0]!.kind).toBe('getroute');
     expect(received[0]!.flags).toBe(NLM_F.REQUEST | NLM_F.DUMP);
-    expect(received[0]!.header).toEqual({ family: 'inet', dstLen: 0, srcLen: 0, tos: 0, table: 100, protocol: 'static', scope: 'universe', type: 'unicast', flags: [] });
+    expect(received[0]!.header).toEqual({
+      family: 'inet',
+      dstLen: 0,
+      srcLen: 0,
+      tos: 0,
+      table: 100,
+      protocol: 'static',
+      scope: 'universe',
+      type: 'unicast',
+      flags: [],
+    });
     expect(received[0]!.attrs).toEqual({ table: 100, oif: 5 });
     expect(routes).toHaveLength(1);
     const { raw, ...r } = routes[0]!;
@@ -279,29 +293,40 @@ describe('RouteApi.list', () => {
     expect(received[3]!.attrs).toEqual({ table: 5000 });
   });
 
-  it('returns IPv4 routes before IPv6 ones', async () => {
-    const { api } = setup((m) => ({
-      dump: [m.header!.family === 'inet' ? { header: hdr({ dstLen: 8 }), attrs: { dst: '10.0.0.0', table: 'main', oif: 5 } } : { header: hdr({ family: 'inet6', dstLen: 32 }), attrs: { dst: '2001:db8::', table: 'main', oif: 5 } }],
-    }));
-    expect((await api.list()).map((r) => r.dst)).toEqual(['10.0.0.0/8', '2001:db8::/32']);
+  it('returns IPv4 routes before IPv6 ones (stateful fake kernel)', async () => {
+    const nl = new StatefulKernel().client();
+    await nl.links.add({ name: 'd0', kind: 'dummy', up: true });
+    await nl.routes.add({ dst: '2001:db8::/32', dev: 'd0' });
+    await nl.routes.add({ dst: '10.0.0.0/8', dev: 'd0' });
+    expect((await nl.routes.list()).map((r) => r.dst)).toEqual(['10.0.0.0/8', '2001:db8::/32', 'fe80::/64']);
+    nl.close();
   });
 
   it('filters in userspace when the kernel did not (no NLM_F_DUMP_FILTERED)', async () => {
     const { api } = setup((m) => ({
-      dump: m.header!.family !== 'inet' ? [] : [
-        { header: hdr({ dstLen: 8 }), attrs: { dst: '10.0.0.0', table: 'main', oif: 5 } },
-        { header: hdr({ dstLen: 8, table: 'local', type: 'local' }), attrs: { dst: '11.0.0.0', table: 'local', oif: 5 } },
-        { header: hdr({ dstLen: 8 }), attrs: { dst: '12.0.0.0', table: 'main', oif: 7 } },
-        { header: hdr({ dstLen: 8, family: 'ipmr' }), attrs: { dst: '13.0.0.0', table: 'main', oif: 5 } },
-      ],
+      dump:
+        m.header!.family !== 'inet'
+          ? []
+          : [
+              { header: hdr({ dstLen: 8 }), attrs: { dst: '10.0.0.0', table: 'main', oif: 5 } },
+              { header: hdr({ dstLen: 8, table: 'local', type: 'local' }), attrs: { dst: '11.0.0.0', table: 'local', oif: 5 } },
+              { header: hdr({ dstLen: 8 }), attrs: { dst: '12.0.0.0', table: 'main', oif: 7 } },
+              { header: hdr({ dstLen: 8, family: 'ipmr' }), attrs: { dst: '13.0.0.0', table: 'main', oif: 5 } },
+            ],
     }));
     const routes = await api.list({ dev: 5 });
     expect(routes.map((r) => r.dst)).toEqual(['10.0.0.0/8']);
   });
 
-  it('a table that does not exist (ENOENT) lists as empty', async () => {
-    const { api } = setup(() => ({ errno: 2, msg: 'ipv4: FIB table does not exist' }));
-    await expect(api.list({ family: 'inet', table: 77 })).resolves.toEqual([]);
+  it('a table that does not exist (the dump ends in ENOENT) lists as empty (stateful fake kernel)', async () => {
+    const nl = new StatefulKernel().client();
+    await nl.links.add({ name: 'd0', kind: 'dummy', up: true });
+    await expect(nl.routes.list({ family: 'inet', table: 77 })).resolves.toEqual([]);
+    await expect(nl.routes.list({ table: 77 })).resolves.toEqual([]);
+    // The kernel creates a table with its first route.
+    await nl.routes.add({ dst: '10.0.0.0/8', dev: 'd0', table: 77 });
+    expect((await nl.routes.list({ family: 'inet', table: 77 })).map((r) => [r.dst, r.table])).toEqual([['10.0.0.0/8', 77]]);
+    nl.close();
   });
 
   it('decodes multipath, via, metrics, pref and expires', async () => {
@@ -350,7 +375,17 @@ describe('RouteApi.get', () => {
     const r = await api.get('8.8.8.8', { from: '10.1.0.1', oif: 'veth0', mark: 7 });
     expect(received[0]!.kind).toBe('getroute');
     expect(received[0]!.flags).toBe(NLM_F.REQUEST | NLM_F.ACK);
-    expect(received[0]!.header).toEqual({ family: 'inet', dstLen: 32, srcLen: 32, tos: 0, table: 'unspec', protocol: 'unspec', scope: 'universe', type: 'unspec', flags: [] });
+    expect(received[0]!.header).toEqual({
+      family: 'inet',
+      dstLen: 32,
+      srcLen: 32,
+      tos: 0,
+      table: 'unspec',
+      protocol: 'unspec',
+      scope: 'universe',
+      type: 'unspec',
+      flags: [],
+    });
     expect(received[0]!.attrs).toEqual({ dst: '8.8.8.8', src: '10.1.0.1', oif: 5, mark: 7 });
     expect(r).toMatchObject({ dst: '8.8.8.8/32', gateway: '10.1.0.2', prefsrc: '10.1.0.1', dev: 5, uid: 0 });
   });
@@ -365,7 +400,12 @@ describe('RouteApi.get', () => {
 describe('batches', () => {
   it('addBatch pipelines many routes in few datagrams; one result each, failures in place', async () => {
     const { api, received, datagrams, links } = setup((_m, i) => (i === 3 ? { errno: 17 } : {}));
-    const routes: RouteInput[] = Array.from({ length: 300 }, (_, i) => ({ dst: `172.16.${i >> 8}.${i & 255}/32`, gateway: '10.1.0.2', dev: 'veth0', table: 200 }));
+    const routes: RouteInput[] = Array.from({ length: 300 }, (_, i) => ({
+      dst: `172.16.${i >> 8}.${i & 255}/32`,
+      gateway: '10.1.0.2',
+      dev: 'veth0',
+      table: 200,
+    }));
     const results = await api.addBatch(routes, { window: 64 });
     expect(results).toHaveLength(300);
     expect(results.filter((r) => !r.ok)).toHaveLength(1);
@@ -391,7 +431,12 @@ describe('batches', () => {
 
   it('one bad route in a batch throws naming its index, and nothing is sent', async () => {
     const { api, t } = setup();
-    const err = await api.addBatch([{ dst: '10.0.0.0/8', dev: 5 }, { dst: '10.1.2.3/16', dev: 5 }]).catch((e) => e);
+    const err = await api
+      .addBatch([
+        { dst: '10.0.0.0/8', dev: 5 },
+        { dst: '10.1.2.3/16', dev: 5 },
+      ])
+      .catch((e) => e);
     expect(isInvalidArgumentError(err)).toBe(true);
     expect(err.argument).toBe('routes[1].dst');
     expect(t.sent).toHaveLength(0);
@@ -404,7 +449,11 @@ describe('validation: bad input is refused before anything is sent', () => {
     ['IPv6 host bits', { dst: '2001:db8::1/64', dev: 5 }, /did you mean 2001:db8::\/64\?/],
     ['no dst', {} as RouteInput, /dst/],
     ['bad dst', { dst: '10.1.2/24', dev: 5 }, /not an IPv4 or IPv6 address/],
-    ['family mismatch dst/gateway', { dst: '10.0.0.0/8', gateway: '2001:db8::1' }, /is IPv6 but the route is IPv4; an IPv6 nexthop of an IPv4 route goes in via/],
+    [
+      'family mismatch dst/gateway',
+      { dst: '10.0.0.0/8', gateway: '2001:db8::1' },
+      /is IPv6 but the route is IPv4; an IPv6 nexthop of an IPv4 route goes in via/,
+    ],
     ['family mismatch explicit', { dst: '10.0.0.0/8', family: 'inet6', dev: 5 }, /is IPv4 but family is inet6/],
     ['prefsrc family', { dst: '2001:db8::/32', dev: 5, prefsrc: '10.0.0.1' }, /prefsrc.*is IPv4 but the route is IPv6/],
     ['via on IPv6', { dst: '2001:db8::/32', via: 'fe80::1', dev: 5 }, /IPv6 routes do not support via/],

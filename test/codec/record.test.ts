@@ -1,12 +1,11 @@
 /**
  * codec/record.ts: records decode `raw` from their bytes once, on first access, and keep it out of
- * spread and JSON; a field table becomes a builder that sets the leading fields and the present
- * attributes, in table order, and a decoder selection.
+ * spread and JSON, decoded by the codec of their kind; a field table gives a decoder selection.
  */
 import { describe, expect, it } from 'vitest';
 import { rtnetlinkCodec } from '../../src/api/rtnetlink-codec.js';
 import type { NetlinkMessage } from '../../src/codec/message.js';
-import { RawRecord, recordBuilder, recordKind, tableSelection } from '../../src/codec/record.js';
+import { RawRecord, recordKind, tableSelection } from '../../src/codec/record.js';
 
 const codec = rtnetlinkCodec();
 
@@ -45,25 +44,9 @@ describe('recordKind', () => {
   });
 });
 
-describe('recordBuilder', () => {
-  const table = { mtu: 'mtu', alias: 'ifalias', carrier: { attr: 'carrier', is: 1 } } as const;
-  type Rec = { raw: NetlinkMessage; index?: number; name?: string; mtu?: number; alias?: string; carrier?: boolean };
-  const Kind = recordKind<Rec>(class extends RawRecord {}, () => codec);
-
-  it('sets the leading fields, then the attributes present under their field names, in table order', () => {
-    const build = recordBuilder(Kind, ['index', 'name'], table);
-    const r = build(new Uint8Array(0), 0, { carrier: 0, ifalias: 'x', other: 5 }, 3, 'eth0');
-    expect(r).toBeInstanceOf(Kind);
-    expect({ ...r }).toEqual({ index: 3, name: 'eth0', alias: 'x', carrier: false });
-    expect(Object.keys(r)).toEqual(['index', 'name', 'alias', 'carrier']);
-    const all = build(new Uint8Array(0), 0, { carrier: 1, ifalias: 'y', mtu: 1500 }, 4, 'eth1');
-    expect(Object.keys(all)).toEqual(['index', 'name', 'mtu', 'alias', 'carrier']);
-    expect(all.carrier).toBe(true);
-  });
-
-  it('gives the attributes a table reads as a selection, and refuses names that are not identifiers', () => {
+describe('tableSelection', () => {
+  it('selects the attributes a field table reads', () => {
+    const table = { mtu: 'mtu', alias: 'ifalias', carrier: { attr: 'carrier', is: 1 } } as const;
     expect(tableSelection(table)).toEqual({ mtu: true, ifalias: true, carrier: true });
-    expect(() => recordBuilder(Kind, [], { 'a-b': 'x' })).toThrow(/not a field or attribute name/);
-    expect(() => recordBuilder(Kind, [], { x: '__proto__' })).toThrow(/not a field or attribute name/);
   });
 });
