@@ -25,7 +25,7 @@ export interface CliContext {
   client(): Promise<NetlinkClient>;
 }
 
-export type CommandRun = (args: string[], ctx: CliContext) => Promise<number | void>;
+export type CommandRun = (args: string[], ctx: CliContext) => Promise<number | undefined>;
 
 /** Bad arguments: printed with a usage hint, exit status 1 (as ip does). */
 export class UsageError extends NetlinkTsError {

@@ -4,9 +4,9 @@
  * repair: ENOBUFS, a truncated datagram, NLMSG_OVERRUN, an undecodable event. After a kernel
  * overrun, the events still queued are discarded up to a drain marker's ACK (drain-fence.ts).
  */
-import { NLMSG, NLMSG_HDRLEN, NLM_F } from '../../protocol/netlink.js';
-import { align4 } from '../codec/byte-writer.js';
+import { NLMSG, NLM_F } from '../../protocol/netlink.js';
 import type { ProtocolCodec } from '../codec/message.js';
+import { MessageWalk } from '../codec/walk.js';
 import { datagramCtx } from '../conn/fast-path.js';
 import type { Transport } from '../transport/types.js';
 import { slimObject } from './compact.js';
@@ -79,32 +79,32 @@ export class EventSocket {
     // Positions in ctx are base + positions in d.
     const base = d.byteOffset - ctx.bytes.byteOffset;
     const view = ctx.view;
-    let pos = 0;
-    while (pos < d.length) {
-      const left = d.length - pos;
-      const len = left >= NLMSG_HDRLEN ? view.getUint32(base + pos, true) : 0;
-      if (len < NLMSG_HDRLEN || len > left) {
+    const m = new MessageWalk(view, base, base + d.length);
+    for (;;) {
+      try {
+        if (!m.next()) return;
+      } catch (err) {
         // read() cannot report MSG_TRUNC: a message running past its datagram was cut short.
-        this.sink.overrun('truncated', new Error(`truncated datagram: nlmsg_len ${len} with ${left} bytes left (datagram of ${d.length} bytes)`));
+        this.sink.overrun('truncated', new Error(`truncated datagram of ${d.length} bytes: ${(err as Error).message}`));
         return;
       }
-      const type = view.getUint16(base + pos + 4, true);
+      const type = m.type;
       const entry = EVENT_TYPES.get(type);
       if (this.fence.draining) {
         if (entry) this.stats.discarded++;
-        else if (type === NLMSG.ERROR) this.fence.answered(view.getUint32(base + pos + 8, true));
+        else if (type === NLMSG.ERROR) this.fence.answered(m.seq);
       } else if (entry) {
-        const at = base + pos;
+        const at = m.at;
+        const end = m.end;
         let object: unknown;
         try {
-          const msg = this.codec.decodeFrame(ctx, at, at + len, entry.select ?? true);
+          const msg = this.codec.decodeFrame(ctx, at, end, entry.select ?? true);
           // A selected message is only part of it: a full object keeps the bytes for `raw` (the
           // datagram is a shared buffer), a slim one only the envelope, which the header holds.
-          object = entry.select === undefined || this.slim ? entry.convert(msg) : entry.convert(msg, ctx.bytes.slice(at, at + len), 0);
+          object = entry.select === undefined || this.slim ? entry.convert(msg) : entry.convert(msg, ctx.bytes.slice(at, end), 0);
           if (this.slim) object = slimObject(entry.kind, object);
         } catch (err) {
           this.sink.overrun('decode', err as Error);
-          pos = align4(pos + len);
           continue;
         }
         this.stats.events++;
@@ -112,7 +112,6 @@ export class EventSocket {
       } else if (type === NLMSG.OVERRUN) {
         this.sink.overrun('overrun');
       }
-      pos = align4(pos + len);
     }
   }
 

@@ -15,6 +15,7 @@ import { toRoute } from '../api/routes.js';
 import type { Rule } from '../api/rules.js';
 import { toRule } from '../api/rules.js';
 import type { NetlinkMessage } from '../codec/message.js';
+import type { RtNsidNsidAttrs } from '../generated/index.js';
 import type { ObjectKind } from './groups.js';
 
 /** A peer namespace id (RTM_NEWNSID / RTM_DELNSID). */
@@ -28,7 +29,7 @@ export interface Nsid {
 }
 
 export function toNsid(m: NetlinkMessage): Nsid {
-  const a = (m.attrs ?? {}) as Record<string, any>;
+  const a = (m.attrs ?? {}) as RtNsidNsidAttrs; // RTM_NEWNSID / RTM_DELNSID as the codec decodes them
   const out: Nsid = { nsid: a.nsid ?? -1, raw: m };
   if (a.pid !== undefined) out.pid = a.pid;
   if (a.fd !== undefined) out.fd = a.fd;
@@ -144,7 +145,12 @@ export type MonitorEvent = ObjectEvent | OverrunEvent | ResyncEvent | RefreshEve
  */
 export const EVENT_TYPES: ReadonlyMap<
   number,
-  { type: 'new' | 'del'; kind: ObjectKind; select?: AttrSelection; convert(m: NetlinkMessage, bytes?: Uint8Array, offset?: number): any }
+  {
+    type: 'new' | 'del';
+    kind: ObjectKind;
+    select?: AttrSelection;
+    convert(m: NetlinkMessage, bytes?: Uint8Array, offset?: number): ObjectTypes[ObjectKind];
+  }
 > = new Map([
   [16, { type: 'new', kind: 'link', select: LINK_FIELDS, convert: toLink }],
   [17, { type: 'del', kind: 'link', select: LINK_FIELDS, convert: toLink }],

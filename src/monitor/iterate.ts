@@ -15,8 +15,8 @@ export interface IterateOptions {
 
 export interface EventSourceLike {
   on(event: 'event', fn: (e: MonitorEvent) => void): unknown;
-  off(event: 'event', fn: (e: MonitorEvent) => void): unknown;
   once(event: 'close', fn: () => void): unknown;
+  off(event: 'event', fn: (e: MonitorEvent) => void): unknown;
   off(event: 'close', fn: () => void): unknown;
   readonly closed: boolean;
   /** The consumer lost events: report and resync (as after a kernel overrun). */

@@ -121,7 +121,10 @@ export class MultiMonitor extends EventEmitter<MonitorEvents> implements AsyncIt
     await Promise.all(initial);
     const early = mm.startupErrors!;
     mm.startupErrors = undefined;
-    if (early.length) setImmediate(() => early.forEach((e) => mm.emitEvent(e)));
+    if (early.length)
+      setImmediate(() => {
+        for (const e of early) mm.emitEvent(e);
+      });
     return mm;
   }
 

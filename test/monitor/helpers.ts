@@ -90,13 +90,19 @@ export function fakeState(): FakeState {
   return { links: new Map([[1, 'lo']]), addrs: new Map(), routes: new Map() };
 }
 
+/** What a fakeRequests hook may ask of the answer to a dump: DUMP_INTR on it, or an error instead. */
+export interface DumpHookResult {
+  interrupt?: boolean | undefined;
+  fail?: number | undefined;
+}
+
 /**
  * A request socket over a ScriptedTransport answering getlink / getaddr / getroute / others
  * with the state. `hook` runs on each dump request before the answer (to inject events "during" a dump).
  */
 export function fakeRequests(
   state: FakeState,
-  hook?: (kind: string, n: number) => void | { interrupt?: boolean | undefined; fail?: number | undefined },
+  hook?: (kind: string, n: number) => DumpHookResult | undefined,
 ): { conn: Connection; t: ScriptedTransport; dumps: string[]; requests: NetlinkMessage[] } {
   const dumps: string[] = [];
   const requests: NetlinkMessage[] = [];
@@ -107,11 +113,11 @@ export function fakeRequests(
     dumps.push(kind);
     requests.push(codec.decode(sent)[0]!);
     const r = hook?.(kind, dumps.length);
-    if (r && r.fail) {
+    if (r?.fail) {
       reply(errorFor(sent, r.fail));
       return;
     }
-    const multi = NLM_F.MULTI | (r && r.interrupt ? NLM_F.DUMP_INTR : 0);
+    const multi = NLM_F.MULTI | (r?.interrupt ? NLM_F.DUMP_INTR : 0);
     const msgs: Uint8Array[] = [];
     const family = codec.decode(sent)[0]!.header?.family;
     if (kind === 'getlink') for (const [i, n] of state.links) msgs.push(linkMsg(i, n, { seq, flags: multi }));

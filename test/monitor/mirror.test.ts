@@ -10,7 +10,7 @@ interface FakeNs {
   t: ScriptedTransport;
   state: FakeState;
   dumps: string[];
-  hook?: (kind: string) => void;
+  hook?: (kind: string) => undefined;
 }
 
 /** A mirror over scripted kernels, one per namespace name ('' = current). */

@@ -10,7 +10,7 @@ import { type CliContext, UsageError, matches } from '../context.js';
 import { addressFamily, addressFlagBit, addressFlags, addressLocal, addressScope, printAddress } from '../format/address.js';
 import { printLink } from '../format/link.js';
 import { printLinkStats } from '../format/link-stats.js';
-import { LinkTable, attrs } from '../format/values.js';
+import { LinkTable, attrs, attrsOf, headerOf } from '../format/values.js';
 import { protocolNumber, scopeNumber } from '../names.js';
 import { addToTable, deviceIndex, loadNsidNames, dumpLinks, ensureNames, flush, linkRef, printerFor, shownDevice } from './common.js';
 import { type Prefix, fnmatch, parseCliPrefix, prefixMatches } from './prefix.js';
@@ -36,7 +36,7 @@ CONFFLAG  := [ home | nodad | mngtmpaddr | noprefixroute | autojoin ]
 LIFETIME := [ valid_lft LFT ] [ preferred_lft LFT ]
 LFT := forever | SECONDS`;
 
-export async function run(argv: string[], ctx: CliContext): Promise<number | void> {
+export async function run(argv: string[], ctx: CliContext): Promise<number | undefined> {
   const sub = argv[0];
   const rest = new Args(argv.slice(1), ADDRESS_USAGE);
   if (sub === undefined) return show(new Args([], ADDRESS_USAGE), ctx);
@@ -119,7 +119,7 @@ function addressPasses(m: NetlinkMessage, f: AddrFilter, names: LinkTable): bool
   if ((f.scope ^ addressScope(m)) & f.scopeMask) return false;
   if ((f.flags ^ addressFlags(m)) & f.flagMask) return false;
   if (f.label !== undefined) {
-    const label = (attrs(m.attrs).label as string | undefined) ?? names.name(attrs(m.header).index);
+    const label = attrsOf(m, 'newaddr').label ?? names.name(headerOf(m, 'newaddr').index);
     if (!fnmatch(f.label, label)) return false;
   }
   if (f.pfx) {
@@ -132,7 +132,7 @@ function addressPasses(m: NetlinkMessage, f: AddrFilter, names: LinkTable): bool
 // ---------------------------------------------------------------------------------------------
 // show
 
-async function show(args: Args, ctx: CliContext): Promise<void> {
+async function show(args: Args, ctx: CliContext): Promise<undefined> {
   const f = parseFilter(args);
   // "to PREFIX" narrows the family as -4/-6 would
   const family = ctx.options.family ?? f.pfx?.family;
@@ -155,10 +155,10 @@ async function show(args: Args, ctx: CliContext): Promise<void> {
 
   // ipaddr_filter: with any filter, links none of whose addresses pass are left out
   links = links.filter((l) => {
-    const li = attrs(l.header).index;
+    const li = headerOf(l, 'newlink').index;
     let missing = true;
     for (const a of addrs) {
-      if (attrs(a.header).index !== li) continue;
+      if (headerOf(a, 'newaddr').index !== li) continue;
       missing = false;
       if (family && addressFamily(a) !== family) continue;
       if (addressPasses(a, f, table)) return true;
@@ -169,7 +169,7 @@ async function show(args: Args, ctx: CliContext): Promise<void> {
     client,
     table,
     links.flatMap((m) => {
-      const a = attrs(m.attrs);
+      const a = attrsOf(m, 'newlink');
       return a.linkNetnsid === undefined ? [a.link, a.master] : [a.master];
     }),
   );
@@ -178,9 +178,9 @@ async function show(args: Args, ctx: CliContext): Promise<void> {
   const p = printerFor(ctx);
   const o = { details: ctx.options.details, stats: ctx.options.stats, doLink: false, ...(family && { family }) };
   for (const l of links) {
-    const h = attrs(l.header);
-    const a = attrs(l.attrs);
-    const isUp = ((h.flags as string[] | undefined) ?? []).includes('up');
+    const h = headerOf(l, 'newlink');
+    const a = attrsOf(l, 'newlink');
+    const isUp = (h.flags ?? []).includes('up');
     p.openObject();
     // print_linkinfo's own filters: 0 = not printed but addresses still are, -1 = skipped
     let res = 1;
@@ -192,7 +192,7 @@ async function show(args: Args, ctx: CliContext): Promise<void> {
     if (res >= 0) {
       p.openArray('addr_info');
       for (const ad of addrs) {
-        if (attrs(ad.header).index !== h.index) continue;
+        if (headerOf(ad, 'newaddr').index !== h.index) continue;
         if (family && addressFamily(ad) !== family) continue;
         if (f.up && !isUp) continue;
         p.openObject();
@@ -223,7 +223,7 @@ function lifetime(args: Args, keyword: string): number | 'forever' {
   return Number(v);
 }
 
-async function modify(args: Args, ctx: CliContext, op: 'add' | 'replace'): Promise<void> {
+async function modify(args: Args, ctx: CliContext, op: 'add' | 'replace'): Promise<undefined> {
   let local: string | undefined;
   let dev: string | undefined;
   const o: Partial<AddressAddOptions> & { flags: NonNullable<AddressAddOptions['flags']> } = { flags: [] };
@@ -281,7 +281,7 @@ function checkPrefix(text: string, args: Args): void {
   }
 }
 
-async function del(args: Args, ctx: CliContext): Promise<void> {
+async function del(args: Args, ctx: CliContext): Promise<undefined> {
   let local: string | undefined;
   let dev: string | undefined;
   let peer: string | undefined;
@@ -308,7 +308,7 @@ async function del(args: Args, ctx: CliContext): Promise<void> {
   await client.addresses.delete(local, { link, ...(peer !== undefined && { peer }) });
 }
 
-async function flushCmd(args: Args, ctx: CliContext): Promise<void> {
+async function flushCmd(args: Args, ctx: CliContext): Promise<undefined> {
   if (args.done) throw new UsageError('Flush requires arguments.', ADDRESS_USAGE);
   const f = parseFilter(args);
   const client = await ctx.client();

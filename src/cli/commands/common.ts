@@ -12,7 +12,7 @@ import { utf8Length } from '../../codec/values.js';
 import type { NetlinkMessage } from '../../codec/message.js';
 import { CliError, type CliContext } from '../context.js';
 import { Printer } from '../format/printer.js';
-import { LinkTable, attrs, flagsNum } from '../format/values.js';
+import { LinkTable, attrsOf, flagsNum, headerOf } from '../format/values.js';
 
 export function printerFor(ctx: CliContext): Printer {
   const p = new Printer(ctx.options.json, ctx.options.pretty);
@@ -26,8 +26,8 @@ export function flush(ctx: CliContext, p: Printer): void {
 }
 
 export function addToTable(t: LinkTable, m: NetlinkMessage): void {
-  const h = attrs(m.header);
-  const a = attrs(m.attrs);
+  const h = headerOf(m, 'newlink');
+  const a = attrsOf(m, 'newlink');
   if (typeof h.index === 'number' && typeof a.ifname === 'string') t.add(h.index, a.ifname, flagsNum(rtLinkSpec.definitions.iff, h.flags));
 }
 
@@ -50,9 +50,9 @@ export async function dumpLinks(client: NetlinkClient, family: 'inet' | 'inet6' 
   // ip fills in a missing IFLA_TXQLEN with ioctl(SIOCGIFTXQLEN); the AF_UNSPEC dump has it
   const full = new Map((await client.links.list()).map((l) => [l.index, l.txqlen]));
   for (const m of msgs) {
-    const a = attrs(m.attrs);
-    const q = full.get(attrs(m.header).index);
-    if (a.txqlen === undefined && q !== undefined) (m.attrs as Record<string, unknown>).txqlen = q;
+    const a = attrsOf(m, 'newlink');
+    const q = full.get(headerOf(m, 'newlink').index ?? 0);
+    if (a.txqlen === undefined && q !== undefined) a.txqlen = q;
   }
   return msgs;
 }
@@ -71,7 +71,7 @@ export async function ensureNames(client: NetlinkClient, table: LinkTable, index
  * can say "link-netns NAME". Only asked when a link lives across namespaces.
  */
 export async function loadNsidNames(client: NetlinkClient, table: LinkTable, links: NetlinkMessage[]): Promise<void> {
-  if (!links.some((m) => attrs(m.attrs).linkNetnsid !== undefined)) return;
+  if (!links.some((m) => attrsOf(m, 'newlink').linkNetnsid !== undefined)) return;
   let names: string[];
   try {
     names = readdirSync('/run/netns');
@@ -87,7 +87,8 @@ export async function loadNsidNames(client: NetlinkClient, table: LinkTable, lin
     }
     try {
       const reply = await client.connection.request({ kind: 'getnsid', header: { family: 'unspec' }, attrs: { fd } });
-      const id = attrs(reply.find((m) => m.kind === 'newnsid')?.attrs).nsid;
+      const answer = reply.find((m) => m.kind === 'newnsid');
+      const id = answer && attrsOf(answer, 'newnsid').nsid;
       if (typeof id === 'number' && id >= 0 && !table.nsids.has(id)) table.nsids.set(id, name);
     } catch {
       // not ours to see: keep the number

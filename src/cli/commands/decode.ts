@@ -26,7 +26,7 @@ OUTPUT := convert instead of printing: OUT.pcap writes a capture, any other name
 Each packet is decoded by its own netlink protocol; generic netlink families are named by the
 nlctrl replies found earlier in the input. With -j (and -p) the messages are printed as JSON.`;
 
-export async function run(argv: string[], ctx: CliContext): Promise<number | void> {
+export async function run(argv: string[], ctx: CliContext): Promise<number | undefined> {
   const args = new Args(argv, DECODE_USAGE);
   let file: string | undefined;
   let hex: string[] | undefined;
@@ -47,7 +47,10 @@ export async function run(argv: string[], ctx: CliContext): Promise<number | voi
   const input = readInput(file, hex);
   // Generic netlink families are named by the nlctrl messages of this input, as they come.
   const families = new CaptureFamilies();
-  if (output !== undefined) return convert(input, output, families);
+  if (output !== undefined) {
+    convert(input, output, families);
+    return;
+  }
   // Each datagram is printed as it is decoded (a big one a part at a time): memory does not grow with the input.
   const json = ctx.options.json ? new JsonArrayWriter(ctx.out, ctx.options.pretty) : undefined;
   let failed = true;

@@ -3,6 +3,7 @@
  */
 import type { NetlinkClient } from '../../api/client.js';
 import type { LinkAddOptions, LinkSetOptions } from '../../api/links.js';
+import type { NetlinkMessage } from '../../codec/message.js';
 import { type NetnsTarget, resolveNetns } from '../../netns/target.js';
 import { Args } from '../args.js';
 import { CliError, type CliContext, UsageError, matches } from '../context.js';
@@ -10,7 +11,7 @@ import { printLink } from '../format/link.js';
 import { groupNumber } from '../names.js';
 import { addToTable, altname, devName, deviceIndex, ensureNames, flush, loadNsidNames, newIfname, printerFor, shownDevice } from './common.js';
 import { parseKindArgs } from './link-kind-args.js';
-import { LinkTable, attrs } from '../format/values.js';
+import { LinkTable, attrs, attrsOf, headerOf } from '../format/values.js';
 
 export const LINK_USAGE = `Usage: nlts link add [link DEV | parent DEV] [ name ] NAME
                       [ txqueuelen PACKETS ] [ address LLADDR ] [ broadcast LLADDR ]
@@ -36,7 +37,7 @@ export const LINK_USAGE = `Usage: nlts link add [link DEV | parent DEV] [ name ]
 TYPE := { veth | bridge | vxlan | macvlan | macvtap | vlan | dummy | ... }
 Kind options are ip's (stp_state 0, id 42 dstport 4789 remote ADDR dev DEV, mode bridge...).`;
 
-export async function run(argv: string[], ctx: CliContext): Promise<number | void> {
+export async function run(argv: string[], ctx: CliContext): Promise<number | undefined> {
   const sub = argv[0];
   const rest = new Args(argv.slice(1), LINK_USAGE);
   if (sub === undefined) return show(new Args([], LINK_USAGE), ctx);
@@ -52,7 +53,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number | voi
 // ---------------------------------------------------------------------------------------------
 // show
 
-async function show(args: Args, ctx: CliContext): Promise<void> {
+async function show(args: Args, ctx: CliContext): Promise<undefined> {
   let dev: string | undefined;
   let up = false;
   let master: string | undefined;
@@ -77,7 +78,7 @@ async function show(args: Args, ctx: CliContext): Promise<void> {
   const client = await ctx.client();
   const stats = ctx.options.stats > 0;
   let table: LinkTable;
-  let links;
+  let links: NetlinkMessage[];
   if (dev !== undefined) {
     const l = await shownDevice(client, dev, stats);
     table = new LinkTable();
@@ -89,17 +90,18 @@ async function show(args: Args, ctx: CliContext): Promise<void> {
     links = await client.links.messages({ stats, ...(masterIndex !== undefined && { master: masterIndex }), ...(kind !== undefined && { kind }) });
     table = new LinkTable();
     for (const m of links) addToTable(table, m);
-    if (masterIndex !== undefined) links = links.filter((m) => attrs(m.attrs).master === masterIndex);
-    if (kind !== undefined) links = links.filter((m) => attrs(attrs(m.attrs).linkinfo).kind === kind);
+    if (masterIndex !== undefined) links = links.filter((m) => attrsOf(m, 'newlink').master === masterIndex);
+    if (kind !== undefined) links = links.filter((m) => attrs(attrsOf(m, 'newlink').linkinfo).kind === kind);
   }
-  if (group !== undefined) links = links.filter((m) => attrs(m.attrs).group === group);
+  if (group !== undefined) links = links.filter((m) => attrsOf(m, 'newlink').group === group);
   await ensureNames(
     client,
     table,
     links.flatMap((m) => {
-      const a = attrs(m.attrs);
+      const a = attrsOf(m, 'newlink');
       const d = attrs(attrs(a.linkinfo).data);
-      return a.linkNetnsid === undefined ? [a.link, a.master, d.link, attrs(attrs(a.linkinfo).slaveData).backupPort] : [a.master, d.link];
+      const lower = 'link' in d ? d.link : undefined; // a vxlan's IFLA_VXLAN_LINK
+      return a.linkNetnsid === undefined ? [a.link, a.master, lower, attrs(attrs(a.linkinfo).slaveData).backupPort] : [a.master, lower];
     }),
   );
   if (!ctx.options.json) await loadNsidNames(client, table, links);
@@ -108,7 +110,7 @@ async function show(args: Args, ctx: CliContext): Promise<void> {
   for (const m of links) {
     p.openObject();
     // ip opens the object before print_linkinfo filters on "up": a down link leaves {}
-    if (!up || ((attrs(m.header).flags as string[] | undefined) ?? []).includes('up')) printLink(p, m, table, o);
+    if (!up || (headerOf(m, 'newlink').flags ?? []).includes('up')) printLink(p, m, table, o);
     p.closeObject();
     if (!p.json) ctx.out(p.take());
   }
@@ -212,7 +214,7 @@ async function resolveKindDevices(client: NetlinkClient, c: Common): Promise<voi
   for (const [attr, name] of Object.entries(c.kindArgs.devices)) c.kindArgs.data[attr] = await deviceIndex(client, name);
 }
 
-async function add(args: Args, ctx: CliContext): Promise<void> {
+async function add(args: Args, ctx: CliContext): Promise<undefined> {
   const c = parseCommon(args, true);
   const name = c.name ?? c.dev;
   if (!name) throw new UsageError('Not enough information: "dev" argument is required.', LINK_USAGE);
@@ -252,7 +254,7 @@ async function add(args: Args, ctx: CliContext): Promise<void> {
   await client.links.add(o);
 }
 
-async function set(args: Args, ctx: CliContext): Promise<void> {
+async function set(args: Args, ctx: CliContext): Promise<undefined> {
   const c = parseCommon(args, false);
   if (!c.dev) throw new UsageError('Not enough information: "dev" argument is required.', LINK_USAGE);
   const client = await ctx.client();
@@ -289,7 +291,7 @@ async function set(args: Args, ctx: CliContext): Promise<void> {
   await client.links.set(dev, o);
 }
 
-async function del(args: Args, ctx: CliContext): Promise<void> {
+async function del(args: Args, ctx: CliContext): Promise<undefined> {
   let dev: string | undefined;
   while (!args.done) {
     if (args.acceptExact('type')) {
@@ -313,7 +315,7 @@ async function del(args: Args, ctx: CliContext): Promise<void> {
 // property
 
 /** iplink_prop: `property { add | del } [dev] DEVICE [altname NAME]...`, ip's words and checks. */
-async function property(args: Args, ctx: CliContext): Promise<void> {
+async function property(args: Args, ctx: CliContext): Promise<undefined> {
   const op = args.next();
   if (op === undefined) throw new UsageError(LINK_USAGE);
   const add = matches(op, 'add');

@@ -14,7 +14,7 @@ import { printAddress } from '../format/address.js';
 import { printLink } from '../format/link.js';
 import { Printer } from '../format/printer.js';
 import { NO_ROUTE_FILTERS, printRoute } from '../format/route.js';
-import { LinkTable, attrs, flagsNum } from '../format/values.js';
+import { LinkTable, attrsOf, flagsNum, headerOf } from '../format/values.js';
 
 export const MONITOR_USAGE = `Usage: nlts monitor [ all | OBJECTS ] [ label ] [ -n NAME | --all-namespaces ] [ -j ]
 OBJECTS :=  { link | address | route | neigh | rule | nsid }...
@@ -89,8 +89,8 @@ export class MonitorPrinter {
   }
 
   learn(netns: string | undefined, m: NetlinkMessage): void {
-    const h = attrs(m.header);
-    const a = attrs(m.attrs);
+    const h = headerOf(m, 'newlink');
+    const a = attrsOf(m, 'newlink');
     if (typeof h.index === 'number' && typeof a.ifname === 'string')
       this.table(netns).add(h.index, a.ifname, flagsNum(rtLinkSpec.definitions.iff, h.flags));
   }
@@ -112,7 +112,7 @@ export class MonitorPrinter {
       case 'link': {
         const p = new Printer(false);
         // ip monitor prints links as ip address does, but without the queue length (no showqueue).
-        const { txqlen: _q, ...rest } = attrs(e.object.raw.attrs);
+        const { txqlen: _q, ...rest } = attrsOf(e.object.raw, 'newlink');
         printLink(p, { ...e.object.raw, attrs: rest }, names, { details: this.details, stats: 0, doLink: false });
         body = p.take();
         break;

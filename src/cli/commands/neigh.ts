@@ -20,7 +20,7 @@ export const NEIGH_USAGE = `Usage: nlts neigh { add | del | change | replace }
 STATE := { delay | failed | incomplete | noarp | none |
            permanent | probe | reachable | stale }`;
 
-export async function run(argv: string[], ctx: CliContext): Promise<number | void> {
+export async function run(argv: string[], ctx: CliContext): Promise<number | undefined> {
   const sub = argv[0];
   const rest = new Args(argv.slice(1), NEIGH_USAGE);
   if (sub === undefined) return show(new Args([], NEIGH_USAGE), ctx, false);
@@ -39,7 +39,7 @@ function nudState(args: Args, v: string): NudState | 'all' {
   throw args.invalid('nud state is bad', v);
 }
 
-async function show(args: Args, ctx: CliContext, flushing: boolean): Promise<void> {
+async function show(args: Args, ctx: CliContext, flushing: boolean): Promise<undefined> {
   let dev: string | undefined;
   let proxy = false;
   let to: Prefix | undefined;
@@ -85,7 +85,7 @@ async function show(args: Args, ctx: CliContext, flushing: boolean): Promise<voi
   flush(ctx, p);
 }
 
-async function modify(args: Args, ctx: CliContext, op: 'add' | 'replace' | 'delete'): Promise<void> {
+async function modify(args: Args, ctx: CliContext, op: 'add' | 'replace' | 'delete'): Promise<undefined> {
   let dst: string | undefined;
   let dev: string | undefined;
   const o: Partial<NeighbourAddOptions> = {};

@@ -26,7 +26,7 @@ NETNSID := auto | POSITIVE-INT`;
 /** Loaded on demand: `nlts link` never pays for child_process and friends. */
 const manage = () => import('../../netns/manage.js');
 
-export async function run(argv: string[], ctx: CliContext): Promise<number | void> {
+export async function run(argv: string[], ctx: CliContext): Promise<number | undefined> {
   const [sub, ...rest] = argv;
   try {
     if (sub === undefined || matches(sub, 'list') || matches(sub, 'show') || matches(sub, 'lst')) return await list(ctx);
@@ -60,7 +60,7 @@ function need(args: string[], n: number, what: string): void {
   if (args.length > n) throw new UsageError(`Error: either "${args[n]}" is duplicate, or "${args[n]}" is a garbage.`, NETNS_USAGE);
 }
 
-async function list(ctx: CliContext): Promise<void> {
+async function list(ctx: CliContext): Promise<undefined> {
   const { listNetns } = await manage();
   const p = printerFor(ctx);
   for (const ns of await listNetns(await via(ctx))) {
@@ -73,7 +73,7 @@ async function list(ctx: CliContext): Promise<void> {
   flush(ctx, p);
 }
 
-async function listId(ctx: CliContext): Promise<void> {
+async function listId(ctx: CliContext): Promise<undefined> {
   const { listNetnsIds } = await manage();
   const p = printerFor(ctx);
   for (const id of await listNetnsIds(await via(ctx))) {
@@ -86,18 +86,18 @@ async function listId(ctx: CliContext): Promise<void> {
   flush(ctx, p);
 }
 
-async function add(args: string[]): Promise<void> {
+async function add(args: string[]): Promise<undefined> {
   need(args, 1, 'netns name');
   await (await manage()).addNetns(args[0]!);
 }
 
-async function attach(args: string[]): Promise<void> {
+async function attach(args: string[]): Promise<undefined> {
   need(args, 2, 'netns name and pid');
   if (!/^\d+$/.test(args[1]!)) throw new UsageError(`Invalid pid "${args[1]}"`, NETNS_USAGE);
   (await manage()).attachNetns(args[0]!, Number(args[1]));
 }
 
-async function set(args: string[], ctx: CliContext): Promise<void> {
+async function set(args: string[], ctx: CliContext): Promise<undefined> {
   need(args, 2, 'netns name and nsid');
   const [name, id] = args as [string, string];
   let nsid: number | 'auto';
@@ -107,12 +107,12 @@ async function set(args: string[], ctx: CliContext): Promise<void> {
   await (await manage()).setNetnsId(name, nsid, await via(ctx));
 }
 
-async function del(args: string[]): Promise<void> {
+async function del(args: string[]): Promise<undefined> {
   need(args, 1, 'netns name');
   (await manage()).deleteNetns(args[0]!);
 }
 
-async function identify(args: string[], ctx: CliContext): Promise<void> {
+async function identify(args: string[], ctx: CliContext): Promise<undefined> {
   if (args.length > 1) throw new UsageError(`Error: either "${args[1]}" is duplicate, or "${args[1]}" is a garbage.`, NETNS_USAGE);
   if (args[0] !== undefined && !/^\d+$/.test(args[0])) throw new UsageError(`Invalid pid "${args[0]}"`, NETNS_USAGE);
   const names = (await manage()).identifyNetns(args[0] === undefined ? process.pid : Number(args[0]));
@@ -120,7 +120,7 @@ async function identify(args: string[], ctx: CliContext): Promise<void> {
   else for (const n of names) ctx.out(n);
 }
 
-async function pids(args: string[], ctx: CliContext): Promise<void> {
+async function pids(args: string[], ctx: CliContext): Promise<undefined> {
   need(args, 1, 'netns name');
   const list = (await manage()).netnsPids({ name: args[0]! });
   if (ctx.options.json) ctx.out(JSON.stringify(list));
@@ -151,7 +151,7 @@ function signalNumber(sig: NodeJS.Signals): number {
 }
 
 /** `ip netns monitor`: names appearing in and leaving /run/netns ("add NAME" / "delete NAME"). */
-async function monitor(ctx: CliContext): Promise<void> {
+async function monitor(ctx: CliContext): Promise<undefined> {
   const { netnsNames } = await import('../../netns/nsid.js');
   let known = new Set(netnsNames());
   await new Promise<void>((resolve) => {

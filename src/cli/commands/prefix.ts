@@ -2,7 +2,7 @@
  * Prefixes as ip reads them on the command line (get_prefix: ADDR[/LEN], `default`, `all`, `any`)
  * and inet_addr_match; fnmatch for labels.
  */
-import { parseAddress } from '../../api/validate.js';
+import { type ParsedAddress, parseAddress } from '../../api/validate.js';
 import type { Args } from '../args.js';
 
 export interface Prefix {
@@ -19,7 +19,7 @@ export function parseCliPrefix(text: string, args: Args): Prefix {
   if (text === 'default' || text === 'all' || text === 'any') return { bytes: new Uint8Array(0), bits: 0, explicit: true, text };
   const slash = text.indexOf('/');
   const addr = slash < 0 ? text : text.slice(0, slash);
-  let parsed;
+  let parsed: ParsedAddress;
   try {
     parsed = parseAddress(addr);
   } catch {

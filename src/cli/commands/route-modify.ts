@@ -28,7 +28,7 @@ function parseTime(args: Args, keyword: string): number {
   const m = /^(\d+(?:\.\d+)?)(s|sec|secs|ms|msec|msecs)?$/.exec(v);
   if (!m) throw args.invalid(`"${keyword}" value is invalid`, v);
   const n = Number(m[1]);
-  return m[2] && m[2].startsWith('s') ? Math.round(n * 1000) : Math.round(n);
+  return m[2]?.startsWith('s') ? Math.round(n * 1000) : Math.round(n);
 }
 
 /** ip's `via [ inet | inet6 ] ADDRESS`: read in the family named, else in the route's when known (get_addr). */
@@ -123,7 +123,7 @@ function parseMetric(args: Args, w: string, r: RouteArgs, lock: string[]): boole
   return true;
 }
 
-export async function modify(args: Args, ctx: CliContext, op: 'add' | 'replace' | 'delete'): Promise<void> {
+export async function modify(args: Args, ctx: CliContext, op: 'add' | 'replace' | 'delete'): Promise<undefined> {
   const r: RouteArgs = { metrics: {} };
   const lock: string[] = [];
   let dst: string | undefined;

@@ -9,7 +9,7 @@ import type { NetlinkMessage } from '../../codec/message.js';
 import { Args } from '../args.js';
 import { CliError, type CliContext, UsageError, matches } from '../context.js';
 import { NO_ROUTE_FILTERS, type RouteFormatOptions, printRoute, routeHeader } from '../format/route.js';
-import { attrs } from '../format/values.js';
+import { attrsOf } from '../format/values.js';
 import { protocolNumber, routeTypeNumber, scopeNumber, tableNumber } from '../names.js';
 import { allLinks, deviceIndex, flush, printerFor } from './common.js';
 import { type Prefix, bitsEqual, parseCliPrefix, prefixMatches } from './prefix.js';
@@ -45,11 +45,11 @@ RTPROTO := [ kernel | boot | static | NUMBER ]
 PREF := [ low | medium | high ]`;
 
 /** add / change / delete: their grammar loads only for them (show and get are the one-shot common case). */
-async function modify(args: Args, ctx: CliContext, op: 'add' | 'replace' | 'delete'): Promise<void> {
+async function modify(args: Args, ctx: CliContext, op: 'add' | 'replace' | 'delete'): Promise<undefined> {
   return (await import('./route-modify.js')).modify(args, ctx, op);
 }
 
-export async function run(argv: string[], ctx: CliContext): Promise<number | void> {
+export async function run(argv: string[], ctx: CliContext): Promise<number | undefined> {
   const sub = argv[0];
   const rest = new Args(argv.slice(1), ROUTE_USAGE);
   if (sub === undefined) return show(new Args([], ROUTE_USAGE), ctx, false);
@@ -154,7 +154,7 @@ function routePasses(
   sixMultiTables: { v: boolean },
 ): boolean {
   const r = routeHeader(m);
-  const a = attrs(m.attrs);
+  const a = attrsOf(m, 'newroute');
   if (r.family === AF.inet6 && r.table !== TABLE.main) sixMultiTables.v = true;
   if (r.flags & RTM_F.cloned) return false;
   if (r.family === AF.inet6 && !sixMultiTables.v) {
@@ -191,11 +191,11 @@ function routePasses(
   };
   if (!matchR(f.rdst, a.dst, r.dstLen) || !matchM(f.mdst, a.dst, r.dstLen)) return false;
   if (!matchR(f.rsrc, a.src, r.srcLen) || !matchM(f.msrc, a.src, r.srcLen)) return false;
-  if (f.via && f.via.bits) {
+  if (f.via?.bits) {
     const gw = a.gateway;
     if (typeof gw !== 'string' || !prefixMatches(f.via, gw)) return false;
   }
-  if (f.prefsrc && f.prefsrc.bits) {
+  if (f.prefsrc?.bits) {
     if (typeof a.prefsrc !== 'string' || !prefixMatches(f.prefsrc, a.prefsrc)) return false;
   }
   if (devIndex !== undefined && (a.oif ?? 0) !== devIndex) return false;
@@ -204,7 +204,7 @@ function routePasses(
   return true;
 }
 
-async function show(args: Args, ctx: CliContext, flushing: boolean): Promise<void> {
+async function show(args: Args, ctx: CliContext, flushing: boolean): Promise<undefined> {
   let fam = family(ctx);
   const f = parseFilter(args);
   fam ??= prefixFamily(f.rdst ?? f.mdst ?? f.rsrc ?? f.msrc);
@@ -261,7 +261,7 @@ async function show(args: Args, ctx: CliContext, flushing: boolean): Promise<voi
 // ---------------------------------------------------------------------------------------------
 // get
 
-async function get(args: Args, ctx: CliContext): Promise<void> {
+async function get(args: Args, ctx: CliContext): Promise<undefined> {
   let dst: string | undefined;
   const o: { from?: string; iif?: string; oif?: string; mark?: number; fibMatch?: boolean } = {};
   while (!args.done) {

@@ -5,7 +5,7 @@ import type { RuleAction, RuleInput } from '../../api/rules.js';
 import { Args, parseUnsigned } from '../args.js';
 import { type CliContext, UsageError, matches } from '../context.js';
 import { printRule, rulePriority, ruleTable } from '../format/rule.js';
-import { attrs } from '../format/values.js';
+import { attrsOf, headerOf } from '../format/values.js';
 import { groupNumber, protocolNumber, tableNumber } from '../names.js';
 import { flush, printerFor } from './common.js';
 import { type Prefix, parseCliPrefix, prefixMatches } from './prefix.js';
@@ -22,7 +22,7 @@ ACTION := [ table TABLE_ID ] [ protocol PROTO ] [ nat ADDRESS ]
           [ suppress_prefixlength NUMBER ] [ suppress_ifgroup GROUP ]
 TABLE_ID := [ local | main | default | NUMBER ]`;
 
-export async function run(argv: string[], ctx: CliContext): Promise<number | void> {
+export async function run(argv: string[], ctx: CliContext): Promise<number | undefined> {
   const sub = argv[0];
   const rest = new Args(argv.slice(1), RULE_USAGE);
   if (sub === undefined) return show(new Args([], RULE_USAGE), ctx);
@@ -34,7 +34,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number | voi
   throw new UsageError(`Command "${sub}" is unknown, try "nlts rule help".`, RULE_USAGE);
 }
 
-async function show(args: Args, ctx: CliContext): Promise<void> {
+async function show(args: Args, ctx: CliContext): Promise<undefined> {
   let pref: number | undefined;
   let table: number | undefined;
   let from: Prefix | undefined;
@@ -57,14 +57,14 @@ async function show(args: Args, ctx: CliContext): Promise<void> {
   }
   const client = await ctx.client();
   const rules = (await client.rules.list({ family: ctx.options.family ?? 'inet' })).filter((r) => {
-    const a = attrs(r.raw.attrs);
+    const a = attrsOf(r.raw, 'newrule');
     if (pref !== undefined && rulePriority(r.raw) !== pref) return false;
     if (table !== undefined && ruleTable(r.raw) !== table) return false;
     if (iif !== undefined && a.iifname !== iif) return false;
     if (oif !== undefined && a.oifname !== oif) return false;
     const sel = (p: Prefix | undefined, v: unknown, len: number) =>
       !p || (p.bits === 0 ? true : typeof v === 'string' && len === p.bits && prefixMatches(p, v));
-    const h = attrs(r.raw.header);
+    const h = headerOf(r.raw, 'newrule');
     return sel(from, a.src, h.srcLen) && sel(to, a.dst, h.dstLen);
   });
   const p = printerFor(ctx);
@@ -82,7 +82,7 @@ function range(args: Args, keyword: string): number | [number, number] {
   return m[2] !== undefined ? [Number(m[1]), Number(m[2])] : Number(m[1]);
 }
 
-async function modify(args: Args, ctx: CliContext, add: boolean): Promise<void> {
+async function modify(args: Args, ctx: CliContext, add: boolean): Promise<undefined> {
   const r: RuleInput = {};
   if (ctx.options.family) r.family = ctx.options.family;
   while (!args.done) {
@@ -152,7 +152,7 @@ async function modify(args: Args, ctx: CliContext, add: boolean): Promise<void> 
   else await client.rules.delete(r);
 }
 
-async function flushRules(ctx: CliContext): Promise<void> {
+async function flushRules(ctx: CliContext): Promise<undefined> {
   const client = await ctx.client();
   for (const rule of await client.rules.list({ family: ctx.options.family ?? 'inet' })) {
     // as ip: every rule that has a priority attribute goes (the priority-0 local rule stays;

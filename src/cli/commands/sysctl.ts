@@ -10,7 +10,7 @@ export const SYSCTL_USAGE = `Usage: nlts [ -n NAME ] sysctl [ -w ] [ -q ] KEY[=V
 KEY := a net.* sysctl, dotted (net.ipv4.conf.eth0.forwarding) or slashed (net/ipv4/ip_forward);
        in the dotted form a "/" stands for a "." in an interface name (net.ipv4.conf.eth0/100.rp_filter)`;
 
-export async function run(argv: string[], ctx: CliContext): Promise<number | void> {
+export async function run(argv: string[], ctx: CliContext): Promise<number | undefined> {
   let quiet = false;
   const items: (string | [string, string])[] = [];
   for (const a of argv) {

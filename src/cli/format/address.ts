@@ -5,7 +5,7 @@ import { rtAddrSpec } from '../../../protocol/rt-addr.js';
 import type { NetlinkMessage } from '../../codec/message.js';
 import { scopeName } from '../names.js';
 import type { Printer } from './printer.js';
-import { attrs, enumNum, flagsNum } from './values.js';
+import { addrText, attrs, attrsOf, enumNum, flagsNum, headerOf } from './values.js';
 
 const D = rtAddrSpec.definitions;
 const IFA_F = D['ifa-flags'].entries;
@@ -30,28 +30,28 @@ export function addressFlagBit(name: string): number | undefined {
 
 /** IFA_FLAGS when present, else the header's 8 bits. */
 export function addressFlags(m: NetlinkMessage): number {
-  const a = attrs(m.attrs);
-  const h = attrs(m.header);
+  const a = attrsOf(m, 'newaddr');
+  const h = headerOf(m, 'newaddr');
   return a.flags !== undefined ? flagsNum(D['ifa-flags'], a.flags) : flagsNum(D['ifa-flags'], h.flags);
 }
 
 export function addressScope(m: NetlinkMessage): number {
-  return enumNum(D['rt-scope'], attrs(m.header).scope);
+  return enumNum(D['rt-scope'], headerOf(m, 'newaddr').scope);
 }
 
 export function addressFamily(m: NetlinkMessage): string | number {
-  return attrs(m.header).family as string | number;
+  return headerOf(m, 'newaddr').family;
 }
 
 /** The interface's own address: IFA_LOCAL, else IFA_ADDRESS. */
-export function addressLocal(m: NetlinkMessage): string | undefined {
-  const a = attrs(m.attrs);
-  return (a.local ?? a.address) as string | undefined;
+export function addressLocal(m: NetlinkMessage): string | Uint8Array | undefined {
+  const a = attrsOf(m, 'newaddr');
+  return a.local ?? a.address;
 }
 
 export function printAddress(p: Printer, m: NetlinkMessage): void {
-  const h = attrs(m.header);
-  const a = attrs(m.attrs);
+  const h = headerOf(m, 'newaddr');
+  const a = attrsOf(m, 'newaddr');
   const family = h.family;
   const flags = addressFlags(m);
   if (m.kind === 'deladdr') p.any('deleted', true, 'Deleted ');
@@ -60,39 +60,43 @@ export function printAddress(p: Printer, m: NetlinkMessage): void {
   const local = a.local ?? a.address;
   const peer = a.local !== undefined && a.address !== undefined && a.address !== a.local ? a.address : undefined;
   if (local !== undefined) {
-    p.any('local', local, String(local));
+    const l = addrText(local);
+    p.any('local', l, l);
     if (peer !== undefined) {
       p.text(' peer ');
-      p.any('address', peer, String(peer));
+      const s = addrText(peer);
+      p.any('address', s, s);
     }
     p.any('prefixlen', h.prefixlen, `/${h.prefixlen} `);
   }
   if (a.rtPriority !== undefined) p.any('metric', a.rtPriority, `metric ${a.rtPriority} `);
   if (a.broadcast !== undefined) {
     p.text('brd ');
-    p.any('broadcast', a.broadcast, `${a.broadcast} `);
+    const s = addrText(a.broadcast);
+    p.any('broadcast', s, `${s} `);
   }
   if (a.anycast !== undefined) {
     p.text('any ');
-    p.any('anycast', a.anycast, `${a.anycast} `);
+    const s = addrText(a.anycast);
+    p.any('anycast', s, `${s} `);
   }
   const scope = scopeName(addressScope(m));
   p.any('scope', scope, `scope ${scope} `);
   printFlags(p, family, flags);
   if (a.label !== undefined) p.any('label', a.label, a.label);
-  const ci = attrs(a.cacheinfo);
   if (a.cacheinfo !== undefined) {
+    const { valid = 0, prefered = 0 } = attrs(a.cacheinfo);
     p.text('\n       valid_lft ');
-    if (ci.valid === FOREVER) {
+    if (valid === FOREVER) {
       p.jsonOnly('valid_life_time', FOREVER);
       p.text('forever');
-    } else p.any('valid_life_time', ci.valid, `${ci.valid}sec`);
+    } else p.any('valid_life_time', valid, `${valid}sec`);
     p.text(' preferred_lft ');
-    if (ci.prefered === FOREVER) {
+    if (prefered === FOREVER) {
       p.jsonOnly('preferred_life_time', FOREVER);
       p.text('forever');
-    } else if (flags & IFA_F.deprecated) p.any('preferred_life_time', ci.prefered | 0, `${ci.prefered | 0}sec`);
-    else p.any('preferred_life_time', ci.prefered, `${ci.prefered}sec`);
+    } else if (flags & IFA_F.deprecated) p.any('preferred_life_time', prefered | 0, `${prefered | 0}sec`);
+    else p.any('preferred_life_time', prefered, `${prefered}sec`);
   }
   p.text('\n');
 }

@@ -4,20 +4,34 @@
  * iplink_macvlan.c, iplink_vlan.c). Kinds ip has no printer for show only their kind.
  */
 import { rtLinkSpec } from '../../../protocol/rt-link.js';
+import type {
+  RtLinkIflaBridgeId,
+  RtLinkLinkinfoAttrs,
+  RtLinkLinkinfoBridgeAttrs,
+  RtLinkLinkinfoBridgePortAttrs,
+  RtLinkLinkinfoMacvlanAttrs,
+  RtLinkLinkinfoVlanAttrs,
+  RtLinkLinkinfoVxlanAttrs,
+  RtLinkVlanQosAttrs,
+} from '../../generated/index.js';
 import { type Printer, RawJson } from './printer.js';
 import { type LinkNames, addrText, altHex, attrs, enumName, enumNum, flagsNum, llAddr } from './values.js';
 
-type Attrs = Record<string, any>;
-type KindPrinter = (p: Printer, d: Attrs, names: LinkNames) => void;
+/** A kind's printer, given its IFLA_INFO_DATA (or IFLA_INFO_SLAVE_DATA) as the codec decodes it. */
+type KindPrinter<T> = (p: Printer, d: Partial<T>, names: LinkNames) => void;
+/** Every decoded IFLA_INFO_DATA / IFLA_INFO_SLAVE_DATA the spec describes. */
+type KindData = Exclude<RtLinkLinkinfoAttrs['data'] | RtLinkLinkinfoAttrs['slaveData'], Uint8Array | undefined>;
+/** Printers by kind (a printer of any one kind's data is a KindPrinter<never>). */
+type KindTable = Readonly<Record<string, KindPrinter<never>>>;
 
 const D = rtLinkSpec.definitions;
 
-export function printLinkKind(p: Printer, info: Attrs, names: LinkNames): void {
+export function printLinkKind(p: Printer, info: Partial<RtLinkLinkinfoAttrs>, names: LinkNames): void {
   p.openObject('linkinfo');
   if (info.kind !== undefined) {
     p.text('\n');
     p.any('info_kind', info.kind, `    ${info.kind} `);
-    const printer = KINDS[info.kind as string];
+    const printer = kindPrinter(KINDS, info.kind);
     if (printer) {
       p.openObject('info_data');
       if (info.data !== undefined && !(info.data instanceof Uint8Array)) printer(p, attrs(info.data), names);
@@ -27,7 +41,7 @@ export function printLinkKind(p: Printer, info: Attrs, names: LinkNames): void {
   if (info.slaveKind !== undefined) {
     p.text('\n');
     p.any('info_slave_kind', info.slaveKind, `    ${info.slaveKind}_slave `);
-    const printer = SLAVE_KINDS[info.slaveKind as string];
+    const printer = kindPrinter(SLAVE_KINDS, info.slaveKind);
     if (printer) {
       p.openObject('info_slave_data');
       if (info.slaveData !== undefined && !(info.slaveData instanceof Uint8Array)) printer(p, attrs(info.slaveData), names);
@@ -65,14 +79,14 @@ function timer(p: Printer, key: string, v: unknown): void {
 }
 
 /** An STP bridge id as `key` in JSON and `label ID` in text, when present. */
-function stpId(p: Printer, key: string, label: string, v: unknown): void {
+function stpId(p: Printer, key: string, label: string, v: RtLinkIflaBridgeId | undefined): void {
   if (v === undefined) return;
   const s = bridgeId(v);
   p.any(key, s, `${label} ${s} `);
 }
 
 /** br_dump_bridge_id: "8000.1a:12:8:2c:df:ac" (ether_ntoa leaves out leading zeros). */
-function bridgeId(v: unknown): string {
+function bridgeId(v: RtLinkIflaBridgeId): string {
   const id = attrs(v);
   const prio = Number(id.prio ?? 0);
   const mac = String(id.addr ?? '')
@@ -94,7 +108,7 @@ const BOOLOPT_WORDS = [
   [BOOLOPT.mcast_vlan_snooping, 'mcast_vlan_snooping'],
 ] as const;
 
-const bridge: KindPrinter = (p, d) => {
+const bridge: KindPrinter<RtLinkLinkinfoBridgeAttrs> = (p, d) => {
   u(p, 'forward_delay', 'forward_delay', d.forwardDelay);
   u(p, 'hello_time', 'hello_time', d.helloTime);
   u(p, 'max_age', 'max_age', d.maxAge);
@@ -160,7 +174,7 @@ function fwdMaskText(mask: number): string {
   return bits.length ? bits.join(',') : '0x0';
 }
 
-const bridgeSlave: KindPrinter = (p, d, names) => {
+const bridgeSlave: KindPrinter<RtLinkLinkinfoBridgePortAttrs> = (p, d, names) => {
   if (d.state !== undefined) {
     // ip's words for BR_STATE_* are the spec's names
     const s = enumName(D['br-state'], d.state);
@@ -213,7 +227,7 @@ function isMulticast4(s: string): boolean {
   return first >= 224 && first <= 239;
 }
 
-const vxlan: KindPrinter = (p, d, names) => {
+const vxlan: KindPrinter<RtLinkLinkinfoVxlanAttrs> = (p, d, names) => {
   if (d.collectMetadata) p.any('external', true, 'external ');
   if (d.id === undefined) return;
   u(p, 'id', 'id', d.id);
@@ -245,8 +259,8 @@ const vxlan: KindPrinter = (p, d, names) => {
     const r = attrs(d.portRange);
     if (p.json) {
       p.openObject('port_range');
-      p.jsonOnly('low', r.low);
-      p.jsonOnly('high', r.high);
+      p.jsonOnly('low', r.low ?? 0);
+      p.jsonOnly('high', r.high ?? 0);
       p.closeObject();
     } else p.text(`srcport ${r.low} ${r.high} `);
   }
@@ -297,7 +311,7 @@ const vxlan: KindPrinter = (p, d, names) => {
 
 const MACVLAN_FLAGS = D['macvlan-flags'].entries;
 
-const macvlan: KindPrinter = (p, d) => {
+const macvlan: KindPrinter<RtLinkLinkinfoMacvlanAttrs> = (p, d) => {
   if (d.mode === undefined) return;
   // ip's words for MACVLAN_MODE_* and MACVLAN_FLAG_* are the spec's names
   const m = enumName(D['macvlan-mode'], d.mode) ?? 'unknown';
@@ -313,14 +327,14 @@ const macvlan: KindPrinter = (p, d) => {
   p.any('macaddr_count', d.macaddrCount, `remotes (${d.macaddrCount}) `);
   if (d.macaddrData === undefined) return;
   p.openArray('macaddr_data');
-  for (const mac of (attrs(d.macaddrData).macaddr as string[] | undefined) ?? []) p.any(null, mac, `${mac} `);
+  for (const mac of attrs(d.macaddrData).macaddr ?? []) p.any(null, mac, `${mac} `);
   p.closeArray();
 };
 
 /** VLAN_FLAG_* in the spec's order (ip's), printed as the spec's names in upper case. */
 const VLAN_FLAGS = Object.entries(D['vlan-flags'].entries).map(([name, bit]) => [bit, name.toUpperCase()] as const);
 
-const vlan: KindPrinter = (p, d) => {
+const vlan: KindPrinter<RtLinkLinkinfoVlanAttrs> = (p, d) => {
   if (d.protocol !== undefined) {
     const s = vlanProto(d.protocol);
     p.any('protocol', s, `protocol ${s} `);
@@ -338,15 +352,15 @@ const vlan: KindPrinter = (p, d) => {
     if (f) p.any(null, f.toString(16), f.toString(16));
     p.closeArray('> ');
   }
-  const map = (jsonKey: string, textKey: string, v: unknown) => {
+  const map = (jsonKey: string, textKey: string, v: RtLinkVlanQosAttrs | undefined) => {
     if (v === undefined) return;
     p.openArray(jsonKey);
     p.text(`\n      ${textKey} { `);
-    for (const m of (attrs(v).mapping as Attrs[] | undefined) ?? []) {
+    for (const m of attrs(v).mapping ?? []) {
       if (p.json) {
         p.openObject();
-        p.jsonOnly('from', m.from);
-        p.jsonOnly('to', m.to);
+        p.jsonOnly('from', m.from ?? 0);
+        p.jsonOnly('to', m.to ?? 0);
         p.closeObject();
       } else p.text(`${m.from}:${m.to} `);
     }
@@ -357,5 +371,15 @@ const vlan: KindPrinter = (p, d) => {
   map('egress_qos', 'egress-qos-map', d.egressQos);
 };
 
-const KINDS: Record<string, KindPrinter> = { bridge, vxlan, macvlan, macvtap: macvlan, vlan };
-const SLAVE_KINDS: Record<string, KindPrinter> = { bridge: bridgeSlave };
+/** The kinds ip prints, by IFLA_INFO_KIND: each the type the spec's linkinfo-data sub-message decodes for it. */
+const KINDS: KindTable = { bridge, vxlan, macvlan, macvtap: macvlan, vlan };
+/** By IFLA_INFO_SLAVE_KIND (the master's kind): linkinfo-slave-data. */
+const SLAVE_KINDS: KindTable = { bridge: bridgeSlave };
+
+/**
+ * The printer of a kind, if ip has one. The codec picks the data's attribute set by the same kind
+ * (the spec's sub-message), so the printer gets the type it was written for.
+ */
+function kindPrinter(table: KindTable, kind: string | undefined): KindPrinter<KindData> | undefined {
+  return kind !== undefined && Object.hasOwn(table, kind) ? (table[kind] as KindPrinter<KindData>) : undefined;
+}

@@ -2,10 +2,12 @@
  * `ip -s link`: the stats64 block (iproute2 6.1 print_stats64), JSON keys and the text table with
  * its self-sizing columns.
  */
+import type { RtLinkLinkAttrs, RtLinkRtnlLinkStats64 } from '../../generated/index.js';
 import type { Printer } from './printer.js';
 import { padStart } from './printer.js';
 
-type Stats = Record<string, bigint | number | undefined>;
+/** IFLA_STATS64 (u64 members) or IFLA_STATS (u32, the same names less the last): read by stats64's names. */
+type Stats = Partial<Record<keyof RtLinkRtnlLinkStats64, unknown>>;
 
 function big(v: unknown): bigint {
   if (typeof v === 'bigint') return v;
@@ -26,17 +28,17 @@ function num(width: number, v: bigint): string {
   return padStart(v.toString(), width) + ' ';
 }
 
-export function printLinkStats(p: Printer, a: Record<string, any>, level: number): void {
+export function printLinkStats(p: Printer, a: RtLinkLinkAttrs, level: number): void {
   let s: Stats | undefined;
   let key = 'stats64';
-  if (a.stats64 && typeof a.stats64 === 'object') s = a.stats64 as Stats;
+  if (a.stats64 && typeof a.stats64 === 'object') s = a.stats64;
   else if (a.stats && typeof a.stats === 'object') {
-    s = a.stats as Stats;
+    s = a.stats;
     key = 'stats';
   }
   if (!s) return;
-  const g = (k: string) => big(s![k]);
-  const carrierChanges = a.carrierChanges as number | undefined;
+  const g = (k: keyof Stats) => big(s![k]);
+  const carrierChanges = a.carrierChanges;
 
   if (p.json) {
     p.openObject(key);

@@ -4,11 +4,12 @@
  */
 import { rtLinkSpec } from '../../../protocol/rt-link.js';
 import type { NetlinkMessage } from '../../codec/message.js';
+import type { RtLinkIfinfomsg, RtLinkLinkAttrs, RtLinkXdpAttrs } from '../../generated/index.js';
 import { groupName, linkTypeName } from '../names.js';
 import { printLinkKind } from './link-kinds.js';
 import { printLinkStats } from './link-stats.js';
 import type { Printer } from './printer.js';
-import { type LinkNames, altHex, attrs, enumName, enumNum, flagsNum, llAddr } from './values.js';
+import { type LinkNames, altHex, attrs, attrsOf, enumName, enumNum, flagsNum, headerOf, llAddr } from './values.js';
 
 const D = rtLinkSpec.definitions;
 
@@ -77,11 +78,11 @@ export function printLinkFlags(p: Printer, flagsIn: number, mdown: boolean): voi
 }
 
 /** print_name_and_link: "veth0@veth1" / "@if5" / "@NONE", and whether the lower device is down. */
-function printNameAndLink(p: Printer, name: string, a: Record<string, any>, names: LinkNames): boolean {
+function printNameAndLink(p: Printer, name: string, a: Attrs, names: LinkNames): boolean {
   let shown = name;
   let mdown = false;
   if (a.link !== undefined) {
-    const iflink = a.link as number;
+    const iflink = a.link;
     if (iflink) {
       if (a.linkNetnsid !== undefined) {
         if (p.json) p.jsonOnly('link_index', iflink);
@@ -100,12 +101,13 @@ function printNameAndLink(p: Printer, name: string, a: Record<string, any>, name
   return mdown;
 }
 
-type Attrs = Record<string, any>;
+type Header = RtLinkIfinfomsg;
+type Attrs = RtLinkLinkAttrs;
 
 /** One link; the caller opens and closes its JSON object (address show adds addr_info inside). */
 export function printLink(p: Printer, m: NetlinkMessage, names: LinkNames, o: LinkFormatOptions, closeLine = true): void {
-  const h = attrs(m.header);
-  const a = attrs(m.attrs);
+  const h = headerOf(m, 'newlink');
+  const a = attrsOf(m, 'newlink');
   if (m.kind === 'dellink') p.any('deleted', true, 'Deleted ');
   printFirstLine(p, h, a, names, o);
   if (!o.family || o.details) printLinkLayer(p, h, a);
@@ -121,13 +123,14 @@ export function printLink(p: Printer, m: NetlinkMessage, names: LinkNames, o: Li
     p.text('\n');
     printLinkStats(p, a, o.stats);
   }
-  if (a.propList !== undefined) printAltnames(p, attrs(a.propList).altIfname as string[] | undefined);
+  if (a.propList !== undefined) printAltnames(p, attrs(a.propList).altIfname);
   if (closeLine) p.text('\n');
 }
 
 /** "3: veth0@veth1: <FLAGS> mtu 1500 qdisc noqueue master br0 state UP mode DEFAULT group default qlen 1000". */
-function printFirstLine(p: Printer, h: Attrs, a: Attrs, names: LinkNames, o: LinkFormatOptions): void {
-  p.any('ifindex', h.index, `${h.index}: `);
+function printFirstLine(p: Printer, h: Header, a: Attrs, names: LinkNames, o: LinkFormatOptions): void {
+  const index = h.index ?? 0; // optional only where ifinfomsg is nested (a veth peer); a message's header has it
+  p.any('ifindex', index, `${index}: `);
   let mdown = false;
   if (a.ifname !== undefined) mdown = printNameAndLink(p, a.ifname, a, names);
   else {
@@ -177,7 +180,7 @@ function printEvent(p: Printer, v: unknown): void {
 }
 
 /** "    link/ether aa:bb:.. brd ff:ff:.. permaddr ..". */
-function printLinkLayer(p: Printer, h: Attrs, a: Attrs): void {
+function printLinkLayer(p: Printer, h: Header, a: Attrs): void {
   p.text('\n');
   const lt = linkTypeName(h.type);
   p.any('link_type', lt, `    link/${lt} `);
@@ -202,7 +205,7 @@ function printLinkLayer(p: Printer, h: Attrs, a: Attrs): void {
 /** " link-netns NAME" / " link-netnsid N" of a link whose peer lives in another namespace. */
 function printLinkNetns(p: Printer, a: Attrs, names: LinkNames): void {
   if (a.linkNetnsid === undefined) return;
-  const id = a.linkNetnsid as number;
+  const id = a.linkNetnsid;
   if (p.json) p.jsonOnly('link_netnsid', id);
   else if (id < 0) p.text(' link-netnsid unknown');
   else {
@@ -266,7 +269,7 @@ function printAltnames(p: Printer, alt: string[] | undefined): void {
 const XDP_WORDS: Readonly<Record<string, string>> = { drv: 'xdp', skb: 'xdpgeneric', hw: 'xdpoffload', multi: 'xdpmulti' };
 
 /** xdp_dump: nothing unless a program is attached. */
-function printXdp(p: Printer, x: Record<string, any>, link: boolean, details: boolean): void {
+function printXdp(p: Printer, x: Partial<RtLinkXdpAttrs>, link: boolean, details: boolean): void {
   if (x.attached === undefined) return;
   const mode = enumNum(D['xdp-attached'], x.attached);
   if (mode === 0) return;

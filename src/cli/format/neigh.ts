@@ -5,7 +5,7 @@ import { rtNeighSpec } from '../../../protocol/rt-neigh.js';
 import type { NetlinkMessage } from '../../codec/message.js';
 import { protocolName } from '../names.js';
 import type { Printer } from './printer.js';
-import { type LinkNames, attrs, enumNum, flagsNum, llAddr } from './values.js';
+import { type LinkNames, attrs, attrsOf, enumNum, flagsNum, headerOf, llAddr } from './values.js';
 
 const D = rtNeighSpec.definitions;
 const HZ = 100;
@@ -31,12 +31,12 @@ export interface NeighFormatOptions {
 }
 
 export function neighState(m: NetlinkMessage): number {
-  return flagsNum(D['nud-state'], attrs(m.header).state);
+  return flagsNum(D['nud-state'], headerOf(m, 'newneigh').state);
 }
 
 export function printNeigh(p: Printer, m: NetlinkMessage, names: LinkNames, o: NeighFormatOptions): void {
-  const h = attrs(m.header);
-  const a = attrs(m.attrs);
+  const h = headerOf(m, 'newneigh');
+  const a = attrsOf(m, 'newneigh');
   const flags = flagsNum(D['ntf-flags'], h.flags);
   const state = neighState(m);
   p.openObject();
@@ -54,11 +54,11 @@ export function printNeigh(p: Printer, m: NetlinkMessage, names: LinkNames, o: N
   for (const [bit, word] of NTF_WORDS) if (flags & bit) p.any(word, null, `${word} `);
   if (o.stats) {
     if (a.cacheinfo !== undefined) {
-      const ci = attrs(a.cacheinfo);
-      if (ci.refcnt) p.any('refcnt', ci.refcnt, ` ref ${ci.refcnt}`);
-      const u = Math.trunc(ci.used / HZ);
-      const c = Math.trunc(ci.confirmed / HZ);
-      const up = Math.trunc(ci.updated / HZ);
+      const { refcnt, used = 0, confirmed = 0, updated = 0 } = attrs(a.cacheinfo);
+      if (refcnt) p.any('refcnt', refcnt, ` ref ${refcnt}`);
+      const u = Math.trunc(used / HZ);
+      const c = Math.trunc(confirmed / HZ);
+      const up = Math.trunc(updated / HZ);
       p.any('used', u, ` used ${u}`);
       p.any('confirmed', c, `/${c}`);
       p.any('updated', up, `/${up}`);

@@ -3,9 +3,10 @@
  */
 import { rtRouteSpec } from '../../../protocol/rt-route.js';
 import type { NetlinkMessage } from '../../codec/message.js';
+import type { RtRouteMetricsAttrs, RtRouteRouteAttrs, RtRouteRtaCacheinfo, RtRouteRtvia } from '../../generated/index.js';
 import { protocolName, realmName, routeTypeName, scopeName, tableName } from '../names.js';
 import type { Printer } from './printer.js';
-import { type LinkNames, addrText, attrs, enumName, enumNum, flagsNum } from './values.js';
+import { type LinkNames, addrText, attrs, attrsOf, enumName, enumNum, flagsNum, headerOf } from './values.js';
 
 const D = rtRouteSpec.definitions;
 const AF = D['address-family'].entries;
@@ -62,8 +63,8 @@ export interface RouteHeader {
 }
 
 export function routeHeader(m: NetlinkMessage): RouteHeader {
-  const h = attrs(m.header);
-  const a = attrs(m.attrs);
+  const h = headerOf(m, 'newroute');
+  const a = attrsOf(m, 'newroute');
   return {
     family: enumNum(D['address-family'], h.family),
     dstLen: h.dstLen ?? 0,
@@ -110,16 +111,16 @@ function hostLen(family: number): number {
 }
 
 /** struct rtvia decoded as { family, addr } (or raw bytes: the family in host order, then the address). */
-function via(v: unknown): { family: string; host: string } {
+function via(v: RtRouteRtvia | Uint8Array): { family: string; host: string } {
   if (v instanceof Uint8Array) {
     const fam = v.length >= 2 ? new DataView(v.buffer, v.byteOffset, v.byteLength).getUint16(0, true) : 0;
     return { family: enumName(D['address-family'], fam) ?? String(fam), host: addrText(v.subarray(2)) };
   }
   const o = attrs(v);
-  return { family: String(o.family ?? 'unspec'), host: addrText(o.addr ?? o.address ?? o.opts) };
+  return { family: String(o.family ?? 'unspec'), host: addrText(o.addr) };
 }
 
-function printVia(p: Printer, v: unknown): void {
+function printVia(p: Printer, v: RtRouteRtvia | Uint8Array): void {
   const x = via(v);
   if (p.json) {
     p.openObject('via');
@@ -145,7 +146,8 @@ function printFlow(p: Printer, flow: number): void {
 }
 
 /** Presentation: the RTAX_* metrics ip prints, in its order, by attribute name, and ip's word for each. */
-const METRIC_WORDS: readonly (readonly [string, string])[] = [
+type MetricKey = Exclude<keyof RtRouteMetricsAttrs, 'lock' | 'unknown'>;
+const METRIC_WORDS: readonly (readonly [MetricKey, string])[] = [
   ['mtu', 'mtu'],
   ['window', 'window'],
   ['rtt', 'rtt'],
@@ -174,7 +176,7 @@ function gSeconds(ms: number): string {
   return String(Number(s.toPrecision(6)));
 }
 
-function printMetrics(p: Printer, mx: Record<string, any>): void {
+function printMetrics(p: Printer, mx: Partial<RtRouteMetricsAttrs>): void {
   p.openArray(p.json ? 'metrics' : null);
   p.openObject();
   const lock = flagsNum(D['rtax-lock'], mx.lock);
@@ -252,7 +254,7 @@ function printCacheFlags(p: Printer, flagsIn: number): void {
   if (p.json) p.closeArray();
 }
 
-function printCacheinfo(p: Printer, ci: Record<string, any>, stats: number): void {
+function printCacheinfo(p: Printer, ci: Partial<RtRouteRtaCacheinfo>, stats: number): void {
   const expires = Number(ci.expires ?? 0);
   if (expires !== 0) {
     const s = Math.trunc(expires / HZ);
@@ -273,11 +275,11 @@ function printCacheinfo(p: Printer, ci: Record<string, any>, stats: number): voi
   }
   if (ci.ts || ci.tsage) {
     p.any('ts', '0x' + Number(ci.ts).toString(16), `ts 0x${Number(ci.ts).toString(16)}`);
-    p.any('tsage', ci.tsage, `tsage ${ci.tsage}sec `);
+    p.any('tsage', ci.tsage ?? 0, `tsage ${ci.tsage}sec `);
   }
 }
 
-function printMultipath(p: Printer, r: RouteHeader, hops: Record<string, any>[], names: LinkNames): void {
+function printMultipath(p: Printer, r: RouteHeader, hops: NonNullable<RtRouteRouteAttrs['multipath']>, names: LinkNames): void {
   p.openArray(p.json ? 'nexthops' : null);
   let first = true;
   const mcast = r.flags & RTM_F.cloned && r.type === RTN.multicast;
@@ -295,7 +297,7 @@ function printMultipath(p: Printer, r: RouteHeader, hops: Record<string, any>[],
     }
     if (a.via !== undefined) printVia(p, a.via);
     if (a.flow !== undefined) printFlow(p, a.flow);
-    const dev = names.name(nh.ifindex);
+    const dev = names.name(nh.ifindex ?? 0);
     if (mcast) {
       p.any('dev', dev, dev);
       if ((nh.hops ?? 0) !== 1) p.any('ttl', nh.hops ?? 0, `(ttl>${nh.hops ?? 0})`);
@@ -316,7 +318,7 @@ const PREF_WORDS = new Set(['low', 'medium', 'high']);
 /** One route, wrapped in its JSON object. */
 export function printRoute(p: Printer, m: NetlinkMessage, names: LinkNames, o: RouteFormatOptions): void {
   const r = routeHeader(m);
-  const a = attrs(m.attrs);
+  const a = attrsOf(m, 'newroute');
   const hl = hostLen(r.family);
   p.openObject();
   if (m.kind === 'delroute') p.any('deleted', true, 'Deleted ');
@@ -398,7 +400,7 @@ export function printRoute(p: Printer, m: NetlinkMessage, names: LinkNames, o: R
     p.jsonOnly('ttl-propogate', !!a.ttlPropagate);
     p.text(`ttl-propogate ${a.ttlPropagate ? 'enabled' : 'disabled'}`);
   }
-  if (Array.isArray(a.multipath)) printMultipath(p, r, a.multipath as Record<string, any>[], names);
+  if (Array.isArray(a.multipath)) printMultipath(p, r, a.multipath, names);
   p.text('\n');
   p.closeObject();
 }

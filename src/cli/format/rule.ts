@@ -4,15 +4,17 @@
 import { readFileSync } from 'node:fs';
 import { rtRuleSpec } from '../../../protocol/rt-rule.js';
 import type { NetlinkMessage } from '../../codec/message.js';
+import type { RtRuleFibRuleHdr, RtRuleFibRulePortRange, RtRuleRuleAttrs } from '../../generated/index.js';
 import { groupName, protocolName, realmName, routeTypeName, tableName } from '../names.js';
 import type { Printer } from './printer.js';
-import { altHex, attrs, enumNum, flagsNum } from './values.js';
+import { altHex, attrs, attrsOf, enumNum, flagsNum, headerOf } from './values.js';
 
 const D = rtRuleSpec.definitions;
 const FIB_RULE = D['fib-rule-flags'].entries;
 const FR_ACT = D['fr-act'].entries;
 
-type Attrs = Record<string, any>;
+type Header = RtRuleFibRuleHdr;
+type Attrs = RtRuleRuleAttrs;
 
 let protocols: Map<number, string> | undefined;
 /** inet_proto_n2a: /etc/protocols names, "ipproto-N" otherwise. */
@@ -37,18 +39,18 @@ export function ipProtoName(n: number): string {
 }
 
 export function ruleTable(m: NetlinkMessage): number {
-  const a = attrs(m.attrs);
-  const h = attrs(m.header);
+  const a = attrsOf(m, 'newrule');
+  const h = headerOf(m, 'newrule');
   return enumNum(D['rt-table'], a.table ?? h.table);
 }
 
 export function rulePriority(m: NetlinkMessage): number {
-  return (attrs(m.attrs).priority as number | undefined) ?? 0;
+  return attrsOf(m, 'newrule').priority ?? 0;
 }
 
 export function printRule(p: Printer, m: NetlinkMessage, details: boolean): void {
-  const h = attrs(m.header);
-  const a = attrs(m.attrs);
+  const h = headerOf(m, 'newrule');
+  const a = attrsOf(m, 'newrule');
   const flags = flagsNum(D['fib-rule-flags'], h.flags);
   p.openObject();
   if (m.kind === 'delrule') p.any('deleted', true, 'Deleted ');
@@ -80,7 +82,7 @@ export function printRule(p: Printer, m: NetlinkMessage, details: boolean): void
 }
 
 /** What the rule matches: "from PREFIX to PREFIX tos fwmark iif oif uidrange ipproto sport dport". */
-function printSelector(p: Printer, h: Attrs, a: Attrs, flags: number): void {
+function printSelector(p: Printer, h: Header, a: Attrs, flags: number): void {
   const hostLen = h.family === 'inet6' ? 128 : 32;
   if (a.src !== undefined) {
     p.text('from ');
@@ -120,9 +122,9 @@ function printSelector(p: Printer, h: Attrs, a: Attrs, flags: number): void {
   }
   if (a.l3mdev) p.any('l3mdev', null, ' lookup [l3mdev-table]');
   if (a.uidRange !== undefined) {
-    const r = attrs(a.uidRange);
-    p.any('uid_start', r.start, ` uidrange ${r.start}`);
-    p.any('uid_end', r.end, `-${r.end}`);
+    const { start = 0, end = 0 } = attrs(a.uidRange);
+    p.any('uid_start', start, ` uidrange ${start}`);
+    p.any('uid_end', end, `-${end}`);
   }
   if (a.ipProto !== undefined) {
     const s = ipProtoName(a.ipProto);
@@ -132,13 +134,13 @@ function printSelector(p: Printer, h: Attrs, a: Attrs, flags: number): void {
   printPortRange(p, 'dport', a.dportRange);
 }
 
-function printPortRange(p: Printer, word: string, v: unknown): void {
+function printPortRange(p: Printer, word: string, v: RtRuleFibRulePortRange | undefined): void {
   if (v === undefined) return;
-  const r = attrs(v);
-  if (r.start === r.end) p.any(word, r.start, ` ${word} ${r.start}`);
+  const { start = 0, end = 0 } = attrs(v);
+  if (start === end) p.any(word, start, ` ${word} ${start}`);
   else {
-    p.any(`${word}_start`, r.start, ` ${word} ${r.start}`);
-    p.any(`${word}_end`, r.end, `-${r.end}`);
+    p.any(`${word}_start`, start, ` ${word} ${start}`);
+    p.any(`${word}_end`, end, `-${end}`);
   }
 }
 

@@ -6,9 +6,9 @@
  */
 import { rtLinkSpec } from '../../../protocol/rt-link.js';
 import type { EnumSpec } from '../../../protocol/spec.js';
+import type { RtnlKind, RtnlMessages } from '../../api/rtnl-messages.js';
+import type { NetlinkMessage } from '../../codec/message.js';
 import { formatHwaddr, formatIPv4, formatIPv6 } from '../../codec/values.js';
-
-type Attrs = Record<string, any>;
 
 /** A decoded enum value (a name, or the number the spec did not know) as its number. */
 export function enumNum(def: EnumSpec, v: unknown): number {
@@ -123,6 +123,21 @@ export function addrText(v: unknown): string {
   return String(v);
 }
 
-export function attrs(v: unknown): Attrs {
-  return v && typeof v === 'object' && !(v instanceof Uint8Array) && !Array.isArray(v) ? (v as Attrs) : {};
+/**
+ * A decoded message's fixed header, typed as the codec decodes messages of `kind` (the generated
+ * types, made from the specs; the codec itself is untyped; a family's new / del / get messages
+ * share one type); `{}` for a message without one.
+ */
+export function headerOf<K extends RtnlKind>(m: NetlinkMessage, _kind: K): RtnlMessages[K]['header'] {
+  return (m.header ?? {}) as RtnlMessages[K]['header'];
+}
+
+/** A decoded message's attributes, typed as the codec decodes messages of `kind`; `{}` for none. */
+export function attrsOf<K extends RtnlKind>(m: NetlinkMessage, _kind: K): RtnlMessages[K]['attrs'] {
+  return (m.attrs ?? {}) as RtnlMessages[K]['attrs'];
+}
+
+/** A nested attribute set or struct as decoded: `{}` when absent or kept as bytes (a kind the spec does not describe). */
+export function attrs<T extends object>(v: T | Uint8Array | undefined): Partial<T> {
+  return v && typeof v === 'object' && !(v instanceof Uint8Array) && !Array.isArray(v) ? v : {};
 }
