@@ -14,4 +14,3 @@ export { rtRuleSpec } from './rt-rule.js';
 export { nlctrlSpec } from './nlctrl.js';
 export { ethtoolSpec } from './ethtool.js';
 export { rtnetlinkSpecs } from './rtnetlink.js';
-

@@ -7,6 +7,12 @@
 import { addressFamilyEnum, rtScopeEnum } from './rt-common.js';
 import { defineFamily } from './spec.js';
 
+/**
+ * Every attribute an address message from the kernel carries: inet_fill_ifaddr() and
+ * inet6_fill_ifaddr() (net/ipv4/devinet.c, net/ipv6/addrconf.c); anycast as older kernels sent it.
+ */
+const ADDR_ALL = ['address', 'label', 'local', 'cacheinfo', 'broadcast', 'anycast', 'flags', 'rtPriority', 'targetNetnsid', 'proto'] as const;
+
 export const rtAddrSpec = defineFamily({
   name: 'rt-addr',
   doc: 'Interface addresses (RTM_*ADDR)',
@@ -91,4 +97,27 @@ export const rtAddrSpec = defineFamily({
     { name: 'ipv4Ifaddr', value: 5 },
     { name: 'ipv6Ifaddr', value: 9 },
   ],
+  // Request lists as the kernel reads them (YNL's are narrower): inet_rtm_to_ifa() and
+  // inet6_rtm_newaddr() for new, inet_rtm_deladdr() (label) and inet6_rtm_deladdr() (flags) for del.
+  // IFA_ANYCAST is no longer read (old kernels' rtm_to_ifaddr did); it stays for the API's anycast option.
+  operations: {
+    newaddr: {
+      doc: 'add an address (NLM_F_REPLACE: change one)',
+      do: {
+        request: {
+          message: 'newaddr',
+          attributes: ['address', 'local', 'label', 'broadcast', 'anycast', 'cacheinfo', 'flags', 'rtPriority', 'proto'],
+        },
+      },
+    },
+    deladdr: { doc: 'remove an address', do: { request: { message: 'deladdr', attributes: ['address', 'local', 'label', 'flags'] } } },
+    getaddr: {
+      doc: 'one IPv6 address (inet6_rtm_getaddr; IPv4 has none), or a dump (filtered by ifaddrmsg.index)',
+      do: { request: { message: 'getaddr', attributes: ['address', 'local', 'targetNetnsid'] }, reply: { message: 'newaddr', attributes: ADDR_ALL } },
+      dump: { request: { message: 'getaddr', attributes: ['targetNetnsid'] }, reply: { message: 'newaddr', attributes: ADDR_ALL } },
+    },
+    // The group is the address family's: ipv4Ifaddr or ipv6Ifaddr.
+    newaddrNtf: { doc: 'an address was added or changed', event: { message: 'newaddr', attributes: ADDR_ALL } },
+    deladdrNtf: { doc: 'an address was removed', event: { message: 'deladdr', attributes: ADDR_ALL } },
+  },
 });

@@ -16,9 +16,7 @@ import type { AttributeSetSpec, DefinitionSpec } from './spec.js';
 const vethSets = {
   'linkinfo-veth': {
     prefix: 'VETH_INFO_',
-    attributes: [
-      { name: 'peer', value: 1, type: 'nest', header: 'ifinfomsg', nested: 'link', doc: 'the other end: ifinfomsg + IFLA_* attributes' },
-    ],
+    attributes: [{ name: 'peer', value: 1, type: 'nest', header: 'ifinfomsg', nested: 'link', doc: 'the other end: ifinfomsg + IFLA_* attributes' }],
   },
 } as const satisfies Record<string, AttributeSetSpec>;
 

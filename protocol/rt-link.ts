@@ -13,6 +13,7 @@
  */
 import { addressFamilyEnum } from './rt-common.js';
 import { linkKindAttributeSets, linkKindDefinitions, linkKindSlaveData, linkKinds } from './rt-link-kinds.js';
+import { rtLinkOperations } from './rt-link-ops.js';
 import { defineFamily } from './spec.js';
 
 /** The 24 counters shared by struct rtnl_link_stats (u32) and rtnl_link_stats64 (u64, + 1). */
@@ -633,4 +634,5 @@ export const rtLinkSpec = defineFamily({
     dellinkprop: { value: 109, header: 'ifinfomsg', attributes: 'link', doc: 'remove alternative names' },
   },
   mcastGroups: [{ name: 'link', value: 1 }],
+  operations: rtLinkOperations,
 });

@@ -6,6 +6,44 @@
 import { addressFamilyEnum, rtProtocolEnum, rtmTypeEnum } from './rt-common.js';
 import { defineFamily } from './spec.js';
 
+/** Every attribute an entry from the kernel may carry: neigh_fill_info(), the bridge's and vxlan's fdb fill. */
+const NEIGH_ALL = [
+  'dst',
+  'lladdr',
+  'cacheinfo',
+  'probes',
+  'vlan',
+  'port',
+  'vni',
+  'ifindex',
+  'master',
+  'linkNetnsid',
+  'srcVni',
+  'protocol',
+  'nhId',
+  'flagsExt',
+  'fdbExtAttrs',
+] as const;
+
+/** An entry as it is added: YNL's list, plus vxlan's srcVni. */
+const NEIGH_NEW = [
+  'dst',
+  'lladdr',
+  'probes',
+  'vlan',
+  'port',
+  'vni',
+  'ifindex',
+  'master',
+  'protocol',
+  'nhId',
+  'flagsExt',
+  'fdbExtAttrs',
+  'srcVni',
+] as const;
+const NEIGH_DEL = ['dst', 'ifindex', 'lladdr', 'vlan', 'port', 'vni', 'srcVni', 'nhId', 'ndmStateMask', 'ndmFlagsMask'] as const;
+const NEIGHTBL_ALL = ['name', 'thresh1', 'thresh2', 'thresh3', 'config', 'parms', 'stats', 'gcInterval'] as const;
+
 export const rtNeighSpec = defineFamily({
   name: 'rt-neigh',
   doc: 'Neighbours and forwarding database entries (RTM_*NEIGH), neighbour tables (RTM_*NEIGHTBL)',
@@ -201,4 +239,30 @@ export const rtNeighSpec = defineFamily({
     setneightbl: { value: 67, header: 'ndtmsg', attributes: 'neightbl' },
   },
   mcastGroups: [{ name: 'neigh', value: 3 }],
+  // Request lists: neigh_add(), neigh_delete(), neigh_valid_get_req() and neigh_valid_dump_req()
+  // (net/core/neighbour.c) for IP neighbours; for AF_BRIDGE the fdb handlers of net/core/rtnetlink.c
+  // (valid_fdb_get_strict: lladdr, vlan, vni, master), the bridge's and vxlan's (vxlan_fdb_parse:
+  // dst, port, vni, srcVni, ifindex, nhId) and their bulk deletes (state and flags masks).
+  operations: {
+    newneigh: { doc: 'add or change a neighbour (or fdb) entry', do: { request: { message: 'newneigh', attributes: NEIGH_NEW } } },
+    newneighNtf: { doc: 'an entry was added or changed', event: { message: 'newneigh', attributes: NEIGH_ALL }, mcgrp: 'neigh' },
+    delneigh: { doc: 'delete an entry (NLM_F_BULK: every entry the masks match)', do: { request: { message: 'delneigh', attributes: NEIGH_DEL } } },
+    delneighNtf: { doc: 'an entry was deleted', event: { message: 'delneigh', attributes: NEIGH_ALL }, mcgrp: 'neigh' },
+    getneigh: {
+      doc: 'one entry, or a dump filtered by device and master',
+      do: {
+        request: { message: 'getneigh', attributes: ['dst', 'lladdr', 'vlan', 'vni', 'master'] },
+        reply: { message: 'newneigh', attributes: NEIGH_ALL },
+      },
+      dump: { request: { message: 'getneigh', attributes: ['ifindex', 'master'] }, reply: { message: 'newneigh', attributes: NEIGH_ALL } },
+    },
+    getneightbl: {
+      doc: 'the neighbour tables and their per-device parameters',
+      dump: { request: { message: 'getneightbl', attributes: [] }, reply: { message: 'newneightbl', attributes: NEIGHTBL_ALL } },
+    },
+    setneightbl: {
+      doc: "change a table (thresholds and interval: initial namespace only) or a device's parameters",
+      do: { request: { message: 'setneightbl', attributes: ['name', 'thresh1', 'thresh2', 'thresh3', 'parms', 'gcInterval'] } },
+    },
+  },
 });

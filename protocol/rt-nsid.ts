@@ -30,7 +30,12 @@ export const rtNsidSpec = defineFamily({
         { name: 'pid', value: 2, type: 'u32', doc: 'request: namespace of this process' },
         { name: 'fd', value: 3, type: 'u32', doc: 'request: namespace of this file descriptor' },
         { name: 'targetNsid', value: 4, type: 's32', doc: 'request: act in the namespace with this nsid' },
-        { name: 'currentNsid', value: 5, type: 's32', doc: 'reply to a targetNsid request: id of the same peer namespace as the caller namespace sees it' },
+        {
+          name: 'currentNsid',
+          value: 5,
+          type: 's32',
+          doc: 'reply to a targetNsid request: id of the same peer namespace as the caller namespace sees it',
+        },
       ],
     },
   },
@@ -40,4 +45,18 @@ export const rtNsidSpec = defineFamily({
     getnsid: { value: 90, header: 'rtgenmsg', attributes: 'nsid' },
   },
   mcastGroups: [{ name: 'nsid', value: 28 }],
+  // net/core/net_namespace.c: rtnl_net_newid(), rtnl_net_valid_getid_req(), rtnl_valid_dump_net_req().
+  operations: {
+    newnsid: { doc: 'give the namespace of a pid or fd an id', do: { request: { message: 'newnsid', attributes: ['nsid', 'pid', 'fd'] } } },
+    getnsid: {
+      doc: 'the id of the namespace of a pid, fd or nsid (seen from targetNsid), or a dump of all',
+      do: {
+        request: { message: 'getnsid', attributes: ['pid', 'fd', 'nsid', 'targetNsid'] },
+        reply: { message: 'newnsid', attributes: ['nsid', 'currentNsid'] },
+      },
+      dump: { request: { message: 'getnsid', attributes: ['targetNsid'] }, reply: { message: 'newnsid', attributes: ['nsid', 'currentNsid'] } },
+    },
+    newnsidNtf: { doc: 'an id was given', event: { message: 'newnsid', attributes: ['nsid'] }, mcgrp: 'nsid' },
+    delnsidNtf: { doc: 'an id was removed', event: { message: 'delnsid', attributes: ['nsid'] }, mcgrp: 'nsid' },
+  },
 });

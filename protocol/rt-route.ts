@@ -9,6 +9,65 @@
 import { addressFamilyEnum, rtProtocolEnum, rtScopeEnum, rtTableEnum, rtmTypeEnum } from './rt-common.js';
 import { defineFamily } from './spec.js';
 
+/** Every attribute a route message from the kernel may carry (YNL's all-route-attrs). */
+const ROUTE_ALL = [
+  'dst',
+  'src',
+  'iif',
+  'oif',
+  'gateway',
+  'priority',
+  'prefsrc',
+  'metrics',
+  'multipath',
+  'flow',
+  'cacheinfo',
+  'table',
+  'mark',
+  'mfcStats',
+  'via',
+  'newdst',
+  'pref',
+  'encapType',
+  'encap',
+  'expires',
+  'pad',
+  'uid',
+  'ttlPropagate',
+  'ipProto',
+  'sport',
+  'dport',
+  'nhId',
+  'flowlabel',
+] as const;
+
+/**
+ * What a route add or delete is made of, across the families' handlers: rtm_to_fib_config()
+ * (IPv4), rtm_to_fib6_config() (IPv6), rtm_to_route_config() (MPLS: newdst, via, ttlPropagate),
+ * rtm_to_ipmr_mfcc() (multicast: iif). YNL lists every route attribute, read-only ones too.
+ */
+const ROUTE_CHANGE = [
+  'dst',
+  'src',
+  'iif',
+  'oif',
+  'gateway',
+  'priority',
+  'prefsrc',
+  'metrics',
+  'multipath',
+  'flow',
+  'table',
+  'via',
+  'newdst',
+  'pref',
+  'encapType',
+  'encap',
+  'expires',
+  'ttlPropagate',
+  'nhId',
+] as const;
+
 export const rtRouteSpec = defineFamily({
   name: 'rt-route',
   doc: 'Routes (RTM_*ROUTE)',
@@ -310,4 +369,23 @@ export const rtRouteSpec = defineFamily({
     { name: 'ipv4Route', value: 7 },
     { name: 'ipv6Route', value: 11 },
   ],
+  operations: {
+    getroute: {
+      doc: 'the route a packet would take (strict: inet_rtm_valid_getroute_req, MPLS newdst), or a dump filtered by table and oif',
+      do: {
+        request: {
+          message: 'getroute',
+          attributes: ['src', 'dst', 'iif', 'oif', 'ipProto', 'sport', 'dport', 'mark', 'uid', 'flowlabel', 'newdst'],
+        },
+        reply: { message: 'newroute', attributes: ROUTE_ALL },
+      },
+      // ip_valid_fib_dump_req(): RTA_TABLE and RTA_OIF, nothing else.
+      dump: { request: { message: 'getroute', attributes: ['table', 'oif'] }, reply: { message: 'newroute', attributes: ROUTE_ALL } },
+    },
+    newroute: { doc: 'add a route (NLM_F_REPLACE: replace one)', do: { request: { message: 'newroute', attributes: ROUTE_CHANGE } } },
+    delroute: { doc: 'delete a route', do: { request: { message: 'delroute', attributes: ROUTE_CHANGE } } },
+    // The group is the address family's: ipv4Route or ipv6Route.
+    newrouteNtf: { doc: 'a route was added or replaced', event: { message: 'newroute', attributes: ROUTE_ALL } },
+    delrouteNtf: { doc: 'a route was deleted', event: { message: 'delroute', attributes: ROUTE_ALL } },
+  },
 });

@@ -5,6 +5,38 @@
 import { addressFamilyEnum, rtProtocolEnum, rtTableEnum } from './rt-common.js';
 import { defineFamily } from './spec.js';
 
+/**
+ * A rule's attributes, as fib_nl2rule() and the families' configure and fill read and write them
+ * (net/core/fib_rules.c, net/ipv4/fib_rules.c, net/ipv6/fib6_rules.c): YNL's list plus src and dst.
+ */
+const RULE_ALL = [
+  'iifname',
+  'oifname',
+  'priority',
+  'fwmark',
+  'flow',
+  'tunId',
+  'fwmask',
+  'table',
+  'suppressPrefixlen',
+  'suppressIfgroup',
+  'goto',
+  'l3mdev',
+  'uidRange',
+  'protocol',
+  'ipProto',
+  'sportRange',
+  'dportRange',
+  'dscp',
+  'flowlabel',
+  'flowlabelMask',
+  'sportMask',
+  'dportMask',
+  'dscpMask',
+  'src',
+  'dst',
+] as const;
+
 export const rtRuleSpec = defineFamily({
   name: 'rt-rule',
   doc: 'Policy routing rules (RTM_*RULE)',
@@ -111,4 +143,16 @@ export const rtRuleSpec = defineFamily({
     { name: 'ipv4Rule', value: 8 },
     { name: 'ipv6Rule', value: 19 },
   ],
+  operations: {
+    newrule: { doc: 'add a rule', do: { request: { message: 'newrule', attributes: RULE_ALL } } },
+    delrule: { doc: 'delete the rule that matches', do: { request: { message: 'delrule', attributes: RULE_ALL } } },
+    // fib_valid_dumprule_req(): nothing after the header. There is no do form (EOPNOTSUPP).
+    getrule: {
+      doc: 'dump the rules',
+      dump: { request: { message: 'getrule', attributes: [] }, reply: { message: 'newrule', attributes: RULE_ALL } },
+    },
+    // The group is the address family's: ipv4Rule or ipv6Rule.
+    newruleNtf: { doc: 'a rule was added', event: { message: 'newrule', attributes: RULE_ALL } },
+    delruleNtf: { doc: 'a rule was deleted', event: { message: 'delrule', attributes: RULE_ALL } },
+  },
 });

@@ -24,16 +24,7 @@ export type ScalarType = 'u8' | 'u16' | 'u32' | 'u64' | 's8' | 's16' | 's32' | '
  *   types only positions (1, 2, 3...): decodes to an array (nlctrl's CTRL_ATTR_OPS; YNL's
  *   `indexed-array` with `sub-type: nest`).
  */
-export type AttrType =
-  | ScalarType
-  | 'string'
-  | 'binary'
-  | 'flag'
-  | 'nest'
-  | 'struct'
-  | 'sub-message'
-  | 'struct-array'
-  | 'indexed-array';
+export type AttrType = ScalarType | 'string' | 'binary' | 'flag' | 'nest' | 'struct' | 'sub-message' | 'struct-array' | 'indexed-array';
 
 /** How a binary payload (or an integer) is presented. */
 export type DisplayHint =

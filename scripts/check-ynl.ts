@@ -1,8 +1,8 @@
 /**
  * Compares protocol/ with the kernel's own YNL specs (Documentation/netlink/specs/*.yaml) mechanically:
  * message types, attribute sets (ids, names, types, nesting, byte order, repetition), structs
- * (member offsets and sizes in the C layout the kernel sends), enums and flags (values) and
- * multicast groups.
+ * (member offsets and sizes in the C layout the kernel sends), enums and flags (values), multicast
+ * groups and operations (do/dump request and reply lists, notifications: scripts/ynl-operations.ts).
  *
  *   npx tsx scripts/check-ynl.ts [DIR] [--all]     DIR defaults to ../shared/data/kernel-ynl
  *
@@ -20,7 +20,18 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import * as protocol from '../protocol/index.js';
 import type { AttrSpec, DefinitionSpec, EnumSpec, FamilySpec, StructSpec } from '../protocol/spec.js';
-import { type Finding, type FindingKind, KnownYnlErrors, type YAttr, type YFamily, type YStruct, loadYnl } from './ynl-model.js';
+import {
+  CHECKED_YNL_ERRORS,
+  type Finding,
+  type FindingKind,
+  KnownYnlErrors,
+  type YAttr,
+  type YFamily,
+  type YStruct,
+  camel,
+  loadYnl,
+} from './ynl-model.js';
+import { CHECKED_YNL_OPERATIONS, compareOperations } from './ynl-operations.js';
 
 export {
   CHECKED_YNL_ERRORS,
@@ -39,8 +50,10 @@ export const DEFAULT_DIR = resolve(ROOT, '../shared/data/kernel-ynl');
 const SIZE: Record<string, number> = { u8: 1, s8: 1, u16: 2, s16: 2, u32: 4, s32: 4, u64: 8, s64: 8 };
 const isScalar = (t: string | undefined): t is string => t !== undefined && t in SIZE;
 
-/** 'gso-max-segs' -> 'gsoMaxSegs', the spelling protocol/ uses for attribute and member names. */
-export const camel = (s: string): string => s.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+export { camel, CHECKED_YNL_OPERATIONS };
+
+/** Every checked rule beyond the README's: the wire (ynl-model.ts) and the operation lists (ynl-operations.ts). */
+export const CHECKED_RULES = [...CHECKED_YNL_ERRORS, ...CHECKED_YNL_OPERATIONS];
 /** Enum entry names: protocol/ writes 'stable_privacy' where YNL writes 'stable-privacy'. */
 const snake = (s: string): string => s.replace(/-/g, '_');
 
@@ -51,12 +64,13 @@ export interface Counts {
   attributes: number;
   structs: number;
   enums: number;
+  operations: number;
 }
 
 /** One family's comparison: pairs met so far, and what was found. */
 class Comparison {
   readonly findings: Finding[] = [];
-  readonly counts: Counts = { messages: 0, sets: 0, attributes: 0, structs: 0, enums: 0 };
+  readonly counts: Counts = { messages: 0, sets: 0, attributes: 0, structs: 0, enums: 0, operations: 0 };
   private readonly seen = new Set<string>();
   constructor(
     readonly ours: FamilySpec,
@@ -370,6 +384,14 @@ export function checkFamily(ours: FamilySpec, ynlDoc: unknown, known = new Known
   }
   compareMessages(c);
   compareMcastGroups(c);
+  compareOperations({
+    ours: c.ours,
+    ynl: c.ynl,
+    counts: c.counts,
+    add: (...a) => c.add(...a),
+    compareSets: (ours, ynl) => compareSets(c, ours, ynl),
+    compareStructs: (ours, ynl, from) => compareStructs(c, ours, ynl, from),
+  });
   compareLeftovers(c);
   return { findings: c.findings.map((f) => known.classify(f)), counts: c.counts };
 }
@@ -392,9 +414,9 @@ export interface DirReport {
 /** Compares every family of protocol/ that has a `<name>.yaml` in `dir`, honouring `dir`/README.md. */
 export function checkDir(dir: string, families: readonly FamilySpec[] = ourFamilies()): DirReport {
   const readmePath = join(dir, 'README.md');
-  const known = KnownYnlErrors.fromReadme(existsSync(readmePath) ? readFileSync(readmePath, 'utf8') : undefined);
+  const known = KnownYnlErrors.fromReadme(existsSync(readmePath) ? readFileSync(readmePath, 'utf8') : undefined, CHECKED_RULES);
   const findings: Finding[] = [];
-  const counts: Counts = { messages: 0, sets: 0, attributes: 0, structs: 0, enums: 0 };
+  const counts: Counts = { messages: 0, sets: 0, attributes: 0, structs: 0, enums: 0, operations: 0 };
   const compared: string[] = [];
   const withoutYnl: string[] = [];
   const files = new Set(readdirSync(dir).filter((f) => f.endsWith('.yaml')));
@@ -421,7 +443,7 @@ export function formatReport(r: DirReport, all: boolean): string {
   const n = r.counts;
   const lines = [
     `compared: ${r.compared.join(', ') || 'nothing'}; no YNL file for: ${r.withoutYnl.join(', ') || 'none'}`,
-    `pairs: ${n.messages} messages, ${n.sets} attribute sets, ${n.attributes} attributes, ${n.structs} structs, ${n.enums} enums/flags`,
+    `pairs: ${n.messages} messages, ${n.sets} attribute sets, ${n.attributes} attributes, ${n.structs} structs, ${n.enums} enums/flags, ${n.operations} operations`,
   ];
   for (const kind of ORDER) {
     const fs = r.findings.filter((f) => f.kind === kind);

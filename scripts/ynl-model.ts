@@ -64,6 +64,17 @@ export interface YEnum {
   entries: { name: string; value: number }[];
 }
 
+/** One direction of an operation's do or dump form: its message type (when written) and attribute names. */
+export interface YOpMessage {
+  value?: number;
+  attributes: string[];
+}
+
+export interface YOpMode {
+  request?: YOpMessage;
+  reply?: YOpMessage;
+}
+
 export interface YOp {
   name: string;
   set?: string;
@@ -72,6 +83,13 @@ export interface YOp {
   reply?: number;
   /** Value of a notification-only operation (newlink-ntf). */
   notify?: number;
+  do?: YOpMode;
+  dump?: YOpMode;
+  /** The operation whose reply a notification carries (YNL `notify: getlink`). */
+  notifies?: string;
+  /** Attributes of an `event` (generic netlink's notifications). */
+  event?: string[];
+  mcgrp?: string;
 }
 
 export interface YFamily {
@@ -85,6 +103,9 @@ export interface YFamily {
   ops: YOp[];
   mcast: { name: string; value: number }[];
 }
+
+/** 'gso-max-segs' -> 'gsoMaxSegs', the spelling protocol/ uses for attribute, member and operation names. */
+export const camel = (s: string): string => s.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 
 /** A YAML mapping; fields are read through the helpers below, which check their types. */
 type Y = { readonly [key: string]: unknown };
@@ -175,7 +196,7 @@ function opsOf(doc: Y): YOp[] {
   const directional = ops['enum-model'] === 'directional';
   let value = 1;
   return maps(ops.list).map((o) => {
-    const op: YOp = { name: name(o), set: str(o['attribute-set']), header: str(o['fixed-header'] ?? ops['fixed-header']) };
+    const op: YOp = { name: name(o), set: str(o['attribute-set']), header: str(o['fixed-header'] ?? ops['fixed-header']), ...formsOf(o) };
     if (!directional) {
       value = num(o.value) ?? value;
       op.request = op.reply = value++;
@@ -187,6 +208,16 @@ function opsOf(doc: Y): YOp[] {
     if (o.notify !== undefined || o.event !== undefined) op.notify = num(o.value);
     return op;
   });
+}
+
+/** The do and dump forms, notification and group of one operation as written (attribute lists default to none). */
+function formsOf(o: Y): Partial<YOp> {
+  const message = (m: unknown): YOpMessage | undefined =>
+    isMap(m) ? { value: num(m.value), attributes: items(m.attributes).map(String) } : undefined;
+  const mode = (m: unknown): YOpMode | undefined => (isMap(m) ? { request: message(m.request), reply: message(m.reply) } : undefined);
+  const forms: Partial<YOp> = { do: mode(o.do), dump: mode(o.dump), notifies: str(o.notify), mcgrp: str(o.mcgrp) };
+  if (isMap(o.event)) forms.event = items(o.event.attributes).map(String);
+  return forms;
 }
 
 /** The parsed YAML document of one family, in the checker's terms. */

@@ -9,3 +9,4 @@ export * from './message.js';
 export * from './format.js';
 export { formatIPv4, formatIPv6, formatHwaddr, parseIp, parseHwaddr } from './values.js';
 export { MessageTemplate, setU32 } from './template.js';
+export { Operation, Operations, type OperationMode } from './operations.js';

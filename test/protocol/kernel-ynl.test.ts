@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { rtLinkSpec } from '../../protocol/rt-link.js';
 import { type FamilySpec, defineFamily } from '../../protocol/spec.js';
-import { DEFAULT_DIR, type Finding, KnownYnlErrors, checkDir, checkFamily, passes, readmeErrors } from '../../scripts/check-ynl.js';
+import { CHECKED_RULES, DEFAULT_DIR, type Finding, KnownYnlErrors, checkDir, checkFamily, passes, readmeErrors } from '../../scripts/check-ynl.js';
 
 const MISSING = existsSync(DEFAULT_DIR) ? undefined : `${DEFAULT_DIR} not found: the kernel's YNL specs are not beside this checkout`;
 if (MISSING) console.warn(`[kernel-ynl] comparison skipped: ${MISSING}`);
@@ -34,7 +34,7 @@ describe('protocol/ against the kernel YNL specs', () => {
     const ifmap = rtLinkSpec.definitions['rtnl-link-ifmap'];
     const old = { ...ifmap, members: ifmap.members.filter((m) => m.type !== 'pad') };
     const spec = { ...rtLinkSpec, definitions: { ...rtLinkSpec.definitions, 'rtnl-link-ifmap': old } } as FamilySpec;
-    const known = KnownYnlErrors.fromReadme(readFileSync(join(DEFAULT_DIR, 'README.md'), 'utf8'));
+    const known = KnownYnlErrors.fromReadme(readFileSync(join(DEFAULT_DIR, 'README.md'), 'utf8'), CHECKED_RULES);
     const { findings } = checkFamily(spec, parse(readFileSync(join(DEFAULT_DIR, 'rt-link.yaml'), 'utf8')), known);
     expect(show(findings.filter((f) => f.kind === 'error'))).toEqual([
       "error struct-size definitions.rtnl-link-ifmap ~ rtnl-link-ifmap: struct rtnl-link-ifmap is 28 bytes here, 32 in the C layout of YNL's rtnl-link-ifmap",
@@ -152,7 +152,7 @@ describe('scripts/check-ynl.ts on inline YAML', () => {
   });
 
   it('pairs differently named sets through nests and tells names, one-sided attributes apart', () => {
-    expect(counts).toEqual({ messages: 2, sets: 2, attributes: 7, structs: 2, enums: 2 });
+    expect(counts).toEqual({ messages: 2, sets: 2, attributes: 7, structs: 2, enums: 2, operations: 0 });
     expect(of('name')).toEqual(['name attribute in.leafName ~ in-attrs.leaf: attribute 1: leafName here, leaf in YNL']);
     expect(of('only-ynl')).toEqual(['only-ynl attribute main ~ main-attrs.theirs: attribute theirs (8) is not in set main']);
     expect(of('only-ours')).toEqual(['only-ours attribute main.ours ~ main-attrs: attribute ours (9) is not in YNL set main-attrs']);
@@ -195,6 +195,147 @@ describe('scripts/check-ynl.ts on inline YAML', () => {
   });
 
   it('does not pass when nothing was compared', () => {
-    expect(passes({ findings: [], counts: { messages: 0, sets: 0, attributes: 0, structs: 0, enums: 0 }, compared: [], withoutYnl: [] })).toBe(false);
+    const counts = { messages: 0, sets: 0, attributes: 0, structs: 0, enums: 0, operations: 0 };
+    expect(passes({ findings: [], counts, compared: [], withoutYnl: [] })).toBe(false);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Operations: names, do/dump forms, request and reply messages and attribute lists, notifications
+
+const withOps = defineFamily({
+  name: 'o-fam',
+  protocol: 0,
+  definitions: { hdr: { type: 'struct', members: [{ name: 'index', type: 'u32' }] } },
+  attributeSets: {
+    main: {
+      attributes: [
+        { name: 'name', value: 1, type: 'string' },
+        { name: 'mtu', value: 2, type: 'u32' },
+        { name: 'filter', value: 3, type: 'u32' },
+        { name: 'stats', value: 4, type: 'binary' },
+      ],
+    },
+  },
+  messages: {
+    newthing: { value: 100, header: 'hdr', attributes: 'main' },
+    delthing: { value: 101, header: 'hdr', attributes: 'main' },
+    getthing: { value: 102, header: 'hdr', attributes: 'main' },
+  },
+  mcastGroups: [{ name: 'things', value: 7 }],
+  operations: {
+    newthing: {
+      do: { request: { message: 'newthing', attributes: ['name', 'mtu'] } },
+      dump: { request: { message: 'newthing', attributes: [] } }, // no dump in YNL
+    },
+    getthing: {
+      do: { request: { message: 'getthing', attributes: ['name'] }, reply: { message: 'newthing', attributes: ['name', 'mtu', 'stats'] } },
+      dump: { request: { message: 'getthing', attributes: ['filter'] }, reply: { message: 'getthing', attributes: ['name', 'mtu', 'stats'] } },
+    },
+    newthingNtf: { event: { message: 'newthing', attributes: ['name'] }, mcgrp: 'things' },
+    ourOwn: { do: { request: { message: 'delthing', attributes: ['name'] } } },
+  },
+});
+
+const OPS_YAML = `
+name: o-fam
+protocol: netlink-raw
+protonum: 0
+definitions:
+  - { name: hdr, type: struct, members: [ { name: index, type: u32 } ] }
+attribute-sets:
+  - name: main-attrs
+    attributes:
+      - { name: name, type: string }
+      - { name: mtu, type: u32 }
+      - { name: filter, type: u32 }
+      - { name: stats, type: binary }
+operations:
+  enum-model: directional
+  fixed-header: hdr
+  list:
+    - name: newthing
+      attribute-set: main-attrs
+      do: { request: { value: 100, attributes: [ name, mtu ] } }
+    - name: newthing-ntf
+      value: 100
+      notify: getthing
+    - name: getthing
+      attribute-set: main-attrs
+      do:
+        request: { value: 102, attributes: [ name, mtu ] }
+        reply: { value: 100, attributes: &all [ name, mtu, stats ] }
+      dump:
+        request: { attributes: [] }
+        reply: { value: 100, attributes: *all }
+    - name: delthing
+      attribute-set: main-attrs
+      do: { request: { value: 101, attributes: [ name ] } }
+mcast-groups:
+  list:
+    - { name: rtnlgrp-things, value: 7 }
+`;
+
+describe('scripts/check-ynl.ts: operations', () => {
+  const kinds = (r: ReturnType<typeof checkFamily>, kind: Finding['kind']) =>
+    show(r.findings.filter((f) => f.kind === kind && /^op|^operation/.test(f.code)));
+  const r = checkFamily(withOps, parse(OPS_YAML));
+
+  it('compares every operation and counts them', () => {
+    expect(r.counts.operations).toBe(3);
+  });
+
+  it('reports lists, forms and messages that disagree as errors', () => {
+    expect(kinds(r, 'error')).toEqual([
+      'error op-mode operations.newthing.dump ~ operations.newthing: newthing has a dump form here, none in YNL',
+      "error op-attribute operations.newthingNtf.event ~ operations.newthing-ntf.notify: newthingNtf event: mtu is in YNL's list, not here",
+      "error op-attribute operations.newthingNtf.event ~ operations.newthing-ntf.notify: newthingNtf event: stats is in YNL's list, not here",
+      "error op-attribute operations.getthing.do.request ~ operations.getthing.do.request: getthing do request: mtu is in YNL's list, not here",
+      "error op-attribute operations.getthing.dump.request ~ operations.getthing.dump.request: getthing dump request: filter is listed here, not in YNL's",
+      'error op-message operations.getthing.dump.reply ~ operations.getthing.dump.reply: getthing dump reply is getthing (102) here, 100 in YNL',
+    ]);
+  });
+
+  it('tells operations only one side has', () => {
+    expect(kinds(r, 'only-ynl')).toEqual(['only-ynl operation  ~ operations.delthing: YNL operation delthing is not here']);
+    expect(kinds(r, 'only-ours')).toEqual(['only-ours operation operations.ourOwn ~ : operation ourOwn is not in the YNL spec']);
+  });
+
+  it('a checked rule turns a list YNL gets wrong into known-ynl, naming its evidence; an unused one is stale', () => {
+    const rules = [
+      {
+        key: 'getthing dumps filter',
+        family: 'o-fam',
+        ynl: /^operations\.getthing\.dump\.request$/,
+        codes: ['op-attribute'],
+        message: /: filter is listed here/,
+        evidence: 'a kernel source line',
+      },
+      { key: 'never matches', family: 'o-fam', ynl: /^operations\.nothing/, codes: ['op-attribute'], evidence: 'none' },
+    ];
+    const known = new KnownYnlErrors(rules);
+    const k = checkFamily(withOps, parse(OPS_YAML), known);
+    expect(show(k.findings.filter((f) => f.kind === 'known-ynl'))).toEqual([
+      "known-ynl op-attribute operations.getthing.dump.request ~ operations.getthing.dump.request: getthing dump request: filter is listed here, not in YNL's (checked: getthing dumps filter, a kernel source line)",
+    ]);
+    expect(show(known.leftovers(['o-fam']))).toEqual([
+      'stale known-ynl  ~ README.md: known YNL error "never matches" explains no disagreement any more',
+    ]);
+  });
+
+  it("pairs each operation's messages with its own attribute-set and fixed-header", () => {
+    const yaml = OPS_YAML.replace('attribute-sets:', 'attribute-sets:\n  - { name: stats-attrs, attributes: [ { name: name, type: u32 } ] }')
+      .replace('definitions:', 'definitions:\n  - { name: wide, type: struct, members: [ { name: index, type: u64 } ] }')
+      .replace('- name: getthing\n      attribute-set: main-attrs', '- name: getthing\n      attribute-set: stats-attrs\n      fixed-header: wide');
+    const errors = show(checkFamily(withOps, parse(yaml)).findings.filter((f) => f.kind === 'error' && /struct-size|type/.test(f.code)));
+    expect(errors).toEqual([
+      "error struct-size definitions.hdr ~ wide: struct hdr is 4 bytes here, 8 in the C layout of YNL's wide",
+      'error type main.name ~ stats-attrs.name: name is string here, u32 in YNL',
+    ]);
+  });
+
+  it('a family without operations is not compared operation by operation', () => {
+    const { findings } = checkFamily({ ...withOps, operations: undefined } as FamilySpec, parse(OPS_YAML));
+    expect(findings.filter((f) => /^op/.test(f.code))).toEqual([]);
   });
 });
