@@ -10,7 +10,7 @@ import { LinkApi } from './links.js';
 import { NeighbourApi } from './neighbours.js';
 import { RouteApi } from './routes.js';
 import { RuleApi } from './rules.js';
-import { rtnetlinkCodec } from './rtnetlink-codec.js';
+import { rtnetlinkCodec, rtnetlinkOperations } from './rtnetlink-codec.js';
 import { closeSync } from 'node:fs';
 import { type NetnsEntry, enterBySetns } from '../netns/enter.js';
 import { type NetnsTarget, resolveNetns } from '../netns/target.js';
@@ -135,7 +135,7 @@ export class NetlinkClient {
     if (o.netns !== undefined) return NetlinkClient.openInNetns(o);
     const generic = genericOpenerFor(o); // checked before a socket is made
     const transport = o.transport ?? new NetlinkSocket({ receiveBuffer: 1 << 20, ...o.socket });
-    const client = new NetlinkClient(new Connection(transport, rtnetlinkCodec(), o));
+    const client = new NetlinkClient(new Connection(transport, rtnetlinkCodec(), { ...o, operations: rtnetlinkOperations() }));
     client.generic.opener = generic;
     client.generic.options = { timeoutMs: o.timeoutMs, dumpRetries: o.dumpRetries };
     return client;

@@ -1,9 +1,15 @@
 import { rtnetlinkSpecs } from '../../protocol/rtnetlink.js';
 import { ProtocolCodec } from '../codec/message.js';
+import { Operations } from '../codec/operations.js';
 
 let shared: ProtocolCodec | undefined;
 
 /** The rtnetlink codec, compiled once from the specs on first use. */
 export function rtnetlinkCodec(): ProtocolCodec {
   return (shared ??= new ProtocolCodec(rtnetlinkSpecs));
+}
+
+/** The rtnetlink operations (protocol/rt-*.ts): what each request may carry, checked before sending. */
+export function rtnetlinkOperations(): Operations {
+  return Operations.of(rtnetlinkSpecs);
 }

@@ -12,6 +12,7 @@ import { ByteWriter, align4 } from '../codec/byte-writer.js';
 import { DecodeError } from '../codec/errors.js';
 import { formatMessage } from '../codec/format.js';
 import { type ErrorPayload, type NetlinkMessage, type OutgoingMessage, type ProtocolCodec, makeCtx } from '../codec/message.js';
+import type { Operations } from '../codec/operations.js';
 import type { AttrSelection, DecodeCtx } from '../codec/types.js';
 import type { Transport } from '../transport/types.js';
 import { type BatchResult, type BatchWindow, packWindow } from './batch.js';
@@ -34,6 +35,13 @@ export interface ConnectionOptions {
   timeoutMs?: number;
   /** How many times a dump interrupted by concurrent changes is retried (default 5). */
   dumpRetries?: number;
+  /**
+   * The operations of the connection's families (Operations.of(specs)): a request is checked
+   * against its operation's request attributes before it is encoded, and one it may not carry
+   * is an InvalidArgumentError naming it, nothing sent. Requests no operation starts (numeric
+   * kinds, families without operations) are not checked. 20-55 ns a request.
+   */
+  operations?: Operations;
 }
 
 export interface RequestOptions {
@@ -51,6 +59,7 @@ export class Connection {
   readonly codec: ProtocolCodec;
   private readonly timeoutMs: number;
   private readonly dumpRetries: number;
+  private readonly operations: Operations | undefined;
   /** The requests awaiting answers, by sequence number. */
   private readonly inflight: InFlight;
   private readonly dumps = new DumpQueue();
@@ -63,6 +72,7 @@ export class Connection {
     this.codec = codec;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.dumpRetries = options.dumpRetries ?? 5;
+    this.operations = options.operations;
     const inflight = (this.inflight = new InFlight(transport));
     transport.start({
       datagram: (d) => this.onDatagram(d),
@@ -129,6 +139,7 @@ export class Connection {
    */
   async batch(msgs: readonly OutgoingMessage[], options: BatchOptions = {}): Promise<BatchResult[]> {
     const window = Math.max(1, options.window ?? 256);
+    for (const m of msgs) this.checkOperation(m, false); // every message before any is sent
     const results: BatchResult[] = new Array(msgs.length);
     for (let first = 0; first < msgs.length; first += window) {
       if (this.closedError) throw this.closedError;
@@ -211,12 +222,18 @@ export class Connection {
    * input (nothing registered). `bytes` is a private copy (error reports point into it).
    */
   private register(msg: OutgoingMessage, flags: number, dump: boolean, options: RequestOptions): Pending {
+    this.checkOperation(msg, dump);
     const seq = this.inflight.nextSeq();
     const bytes = requestBytes(this.codec, msg, flags, seq, this.scratch);
     const p = new Pending(this.inflight, seq, options.timeoutMs ?? this.timeoutMs, operationOf(msg), msg, flags, bytes, dump);
     this.inflight.track(p);
     if (logSend.enabled) logSend('%s', formatMessage(this.codec.decode(bytes, 'user')[0]!));
     return p;
+  }
+
+  /** InvalidArgumentError when the request carries an attribute its operation does not take. */
+  private checkOperation(msg: OutgoingMessage, dump: boolean): void {
+    if (this.operations !== undefined && typeof msg.kind === 'string') this.operations.find(msg.kind, dump)?.check(msg.attrs);
   }
 
   /** Sends; a failure rejects `p` (or everything waiting when no single request is named). */
