@@ -330,13 +330,7 @@ function runHelper(batch: Job[]): Promise<void> {
     try {
       // Under util-linux nsenter (absolute path): the helper starts in the first job's namespace, and
       // enters the others (and this one again, harmlessly) with setns() itself.
-      child = spawn(systemProgram('nsenter', 'util-linux'), [`--net=${jobs[0]!.path}`, '--', process.execPath, helperScript()], {
-        stdio: ['pipe', 'pipe', 'pipe', theirs, ...(first.ns.fd !== undefined ? [first.ns.fd] : [])],
-        env: helperEnv(),
-      });
-      // The request goes on stdin: argv is world-readable (/proc/PID/cmdline) and limited to 128 KiB.
-      child.stdin!.on('error', () => undefined); // a helper that died early is reported on 'close'
-      child.stdin!.end(JSON.stringify({ ppid: process.pid, ffi: helperFfiModule(), jobs }));
+      child = spawnHelper(jobs, theirs, first.ns.fd);
     } catch (err) {
       system.close(theirs);
       finish(new NamespaceError(first.ns.label, 'EHELPER', `cannot start the netns helper: ${(err as Error).message}`, { cause: err }));
@@ -384,41 +378,12 @@ function runHelper(batch: Job[]): Promise<void> {
     };
     /** The whole reply is here: checked against the request, then each job gets its own fds or error. */
     const settle = () => {
-      let e = 0;
-      let f = 0;
-      const results: (EnterResult | { setnsErrno: number } | { socketErrno: number; result: EnterResult })[] = [];
-      for (const spec of jobs) {
-        // Each job starts with its header: -1 (entered) or -1 - errno (setns failed).
-        const header = entries[e++];
-        if (header === undefined || header >= 0) return malformed(`no header for job ${results.length}`);
-        if (header < -1) {
-          results.push({ setnsErrno: -1 - header });
-          continue;
-        }
-        const result: EnterResult = { sockets: [], files: [] };
-        let socketErrno: number | undefined;
-        for (let i = 0; i < spec.sockets.length + spec.files.length; i++) {
-          const entry = entries[e++];
-          if (entry === undefined) return malformed(`${entries.length} entries for ${jobs.length} jobs`);
-          const value = entry === 0 ? fds[f++]! : { errno: entry };
-          if (i >= spec.sockets.length) result.files.push(value);
-          else if (typeof value === 'number') result.sockets.push(value);
-          else socketErrno ??= value.errno;
-        }
-        results.push(socketErrno === undefined ? result : { socketErrno, result });
-      }
-      if (e !== entries.length || f !== fds.length) return malformed(`${entries.length} entries and ${fds.length} fds for ${jobs.length} jobs`);
+      const outcomes = splitReply(jobs, entries, fds);
+      if (typeof outcomes === 'string') return malformed(outcomes);
+      const count = fds.length;
       fds.length = 0; // handed out below
-      results.forEach((r, k) => {
-        const job = batch[k]!;
-        if ('setnsErrno' in r) job.reject(setnsFailure(job.ns, r.setnsErrno));
-        else if ('socketErrno' in r) {
-          closeResult(r.result);
-          const message = `socket() in network namespace ${job.ns.label} failed: ${describeErrno(r.socketErrno)}`;
-          job.reject(new NamespaceError(job.ns.label, 'EHELPER', message));
-        } else job.resolve(r);
-      });
-      log('helper for %s: %d fds in %s ms', label, f, (performance.now() - t0).toFixed(1));
+      deliver(batch, outcomes);
+      log('helper for %s: %d fds in %s ms', label, count, (performance.now() - t0).toFixed(1));
       finish();
     };
     child.stdout!.on('data', () => receive());
@@ -437,18 +402,82 @@ function runHelper(batch: Job[]): Promise<void> {
       () => finish(new NamespaceError(first.ns.label, 'ETIMEDOUT', `the netns helper for ${label} did not answer within ${timeoutMs} ms`)),
       timeoutMs,
     );
-    // Everyone in the batch gave up (aborted): no reason to keep the helper.
-    if (batch.every((j) => j.req.signal)) {
-      for (const j of batch) {
-        j.req.signal!.addEventListener(
-          'abort',
-          () => {
-            if (batch.every((b) => b.settled)) finish();
-          },
-          { once: true },
-        );
-      }
+    stopWhenAllAbort(batch, () => finish());
+  });
+}
+
+/** nsenter into the first job's namespace, then node helper.cjs with the request on stdin; `fd` (an fd target) as its fd 4. */
+function spawnHelper(jobs: JobSpec[], theirs: number, fd: number | undefined): ChildProcess {
+  // Under util-linux nsenter (absolute path): the helper starts in the first job's namespace, and
+  // enters the others (and this one again, harmlessly) with setns() itself.
+  const child = spawn(systemProgram('nsenter', 'util-linux'), [`--net=${jobs[0]!.path}`, '--', process.execPath, helperScript()], {
+    stdio: ['pipe', 'pipe', 'pipe', theirs, ...(fd !== undefined ? [fd] : [])],
+    env: helperEnv(),
+  });
+  // The request goes on stdin: argv is world-readable (/proc/PID/cmdline) and limited to 128 KiB.
+  child.stdin!.on('error', () => undefined); // a helper that died early is reported on 'close'
+  child.stdin!.end(JSON.stringify({ ppid: process.pid, ffi: helperFfiModule(), jobs }));
+  return child;
+}
+
+/** Everyone in the batch gave up (aborted): no reason to keep the helper. */
+function stopWhenAllAbort(batch: Job[], stop: () => void): void {
+  if (!batch.every((j) => j.req.signal)) return;
+  for (const j of batch) {
+    j.req.signal!.addEventListener(
+      'abort',
+      () => {
+        if (batch.every((b) => b.settled)) stop();
+      },
+      { once: true },
+    );
+  }
+}
+
+type JobOutcome = EnterResult | { setnsErrno: number } | { socketErrno: number; result: EnterResult };
+
+/**
+ * The reply's entries split per job: each job starts with its header, -1 (entered) or -1 - errno
+ * (setns failed, nothing follows), then one entry per socket and file, 0 for an fd (the next of
+ * `fds`) or an errno. A string saying why when the reply does not match the request.
+ */
+function splitReply(jobs: JobSpec[], entries: number[], fds: number[]): JobOutcome[] | string {
+  let e = 0;
+  let f = 0;
+  const results: JobOutcome[] = [];
+  for (const spec of jobs) {
+    const header = entries[e++];
+    if (header === undefined || header >= 0) return `no header for job ${results.length}`;
+    if (header < -1) {
+      results.push({ setnsErrno: -1 - header });
+      continue;
     }
+    const result: EnterResult = { sockets: [], files: [] };
+    let socketErrno: number | undefined;
+    for (let i = 0; i < spec.sockets.length + spec.files.length; i++) {
+      const entry = entries[e++];
+      if (entry === undefined) return `${entries.length} entries for ${jobs.length} jobs`;
+      const value = entry === 0 ? fds[f++]! : { errno: entry };
+      if (i >= spec.sockets.length) result.files.push(value);
+      else if (typeof value === 'number') result.sockets.push(value);
+      else socketErrno ??= value.errno;
+    }
+    results.push(socketErrno === undefined ? result : { socketErrno, result });
+  }
+  if (e !== entries.length || f !== fds.length) return `${entries.length} entries and ${fds.length} fds for ${jobs.length} jobs`;
+  return results;
+}
+
+/** Each job its own fds, or its own error (a socket that failed closes the job's other fds). */
+function deliver(batch: Job[], outcomes: JobOutcome[]): void {
+  outcomes.forEach((r, k) => {
+    const job = batch[k]!;
+    if ('setnsErrno' in r) job.reject(setnsFailure(job.ns, r.setnsErrno));
+    else if ('socketErrno' in r) {
+      closeResult(r.result);
+      const message = `socket() in network namespace ${job.ns.label} failed: ${describeErrno(r.socketErrno)}`;
+      job.reject(new NamespaceError(job.ns.label, 'EHELPER', message));
+    } else job.resolve(r);
   });
 }
 

@@ -37,49 +37,61 @@ export function printLinkStats(p: Printer, a: RtLinkLinkAttrs, level: number): v
     key = 'stats';
   }
   if (!s) return;
-  const g = (k: keyof Stats) => big(s![k]);
+  const stats = s;
+  const g: Get = (k) => big(stats[k]);
   const carrierChanges = a.carrierChanges;
-
   if (p.json) {
-    p.openObject(key);
-    p.openObject('rx');
-    p.jsonOnly('bytes', g('rxBytes'));
-    p.jsonOnly('packets', g('rxPackets'));
-    p.jsonOnly('errors', g('rxErrors'));
-    p.jsonOnly('dropped', g('rxDropped'));
-    p.jsonOnly('over_errors', g('rxOverErrors'));
-    p.jsonOnly('multicast', g('multicast'));
-    if (g('rxCompressed')) p.jsonOnly('compressed', g('rxCompressed'));
-    if (level > 1) {
-      p.jsonOnly('length_errors', g('rxLengthErrors'));
-      p.jsonOnly('crc_errors', g('rxCrcErrors'));
-      p.jsonOnly('frame_errors', g('rxFrameErrors'));
-      p.jsonOnly('fifo_errors', g('rxFifoErrors'));
-      p.jsonOnly('missed_errors', g('rxMissedErrors'));
-      if (g('rxNohandler')) p.jsonOnly('nohandler', g('rxNohandler'));
-      if (g('rxOtherhostDropped')) p.jsonOnly('otherhost', g('rxOtherhostDropped'));
-    }
-    p.closeObject();
-    p.openObject('tx');
-    p.jsonOnly('bytes', g('txBytes'));
-    p.jsonOnly('packets', g('txPackets'));
-    p.jsonOnly('errors', g('txErrors'));
-    p.jsonOnly('dropped', g('txDropped'));
-    p.jsonOnly('carrier_errors', g('txCarrierErrors'));
-    p.jsonOnly('collisions', g('collisions'));
-    if (g('txCompressed')) p.jsonOnly('compressed', g('txCompressed'));
-    if (level > 1) {
-      p.jsonOnly('aborted_errors', g('txAbortedErrors'));
-      p.jsonOnly('fifo_errors', g('txFifoErrors'));
-      p.jsonOnly('window_errors', g('txWindowErrors'));
-      p.jsonOnly('heartbeat_errors', g('txHeartbeatErrors'));
-      if (carrierChanges !== undefined) p.jsonOnly('carrier_changes', carrierChanges);
-    }
-    p.closeObject();
-    p.closeObject();
+    printStatsJson(p, key, g, level, carrierChanges);
     return;
   }
+  const cols = statsColumns(g, level, carrierChanges);
+  p.text(`${rxText(cols, g, level)}\n${txText(cols, g, level, carrierChanges)}`);
+}
 
+type Get = (k: keyof Stats) => bigint;
+
+/** The JSON object: rx and tx, their error details at -s -s. */
+function printStatsJson(p: Printer, key: string, g: Get, level: number, carrierChanges: number | undefined): void {
+  p.openObject(key);
+  p.openObject('rx');
+  p.jsonOnly('bytes', g('rxBytes'));
+  p.jsonOnly('packets', g('rxPackets'));
+  p.jsonOnly('errors', g('rxErrors'));
+  p.jsonOnly('dropped', g('rxDropped'));
+  p.jsonOnly('over_errors', g('rxOverErrors'));
+  p.jsonOnly('multicast', g('multicast'));
+  if (g('rxCompressed')) p.jsonOnly('compressed', g('rxCompressed'));
+  if (level > 1) {
+    p.jsonOnly('length_errors', g('rxLengthErrors'));
+    p.jsonOnly('crc_errors', g('rxCrcErrors'));
+    p.jsonOnly('frame_errors', g('rxFrameErrors'));
+    p.jsonOnly('fifo_errors', g('rxFifoErrors'));
+    p.jsonOnly('missed_errors', g('rxMissedErrors'));
+    if (g('rxNohandler')) p.jsonOnly('nohandler', g('rxNohandler'));
+    if (g('rxOtherhostDropped')) p.jsonOnly('otherhost', g('rxOtherhostDropped'));
+  }
+  p.closeObject();
+  p.openObject('tx');
+  p.jsonOnly('bytes', g('txBytes'));
+  p.jsonOnly('packets', g('txPackets'));
+  p.jsonOnly('errors', g('txErrors'));
+  p.jsonOnly('dropped', g('txDropped'));
+  p.jsonOnly('carrier_errors', g('txCarrierErrors'));
+  p.jsonOnly('collisions', g('collisions'));
+  if (g('txCompressed')) p.jsonOnly('compressed', g('txCompressed'));
+  if (level > 1) {
+    p.jsonOnly('aborted_errors', g('txAbortedErrors'));
+    p.jsonOnly('fifo_errors', g('txFifoErrors'));
+    p.jsonOnly('window_errors', g('txWindowErrors'));
+    p.jsonOnly('heartbeat_errors', g('txHeartbeatErrors'));
+    if (carrierChanges !== undefined) p.jsonOnly('carrier_changes', carrierChanges);
+  }
+  p.closeObject();
+  p.closeObject();
+}
+
+/** Column widths: at least the headings', grown to the widest value (ip's size_columns). */
+function statsColumns(g: Get, level: number, carrierChanges: number | undefined): number[] {
   const cols = [
     '*X errors:'.length,
     'packets'.length,
@@ -107,6 +119,11 @@ export function printLinkStats(p: Printer, a: RtLinkLinkAttrs, level: number): v
   if (level > 1) {
     sizeColumns(cols, [0n, 0n, g('txAbortedErrors'), g('txFifoErrors'), g('txWindowErrors'), g('txHeartbeatErrors'), big(carrierChanges ?? 0)]);
   }
+  return cols;
+}
+
+/** The RX lines (and RX errors at -s -s). */
+function rxText(cols: number[], g: Get, level: number): string {
   const c = (i: number) => cols[i]!;
   let t = '';
   t += `    RX: ${padStart('bytes', c(0) - 4)} ${padStart('packets', c(1))} ${padStart('errors', c(2))} ${padStart('dropped', c(3))} ${padStart('missed', c(4))} ${padStart('mcast', c(5))} ${padStart(g('rxCompressed') ? 'compressed' : '', c(6))}\n`;
@@ -135,7 +152,13 @@ export function printLinkStats(p: Printer, a: RtLinkLinkAttrs, level: number): v
     if (g('rxNohandler')) t += num(c(6), g('rxNohandler'));
     if (g('rxOtherhostDropped')) t += num(c(7), g('rxOtherhostDropped'));
   }
-  t += '\n';
+  return t;
+}
+
+/** The TX lines (and TX errors at -s -s). */
+function txText(cols: number[], g: Get, level: number, carrierChanges: number | undefined): string {
+  const c = (i: number) => cols[i]!;
+  let t = '';
   t += `    TX: ${padStart('bytes', c(0) - 4)} ${padStart('packets', c(1))} ${padStart('errors', c(2))} ${padStart('dropped', c(3))} ${padStart('carrier', c(4))} ${padStart('collsns', c(5))} ${padStart(g('txCompressed') ? 'compressed' : '', c(6))}\n`;
   t +=
     '    ' +
@@ -157,5 +180,5 @@ export function printLinkStats(p: Printer, a: RtLinkLinkAttrs, level: number): v
       num(c(4), g('txHeartbeatErrors'));
     if (carrierChanges !== undefined) t += num(c(5), big(carrierChanges));
   }
-  p.text(t);
+  return t;
 }
