@@ -26,7 +26,6 @@ import type {
   EthtoolRateMatching,
   EthtoolRingsAttrs,
   EthtoolStrsetAttrs,
-  EthtoolTcpDataSplit,
   EthtoolTpMdi,
   EthtoolTransceiver,
   EthtoolWolAttrs,
@@ -106,17 +105,8 @@ export interface DebugLevel extends Device {
   classes: NamedBit[];
 }
 
-/** ETHTOOL_MSG_CHANNELS: queue counts; an attribute the device does not have is left out. */
-export interface Channels extends Device {
-  rxMax?: number;
-  txMax?: number;
-  otherMax?: number;
-  combinedMax?: number;
-  rxCount?: number;
-  txCount?: number;
-  otherCount?: number;
-  combinedCount?: number;
-}
+/** ETHTOOL_MSG_CHANNELS: queue counts, as the spec names them; an attribute the device does not have is left out. */
+export interface Channels extends Device, Omit<EthtoolChannelsAttrs, 'header' | 'unknown'> {}
 
 /** Channel counts to set (ethtool -L): rx, tx, other, combined. */
 export interface ChannelsSet extends RequestOptions {
@@ -126,26 +116,13 @@ export interface ChannelsSet extends RequestOptions {
   combined?: number;
 }
 
-/** ETHTOOL_MSG_RINGS: ring sizes and ring options; what the device lacks is left out. */
-export interface Rings extends Device {
-  rxMax?: number;
-  rxMiniMax?: number;
-  rxJumboMax?: number;
-  txMax?: number;
-  rx?: number;
-  rxMini?: number;
-  rxJumbo?: number;
-  tx?: number;
-  rxBufLen?: number;
-  /** 'unknown', 'disabled', 'enabled'. */
-  tcpDataSplit?: EthtoolTcpDataSplit;
-  cqeSize?: number;
+/**
+ * ETHTOOL_MSG_RINGS: ring sizes and ring options, as the spec names them (tcpDataSplit: 'unknown',
+ * 'disabled', 'enabled'); the u8 push switches as booleans; what the device lacks is left out.
+ */
+export interface Rings extends Device, Omit<EthtoolRingsAttrs, 'header' | 'unknown' | 'txPush' | 'rxPush'> {
   txPush?: boolean;
   rxPush?: boolean;
-  txPushBufLen?: number;
-  txPushBufLenMax?: number;
-  hdsThresh?: number;
-  hdsThreshMax?: number;
 }
 
 /** Ring settings to change (ethtool -G). */
