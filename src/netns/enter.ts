@@ -26,6 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import createDebug from '../deps/debug.js';
 import * as system from '../transport/system.js';
+import { type EnterResult, type JobOutcome, type JobSpec, helperFailure, setnsFailure, splitReply } from './helper-reply.js';
 import { systemProgram } from './system-program.js';
 import { NamespaceError, describeErrno } from './errors.js';
 import { type NetnsTarget, type ResolvedNetns, resolveNetns } from './target.js';
@@ -49,11 +50,7 @@ export interface EnterRequest extends EnterOptions {
   files?: [string, number][];
 }
 
-/** fds in request order; a file that could not be opened is an errno (a positive number) instead. */
-export interface EnterResult {
-  sockets: number[];
-  files: (number | { errno: number })[];
-}
+export type { EnterResult } from './helper-reply.js';
 
 export const O_RDWR = 2;
 
@@ -270,12 +267,6 @@ export function helperEnv(): NodeJS.ProcessEnv {
 /** At most this many fds travel in one reply datagram (the kernel's SCM_MAX_FD is 253; helper.cjs sends up to 250). */
 const SCM_MAX_FD = 253;
 
-interface JobSpec {
-  path: string;
-  sockets: number[];
-  files: [string, number][];
-}
-
 /** One helper for a batch of jobs: it enters each job's namespace by setns() and makes its fds there. */
 function runHelper(batch: Job[]): Promise<void> {
   const first = batch[0]!;
@@ -356,17 +347,9 @@ function runHelper(batch: Job[]): Promise<void> {
         }
         if (got.data.length === 0) return false; // the helper closed without (finishing its) reply
         fds.push(...got.fds);
-        let part: { r: number[]; end?: boolean };
-        try {
-          part = JSON.parse(got.data.toString('utf8')) as { r: number[]; end?: boolean };
-          if (!Array.isArray(part.r) || !part.r.every(Number.isInteger)) throw new Error('no entries');
-        } catch (err) {
-          malformed((err as Error).message, err);
-          return true;
-        }
-        const oks = part.r.reduce((n, e) => n + (e === 0 ? 1 : 0), 0);
-        if (got.truncated || oks !== got.fds.length) {
-          malformed(`expected ${oks} fds, got ${got.fds.length}${got.truncated ? ' (truncated)' : ''}`);
+        const part = replyPart(got);
+        if (typeof part === 'string') {
+          malformed(part);
           return true;
         }
         for (const e of part.r) entries.push(e);
@@ -406,6 +389,20 @@ function runHelper(batch: Job[]): Promise<void> {
   });
 }
 
+/** One reply datagram: its entries (and whether it is the last), or why it is malformed. */
+function replyPart(got: system.ReceivedFds): { r: number[]; end?: boolean } | string {
+  let part: { r: number[]; end?: boolean };
+  try {
+    part = JSON.parse(got.data.toString('utf8')) as { r: number[]; end?: boolean };
+    if (!Array.isArray(part.r) || !part.r.every(Number.isInteger)) return 'no entries';
+  } catch (err) {
+    return (err as Error).message;
+  }
+  const oks = part.r.reduce((n, e) => n + (e === 0 ? 1 : 0), 0);
+  if (got.truncated || oks !== got.fds.length) return `expected ${oks} fds, got ${got.fds.length}${got.truncated ? ' (truncated)' : ''}`;
+  return part;
+}
+
 /** nsenter into the first job's namespace, then node helper.cjs with the request on stdin; `fd` (an fd target) as its fd 4. */
 function spawnHelper(jobs: JobSpec[], theirs: number, fd: number | undefined): ChildProcess {
   // Under util-linux nsenter (absolute path): the helper starts in the first job's namespace, and
@@ -434,40 +431,6 @@ function stopWhenAllAbort(batch: Job[], stop: () => void): void {
   }
 }
 
-type JobOutcome = EnterResult | { setnsErrno: number } | { socketErrno: number; result: EnterResult };
-
-/**
- * The reply's entries split per job: each job starts with its header, -1 (entered) or -1 - errno
- * (setns failed, nothing follows), then one entry per socket and file, 0 for an fd (the next of
- * `fds`) or an errno. A string saying why when the reply does not match the request.
- */
-function splitReply(jobs: JobSpec[], entries: number[], fds: number[]): JobOutcome[] | string {
-  let e = 0;
-  let f = 0;
-  const results: JobOutcome[] = [];
-  for (const spec of jobs) {
-    const header = entries[e++];
-    if (header === undefined || header >= 0) return `no header for job ${results.length}`;
-    if (header < -1) {
-      results.push({ setnsErrno: -1 - header });
-      continue;
-    }
-    const result: EnterResult = { sockets: [], files: [] };
-    let socketErrno: number | undefined;
-    for (let i = 0; i < spec.sockets.length + spec.files.length; i++) {
-      const entry = entries[e++];
-      if (entry === undefined) return `${entries.length} entries for ${jobs.length} jobs`;
-      const value = entry === 0 ? fds[f++]! : { errno: entry };
-      if (i >= spec.sockets.length) result.files.push(value);
-      else if (typeof value === 'number') result.sockets.push(value);
-      else socketErrno ??= value.errno;
-    }
-    results.push(socketErrno === undefined ? result : { socketErrno, result });
-  }
-  if (e !== entries.length || f !== fds.length) return `${entries.length} entries and ${fds.length} fds for ${jobs.length} jobs`;
-  return results;
-}
-
 /** Each job its own fds, or its own error (a socket that failed closes the job's other fds). */
 function deliver(batch: Job[], outcomes: JobOutcome[]): void {
   outcomes.forEach((r, k) => {
@@ -479,23 +442,4 @@ function deliver(batch: Job[], outcomes: JobOutcome[]): void {
       job.reject(new NamespaceError(job.ns.label, 'EHELPER', message));
     } else job.resolve(r);
   });
-}
-
-function setnsFailure(ns: ResolvedNetns, errno: number): NamespaceError {
-  if (errno === 2) return new NamespaceError(ns.label, 'ENOENT', `network namespace ${ns.label} does not exist`);
-  if (errno === 1 || errno === 13) {
-    return new NamespaceError(ns.label, 'EPERM', `not permitted to enter network namespace ${ns.label}: ${describeErrno(errno)}`);
-  }
-  return new NamespaceError(ns.label, 'EINVAL', `${ns.path} is not a network namespace (setns: ${describeErrno(errno)})`);
-}
-
-/** What the helper (or Node starting it) said, as a NamespaceError with the right code. */
-function helperFailure(ns: ResolvedNetns, stderr: string, code: number | null, signal: NodeJS.Signals | null): NamespaceError {
-  const text = stderr.trim().split('\n').slice(-3).join('; ') || (signal ? `killed by ${signal}` : `exit status ${code}`);
-  // nsenter could not enter: the same words as a failed setns() inside the helper.
-  if (/No such file|No such process/i.test(text)) return setnsFailure(ns, 2);
-  if (/Operation not permitted/i.test(text)) return setnsFailure(ns, 1);
-  if (/Permission denied/i.test(text)) return setnsFailure(ns, 13);
-  if (/Invalid argument/i.test(text)) return setnsFailure(ns, 22);
-  return new NamespaceError(ns.label, 'EHELPER', `the netns helper for ${ns.label} failed: ${text}`);
 }
