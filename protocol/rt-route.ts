@@ -44,29 +44,11 @@ const ROUTE_ALL = [
 /**
  * What a route add or delete is made of, across the families' handlers: rtm_to_fib_config()
  * (IPv4), rtm_to_fib6_config() (IPv6), rtm_to_route_config() (MPLS: newdst, via, ttlPropagate),
- * rtm_to_ipmr_mfcc() (multicast: iif). YNL lists every route attribute, read-only ones too.
+ * rtm_to_ipmr_mfcc() (multicast: iif): every route attribute but those the kernel only reports
+ * (YNL lists the read-only ones for new and del too).
  */
-const ROUTE_CHANGE = [
-  'dst',
-  'src',
-  'iif',
-  'oif',
-  'gateway',
-  'priority',
-  'prefsrc',
-  'metrics',
-  'multipath',
-  'flow',
-  'table',
-  'via',
-  'newdst',
-  'pref',
-  'encapType',
-  'encap',
-  'expires',
-  'ttlPropagate',
-  'nhId',
-] as const;
+const ROUTE_READ_ONLY: readonly string[] = ['cacheinfo', 'mark', 'mfcStats', 'pad', 'uid', 'ipProto', 'sport', 'dport', 'flowlabel'];
+const ROUTE_CHANGE = ROUTE_ALL.filter((a) => !ROUTE_READ_ONLY.includes(a));
 
 export const rtRouteSpec = defineFamily({
   name: 'rt-route',
