@@ -3,7 +3,11 @@
  * processes on one throwaway namespace, medians side by side. For "did this change help?" on a
  * VM whose speed drifts by the minute: both sides see the same minutes. Needs root.
  *
- *   npx tsx bench/ab.ts BASE [HEAD] [--scenario links|routes|addr|addrname|veth|linkevents] [--runs 10]
+ *   npx tsx bench/ab.ts BASE [HEAD] [--scenario links|routes|addr|addrname|veth|linkevents] [--runs 10] [--same-worker]
+ *
+ * --same-worker runs this checkout's bench/workers/nlts.ts on both sides (each over its own
+ * revision's library), so measures added since BASE (CPU times) exist on both; the worker must
+ * still compile against BASE's API.
  *
  * BASE and HEAD are git revisions; HEAD defaults to the working tree. Each side is bundled with
  * esbuild from a `git worktree` of its revision (the working tree as it is), so a comparison
@@ -17,7 +21,7 @@
  *   linkevents  a Monitor's CPU for the 900 link events of 300 veth pairs made and set up
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,10 +32,12 @@ const argv = process.argv.slice(2);
 const revs: string[] = [];
 let scenario = 'links';
 let runs = 10;
+let sameWorker = false;
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i]!;
   if (a === '--scenario') scenario = argv[++i]!;
   else if (a === '--runs') runs = Number(argv[++i]);
+  else if (a === '--same-worker') sameWorker = true;
   else if (a.startsWith('-')) usage(`unknown option ${a}`);
   else revs.push(a);
 }
@@ -39,7 +45,9 @@ if (revs.length < 1 || revs.length > 2 || !['links', 'routes', 'addr', 'addrname
 if (process.getuid?.() !== 0) usage('needs root (it creates a network namespace)');
 
 function usage(why: string): never {
-  console.error(`${why ? why + '\n' : ''}usage: npx tsx bench/ab.ts BASE [HEAD] [--scenario links|routes|addr|addrname|veth|linkevents] [--runs N]`);
+  console.error(
+    `${why ? why + '\n' : ''}usage: npx tsx bench/ab.ts BASE [HEAD] [--scenario links|routes|addr|addrname|veth|linkevents] [--runs N] [--same-worker]`,
+  );
   process.exit(2);
 }
 
@@ -75,6 +83,8 @@ async function bundle(rev: string | undefined, label: string): Promise<string> {
     execFileSync('git', ['-C', ROOT, 'worktree', 'add', '--detach', src, rev], { stdio: 'ignore' });
     worktrees.push(src);
     symlinkSync(path.join(ROOT, 'node_modules'), path.join(src, 'node_modules'));
+    // The same measurements on both sides: this checkout's worker over that revision's library.
+    if (sameWorker) copyFileSync(path.join(ROOT, 'bench/workers/nlts.ts'), path.join(src, 'bench/workers/nlts.ts'));
   }
   const outfile = path.join(ROOT, 'node_modules', '.cache', 'nlts-ab', `${process.pid}-${label}.mjs`);
   mkdirSync(path.dirname(outfile), { recursive: true });
@@ -120,6 +130,15 @@ function setup(): { args: object; read: (r: any) => Record<string, number> } {
         'delete 2nd pass (µs)': us(r.warmDel, r.n),
         'batch add (µs)': us(r.batchAdd, r.n),
         'batch delete (µs)': us(r.batchDel, r.n),
+        // Workers before this measure gave no CPU times (--same-worker gives every side this one).
+        ...(r.addCpu === undefined
+          ? {}
+          : {
+              'add CPU (µs)': us(r.addCpu, r.n),
+              'delete CPU (µs)': us(r.delCpu, r.n),
+              'add 2nd pass CPU (µs)': us(r.warmAddCpu, r.n),
+              'delete 2nd pass CPU (µs)': us(r.warmDelCpu, r.n),
+            }),
       }),
     };
   }
