@@ -5,6 +5,23 @@
 import { NamespaceError, describeErrno } from './errors.js';
 import type { ResolvedNetns } from './target.js';
 
+export type NetnsEntry = 'helper' | 'setns';
+
+export interface EnterOptions {
+  /** 'helper' (default) or 'setns'. */
+  entry?: NetnsEntry;
+  /** Helper time limit, ms (default 10 s). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface EnterRequest extends EnterOptions {
+  /** One socket per entry: its netlink protocol (NETLINK_ROUTE = 0). Created unbound. */
+  sockets?: number[];
+  /** Files to open there: [path, open flags]. */
+  files?: [string, number][];
+}
+
 /** fds in request order; a file that could not be opened is an errno (a positive number) instead. */
 export interface EnterResult {
   sockets: number[];

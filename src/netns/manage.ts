@@ -15,7 +15,7 @@ import { Connection, type RequestOptions } from '../conn/connection.js';
 import { InvalidArgumentError } from '../errors/index.js';
 import { NetlinkSocket } from '../transport/netlink-socket.js';
 import * as system from '../transport/system.js';
-import { helperEnv, helperFfiModule, helperScript } from './enter.js';
+import { helperEnv, helperFfiModule, helperScript } from './helper-spawn.js';
 import { NamespaceError, describeErrno, permissionCode } from './errors.js';
 import { systemProgram } from './system-program.js';
 import { dumpNsids, getNsid, netnsNames, nsidCodec, nsidNames, setNsid } from './nsid.js';
