@@ -18,7 +18,7 @@ export * from './api/rules.js';
 export * from './api/ethtool.js';
 export * from './api/genl.js';
 export * from './api/not-supported.js';
-export type { GenericTransport } from './api/generic-socket.js';
+export type { GenericTransport } from './api/side-socket.js';
 export type { GenlConnection, GenlConnectionOptions, GenlAttrs } from './genl/connection.js';
 export * from './netns/index.js';
 export * from './monitor/index.js';

@@ -18,7 +18,8 @@ import { InvalidArgumentError } from './errors.js';
 import { checkBool, checkInt, checkOptions, checkTimeoutMs } from './validate.js';
 import { EthtoolApi } from './ethtool.js';
 import { GenlApi } from './genl.js';
-import { type GenericTransport, GenericSocket, genericOpenerFor, helperOpener, setnsOpener, unknownNamespaceOpener } from './generic-socket.js';
+import { type GenericTransport, SideSocket, helperOpener, openerFor, setnsOpener } from './side-socket.js';
+import { GENERIC_SIDE } from './sides.js';
 
 export interface ClientOptions extends ConnectionOptions {
   /** Talk over this transport (a replay, a recorder...) instead of opening a socket. */
@@ -99,7 +100,7 @@ export class NetlinkClient {
   netns?: string;
   private readonly closers: (() => void)[] = [];
   /** @internal The generic netlink side (ethtool, genl): its socket is made on first use. */
-  readonly generic = new GenericSocket(unknownNamespaceOpener());
+  readonly generic = new SideSocket(GENERIC_SIDE);
   private ethtoolApi: EthtoolApi | undefined;
   private genlApi: GenlApi | undefined;
 
@@ -133,7 +134,7 @@ export class NetlinkClient {
   static open(options?: ClientOptions): NetlinkClient {
     const o = checkClientOptions(options);
     if (o.netns !== undefined) return NetlinkClient.openInNetns(o);
-    const generic = genericOpenerFor(o); // checked before a socket is made
+    const generic = openerFor(GENERIC_SIDE, o.genericTransport, o); // checked before a socket is made
     const transport = o.transport ?? new NetlinkSocket({ receiveBuffer: 1 << 20, ...o.socket });
     const client = new NetlinkClient(new Connection(transport, rtnetlinkCodec(), { ...o, operations: rtnetlinkOperations() }));
     client.generic.opener = generic;
@@ -160,7 +161,7 @@ export class NetlinkClient {
       throw err;
     }
     client.netns = ns.label;
-    if (o.genericTransport === undefined) client.generic.opener = setnsOpener(ns);
+    if (o.genericTransport === undefined) client.generic.opener = setnsOpener(GENERIC_SIDE, ns);
     return client;
   }
 
@@ -187,7 +188,7 @@ export class NetlinkClient {
     }
     client.netns = lease.netns.label;
     client.closers.push(lease.release);
-    if (options.genericTransport === undefined) client.generic.opener = helperOpener(lease.netns, options.netnsEntry ?? 'helper', client.generic);
+    if (options.genericTransport === undefined) client.generic.opener = helperOpener(client.generic, lease.netns, options.netnsEntry ?? 'helper');
     return client;
   }
 

@@ -1,14 +1,13 @@
 /**
- * The client's generic netlink side (nl.ethtool, nl.genl): a NETLINK_GENERIC socket in the same
- * network namespace as the client's rtnetlink socket, made on first use, so a client that never
- * touches ethtool costs nothing more to open. How the socket is made follows how the client was
- * opened: here, by setns() into the namespace (open({ netns })), or by the netns helper
+ * A client's sockets of other netlink protocols: NETLINK_GENERIC for nl.ethtool and nl.genl,
+ * NETLINK_NETFILTER for nl.nftables. Each is a socket in the same network namespace as the
+ * client's rtnetlink socket, made on first use, so a client that never touches ethtool or
+ * nftables costs nothing more to open. How the socket is made follows how the client was opened:
+ * here, by setns() into the namespace (open({ netns })), or by the netns helper
  * (connect({ netns })); a client over a ready-made transport must be given one.
  */
 import { closeSync } from 'node:fs';
-import { NETLINK_GENERIC } from '../../protocol/genetlink.js';
 import { ConnectionClosedError } from '../conn/errors.js';
-import type { GenlConnection } from '../genl/connection.js';
 import type { ConnectionOptions } from '../conn/connection.js';
 import type { NetnsEntry } from '../netns/enter.js';
 import type { ResolvedNetns } from '../netns/target.js';
@@ -16,25 +15,41 @@ import { NetlinkSocket } from '../transport/netlink-socket.js';
 import type { Transport } from '../transport/types.js';
 import { InvalidArgumentError } from './errors.js';
 
-/** A transport for generic netlink, or a function making one (called once, on first use). */
+/** A transport of another protocol (generic netlink, netfilter), or a function making one (called once, on first use). */
 export type GenericTransport = Transport | (() => Transport | Promise<Transport>);
 
 type Opener = () => Promise<Transport>;
 
-export class GenericSocket {
-  private conn: Promise<GenlConnection> | undefined;
+/** What a side is: its protocol, the client option that gives its transport, and its connection. */
+export interface SideKind<C extends { close(): void }> {
+  readonly protocol: number;
+  /** 'NETLINK_GENERIC': for messages. */
+  readonly protocolName: string;
+  /** The ClientOptions key that gives the transport ('genericTransport'). */
+  readonly option: string;
+  /** What needs it, for messages ('generic netlink (ethtool)'). */
+  readonly what: string;
+  /** The family connection over a transport (its module loaded on first use). */
+  connect(transport: Transport, options: ConnectionOptions): Promise<C>;
+}
+
+export class SideSocket<C extends { close(): void }> {
+  private conn: Promise<C> | undefined;
   private closed = false;
   private readonly closers: (() => void)[] = [];
+  /** How the socket is made; the client sets it once it knows where its own socket is. */
+  opener: Opener;
 
   constructor(
-    /** How the socket is made; the client sets it once it knows where its own socket is. */
-    public opener: Opener,
+    readonly kind: SideKind<C>,
     /** Timeouts and retries, as the client's own connection has them. */
     public options: ConnectionOptions = {},
-  ) {}
+  ) {
+    this.opener = unknownNamespaceOpener(kind);
+  }
 
-  /** The generic netlink connection, opened on first call. */
-  connection(): Promise<GenlConnection> {
+  /** The connection, opened on first call. */
+  connection(): Promise<C> {
     if (this.closed) return Promise.reject(new ConnectionClosedError('the client is closed'));
     if (this.conn === undefined) {
       const p = this.open();
@@ -46,7 +61,7 @@ export class GenericSocket {
     return this.conn;
   }
 
-  /** One more generic netlink socket, the caller's to close (a monitor's). */
+  /** One more socket of this protocol, the caller's to close (a monitor's). */
   openTransport(): Promise<Transport> {
     if (this.closed) return Promise.reject(new ConnectionClosedError('the client is closed'));
     return this.opener();
@@ -71,15 +86,14 @@ export class GenericSocket {
     if (closers.length > 0) void (conn ?? Promise.resolve()).then(run(closers), run(closers));
   }
 
-  private async open(): Promise<GenlConnection> {
-    // Loaded here: a client that never uses generic netlink never loads it.
-    const [{ GenlConnection }, transport] = await Promise.all([import('../genl/connection.js'), this.opener()]);
+  private async open(): Promise<C> {
+    const transport = await this.opener();
     if (this.closed) {
       transport.close();
-      throw new ConnectionClosedError('the client was closed while its generic netlink socket was being opened');
+      throw new ConnectionClosedError(`the client was closed while its ${this.kind.protocolName} socket was being opened`);
     }
     try {
-      return new GenlConnection(transport, this.options);
+      return await this.kind.connect(transport, this.options);
     } catch (err) {
       transport.close();
       throw err;
@@ -94,75 +108,73 @@ function run(fns: (() => void)[]): () => void {
 }
 
 /**
- * How a client opened with these options makes its generic socket: the one given, else next to a
+ * How a client opened with these options makes a side's socket: the one given, else next to a
  * socket it made itself here; for a transport or an fd given from elsewhere, the caller must say.
  */
-export function genericOpenerFor(o: { genericTransport?: GenericTransport; transport?: Transport; socket?: { fd?: number } }): Opener {
-  if (o.genericTransport !== undefined) return givenOpener(o.genericTransport);
-  if (o.transport !== undefined || o.socket?.fd !== undefined) return unknownNamespaceOpener();
-  return currentNamespaceOpener();
+export function openerFor(
+  kind: SideKind<{ close(): void }>,
+  given: GenericTransport | undefined,
+  o: { transport?: Transport; socket?: { fd?: number } },
+): Opener {
+  if (given !== undefined) return givenOpener(kind, given);
+  if (o.transport !== undefined || o.socket?.fd !== undefined) return unknownNamespaceOpener(kind);
+  return currentNamespaceOpener(kind);
 }
 
 /** A socket in this process's namespace. */
-export function currentNamespaceOpener(): Opener {
-  return async () => new NetlinkSocket({ protocol: NETLINK_GENERIC });
+function currentNamespaceOpener(kind: SideKind<{ close(): void }>): Opener {
+  return async () => new NetlinkSocket({ protocol: kind.protocol });
 }
 
-/** The given transport (or what the function gives), checked to be a NETLINK_GENERIC one. */
-export function givenOpener(t: GenericTransport): Opener {
+/** The given transport (or what the function gives), checked to be one of the side's protocol. */
+function givenOpener(kind: SideKind<{ close(): void }>, t: GenericTransport): Opener {
   if (typeof t !== 'function' && (typeof t !== 'object' || t === null || typeof t.send !== 'function')) {
-    throw new InvalidArgumentError('genericTransport', t, 'must be a Transport or a function returning one');
+    throw new InvalidArgumentError(kind.option, t, 'must be a Transport or a function returning one');
   }
   let handedOut = false;
   return async () => {
     if (typeof t !== 'function' && handedOut) {
-      throw new InvalidArgumentError('genericTransport', t, 'is one transport, already in use: give a function making one to open more (a monitor)');
+      throw new InvalidArgumentError(kind.option, t, 'is one transport, already in use: give a function making one to open more (a monitor)');
     }
     handedOut = true;
     const transport = typeof t === 'function' ? await t() : t;
-    if (transport?.protocol !== NETLINK_GENERIC) {
-      throw new InvalidArgumentError('genericTransport', transport?.protocol, `must be a NETLINK_GENERIC (${NETLINK_GENERIC}) transport`);
+    if (transport?.protocol !== kind.protocol) {
+      throw new InvalidArgumentError(kind.option, transport?.protocol, `must be a ${kind.protocolName} (${kind.protocol}) transport`);
     }
     return transport;
   };
 }
 
 /** For a client whose socket came from elsewhere (a transport, an fd): its namespace is unknown here. */
-export function unknownNamespaceOpener(): Opener {
-  return () =>
-    Promise.reject(
-      new InvalidArgumentError(
-        'genericTransport',
-        undefined,
-        'is needed for generic netlink (ethtool) on a client opened over a given transport or fd: the namespace of that socket is not known',
-      ),
-    );
+function unknownNamespaceOpener(kind: SideKind<{ close(): void }>): Opener {
+  const why = `is needed for ${kind.what} on a client opened over a given transport or fd: the namespace of that socket is not known`;
+  return () => Promise.reject(new InvalidArgumentError(kind.option, undefined, why));
 }
 
 /** A socket made in `ns` by setns() on this thread, as open({ netns }) made the client's own. */
-export function setnsOpener(ns: ResolvedNetns): Opener {
+export function setnsOpener(kind: SideKind<{ close(): void }>, ns: ResolvedNetns): Opener {
   return async () => {
     const [{ enterBySetns }, { resolveNetns }] = await Promise.all([import('../netns/enter.js'), import('../netns/target.js')]);
     sameNamespace(ns, resolveNetns);
-    const fd = enterBySetns(ns, { sockets: [NETLINK_GENERIC] }).sockets[0]!;
-    return socketFrom(fd);
+    const fd = enterBySetns(ns, { sockets: [kind.protocol] }).sockets[0]!;
+    return socketFrom(kind.protocol, fd);
   };
 }
 
 /** A socket made in `ns` through the namespace socket cache (the helper by default), as connect({ netns }) made the client's own. */
-export function helperOpener(ns: ResolvedNetns, entry: NetnsEntry, side: GenericSocket): Opener {
+export function helperOpener(side: SideSocket<{ close(): void }>, ns: ResolvedNetns, entry: NetnsEntry): Opener {
   return async () => {
     const [{ netnsSockets }, { resolveNetns }] = await Promise.all([import('../netns/sockets.js'), import('../netns/target.js')]);
     sameNamespace(ns, resolveNetns);
-    const lease = await netnsSockets.socket(ns, { protocol: NETLINK_GENERIC, entry });
+    const lease = await netnsSockets.socket(ns, { protocol: side.kind.protocol, entry });
     side.onClose(lease.release);
-    return socketFrom(lease.fd);
+    return socketFrom(side.kind.protocol, lease.fd);
   };
 }
 
-function socketFrom(fd: number): NetlinkSocket {
+function socketFrom(protocol: number, fd: number): NetlinkSocket {
   try {
-    return new NetlinkSocket({ protocol: NETLINK_GENERIC, fd });
+    return new NetlinkSocket({ protocol, fd });
   } catch (err) {
     closeSync(fd); // NetlinkSocket closes only fds it made itself
     throw err;

@@ -1,0 +1,16 @@
+/**
+ * The client's sockets of other protocols, each opened on first use (side-socket.ts). A side's
+ * family module is loaded only then, so a client that never uses it never loads it.
+ */
+import { NETLINK_GENERIC } from '../../protocol/genetlink.js';
+import type { GenlConnection } from '../genl/connection.js';
+import type { SideKind } from './side-socket.js';
+
+/** NETLINK_GENERIC, for nl.ethtool and nl.genl. */
+export const GENERIC_SIDE: SideKind<GenlConnection> = {
+  protocol: NETLINK_GENERIC,
+  protocolName: 'NETLINK_GENERIC',
+  option: 'genericTransport',
+  what: 'generic netlink (ethtool)',
+  connect: async (transport, options) => new (await import('../genl/connection.js')).GenlConnection(transport, options),
+};
