@@ -14,3 +14,18 @@ export { rtRuleSpec } from './rt-rule.js';
 export { nlctrlSpec } from './nlctrl.js';
 export { ethtoolSpec } from './ethtool.js';
 export { rtnetlinkSpecs } from './rtnetlink.js';
+export {
+  NETLINK_NETFILTER,
+  NFNETLINK_V0,
+  NFNL_MSG_BATCH_BEGIN,
+  NFNL_MSG_BATCH_END,
+  NFNL_SUBSYS,
+  NFNL_SUBSYS_NFTABLES,
+  NFNLGRP,
+  NFNLGRP_NFTABLES,
+  nfgenmsg,
+  nfnetlinkSpec,
+  nfnlDefinitions,
+  nfprotoEnum,
+} from './nfnetlink.js';
+export { nftablesSpec } from './nf-tables.js';

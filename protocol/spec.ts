@@ -57,8 +57,13 @@ export interface AttrSpec {
   /** For `sub-message`: the sub-message table and the sibling attribute selecting the entry. */
   readonly subMessage?: string;
   readonly selector?: string;
-  /** Set NLA_F_NESTED when encoding this nest (the kernel sets it when it used nla_nest_start). */
-  readonly nestedFlag?: boolean;
+  /**
+   * NLA_F_NESTED on this nest. `true`: both sides set it (the kernel used nla_nest_start); `'user'`:
+   * userspace sets it (libmnl's mnl_attr_nest_start) and the kernel does not (nla_nest_start_noflag),
+   * as in nf_tables: either form decodes, and the encoder writes it in requests, not when encoding
+   * as the kernel (ProtocolCodec.encode's sender). indexed-array takes a boolean only.
+   */
+  readonly nestedFlag?: boolean | 'user';
 }
 
 export interface AttributeSetSpec {

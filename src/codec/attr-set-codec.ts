@@ -26,7 +26,7 @@ export function decodeAttrsInterpreted(ctx: DecodeCtx, set: CompiledSet, start: 
   for (let w = walkAttrs(ctx.view, start, end, set), index = 0; w.next(); index++) {
     const rawType = w.type;
     const a = byId[rawType & 0x3fff];
-    if (a === undefined || (rawType & 0xc000) !== a.nlaFlags || (a.fixedSize !== undefined && w.len - NLA_HDRLEN !== a.fixedSize)) {
+    if (a === undefined || !flagsFit(a, rawType) || (a.fixedSize !== undefined && w.len - NLA_HDRLEN !== a.fixedSize)) {
       // Unknown, or known but carrying flag bits the spec would not write: keep it raw for exactness.
       (out.unknown ??= []).push({ type: rawType, data: ctx.bytes.slice(w.start, w.end), index });
       continue;
@@ -70,6 +70,12 @@ export function decodeAttrsInterpreted(ctx: DecodeCtx, set: CompiledSet, start: 
   return out;
 }
 
+/** The flag bits of nla_type are as one side writes the attribute (see AttrSpec.nestedFlag). */
+function flagsFit(a: CompiledAttr, rawType: number): boolean {
+  const f = rawType & 0xc000;
+  return f === a.nlaFlags || f === a.kernelNlaFlags;
+}
+
 function selectorsOf(set: CompiledSet): Set<string> {
   const out = new Set<string>();
   for (const a of set.byId) if (a?.selector !== undefined) out.add(a.selector);
@@ -94,7 +100,7 @@ export function redecodeSelected(
   for (const w = walkAttrs(ctx.view, start, end, set); w.next(); ) {
     const raw = w.type;
     const a = set.byId[raw & 0x3fff];
-    if (a !== undefined && a.selector !== undefined && !a.multi && (raw & 0xc000) === a.nlaFlags && (wanted === undefined || wanted.has(a.key))) {
+    if (a !== undefined && a.selector !== undefined && !a.multi && flagsFit(a, raw) && (wanted === undefined || wanted.has(a.key))) {
       try {
         out[a.key] = a.decode(ctx, w.start, w.end, depth, out);
       } catch (err) {
@@ -164,7 +170,7 @@ export function encodeAttrs(w: ByteWriter, set: CompiledSet, values: Record<stri
 }
 
 function encodeOne(w: ByteWriter, a: CompiledAttr, key: string, v: unknown, values: Record<string, unknown>, depth: number): void {
-  const start = w.beginAttr(a.id | a.nlaFlags);
+  const start = w.beginAttr(a.id | (w.asKernel ? a.kernelNlaFlags : a.nlaFlags));
   try {
     a.encode(w, v, values, depth);
   } catch (err) {

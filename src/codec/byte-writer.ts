@@ -12,6 +12,8 @@ export class ByteWriter {
   buf: Uint8Array;
   view: DataView;
   pos = 0;
+  /** Write attributes as the kernel does (no NLA_F_NESTED on `nestedFlag: 'user'` nests); ProtocolCodec.encode sets it. */
+  asKernel = false;
 
   constructor(initial = 256) {
     this.buf = new Uint8Array(initial);

@@ -132,7 +132,7 @@ export function compileFamily(spec: FamilySpec): CompiledFamily {
 }
 
 /** What compileAttr works out per attribute type; Attr adds what every attribute has. */
-type AttrParts = Omit<CompiledAttr, 'spec' | 'key' | 'id' | 'constant' | 'multi' | 'nlaFlags'>;
+type AttrParts = Omit<CompiledAttr, 'spec' | 'key' | 'id' | 'constant' | 'multi' | 'nlaFlags' | 'kernelNlaFlags'>;
 
 /**
  * A compiled attribute. Every field is always present (undefined where it does not apply), so
@@ -144,6 +144,7 @@ class Attr implements CompiledAttr {
   readonly id: number;
   readonly multi: boolean;
   readonly nlaFlags: number;
+  readonly kernelNlaFlags: number;
   readonly fixedSize: number | undefined;
   readonly selector: string | undefined;
   decode: CompiledAttr['decode'];
@@ -166,6 +167,7 @@ class Attr implements CompiledAttr {
     this.id = spec.value;
     this.multi = spec.multi === true;
     this.nlaFlags = spec.nestedFlag ? NLA_F_NESTED : 0;
+    this.kernelNlaFlags = spec.nestedFlag === true ? NLA_F_NESTED : 0;
     this.fixedSize = p.fixedSize;
     this.selector = p.selector;
     this.decode = p.decode;
@@ -190,10 +192,10 @@ function hasKeys(o: object): boolean {
 }
 
 function compileAttr(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec, where: string, L: Lookups): CompiledAttr {
-  return new Attr(a, setSpec.prefix, attrParts(family, a, where, L));
+  return new Attr(a, setSpec.prefix, attrParts(family, setSpec, a, where, L));
 }
 
-function attrParts(family: FamilySpec, a: AttrSpec, where: string, L: Lookups): AttrParts {
+function attrParts(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec, where: string, L: Lookups): AttrParts {
   switch (a.type) {
     case 'u8':
     case 'u16':
@@ -215,7 +217,7 @@ function attrParts(family: FamilySpec, a: AttrSpec, where: string, L: Lookups): 
     case 'nest':
       return nestParts(L.setOf(a.nested, where), a.header ? L.structOf(a.header, where) : undefined);
     case 'sub-message':
-      return subMessageParts(family, a, where, L);
+      return subMessageParts(family, setSpec, a, where, L);
     case 'indexed-array':
       return indexedArrayParts(L.setOf(a.nested, where), a.nestedFlag === true);
     case 'struct-array':
@@ -338,14 +340,18 @@ function nestParts(set: CompiledSet, header: CompiledStruct | undefined): AttrPa
   };
 }
 
-/** Attributes of the set a sibling (the selector) chooses: linkinfo's data by kind. */
-function subMessageParts(family: FamilySpec, a: AttrSpec, where: string, L: Lookups): AttrParts {
+/**
+ * Attributes of the set a sibling (the selector) chooses: linkinfo's data by kind. An enum selector
+ * (NFTA_OBJ_TYPE) decodes to its name; a request may give it as a number, which chooses by that name.
+ */
+function subMessageParts(family: FamilySpec, setSpec: AttributeSetSpec, a: AttrSpec, where: string, L: Lookups): AttrParts {
   const table = a.subMessage ? family.subMessages?.[a.subMessage] : undefined;
   if (!table) throw new SpecError(`${where} refers to unknown sub-message "${a.subMessage}"`, [family.name]);
   if (!a.selector) throw new SpecError(`${where} needs a selector`, [family.name]);
   const selector = a.selector;
   const choices = new Map<string, CompiledSet>();
   for (const [k, setName] of Object.entries(table)) choices.set(k, L.setOf(setName, `${where}[${k}]`));
+  const selEnum = L.enumOf(setSpec.attributes.find((s) => s.name === selector)?.enum, where);
   return {
     selector,
     subSets: choices,
@@ -362,7 +368,8 @@ function subMessageParts(family: FamilySpec, a: AttrSpec, where: string, L: Look
     encode: (w, v, siblings, depth) => {
       if (v instanceof Uint8Array) return w.bytes(v);
       const sel = siblings[selector];
-      const set = typeof sel === 'string' ? choices.get(sel) : undefined;
+      const name = typeof sel === 'number' && selEnum?.spec.type === 'enum' ? selEnum.byValue.get(sel) : sel;
+      const set = typeof name === 'string' ? choices.get(name) : undefined;
       if (!set) {
         throw new EncodeError(
           `cannot encode structured data for ${selector} ${describe(sel)}: known are ${[...choices.keys()].join(', ')} (pass raw bytes for others)`,

@@ -163,7 +163,7 @@ export function buildSetDecoder(set: CompiledSet, maxDepth: number, selection?: 
   attrs.forEach((a, id) => {
     if (!a) return;
     if (wanted && !wanted.has(a.key)) return;
-    cases.push(attrCase(set, a, id, selection?.[a.key], fn, selectors, maxDepth));
+    cases.push(...attrCases(set, a, id, selection?.[a.key], fn, selectors, maxDepth));
   });
   // The result object comes from a constructor whose body (never run with init) assigns as many
   // properties as the set has attributes: V8 sizes the object for that many in-object fields from
@@ -237,8 +237,11 @@ function valueSource(set: CompiledSet, a: CompiledAttr, id: number, sub: unknown
   return { value: `f${id}.decode(ctx, s, e, depth, o)`, sizeCheck };
 }
 
-/** The `case` of attribute `a` (id `id`) in the dispatch, keyed by its nla_type with the spec's flag bits. */
-function attrCase(
+/**
+ * The `case` of attribute `a` (id `id`) in the dispatch, keyed by its nla_type with the spec's flag
+ * bits; two when userspace and the kernel write the flags differently (nestedFlag: 'user').
+ */
+function attrCases(
   set: CompiledSet,
   a: CompiledAttr,
   id: number,
@@ -246,7 +249,7 @@ function attrCase(
   fn: unknown[],
   selectors: Map<string, string>,
   maxDepth: number,
-): [number, string] {
+): [number, string][] {
   const raw = id | a.nlaFlags;
   const key = quote(a.key, `an attribute name of ${set.name}`);
   const { value, sizeCheck } = valueSource(set, a, id, sub, fn, maxDepth);
@@ -260,7 +263,10 @@ function attrCase(
   if (flag !== undefined) body = `if (${flag}) again = true; ${flag} = true; ${body}`;
   // A payload of another size is kept raw, as unknown (see below).
   if (sizeCheck) body = `if (len !== ${sizeCheck}) break keep; ${body}`;
-  return [raw, `case ${num(raw, 'an attribute id')}: ${body} break;`];
+  const out: [number, string][] = [[raw, `case ${num(raw, 'an attribute id')}: ${body} break;`]];
+  const kernel = id | a.kernelNlaFlags;
+  if (kernel !== raw) out.push([kernel, `case ${num(kernel, 'an attribute id')}: ${body} break;`]);
+  return out;
 }
 
 /**

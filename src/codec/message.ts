@@ -299,9 +299,13 @@ export class ProtocolCodec {
     return msg;
   }
 
-  /** Encodes one message; seq/pid default to 0 and flags to NLM_F_REQUEST. */
-  encode(m: OutgoingMessage, w = new ByteWriter(256)): Uint8Array {
+  /**
+   * Encodes one message; seq/pid default to 0 and flags to NLM_F_REQUEST. `sender` 'kernel' writes
+   * it as the kernel would (fake kernels, byte-exact re-encoding of what the kernel sent).
+   */
+  encode(m: OutgoingMessage, w = new ByteWriter(256), sender: Sender = 'user'): Uint8Array {
     const start = w.pos;
+    w.asKernel = sender === 'kernel';
     if (m.encoded !== undefined) return this.encodePrepared(m, m.encoded, w);
     let type: number;
     let found: { family: CompiledFamily; message: CompiledMessage } | undefined;

@@ -384,8 +384,10 @@ function checkAttr(attr: Obj, at: Path, names: Set<string>, ids: (string | undef
         ok = typeof v === 'string';
         break;
       case 'multi':
-      case 'nestedFlag':
         ok = typeof v === 'boolean';
+        break;
+      case 'nestedFlag':
+        ok = typeof v === 'boolean' || (v === 'user' && type !== 'indexed-array');
         break;
       case 'byteOrder':
         ok = v === 'big-endian';
@@ -440,8 +442,10 @@ function badAttrKey(attr: Obj, k: string, here: Path, defs: Defs): never {
     case 'doc':
       return doc(attr, here) as never;
     case 'multi':
-    case 'nestedFlag':
       return bool(attr, k, here) as never;
+    case 'nestedFlag':
+      if (attr.type === 'indexed-array') return bool(attr, k, here) as never;
+      return fail(here, k, `nestedFlag must be true, false or 'user', got ${describe(attr[k])}`);
     case 'byteOrder':
       return byteOrder(attr, here) as never;
     case 'display':

@@ -37,7 +37,10 @@ export interface CompiledAttr {
   /** Kernel-style constant, e.g. IFLA_IFNAME: for messages people search for. */
   readonly constant: string;
   readonly multi: boolean;
+  /** Flag bits (NLA_F_NESTED) of the attribute as userspace writes it: what the encoder writes by default. */
   readonly nlaFlags: number;
+  /** Flag bits as the kernel writes it: the same but for `nestedFlag: 'user'` nests. Decoding accepts both. */
+  readonly kernelNlaFlags: number;
   /** Exact payload size for scalars: other sizes are kept raw (as unknown) for exactness. */
   readonly fixedSize?: number;
   /** Sibling whose value selects a sub-message's set: decoding waits until the set is read. */

@@ -14,6 +14,7 @@ import { formatMessage } from '../codec/format.js';
 import { type ErrorPayload, type NetlinkMessage, type OutgoingMessage, type ProtocolCodec, makeCtx } from '../codec/message.js';
 import type { Operations } from '../codec/operations.js';
 import type { AttrSelection, DecodeCtx } from '../codec/types.js';
+import { TransportError, isTransportError } from '../transport/errors.js';
 import type { Transport } from '../transport/types.js';
 import { type BatchResult, type BatchWindow, packWindow } from './batch.js';
 import { DumpQueue, mapReply } from './dump.js';
@@ -47,6 +48,14 @@ export interface ConnectionOptions {
 export interface RequestOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
+}
+
+/** What Connection.fenced() got back. */
+export interface FencedResult {
+  /** False when a message failed to encode: nothing was sent, and its error is in `results`. */
+  sent: boolean;
+  /** One per message, then the fence's: its replies, or the error the kernel answered. */
+  results: BatchResult[];
 }
 
 export interface BatchOptions extends RequestOptions {
@@ -172,6 +181,62 @@ export class Connection {
       if (logSend.enabled) for (const msg of this.codec.decode(win.datagram, 'user')) logSend('%s', formatMessage(msg));
       signal?.addEventListener('abort', onAbort, { once: true });
       this.sendBytes(win.datagram, p);
+    });
+  }
+
+  /**
+   * Sends `msgs` as ONE datagram, each with its own flags (no NLM_F_ACK added: the kernel answers
+   * failures unasked), then `fence`, with NLM_F_ACK, as a datagram of its own. The kernel handles a
+   * socket's datagrams in order, inside sendmsg, so the fence's ACK comes after every answer to the
+   * first datagram: each message then has its result, its replies (NLM_F_ECHO...) or its error, and
+   * the last result is the fence's. For protocols that take a datagram as one unit (an nfnetlink
+   * batch is all-or-nothing, and whatever follows its end in the datagram is ignored, hence the
+   * fence's own datagram). A message that fails to encode stops it all, nothing sent
+   * (`sent: false`, its error in `results`); a failed send rejects.
+   */
+  async fenced(msgs: readonly OutgoingMessage[], fence: OutgoingMessage, options: RequestOptions = {}): Promise<FencedResult> {
+    if (this.closedError) throw this.closedError;
+    if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+    const all = [...msgs, fence];
+    for (const m of all) this.checkOperation(m, false);
+    const results: BatchResult[] = new Array(all.length);
+    const win = packWindow(this.codec, all, 0, all.length, this.inflight.reserveSeqs(all.length), results);
+    if (win === undefined || win.count !== all.length || win.offsets.includes(-1)) return { sent: false, results };
+    const fenceAt = win.offsets[msgs.length]!;
+    // The datagram must go whole: room for it, and for an answer to every message (an error
+    // holds its request, and each is a socket buffer of its own: ~1 KiB however small).
+    const max = this.transport.growBuffers?.(fenceAt, 2 * win.datagram.length + all.length * 1024);
+    if (max !== undefined && max < fenceAt) throw datagramTooLarge(fenceAt, max);
+    const sendError = await this.sendFenced(win, fenceAt, options);
+    if (sendError !== undefined)
+      throw isTransportError(sendError) && sendError.code === 'EMSGSIZE' ? datagramTooLarge(fenceAt, undefined, sendError) : sendError;
+    return { sent: true, results };
+  }
+
+  /** fenced(): the window goes out as two datagrams, split before the fence; resolves with a send's error. */
+  private sendFenced(win: BatchWindow, fenceAt: number, options: RequestOptions): Promise<Error | undefined> {
+    const k = win.count - 1;
+    const m = win.msgs[k]!;
+    const p = new Pending(this.inflight, win.firstSeq + k, options.timeoutMs ?? this.timeoutMs, operationOf(m), m, win.flags(k), win.bytes(k), false);
+    p.win = win;
+    const signal = options.signal;
+    return new Promise<Error | undefined>((settled) => {
+      let sendError: Error | undefined;
+      const onAbort = () => p.reject(signal!.reason ?? new Error('aborted'));
+      p.windowDone = () => {
+        signal?.removeEventListener('abort', onAbort);
+        settled(sendError);
+      };
+      this.inflight.track(p);
+      if (logSend.enabled) for (const msg of this.codec.decode(win.datagram, 'user')) logSend('%s', formatMessage(msg));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        this.transport.send(win.datagram.subarray(0, fenceAt));
+        this.transport.send(win.datagram.subarray(fenceAt));
+      } catch (err) {
+        sendError = err as Error;
+        p.reject(sendError);
+      }
     });
   }
 
@@ -366,4 +431,16 @@ export class Connection {
     }
     for (const p of this.inflight.all()) p.reject(err);
   }
+}
+
+/** fenced(): the datagram is longer than the socket's send buffer takes. */
+function datagramTooLarge(bytes: number, max: number | undefined, cause?: Error): TransportError {
+  const limit = max === undefined ? "the socket's send buffer" : `the socket's send buffer (${max} bytes)`;
+  return new TransportError(
+    `a datagram of ${bytes} bytes, which must go whole, does not fit ${limit}: raising it past net.core.wmem_max needs CAP_NET_ADMIN (SO_SNDBUFFORCE)`,
+    'write',
+    90,
+    'EMSGSIZE',
+    { cause },
+  );
 }

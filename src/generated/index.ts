@@ -3,6 +3,8 @@
 export type * from './shared.js';
 export type * from './ethtool.js';
 export type * from './netlink.js';
+export type * from './nfnetlink.js';
+export type * from './nftables.js';
 export type * from './nlctrl.js';
 export type * from './rt-addr.js';
 export type * from './rt-link.js';

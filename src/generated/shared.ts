@@ -9,6 +9,9 @@ export type SpecDirection = 'decoded' | 'request';
 /** `T` in request types only. */
 export type EncodeOnly<D extends SpecDirection, T> = D extends 'request' ? T : never;
 
+/** netfilter protocol family (NFPROTO_*) */
+export type Nfproto = 'unspec' | 'inet' | 'ip' | 'arp' | 'netdev' | 'bridge' | 'ip6' | number;
+
 /** AF_* address family (u8 in message headers, u16 in struct rtvia) */
 export type AddressFamily =
   | 'unspec'

@@ -315,6 +315,20 @@ export class NetlinkSocket implements Transport {
     this.stream.unref();
   }
 
+  /** See Transport.growBuffers. One getsockopt each; a setsockopt only for a buffer that is short. */
+  growBuffers(send: number, receive: number): number {
+    const fd = this.fd;
+    let sndbuf = libc.getsockoptInt(fd, libc.SOL_SOCKET, libc.SO_SNDBUF, 'SO_SNDBUF');
+    // netlink_sendmsg refuses (EMSGSIZE) a datagram longer than sk_sndbuf - 32.
+    if (sndbuf - SNDBUF_OVERHEAD < send) {
+      setBuffer(fd, libc.SO_SNDBUF, libc.SO_SNDBUFFORCE, Math.min(send + SNDBUF_OVERHEAD, BUFFER_MAX));
+      sndbuf = libc.getsockoptInt(fd, libc.SOL_SOCKET, libc.SO_SNDBUF, 'SO_SNDBUF');
+    }
+    if (this.receiveBufferSize() < receive) setBuffer(fd, libc.SO_RCVBUF, libc.SO_RCVBUFFORCE, Math.min(receive, BUFFER_MAX));
+    log('fd %d: send buffer %d, asked for %d / %d', fd, sndbuf, send, receive);
+    return sndbuf - SNDBUF_OVERHEAD;
+  }
+
   /** Current receive buffer as the kernel reports it (twice what was asked, for bookkeeping). */
   receiveBufferSize(): number {
     return libc.getsockoptInt(this.fd, libc.SOL_SOCKET, libc.SO_RCVBUF, 'SO_RCVBUF');
@@ -352,6 +366,11 @@ function discardQueued(fd: number): void {
   }
   if (dropped > 0) log('fd %d: dropped %d datagram(s) queued before the socket was connected', fd, dropped);
 }
+
+/** What netlink_sendmsg keeps of sk_sndbuf for itself: a datagram may be sk_sndbuf - 32 bytes. */
+const SNDBUF_OVERHEAD = 32;
+/** setsockopt takes an int; the kernel doubles what it is given. */
+const BUFFER_MAX = 0x3fffffff;
 
 /** Sets a buffer size, forcing past the sysctl limit when privileged (as iproute2 does). */
 function setBuffer(fd: number, opt: number, forceOpt: number, bytes: number): void {

@@ -36,6 +36,12 @@ export interface Transport {
   ref?(): void;
   unref?(): void;
   /**
+   * Raises the socket's send and receive buffers to at least these many bytes when they are
+   * smaller (forced past the sysctl limits when permitted, as nft does for a big batch); never
+   * shrinks them. Returns the largest datagram send() now takes.
+   */
+  growBuffers?(send: number, receive: number): number;
+  /**
    * The index of the link named `name` in the transport's network namespace, found without a
    * netlink exchange (an ioctl on the socket), or undefined to say "ask the kernel over netlink".
    * Only a live socket implements it: recording and replay leave it out, so a fixture holds

@@ -20,9 +20,10 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/generated'], // types generated from the specs, over codec types
   ['src/transport'], // the byte seam; the only FFI
   ['src/conn', 'src/pcap'],
-  ['src/genl', 'src/netns'], // generic netlink families by name; namespace entry
+  ['src/genl', 'src/netns', 'src/nft'], // generic netlink families by name; namespace entry; nftables connection
   ['src/api'], // the facade (rtnetlink families, ethtool, genl)
   ['src/monitor'],
+  ['src/topology'], // declarative topologies: plan, apply, rollback (docs/topology.md)
   ['src/cli'],
   ['src/index.ts'], // the package entry
 ];
