@@ -18,10 +18,24 @@ export * from './api/rules.js';
 export * from './api/ethtool.js';
 export * from './api/genl.js';
 export * from './api/not-supported.js';
+export {
+  NftablesApi,
+  type NftApplyOptions,
+  type NftApplyResult,
+  type NftListFilter,
+  type NftTableFamily,
+  type NftMasqueradeOptions,
+  type NftSnatOptions,
+  type NftDnatOptions,
+  type NftAllowEstablishedOptions,
+} from './api/nftables.js';
+export { NftTransactionError, isNftTransactionError, type NftCommandFailure } from './nft/errors.js';
+export type * from './nft/json/types.js';
 export type { GenericTransport } from './api/side-socket.js';
 export type { GenlConnection, GenlConnectionOptions, GenlAttrs } from './genl/connection.js';
 export * from './netns/index.js';
 export * from './monitor/index.js';
+export * from './topology/index.js';
 export * from './conn/index.js';
 export { DecodeError, EncodeError, isDecodeError, isEncodeError } from './codec/errors.js';
 export { TransportError, isTransportError } from './transport/errors.js';

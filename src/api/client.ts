@@ -19,7 +19,8 @@ import { checkBool, checkInt, checkOptions, checkTimeoutMs } from './validate.js
 import { EthtoolApi } from './ethtool.js';
 import { GenlApi } from './genl.js';
 import { type GenericTransport, SideSocket, helperOpener, openerFor, setnsOpener } from './side-socket.js';
-import { GENERIC_SIDE } from './sides.js';
+import { NftablesApi } from './nftables.js';
+import { GENERIC_SIDE, NETFILTER_SIDE } from './sides.js';
 
 export interface ClientOptions extends ConnectionOptions {
   /** Talk over this transport (a replay, a recorder...) instead of opening a socket. */
@@ -44,6 +45,8 @@ export interface ClientOptions extends ConnectionOptions {
    * namespace: open() and connect() cost nothing more for clients that never use them.
    */
   genericTransport?: GenericTransport;
+  /** The NETLINK_NETFILTER transport for nl.nftables (or a function giving it), needed as genericTransport is. */
+  netfilterTransport?: GenericTransport;
 }
 
 /** The socket's options, checked here: libc would take a string fd or a negative buffer size its own way. */
@@ -101,8 +104,11 @@ export class NetlinkClient {
   private readonly closers: (() => void)[] = [];
   /** @internal The generic netlink side (ethtool, genl): its socket is made on first use. */
   readonly generic = new SideSocket(GENERIC_SIDE);
+  /** @internal The netfilter side (nftables): its socket is made on first use. */
+  readonly netfilter = new SideSocket(NETFILTER_SIDE);
   private ethtoolApi: EthtoolApi | undefined;
   private genlApi: GenlApi | undefined;
+  private nftablesApi: NftablesApi | undefined;
 
   constructor(connection: Connection) {
     this.connection = connection;
@@ -126,6 +132,11 @@ export class NetlinkClient {
     return (this.genlApi ??= new GenlApi(() => this.generic.connection()));
   }
 
+  /** nftables: list and apply rulesets in libnftables' JSON, NAT helpers (NETLINK_NETFILTER, opened on first use). */
+  get nftables(): NftablesApi {
+    return (this.nftablesApi ??= new NftablesApi(() => this.netfilter.connection(), this.links));
+  }
+
   /**
    * Opens a NETLINK_ROUTE socket in the current network namespace (or uses options.transport).
    * With `netns`, the socket is made in that namespace by setns() on this thread (synchronous,
@@ -135,10 +146,13 @@ export class NetlinkClient {
     const o = checkClientOptions(options);
     if (o.netns !== undefined) return NetlinkClient.openInNetns(o);
     const generic = openerFor(GENERIC_SIDE, o.genericTransport, o); // checked before a socket is made
+    const netfilter = openerFor(NETFILTER_SIDE, o.netfilterTransport, o);
     const transport = o.transport ?? new NetlinkSocket({ receiveBuffer: 1 << 20, ...o.socket });
     const client = new NetlinkClient(new Connection(transport, rtnetlinkCodec(), { ...o, operations: rtnetlinkOperations() }));
     client.generic.opener = generic;
     client.generic.options = { timeoutMs: o.timeoutMs, dumpRetries: o.dumpRetries };
+    client.netfilter.opener = netfilter;
+    client.netfilter.options = { timeoutMs: o.timeoutMs, dumpRetries: o.dumpRetries };
     return client;
   }
 
@@ -162,6 +176,7 @@ export class NetlinkClient {
     }
     client.netns = ns.label;
     if (o.genericTransport === undefined) client.generic.opener = setnsOpener(GENERIC_SIDE, ns);
+    if (o.netfilterTransport === undefined) client.netfilter.opener = setnsOpener(NETFILTER_SIDE, ns);
     return client;
   }
 
@@ -189,12 +204,16 @@ export class NetlinkClient {
     client.netns = lease.netns.label;
     client.closers.push(lease.release);
     if (options.genericTransport === undefined) client.generic.opener = helperOpener(client.generic, lease.netns, options.netnsEntry ?? 'helper');
+    if (options.netfilterTransport === undefined) {
+      client.netfilter.opener = helperOpener(client.netfilter, lease.netns, options.netnsEntry ?? 'helper');
+    }
     return client;
   }
 
   close(): void {
     this.connection.close();
     this.generic.close();
+    this.netfilter.close();
     for (const fn of this.closers.splice(0)) fn();
   }
 

@@ -1,5 +1,6 @@
 /** Opens the CLI's client: the current namespace or -n NAME, recording with --record FILE. */
 import { NETLINK_GENERIC } from '../../protocol/genetlink.js';
+import { NETLINK_NETFILTER } from '../../protocol/nfnetlink.js';
 import { NetlinkClient } from '../api/client.js';
 import { NetlinkSocket } from '../transport/netlink-socket.js';
 import { RecordingTransport } from '../transport/recording.js';
@@ -10,9 +11,9 @@ import { saveRecording, timedAnnotator } from './record.js';
 export async function openCliClient(options: GlobalOptions): Promise<{ client: NetlinkClient; close(): void }> {
   let transport: Transport;
   let release: (() => void) | undefined;
-  // ethtool and genl: a NETLINK_GENERIC socket in the same namespace, made on first use.
+  // ethtool and genl (NETLINK_GENERIC), nft (NETLINK_NETFILTER): sockets in the same namespace, made on first use.
   const releases: (() => void)[] = [];
-  let genericTransport = async (): Promise<Transport> => new NetlinkSocket({ protocol: NETLINK_GENERIC });
+  let sideTransport = (protocol: number) => async (): Promise<Transport> => new NetlinkSocket({ protocol });
   if (options.netns !== undefined) {
     // -n NAME (or a path): the socket is made inside by the namespace layer's helper.
     const [{ netnsSockets }, { isNamespaceError }] = await Promise.all([import('../netns/sockets.js'), import('../netns/errors.js')]);
@@ -21,10 +22,10 @@ export async function openCliClient(options: GlobalOptions): Promise<{ client: N
     });
     release = lease.release;
     transport = new NetlinkSocket({ receiveBuffer: 1 << 20, fd: lease.fd });
-    genericTransport = async () => {
-      const generic = await netnsSockets.socket(lease.netns, { protocol: NETLINK_GENERIC });
-      releases.push(generic.release);
-      return new NetlinkSocket({ protocol: NETLINK_GENERIC, fd: generic.fd });
+    sideTransport = (protocol) => async () => {
+      const side = await netnsSockets.socket(lease.netns, { protocol });
+      releases.push(side.release);
+      return new NetlinkSocket({ protocol, fd: side.fd });
     };
   } else transport = new NetlinkSocket({ receiveBuffer: 1 << 20 });
   let recorder: RecordingTransport | undefined;
@@ -33,7 +34,11 @@ export async function openCliClient(options: GlobalOptions): Promise<{ client: N
     recorder.annotate = timedAnnotator(recorder);
     transport = recorder;
   }
-  const client = NetlinkClient.open({ transport, genericTransport });
+  const client = NetlinkClient.open({
+    transport,
+    genericTransport: sideTransport(NETLINK_GENERIC),
+    netfilterTransport: sideTransport(NETLINK_NETFILTER),
+  });
   return {
     client,
     close: () => {

@@ -11,6 +11,7 @@ const OBJECTS: [string, () => Promise<{ run: CommandRun }>][] = [
   ['link', () => import('./commands/link.js')],
   ['address', () => import('./commands/address.js')],
   ['addr', () => import('./commands/address.js')],
+  ['apply', () => import('./commands/topology-apply.js')],
   ['route', () => import('./commands/route.js')],
   ['rule', () => import('./commands/rule.js')],
   ['neighbour', () => import('./commands/neigh.js')],
@@ -20,13 +21,16 @@ const OBJECTS: [string, () => Promise<{ run: CommandRun }>][] = [
   ['sysctl', () => import('./commands/sysctl.js')],
   ['monitor', () => import('./commands/monitor.js')],
   ['decode', () => import('./commands/decode.js')],
+  ['destroy', async () => ({ run: (await import('./commands/topology-apply.js')).runDestroy })],
   ['ethtool', () => import('./commands/ethtool.js')],
   ['genl', () => import('./commands/genl.js')],
+  ['topology', () => import('./commands/topology.js')],
+  ['nft', () => import('./commands/nft.js')],
 ];
 
 export const USAGE = `Usage: nlts [ OPTIONS ] OBJECT { COMMAND | help }
 where  OBJECT := { link | address | route | rule | neigh | netns | sysctl | monitor | decode |
-                   ethtool | genl }
+                   ethtool | genl | nft | topology | apply | destroy }
        OPTIONS := { -j[son] | -p[retty] | -d[etails] | -s[tatistics] | -4 | -6 |
                     -n[etns] NAME | --record FILE | -N[umeric] | -h[elp] }`;
 

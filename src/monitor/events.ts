@@ -16,7 +16,9 @@ import type { Rule } from '../api/rules.js';
 import { toRule } from '../api/rules.js';
 import type { NetlinkMessage } from '../codec/message.js';
 import type { RtNsidNsidAttrs } from '../generated/index.js';
-import type { ObjectKind } from './groups.js';
+import type { NftJsonDocument } from '../nft/json/types.js';
+import type { NftMonitorItem } from '../nft/monitor-json.js';
+import type { EventKind, ObjectKind } from './groups.js';
 
 /** A peer namespace id (RTM_NEWNSID / RTM_DELNSID). */
 export interface Nsid {
@@ -49,9 +51,38 @@ export interface ObjectTypes {
  * An object was added or changed ('new': RTM_NEW*, which the kernel also sends for changes) or
  * removed ('del'). `netns` is the namespace's name; undefined for the namespace this process is in.
  */
-export type ObjectEvent = {
-  [K in ObjectKind]: { type: 'new' | 'del'; kind: K; netns?: string; object: ObjectTypes[K] };
-}[ObjectKind];
+export type ObjectEvent =
+  | {
+      [K in ObjectKind]: { type: 'new' | 'del'; kind: K; netns?: string; object: ObjectTypes[K] };
+    }[ObjectKind]
+  | NftChangeEvent;
+
+/**
+ * An nftables change (group 'nftables'), as `nft -j monitor` prints it: `{ add: { rule: {...} } }`,
+ * `{ insert: ... }`, `{ create: ... }` ('new') or `{ delete: ... }` ('del'). What nft does not print
+ * (anonymous sets and their elements: rules show them inline; the first half of a range) is no event.
+ */
+export interface NftChangeEvent {
+  type: 'new' | 'del';
+  kind: 'nftables';
+  netns?: string;
+  object: NftMonitorItem;
+  /** The kernel's message, decoded: its flags, and what the JSON leaves out (a rule's `position`). */
+  raw: NetlinkMessage;
+}
+
+/**
+ * An nftables transaction was committed (NFT_MSG_NEWGEN, after its changes): the 'nftables' events
+ * since the previous one are its changes, and the ruleset is now at generation `genid`.
+ */
+export interface NftGenerationEvent {
+  type: 'generation';
+  netns?: string;
+  genid: number;
+  /** The process that committed it, as the kernel names it (`nft monitor`: "by process PID (NAME)"). */
+  pid?: number;
+  process?: string;
+}
 
 export type OverrunReason =
   /** The kernel dropped events: the socket's receive buffer was full (ENOBUFS). */
@@ -70,6 +101,8 @@ export interface OverrunEvent {
   type: 'overrun';
   netns?: string;
   reason: OverrunReason;
+  /** The kinds whose events were lost: the rtnetlink ones, or 'nftables' (its own socket). */
+  kinds?: EventKind[];
   error?: Error;
 }
 
@@ -80,13 +113,17 @@ export interface ResyncEvent {
   /** True for the first dump asked for with `initialDump`. */
   initial: boolean;
   /** The kinds this resync covers (only these arrays are set). */
-  kinds: ObjectKind[];
+  kinds: EventKind[];
   links?: Link[];
   addresses?: Address[];
   routes?: Route[];
   neighbours?: Neighbour[];
   rules?: Rule[];
   nsids?: Nsid[];
+  /** 'nftables': the whole ruleset as `nft -j list ruleset` prints it. */
+  ruleset?: NftJsonDocument;
+  /** 'nftables': the generation of `ruleset`; the nftables events that follow are of later ones. */
+  genid?: number;
 }
 
 /** Which routes a 'refresh' covers: those of a family, and / or those using an interface (any nexthop). */
@@ -136,7 +173,7 @@ export interface ErrorEvent {
   error: Error;
 }
 
-export type MonitorEvent = ObjectEvent | OverrunEvent | ResyncEvent | RefreshEvent | NetnsEvent | ErrorEvent;
+export type MonitorEvent = ObjectEvent | NftGenerationEvent | OverrunEvent | ResyncEvent | RefreshEvent | NetnsEvent | ErrorEvent;
 
 /**
  * nlmsg_type -> event for the rtnetlink messages monitors understand. `select`: the attributes
@@ -179,6 +216,8 @@ export interface MonitorEvents {
   neighbour: [Extract<ObjectEvent, { kind: 'neighbour' }>];
   rule: [Extract<ObjectEvent, { kind: 'rule' }>];
   nsid: [Extract<ObjectEvent, { kind: 'nsid' }>];
+  nftables: [NftChangeEvent];
+  generation: [NftGenerationEvent];
   overrun: [Extract<MonitorEvent, { type: 'overrun' }>];
   resync: [ResyncEvent];
   refresh: [RefreshEvent];

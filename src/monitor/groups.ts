@@ -9,6 +9,12 @@ import { InvalidArgumentError } from '../api/errors.js';
 export type ObjectKind = 'link' | 'address' | 'route' | 'neighbour' | 'rule' | 'nsid';
 export const OBJECT_KINDS: readonly ObjectKind[] = ['link', 'address', 'route', 'neighbour', 'rule', 'nsid'];
 
+/** What events and resyncs carry: the rtnetlink kinds, and 'nftables' (the ruleset, on a NETLINK_NETFILTER socket). */
+export type EventKind = ObjectKind | 'nftables';
+
+/** The group of nftables changes (NFNLGRP_NFTABLES on its own NETLINK_NETFILTER socket): not an RTNLGRP, and not in 'all'. */
+export const NFTABLES_GROUP = 'nftables';
+
 /**
  * What a monitor can subscribe to. 'address', 'route' and 'rule' mean both IPv4 and IPv6;
  * 'all' is every group below. Spec group names (ipv4Ifaddr...) are accepted too.
@@ -27,7 +33,8 @@ export type MonitorGroup =
   | 'rule'
   | 'ipv4-rule'
   | 'ipv6-rule'
-  | 'nsid';
+  | 'nsid'
+  | 'nftables';
 
 /** RTNLGRP_* numbers by spec name (link, ipv4Ifaddr, ipv6Ifaddr, ipv4Route, ...). */
 export const RTNLGRP: Readonly<Record<string, number>> = Object.fromEntries(
@@ -57,7 +64,7 @@ const ALIASES: Readonly<Record<string, readonly string[]>> = {
   nsid: ['nsid'],
 };
 
-/** Group numbers for friendly names (or spec names, or numbers), deduplicated, in order. */
+/** RTNLGRP numbers for friendly names (or spec names, or numbers), deduplicated, in order; 'nftables' is left out (its own socket). */
 export function resolveGroups(groups: readonly (MonitorGroup | string | number)[]): number[] {
   if (!Array.isArray(groups)) throw new InvalidArgumentError('groups', groups, 'must be a group name or a list of them, like ["link", "address"]');
   const out = new Set<number>();
@@ -70,11 +77,17 @@ export function resolveGroups(groups: readonly (MonitorGroup | string | number)[
       continue;
     }
     const name = typeof x === 'string' ? x : '';
+    if (name === NFTABLES_GROUP) continue; // its own socket (wantsNftables)
     const names = Object.hasOwn(ALIASES, name) ? ALIASES[name] : Object.hasOwn(RTNLGRP, name) ? [name] : undefined;
-    if (!names) throw new InvalidArgumentError('group', x, `unknown monitor group (use ${Object.keys(ALIASES).join(', ')})`);
+    if (!names) throw new InvalidArgumentError('group', x, `unknown monitor group (use ${[...Object.keys(ALIASES), NFTABLES_GROUP].join(', ')})`);
     for (const n of names) out.add(g(n));
   }
   return [...out];
+}
+
+/** Does the group list ask for nftables changes? */
+export function wantsNftables(groups: readonly unknown[] | unknown): boolean {
+  return groups === NFTABLES_GROUP || (Array.isArray(groups) && groups.includes(NFTABLES_GROUP));
 }
 
 /** What a resync dumps for a set of groups: the kinds, and the address/route/rule families. */

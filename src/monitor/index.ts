@@ -27,7 +27,7 @@ export {
   defaultNetnsSocketFactory,
   setDefaultNetnsSocketFactory,
 } from './sockets.js';
-export { resolveGroups, dumpPlan, RTNLGRP, OBJECT_KINDS, type MonitorGroup, type ObjectKind, type DumpPlan } from './groups.js';
+export { resolveGroups, dumpPlan, RTNLGRP, OBJECT_KINDS, type MonitorGroup, type ObjectKind, type EventKind, type DumpPlan } from './groups.js';
 export { iterateEvents, type IterateOptions } from './iterate.js';
 export { eventJson } from './format.js';
 export {
@@ -42,4 +42,7 @@ export {
   type NetnsEvent,
   type ErrorEvent,
   type ObjectTypes,
+  type NftChangeEvent,
+  type NftGenerationEvent,
 } from './events.js';
+export type { NftMonitorItem } from '../nft/monitor-json.js';

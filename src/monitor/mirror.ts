@@ -209,7 +209,8 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
       }
       case 'resync':
         this.updater.resync(this.viewOf(e.netns), e);
-        this.emit('resync', { ...(e.netns !== undefined && { netns: e.netns }), initial: e.initial, kinds: e.kinds });
+        // Its monitors watch rtnetlink groups only.
+        this.emit('resync', { ...(e.netns !== undefined && { netns: e.netns }), initial: e.initial, kinds: e.kinds as ObjectKind[] });
         return;
       case 'refresh': {
         const v = this.views.get(e.netns);

@@ -17,11 +17,13 @@ import { checkInt, checkOptions, checkSignal } from '../api/validate.js';
 import { rtnetlinkCodec } from '../api/rtnetlink-codec.js';
 import { Connection } from '../conn/connection.js';
 import { InvalidArgumentError } from '../errors/index.js';
+import { NETLINK_NETFILTER } from '../../protocol/nfnetlink.js';
 import { NetlinkSocket } from '../transport/netlink-socket.js';
 import { EventSocket } from './event-socket.js';
 import type { MonitorEvent, MonitorEvents, OverrunReason, RouteScope } from './events.js';
 import { fanOut, sameScope, untilEvent } from './fan-out.js';
-import { type DumpPlan, type MonitorGroup, type ObjectKind, OBJECT_KINDS, dumpPlan } from './groups.js';
+import { type DumpPlan, type EventKind, type MonitorGroup, type ObjectKind, OBJECT_KINDS, dumpPlan, wantsNftables } from './groups.js';
+import type { NftChannel } from './nft-channel.js';
 import { type IterateOptions, iterateEvents } from './iterate.js';
 import { DEFAULT_RECEIVE_BUFFER, type MonitorOptions, checkMonitorOptions, normalizeGroups } from './options.js';
 import { MonitorRequests, closeFd } from './requests.js';
@@ -32,6 +34,15 @@ export { DEFAULT_RECEIVE_BUFFER, type MonitorOptions, checkMonitorOptions } from
 export type { MonitorEvents } from './events.js';
 
 const log = createDebug('netlink:monitor');
+
+/** The nftables channel's module (with nf_tables' specs and nft's JSON), loaded by open() for 'nftables' only. */
+type NftModule = typeof import('./nft-channel.js');
+let nftModule: NftModule | undefined;
+async function loadNft(): Promise<NftModule> {
+  return (nftModule ??= await import('./nft-channel.js'));
+}
+/** How open() hands the loaded module to the constructor (not an option anyone else can pass). */
+const NFT_MODULE = Symbol('nftModule');
 
 export interface MonitorStats {
   datagrams: number;
@@ -61,6 +72,8 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
   private readonly socket: EventSocket;
   private readonly requests: MonitorRequests;
   private readonly resyncs: Resync;
+  /** Group 'nftables': its own socket, cache and resyncs. */
+  private readonly nft: NftChannel | undefined;
   /** The MultiMonitor this monitor belongs to: gets every event first, without an emit. */
   private forward: ((e: MonitorEvent) => void) | undefined;
   private isClosed = false;
@@ -79,6 +92,10 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
         options.netns,
         'new Monitor() makes its socket here: use await Monitor.open({ netns }) to watch that namespace',
       );
+    }
+    const nftModuleNow = wantsNftables(options.groups) ? (options as { [NFT_MODULE]?: NftModule })[NFT_MODULE] : undefined;
+    if (wantsNftables(options.groups) && nftModuleNow === undefined) {
+      throw new InvalidArgumentError('groups', 'nftables', 'new Monitor() cannot load the nftables decoder: use await Monitor.open()');
     }
     this.options = options;
     this.netns = options.netns;
@@ -104,6 +121,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
     const host = { netns: this.netns, client: () => this.client(), emitEvent: (e: MonitorEvent) => this.emitEvent(e) };
     this.resyncs = new Resync(host, this.plan, this.stats, this.socket.fence, options);
     this.socket.open(this.groups, options.keepAlive !== false);
+    this.nft = nftModuleNow && this.openNft(nftModuleNow, options);
     if (options.signal) {
       if (options.signal.aborted) queueMicrotask(() => this.close());
       else options.signal.addEventListener('abort', this.abortHandler, { once: true });
@@ -114,28 +132,46 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
 
   /**
    * Opens a monitor, in a named namespace when options.netns is set: its sockets are created there
-   * by options.sockets (one call for the event and the request socket).
+   * by options.sockets (one call for the event and the request socket, and for 'nftables' its two
+   * NETLINK_NETFILTER sockets).
    */
   static async open(opts?: MonitorOptions): Promise<Monitor> {
-    const options = checkMonitorOptions(opts); // before the namespace's sockets are made
+    const checked = checkMonitorOptions(opts); // before the namespace's sockets are made
+    const nft = wantsNftables(checked.groups) ? await loadNft() : undefined;
+    const options = (nft ? { ...checked, [NFT_MODULE]: nft } : checked) as MonitorOptions;
     if (options.netns === undefined || options.transport) return new Monitor(options);
     const factory = options.sockets ?? (await defaultNetnsSocketFactory());
     const wantRequests = options.requests === undefined;
-    const fds = await factory(options.netns, wantRequests ? 2 : 1);
-    let transport: NetlinkSocket | undefined;
+    const nftEvents = nft !== undefined && options.nftTransport === undefined;
+    const nftRequests = nft !== undefined && options.nftRequests === undefined;
+    const more = [...(nftEvents ? [NETLINK_NETFILTER] : []), ...(nftRequests ? [NETLINK_NETFILTER] : [])];
+    const fds = await factory(options.netns, wantRequests ? 2 : 1, more);
+    // Each fd is closed on failure, or its transport once it has one.
+    const release: (() => void)[] = fds.map((fd) => () => closeFd(fd));
     try {
-      transport = new NetlinkSocket({ fd: fds[0]!, receiveBuffer: options.receiveBuffer ?? DEFAULT_RECEIVE_BUFFER, recoverOverrun: true });
+      const asked = (wantRequests ? 2 : 1) + more.length;
+      if (fds.length !== asked) {
+        throw new Error(`the socket factory gave ${fds.length} sockets where ${asked} were asked for (NETLINK_NETFILTER ones for 'nftables')`);
+      }
+      const transport = new NetlinkSocket({ fd: fds[0]!, receiveBuffer: options.receiveBuffer ?? DEFAULT_RECEIVE_BUFFER, recoverOverrun: true });
+      release[0] = () => transport.close();
       const requestFd = fds[1];
       const requests = wantRequests
         ? () => new Connection(new NetlinkSocket({ fd: requestFd!, receiveBuffer: DEFAULT_RECEIVE_BUFFER }), rtnetlinkCodec())
         : options.requests;
-      const m = new Monitor({ ...options, transport, ...(requests && { requests }) });
+      let at = wantRequests ? 2 : 1;
+      let nftTransport = options.nftTransport;
+      if (nftEvents) {
+        const t = nft.nftEventSocket(fds[at]!, options.receiveBuffer ?? DEFAULT_RECEIVE_BUFFER);
+        release[at++] = () => t.close();
+        nftTransport = t;
+      }
+      const m = new Monitor({ ...options, transport, ...(requests && { requests }), ...(nftTransport && { nftTransport }) });
       if (wantRequests) m.requests.own(requestFd!);
+      if (nftRequests) m.nft!.own(fds[at]!);
       return m;
     } catch (err) {
-      if (transport) transport.close();
-      else closeFd(fds[0]);
-      if (wantRequests) closeFd(fds[1]);
+      for (const r of release) r();
       throw err;
     }
   }
@@ -145,13 +181,15 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
   }
 
   /** The kinds a resync dumps for this monitor's groups. */
-  get kinds(): ObjectKind[] {
-    return OBJECT_KINDS.filter((k) => this.plan.kinds.has(k));
+  get kinds(): EventKind[] {
+    const kinds: EventKind[] = OBJECT_KINDS.filter((k) => this.plan.kinds.has(k));
+    if (this.nft) kinds.push('nftables');
+    return kinds;
   }
 
   /** True while a resync dump runs (object events are held back until it ends). */
   get resyncing(): boolean {
-    return this.resyncs.running;
+    return this.resyncs.running || this.nft?.resyncing === true;
   }
 
   /** Events as an async iterator; see IterateOptions. */
@@ -175,14 +213,20 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
    * Dumps `kinds` (default: every subscribed kind) and emits a 'resync' event, holding object
    * events back meanwhile. Resolves when that resync event has been emitted.
    */
-  resync(kinds: readonly ObjectKind[] = this.kinds): Promise<void> {
-    const wanted = kinds.filter((k) => this.plan.kinds.has(k));
-    if (wanted.length === 0 || this.isClosed) return Promise.resolve();
-    return untilEvent(
-      this,
-      (e) => e.type === 'resync' && wanted.every((k) => e.kinds.includes(k)),
-      () => this.resyncs.request(wanted),
-    );
+  resync(kinds: readonly EventKind[] = this.kinds): Promise<void> {
+    const wanted = kinds.filter((k): k is ObjectKind => k !== 'nftables' && this.plan.kinds.has(k));
+    const nft = this.nft;
+    if (this.isClosed) return Promise.resolve();
+    const waits: Promise<void>[] = [];
+    if (wanted.length > 0) {
+      const covers = (e: MonitorEvent) => e.type === 'resync' && wanted.every((k) => e.kinds.includes(k));
+      waits.push(untilEvent(this, covers, () => this.resyncs.request(wanted)));
+    }
+    if (nft && kinds.includes('nftables')) {
+      const covers = (e: MonitorEvent) => e.type === 'resync' && e.kinds.includes('nftables');
+      waits.push(untilEvent(this, covers, () => nft.resync()));
+    }
+    return Promise.all(waits).then(() => undefined);
   }
 
   /**
@@ -225,7 +269,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
 
   /** Called by an iterator whose consumer fell behind: report and resync. */
   consumerOverrun(): void {
-    this.overrun('consumer');
+    this.overrun('consumer', undefined, 'all');
   }
 
   /** Leaves the groups and closes both sockets. Iterations end. */
@@ -235,6 +279,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
     this.options.signal?.removeEventListener('abort', this.abortHandler);
     this.resyncs.close();
     this.socket.close();
+    this.nft?.close();
     this.requests.close();
     log('monitor %s closed', this.netns ?? '(current)');
     this.emit('close');
@@ -246,15 +291,52 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
 
   // -------------------------------------------------------------------------------------------
 
-  private overrun(reason: OverrunReason, error?: Error): void {
+  /** Events were lost on the rtnetlink socket, the nftables one (which repairs itself), or by a consumer of all. */
+  private overrun(reason: OverrunReason, error?: Error, on: 'rtnetlink' | 'nftables' | 'all' = 'rtnetlink'): void {
     if (this.isClosed) return;
     this.stats.overruns++;
-    this.resyncs.overrun();
-    log('monitor %s: overrun (%s)', this.netns ?? '(current)', reason);
-    this.emitEvent({ type: 'overrun', netns: this.netns, reason, ...(error && { error }) });
+    const kinds: EventKind[] = on === 'nftables' ? ['nftables'] : on === 'all' ? this.kinds : OBJECT_KINDS.filter((k) => this.plan.kinds.has(k));
+    log('monitor %s: overrun (%s) of %o', this.netns ?? '(current)', reason, kinds);
+    if (on !== 'nftables') this.resyncs.overrun();
+    this.emitEvent({ type: 'overrun', netns: this.netns, reason, kinds, ...(error && { error }) });
+    if (on === 'nftables') return;
     // Lost in the kernel: what the socket still holds predates the loss.
     if (reason === 'enobufs' || reason === 'overrun') this.socket.fence.start();
     if (this.options.resync !== false) this.resyncs.request(this.plan.kinds);
+    if (on === 'all') this.nft?.repair(reason);
+  }
+
+  /** Group 'nftables': its socket (given, or made here) joins; its first dump (nft's cache) starts. */
+  private openNft(mod: NftModule, options: MonitorOptions): NftChannel {
+    const transport = options.nftTransport ?? mod.nftEventSocket(undefined, options.receiveBuffer ?? DEFAULT_RECEIVE_BUFFER);
+    const host = {
+      netns: this.netns,
+      stats: this.stats,
+      emitEvent: (e: MonitorEvent) => this.emitEvent(e),
+      overrun: (reason: OverrunReason, error?: Error) => this.overrun(reason, error, 'nftables'),
+      error: (error: Error) => this.emitEvent({ type: 'error', netns: this.netns, error }),
+      lost: () => {
+        this.emitEvent({ type: 'error', netns: this.netns, error: new Error('nftables monitor socket closed unexpectedly') });
+        this.close();
+      },
+    };
+    const { retryDelayMs, dumpLimiter, maxQueued, nftRequests } = options;
+    const channel = new mod.NftChannel(transport, host, {
+      resync: options.resync !== false,
+      initialDump: options.initialDump === true,
+      keepAlive: options.keepAlive !== false,
+      ...(nftRequests !== undefined && { requests: nftRequests }),
+      ...(retryDelayMs !== undefined && { retryDelayMs }),
+      ...(dumpLimiter !== undefined && { dumpLimiter }),
+      ...(maxQueued !== undefined && { maxQueued }),
+    });
+    try {
+      channel.open();
+    } catch (err) {
+      this.socket.close();
+      throw err;
+    }
+    return channel;
   }
 
   private emitEvent(e: MonitorEvent): void {

@@ -18,7 +18,7 @@ import { NetnsWatcher } from './netns-watch.js';
 
 const log = createDebug('netlink:monitor');
 
-export interface MultiMonitorOptions extends Omit<MonitorOptions, 'netns' | 'transport' | 'requests'> {
+export interface MultiMonitorOptions extends Omit<MonitorOptions, 'netns' | 'transport' | 'requests' | 'nftTransport' | 'nftRequests'> {
   /** 'all' (default): every named namespace, followed as they come and go; or a fixed list of names. */
   namespaces?: 'all' | readonly string[];
   /** Also watch the namespace this process is in (events without a netns). Default false. */

@@ -2,15 +2,19 @@
 import { checkBool, checkInt, checkOptions, checkSignal, checkTimeoutMs } from '../api/validate.js';
 import { Connection } from '../conn/connection.js';
 import { InvalidArgumentError } from '../errors/index.js';
+import type { NftConnection } from '../nft/connection.js';
 import type { Transport } from '../transport/types.js';
-import { type MonitorGroup, resolveGroups } from './groups.js';
+import { type MonitorGroup, resolveGroups, wantsNftables } from './groups.js';
 import type { DumpLimiter } from './limiter.js';
 import type { NetnsSocketFactory } from './sockets.js';
 
 export const DEFAULT_RECEIVE_BUFFER = 1 << 20;
 
 export interface MonitorOptions {
-  /** What to watch (default ['link', 'address', 'route']). */
+  /**
+   * What to watch (default ['link', 'address', 'route']). 'nftables': nftables changes, on a
+   * NETLINK_NETFILTER socket of the same namespace (docs/monitoring.md).
+   */
   groups?: readonly (MonitorGroup | number)[] | MonitorGroup;
   /** Watch this named namespace (a name under /run/netns or a path) instead of the current one. */
   netns?: string;
@@ -34,6 +38,10 @@ export interface MonitorOptions {
   transport?: Transport;
   /** Use this connection for resync dumps instead of opening a request socket. */
   requests?: Connection | (() => Connection | Promise<Connection>);
+  /** With 'nftables': use this NETLINK_NETFILTER transport for its events (tests, replay). */
+  nftTransport?: Transport;
+  /** With 'nftables': use this connection for its ruleset dumps instead of opening a socket. */
+  nftRequests?: NftConnection | (() => NftConnection | Promise<NftConnection>);
   /**
    * Object events: 'full' (default) carry links, addresses and routes as the API makes them;
    * 'slim' carry them as StateMirror keeps them: `raw` holds only the message envelope, links
@@ -49,7 +57,7 @@ export interface MonitorOptions {
 export function normalizeGroups(g: MonitorOptions['groups']): number[] {
   const list = g === undefined ? ['link', 'address', 'route'] : typeof g === 'string' ? [g] : g;
   const groups = resolveGroups(list);
-  if (groups.length === 0) throw new InvalidArgumentError('groups', g, 'a monitor needs at least one group');
+  if (groups.length === 0 && !wantsNftables(list)) throw new InvalidArgumentError('groups', g, 'a monitor needs at least one group');
   return groups;
 }
 
@@ -64,7 +72,7 @@ const hasMethods = (v: unknown, ...names: string[]): boolean =>
 export function checkMonitorOptions<T extends MonitorOptions>(options: T | undefined): T {
   const o = checkOptions(options);
   normalizeGroups(o.groups);
-  const { netns, sockets, receiveBuffer, signal, maxQueued, retryDelayMs, transport, requests, objects, dumpLimiter } = o;
+  const { netns, sockets, receiveBuffer, signal, maxQueued, retryDelayMs, transport, requests, objects, dumpLimiter, nftTransport, nftRequests } = o;
   if (netns !== undefined && (typeof netns !== 'string' || netns.length === 0)) {
     throw new InvalidArgumentError('netns', netns, 'must be a namespace name or a path');
   }
@@ -79,6 +87,12 @@ export function checkMonitorOptions<T extends MonitorOptions>(options: T | undef
   }
   if (requests !== undefined && !(requests instanceof Connection) && !isFunction(requests)) {
     throw new InvalidArgumentError('requests', requests, 'must be a Connection or a function that returns one');
+  }
+  if (nftTransport !== undefined && !hasMethods(nftTransport, 'start', 'send', 'close')) {
+    throw new InvalidArgumentError('nftTransport', nftTransport, 'must be a Transport (start, send, close)');
+  }
+  if (nftRequests !== undefined && !isFunction(nftRequests) && !hasMethods(nftRequests, 'ruleset', 'close')) {
+    throw new InvalidArgumentError('nftRequests', nftRequests, 'must be an NftConnection or a function that returns one');
   }
   if (objects !== undefined && objects !== 'full' && objects !== 'slim') {
     throw new InvalidArgumentError('objects', objects, "must be 'full' or 'slim'");

@@ -13,14 +13,18 @@ export { NETNS_RUN_DIR };
 
 /**
  * Creates `count` NETLINK_ROUTE sockets (SOCK_RAW | SOCK_CLOEXEC, not bound) inside the named
- * namespace (a name under /run/netns, or an absolute path to a namespace file) and returns their
- * fds. The caller owns the fds.
+ * namespace (a name under /run/netns, or an absolute path to a namespace file), then one socket of
+ * each netlink protocol in `more` (a monitor of 'nftables' asks for NETLINK_NETFILTER ones), and
+ * returns their fds in that order. The caller owns the fds.
  */
-export type NetnsSocketFactory = (netns: string, count: number) => Promise<number[]>;
+export type NetnsSocketFactory = (netns: string, count: number, more?: readonly number[]) => Promise<number[]>;
 
 /** A factory over the namespace layer: entry 'helper' (default, nothing in this process changes namespace) or 'setns'. */
 export function netnsSocketFactory(options: EnterOptions = {}): NetnsSocketFactory {
-  return async (netns, count) => (await enterNetns(netns, { ...options, sockets: new Array<number>(count).fill(0) })).sockets;
+  return async (netns, count, more = []) => {
+    const protocols = [...new Array<number>(count).fill(0), ...more];
+    return (await enterNetns(netns, { ...options, sockets: protocols })).sockets;
+  };
 }
 
 /**

@@ -43,6 +43,16 @@ const SAMPLE_ARGS: Record<string, unknown[]> = {
   PcapError: ['bad magic', 0],
   UsageError: ['unknown command'],
   CliError: ['Cannot find device "x"'],
+  TopologyApplyError: [{ op: 'add', kind: 'link', netns: 'c1', name: 'eth0' }, new Error('refused'), [], []],
+  NftTransactionError: [
+    [
+      {
+        index: 0,
+        kind: 'newrule',
+        error: { errno: 2, code: 'ENOENT', operation: 'newrule', message: 'newrule: ENOENT (No such file or directory)' },
+      },
+    ],
+  ],
 };
 
 interface DocRow {

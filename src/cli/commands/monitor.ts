@@ -141,6 +141,8 @@ export class MonitorPrinter {
       case 'nsid':
         body = nsidText(e.object, e.type === 'del');
         break;
+      case 'nftables': // never wanted here: `nlts nft monitor` prints those
+        return undefined;
     }
     const label = this.a.label ? KIND_LABELS[e.kind]! : '';
     return prefix + label + body.replace(/\n$/, '');

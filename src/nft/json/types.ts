@@ -551,10 +551,42 @@ export interface NftDccpOptionExpr {
 }
 
 export type NftMetaKey =
-  | 'length' | 'protocol' | 'priority' | 'random' | 'mark' | 'iif' | 'iifname' | 'iiftype' | 'oif' | 'oifname'
-  | 'oiftype' | 'skuid' | 'skgid' | 'nftrace' | 'rtclassid' | 'ibrname' | 'obrname' | 'pkttype' | 'cpu'
-  | 'iifgroup' | 'oifgroup' | 'cgroup' | 'nfproto' | 'l4proto' | 'secpath' | 'ibrpvid' | 'ibrvproto' | 'time'
-  | 'day' | 'hour' | 'iifkind' | 'oifkind' | 'sdif' | 'sdifname' | 'secmark' | 'broute';
+  | 'length'
+  | 'protocol'
+  | 'priority'
+  | 'random'
+  | 'mark'
+  | 'iif'
+  | 'iifname'
+  | 'iiftype'
+  | 'oif'
+  | 'oifname'
+  | 'oiftype'
+  | 'skuid'
+  | 'skgid'
+  | 'nftrace'
+  | 'rtclassid'
+  | 'ibrname'
+  | 'obrname'
+  | 'pkttype'
+  | 'cpu'
+  | 'iifgroup'
+  | 'oifgroup'
+  | 'cgroup'
+  | 'nfproto'
+  | 'l4proto'
+  | 'secpath'
+  | 'ibrpvid'
+  | 'ibrvproto'
+  | 'time'
+  | 'day'
+  | 'hour'
+  | 'iifkind'
+  | 'oifkind'
+  | 'sdif'
+  | 'sdifname'
+  | 'secmark'
+  | 'broute';
 export interface NftMetaExpr {
   meta: { key: NftMetaKey | string };
 }

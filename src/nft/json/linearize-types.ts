@@ -1,0 +1,370 @@
+/**
+ * nft's datatypes (nft 1.0.6 include/datatype.h): the id a set key carries (NFTA_SET_KEY_TYPE), the
+ * size and byte order of values, and how the JSON writes them ('ssh', 'established', '10.0.0.1',
+ * 'eth0'). A value is encoded here into the bytes nft puts in a cmp, an immediate or a set element.
+ */
+import { parseHwaddr, parseIPv4, parseIp } from '../../codec/values.js';
+import { type JsonPath, fail } from './json-path.js';
+
+export type ByteOrder = 'big' | 'host';
+
+export interface DataType {
+  readonly name: string;
+  /** nft's TYPE_* id (set key types; concatenations pack 6 bits per field). */
+  readonly id: number;
+  /** Bits of one value (0: given by the expression, as for integer and string). */
+  readonly bits: number;
+  readonly byteorder: ByteOrder;
+  /** Bits test with 'in' (LHS & RHS != 0); a list of names ORs together. */
+  readonly bitmask?: boolean;
+  /** Symbolic names -> values ('established' -> 2). */
+  readonly symbols?: Readonly<Record<string, number>>;
+  /** nft gives the type no byte order (BYTEORDER_INVALID): its one-byte values have none. */
+  readonly noByteorder?: boolean;
+  readonly parse?: 'ipv4' | 'ipv6' | 'ether' | 'string' | 'verdict' | 'boolean' | 'duration' | 'bit' | 'classid';
+}
+
+const t = (name: string, id: number, bits: number, byteorder: ByteOrder, extra: Partial<DataType> = {}): DataType => ({
+  name,
+  id,
+  bits,
+  byteorder,
+  ...extra,
+});
+
+const CT_STATE = { invalid: 1, established: 2, related: 4, new: 8, untracked: 64 };
+const CT_STATUS = { expected: 1, 'seen-reply': 2, assured: 4, confirmed: 8, snat: 16, dnat: 32, dying: 512 };
+const TCP_FLAGS = { fin: 1, syn: 2, rst: 4, psh: 8, ack: 16, urg: 32, ecn: 64, cwr: 128 };
+const INET_PROTO = {
+  icmp: 1,
+  igmp: 2,
+  tcp: 6,
+  egp: 8,
+  udp: 17,
+  ipv6: 41,
+  gre: 47,
+  esp: 50,
+  ah: 51,
+  'ipv6-icmp': 58,
+  icmpv6: 58,
+  comp: 108,
+  sctp: 132,
+  udplite: 136,
+  dccp: 33,
+};
+const ETHER_TYPE = { ip: 0x0800, arp: 0x0806, ip6: 0x86dd, vlan: 0x8100, '8021q': 0x8100, '8021ad': 0x88a8 };
+const ICMP_TYPE = {
+  'echo-reply': 0,
+  'destination-unreachable': 3,
+  'source-quench': 4,
+  redirect: 5,
+  'echo-request': 8,
+  'router-advertisement': 9,
+  'router-solicitation': 10,
+  'time-exceeded': 11,
+  'parameter-problem': 12,
+  'timestamp-request': 13,
+  'timestamp-reply': 14,
+  'info-request': 15,
+  'info-reply': 16,
+  'address-mask-request': 17,
+  'address-mask-reply': 18,
+};
+const ICMPV6_TYPE = {
+  'destination-unreachable': 1,
+  'packet-too-big': 2,
+  'time-exceeded': 3,
+  'parameter-problem': 4,
+  'echo-request': 128,
+  'echo-reply': 129,
+  'mld-listener-query': 130,
+  'mld-listener-report': 131,
+  'mld-listener-done': 132,
+  'mld-listener-reduction': 132,
+  'nd-router-solicit': 133,
+  'nd-router-advert': 134,
+  'nd-neighbor-solicit': 135,
+  'nd-neighbor-advert': 136,
+  'nd-redirect': 137,
+  'router-renumbering': 138,
+  'ind-neighbor-solicit': 141,
+  'ind-neighbor-advert': 142,
+  'mld2-listener-report': 143,
+};
+/** The services of nft's /etc/services lookups that rules name most; other ports go by number. */
+const SERVICES = {
+  ftp: 21,
+  ssh: 22,
+  telnet: 23,
+  smtp: 25,
+  domain: 53,
+  bootps: 67,
+  bootpc: 68,
+  http: 80,
+  pop3: 110,
+  ntp: 123,
+  imap: 143,
+  snmp: 161,
+  ldap: 389,
+  https: 443,
+  submissions: 465,
+  submission: 587,
+  imaps: 993,
+  pop3s: 995,
+};
+
+export const TYPES = {
+  verdict: t('verdict', 1, 0, 'host', { parse: 'verdict' }),
+  nf_proto: t('nf_proto', 2, 8, 'host', { noByteorder: true, symbols: { ipv4: 2, ipv6: 10 } }),
+  integer: t('integer', 4, 0, 'host'),
+  string: t('string', 5, 0, 'host', { parse: 'string' }),
+  ipv4_addr: t('ipv4_addr', 7, 32, 'big', { parse: 'ipv4' }),
+  ipv6_addr: t('ipv6_addr', 8, 128, 'big', { parse: 'ipv6' }),
+  ether_addr: t('ether_addr', 9, 48, 'big', { parse: 'ether' }),
+  ether_type: t('ether_type', 10, 16, 'big', { symbols: ETHER_TYPE }),
+  inet_proto: t('inet_proto', 12, 8, 'big', { noByteorder: true, symbols: INET_PROTO }),
+  inet_service: t('inet_service', 13, 16, 'big', { symbols: SERVICES }),
+  icmp_type: t('icmp_type', 14, 8, 'big', { symbols: ICMP_TYPE }),
+  tcp_flag: t('tcp_flag', 15, 8, 'big', { bitmask: true, symbols: TCP_FLAGS }),
+  mark: t('mark', 19, 32, 'host'),
+  iface_index: t('iface_index', 20, 32, 'host'),
+  iface_type: t('iface_type', 21, 16, 'host', { symbols: { ether: 1, ppp: 512, ipip: 768, ipip6: 769, loopback: 772, sit: 776, ipgre: 778 } }),
+  realm: t('realm', 22, 32, 'host'),
+  /** tc class ids: "major:minor" in hex, or "root", "none". */
+  classid: t('classid', 23, 32, 'host', { parse: 'classid' }),
+  uid: t('uid', 24, 32, 'host'),
+  gid: t('gid', 25, 32, 'host'),
+  ct_state: t('ct_state', 26, 32, 'host', { bitmask: true, symbols: CT_STATE }),
+  ct_dir: t('ct_dir', 27, 8, 'host', { symbols: { original: 0, reply: 1 } }),
+  ct_status: t('ct_status', 28, 32, 'host', { bitmask: true, symbols: CT_STATUS }),
+  icmpv6_type: t('icmpv6_type', 29, 8, 'big', { symbols: ICMPV6_TYPE }),
+  icmp_code: t('icmp_code', 32, 8, 'big', {
+    symbols: {
+      'net-unreachable': 0,
+      'host-unreachable': 1,
+      'prot-unreachable': 2,
+      'port-unreachable': 3,
+      'frag-needed': 4,
+      'net-prohibited': 9,
+      'host-prohibited': 10,
+      'admin-prohibited': 13,
+    },
+  }),
+  icmpv6_code: t('icmpv6_code', 33, 8, 'big', {
+    symbols: { 'no-route': 0, 'admin-prohibited': 1, 'addr-unreachable': 3, 'port-unreachable': 4, 'policy-fail': 5, 'reject-route': 6 },
+  }),
+  icmpx_code: t('icmpx_code', 34, 8, 'big', { symbols: { 'port-unreachable': 1, 'admin-prohibited': 3, 'no-route': 0, 'host-unreachable': 2 } }),
+  arp_op: t('arp_op', 11, 16, 'big', {
+    symbols: { request: 1, reply: 2, rrequest: 3, rreply: 4, inrequest: 8, inreply: 9, nak: 10 },
+  }),
+  /** Conntrack labels: a label is a bit number (names of connlabel.conf are not known here). */
+  ct_label: t('ct_label', 30, 128, 'host', { parse: 'bit' }),
+  pkt_type: t('pkt_type', 31, 8, 'host', { symbols: { host: 0, unicast: 0, broadcast: 1, multicast: 2, other: 3 } }),
+  devgroup: t('devgroup', 35, 32, 'host'),
+  dscp: t('dscp', 36, 6, 'big', {
+    symbols: {
+      cs0: 0,
+      cs1: 8,
+      cs2: 16,
+      cs3: 24,
+      cs4: 32,
+      cs5: 40,
+      cs6: 48,
+      cs7: 56,
+      df: 0,
+      be: 0,
+      lephb: 1,
+      le: 1,
+      af11: 10,
+      af12: 12,
+      af13: 14,
+      af21: 18,
+      af22: 20,
+      af23: 22,
+      af31: 26,
+      af32: 28,
+      af33: 30,
+      af41: 34,
+      af42: 36,
+      af43: 38,
+      va: 44,
+      ef: 46,
+    },
+  }),
+  ecn: t('ecn', 37, 2, 'big', { symbols: { 'not-ect': 0, ect1: 1, ect0: 2, ce: 3 } }),
+  boolean: t('boolean', 39, 1, 'host', { parse: 'boolean' }),
+  ifname: t('ifname', 41, 128, 'host', { parse: 'string' }),
+  /** Durations (ct expiration): milliseconds; JSON gives seconds, or nft's "1d2h3m4s". */
+  time: t('time', 18, 32, 'host', { parse: 'duration' }),
+  /** Wall-clock time (meta time): nanoseconds since the epoch; JSON gives seconds. */
+  date: t('time', 43, 64, 'host'),
+  day: t('day', 45, 8, 'host', { symbols: { sunday: 0, monday: 1, tuesday: 2, wednesday: 3, thursday: 4, friday: 5, saturday: 6 } }),
+  hour: t('hour', 44, 32, 'host'),
+} as const satisfies Record<string, DataType>;
+
+export type TypeName = keyof typeof TYPES;
+
+/** A datatype by the name a set's "type" gives it. */
+export function typeByName(name: string): DataType | undefined {
+  return Object.hasOwn(TYPES, name) ? TYPES[name as TypeName] : undefined;
+}
+
+/** Where a value is going: its type, its size in bits and byte order (those of the field it is compared with). */
+export interface ValueSlot {
+  readonly type: DataType;
+  readonly bits: number;
+  readonly byteorder: ByteOrder;
+}
+
+export function slotOf(type: DataType, bits = type.bits, byteorder = type.byteorder): ValueSlot {
+  return { type, bits, byteorder };
+}
+
+export const byteLen = (bits: number): number => Math.ceil(bits / 8);
+
+/** An unsigned integer as `len` bytes in the given byte order. */
+export function intBytes(n: bigint, len: number, byteorder: ByteOrder): Uint8Array {
+  const out = new Uint8Array(len);
+  let v = n;
+  for (let i = 0; i < len; i++) {
+    out[byteorder === 'big' ? len - 1 - i : i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+
+export function bytesToInt(b: Uint8Array, byteorder: ByteOrder): bigint {
+  let n = 0n;
+  for (let i = 0; i < b.length; i++) n = (n << 8n) | BigInt(b[byteorder === 'big' ? i : b.length - 1 - i]!);
+  return n;
+}
+
+/** A number, or text that is a decimal or 0x-hex integer. */
+function parseInteger(v: unknown): bigint | undefined {
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? BigInt(v) : undefined;
+  if (typeof v === 'string' && /^(0x[0-9a-f]+|[0-9]+)$/i.test(v)) return BigInt(v);
+  return undefined;
+}
+
+/** The integer a value of an integer-like type stands for (names resolved, flag lists OR'd). */
+export function valueNumber(slot: ValueSlot, v: unknown, path: JsonPath): bigint {
+  const { type } = slot;
+  if (typeof v === 'string' && type.symbols && Object.hasOwn(type.symbols, v)) return BigInt(type.symbols[v]!);
+  if (Array.isArray(v) && type.bitmask) {
+    let n = 0n;
+    v.forEach((f, i) => {
+      n |= valueNumber(slot, f, path.at(i));
+    });
+    return n;
+  }
+  const n = parseInteger(v);
+  if (n === undefined) {
+    const names = type.symbols ? `; known names: ${Object.keys(type.symbols).join(', ')}` : '';
+    fail(path, v, `is not a ${describeType(slot)}${names}`);
+  }
+  const max = (1n << BigInt(slot.bits)) - 1n;
+  if (n > max) fail(path, v, `does not fit the ${slot.bits} bits of a ${describeType(slot)} (at most ${max})`);
+  return n;
+}
+
+function describeType(slot: ValueSlot): string {
+  switch (slot.type.name) {
+    case 'inet_service':
+      return 'port (0-65535, or a service name)';
+    case 'inet_proto':
+      return 'protocol (a number or a name like tcp, udp)';
+    case 'integer':
+      return `${slot.bits}-bit number`;
+    default:
+      return `${slot.type.name.replace(/_/g, ' ')} value`;
+  }
+}
+
+const utf8 = new TextEncoder();
+
+/** The bytes of one value as nft linearizes a constant of this slot. */
+export function encodeValue(slot: ValueSlot, v: unknown, path: JsonPath): Uint8Array {
+  const len = byteLen(slot.bits);
+  switch (slot.type.parse) {
+    case 'ipv4': {
+      const b = typeof v === 'string' ? parseIPv4(v) : undefined;
+      return b ?? fail(path, v, 'is not an IPv4 address (like 192.0.2.1)');
+    }
+    case 'ipv6': {
+      const b = typeof v === 'string' && v.includes(':') ? parseIp(v) : undefined;
+      return b ?? fail(path, v, 'is not an IPv6 address (like 2001:db8::1)');
+    }
+    case 'ether': {
+      const b = typeof v === 'string' ? parseHwaddr(v) : undefined;
+      return b && b.length === 6 ? b : fail(path, v, 'is not an Ethernet address (like 02:00:00:00:00:01)');
+    }
+    case 'string':
+      return encodeString(slot, v, path);
+    case 'boolean':
+      if (typeof v !== 'boolean' && v !== 'exists' && v !== 'missing') fail(path, v, 'must be true or false');
+      return intBytes(v === true || v === 'exists' ? 1n : 0n, len, slot.byteorder);
+    case 'verdict':
+      return fail(path, v, 'is a verdict, not a value');
+    case 'duration':
+      return intBytes(durationMs(v, path), len, slot.byteorder);
+    case 'classid': {
+      const m = typeof v === 'string' ? /^([0-9a-f]{0,4}):([0-9a-f]{0,4})$/i.exec(v) : null;
+      if (v === 'root') return intBytes(0xffffffffn, len, slot.byteorder);
+      if (v === 'none') return intBytes(0n, len, slot.byteorder);
+      if (!m) return intBytes(valueNumber(slot, v, path), len, slot.byteorder);
+      const id = (BigInt(`0x${m[1] || '0'}`) << 16n) | BigInt(`0x${m[2] || '0'}`);
+      return intBytes(id, len, slot.byteorder);
+    }
+    case 'bit': {
+      const list = Array.isArray(v) ? v : [v];
+      let n = 0n;
+      list.forEach((b, i) => {
+        const p = Array.isArray(v) ? path.at(i) : path;
+        const bit =
+          typeof b === 'number' && Number.isInteger(b) && b >= 0 && b < slot.bits
+            ? b
+            : fail(p, b, `is not a label bit number (0 to ${slot.bits - 1})`);
+        n |= 1n << BigInt(bit);
+      });
+      return intBytes(n, len, slot.byteorder);
+    }
+    default:
+      return intBytes(valueNumber(slot, v, path), len, slot.byteorder);
+  }
+}
+
+/** Interface names and strings: padded with zeros to the field's size. */
+function encodeString(slot: ValueSlot, v: unknown, path: JsonPath): Uint8Array {
+  if (typeof v !== 'string') return fail(path, v, 'must be a string');
+  const bytes = utf8.encode(v);
+  const len = byteLen(slot.bits);
+  if (bytes.length >= len && slot.type === TYPES.ifname) fail(path, v, `is ${bytes.length} bytes long; interface names have at most ${len - 1}`);
+  if (bytes.length > len) fail(path, v, `is ${bytes.length} bytes long; at most ${len} fit`);
+  const out = new Uint8Array(len);
+  out.set(bytes);
+  return out;
+}
+
+/** "eth*": an interface name wildcard, compared by its prefix. */
+export function stringWildcard(slot: ValueSlot, v: unknown): Uint8Array | undefined {
+  if (slot.type.parse !== 'string' || typeof v !== 'string' || !v.endsWith('*') || v.endsWith('\\*')) return undefined;
+  return utf8.encode(v.slice(0, -1));
+}
+
+/** An address of either family: 4 or 16 bytes. */
+export function parseAddress(v: unknown): Uint8Array | undefined {
+  return typeof v === 'string' ? parseIp(v) : undefined;
+}
+
+const DURATION_UNITS: Readonly<Record<string, bigint>> = { d: 86400000n, h: 3600000n, m: 60000n, s: 1000n, ms: 1n };
+
+/** A duration in milliseconds: a number of seconds, or nft's text ("30s", "1d2h3m4s", "250ms"). */
+function durationMs(v: unknown, path: JsonPath): bigint {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v) * 1000n;
+  if (typeof v === 'string' && /^(\d+(ms|d|h|m|s))+$/.test(v)) {
+    let ms = 0n;
+    for (const m of v.matchAll(/(\d+)(ms|d|h|m|s)/g)) ms += BigInt(m[1]!) * DURATION_UNITS[m[2]!]!;
+    return ms;
+  }
+  return fail(path, v, 'is not a duration (seconds, or like "1h30m", "45s")');
+}
