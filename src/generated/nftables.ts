@@ -1586,7 +1586,7 @@ export type NftablesCtExpectAttrsAttrs<D extends SpecDirection = 'decoded'> = {
   l4proto?: NftablesIpProto;
   /** NFTA_CT_EXPECT_DPORT */
   dport?: number;
-  /** NFTA_CT_EXPECT_TIMEOUT: milliseconds */
+  /** NFTA_CT_EXPECT_TIMEOUT: milliseconds, in host order (nft_ct_expect_obj_dump: nla_put_u32) */
   timeout?: number;
   /** NFTA_CT_EXPECT_SIZE */
   size?: number;
