@@ -212,6 +212,13 @@ describe('topology renders: edge cases', () => {
     checkWellFormed(await renderSvg(empty));
   });
 
+  it('svg: namespaces that each hold both ends of a veth pair, beside the current one (dagre threw "Not possible to find intersection")', async () => {
+    const graph = JSON.parse(readFileSync(new URL('./fixtures/intra-namespace-pairs.graph.json', import.meta.url), 'utf8')) as TopologyGraph;
+    const svg = await renderSvg(graph);
+    checkWellFormed(svg);
+    for (const name of ['lab-a', 'lab-b', 'veth0', 'veth1', 'eth0']) expect(svg).toContain(name);
+  });
+
   it('a namespace without links: named, with a note in the picture', async () => {
     expect(renderText(bare)).toBe('. (current namespace)\n');
     const svg = await renderSvg(bare);
