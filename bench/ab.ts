@@ -11,7 +11,8 @@
  *
  * BASE and HEAD are git revisions; HEAD defaults to the working tree. Each side is bundled with
  * esbuild from a `git worktree` of its revision (the working tree as it is), so a comparison
- * includes uncommitted changes only on the working-tree side.
+ * includes uncommitted changes only on the working-tree side. BASE may also be a directory: a copy
+ * of a tree (e.g. the working tree before a change, when others' uncommitted work shares it).
  *
  *   links   1000 veth pairs (S1): first dump, median of repeat dumps (ms)
  *   routes  10k /32 routes (S2): the same
@@ -21,7 +22,7 @@
  *   linkevents  a Monitor's CPU for the 900 link events of 300 veth pairs made and set up
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,7 +79,10 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () =
 /** The worker of one revision as one ESM file; dependencies resolve from this checkout's node_modules. */
 async function bundle(rev: string | undefined, label: string): Promise<string> {
   let src = ROOT;
-  if (rev !== undefined) {
+  if (rev !== undefined && existsSync(path.join(rev, 'bench/workers/nlts.ts'))) {
+    src = path.resolve(rev);
+    if (sameWorker) copyFileSync(path.join(ROOT, 'bench/workers/nlts.ts'), path.join(src, 'bench/workers/nlts.ts'));
+  } else if (rev !== undefined) {
     src = path.join(tmp, `tree-${label}`);
     execFileSync('git', ['-C', ROOT, 'worktree', 'add', '--detach', src, rev], { stdio: 'ignore' });
     worktrees.push(src);

@@ -41,7 +41,15 @@ const variants: Variant[] = [
 ];
 const distMain = join(root, 'dist', 'src', 'cli', 'main.js');
 if (existsSync(distMain)) {
-  variants.splice(2, 0, { name: 'nlts -j link show (dist, compiled)', cmd: process.execPath, args: [distMain, '-j', 'link', 'show'], times: [] });
+  variants.splice(2, 0, { name: 'nlts -j link show (dist ES modules)', cmd: process.execPath, args: [distMain, '-j', 'link', 'show'], times: [] });
+}
+// What bin/nlts.js runs from a fresh dist/: the bundle, from its code cache (scripts/build.mjs).
+const bundle = join(root, 'dist', 'src', 'cli', 'nlts.cjs');
+if (existsSync(bundle)) {
+  const loaded = `require(${JSON.stringify(bin)}).runBundle(${JSON.stringify(bundle)})`;
+  const run = `${loaded}.exports.main(process.argv.slice(1)).then((c) => { process.exitCode = c; })`;
+  const args = ['-e', run, '--', '-j', 'link', 'show'];
+  variants.splice(2, 0, { name: 'nlts -j link show (dist bundle + code cache)', cmd: process.execPath, args, times: [] });
 }
 
 function once(v: Variant): number {

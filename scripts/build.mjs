@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// `npm run build` (also run by `prepare`, so by `npm ci` and `npm pack`): dist/ from src/ and protocol/.
+// `npm run build` (also run by `prepare`, so by `npm ci` and `npm pack`): dist/ from src/ and protocol/,
+// and the CLI bundled into one file with its V8 code cache (bundleCli below).
 // Exits non-zero and leaves no dist/ when tsc reports an error (tsconfig.build.json: noEmitOnError).
 // dist/.built carries the build's START time, so a source saved while tsc ran still reads as newer
 // (bin/nlts.js compares them in a checkout).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +23,75 @@ if (r.status !== 0) {
   console.error(`build failed: tsc ${r.error ? r.error.message : `exited ${r.status ?? r.signal}`}`);
   process.exit(1);
 }
-// The namespace helper is plain CommonJS run by path (src/netns/enter.ts looks beside the module).
+// The namespace helper is plain CommonJS run by path (src/netns/helper-spawn.ts looks beside the module).
 copyFileSync(join(root, 'src', 'netns', 'helper.cjs'), join(dist, 'src', 'netns', 'helper.cjs'));
+try {
+  await bundleCli();
+} catch (err) {
+  rmSync(dist, { recursive: true, force: true });
+  console.error(`build failed: bundling the CLI: ${err instanceof Error ? err.message : err}`);
+  process.exit(1);
+}
 const stamp = join(dist, '.built');
 writeFileSync(stamp, `${started.toISOString()}\n`);
 utimesSync(stamp, started, started);
+
+/** The CLI bundle's `debug` loads the package only when DEBUG is set (src/deps/debug-when-set.ts says why). */
+function debugWhenSet() {
+  const path = join(root, 'src', 'deps', 'debug-when-set.ts');
+  return { name: 'debug-when-set', setup: (build) => build.onResolve({ filter: /[\\/]deps[\\/]debug\.js$/ }, () => ({ path })) };
+}
+
+/**
+ * The CLI as one CommonJS file, dist/src/cli/nlts.cjs, which bin/nlts.js runs, and V8's code cache
+ * for it beside it: a CLI process reads one file instead of resolving and compiling ~110 ES modules
+ * (docs/cli.md "Start-up"). The library's ES modules in dist/ stay as they are. esbuild is a dev
+ * dependency: a build runs in a checkout, never from the installed package.
+ */
+async function bundleCli() {
+  const { build } = await import('esbuild');
+  const outfile = join(dist, 'src', 'cli', 'nlts.cjs');
+  await build({
+    entryPoints: [join(root, 'src', 'cli', 'main.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    // The dependencies stay packages (ffi-rs is native; yaml and dagre load on first use), and
+    // import() of one becomes a require(): a vm.Script (bin/nlts.js) has no module loader to import with.
+    packages: 'external',
+    supported: { 'dynamic-import': false },
+    // Every module's import.meta.url is the bundle's: createRequire() resolves from it, and the
+    // netns helper is found from it (src/netns/helper-spawn.ts).
+    define: { 'import.meta.url': '__nlts_bundle_url' },
+    banner: { js: 'var __nlts_bundle_url = require("node:url").pathToFileURL(__filename).href;' },
+    plugins: [debugWhenSet()],
+    // Whitespace only (names stay readable in stack traces): a third less to read, and no comments,
+    // so that with charset ascii the file is ASCII.
+    minifyWhitespace: true,
+    charset: 'ascii',
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  if (readFileSync(outfile).some((b) => b > 0x7f)) throw new Error(`${outfile} is not ASCII (bin/nlts.js reads it as latin1)`);
+  await writeCodeCache(outfile);
+}
+
+/**
+ * V8's code cache for the bundle, made in this process after running the common reads (link,
+ * address and route show, in JSON and as text) with their output dropped, so that it holds the
+ * functions such commands compile, not only the top level (the larger cache costs `link show`
+ * nothing measurable). V8 takes it only under the same V8 version and flags (bin/nlts.js compiles
+ * from source otherwise). Without a netlink socket here the commands fail and the cache holds
+ * less; the build goes on.
+ */
+async function writeCodeCache(bundle) {
+  const { runBundle } = createRequire(import.meta.url)('../bin/nlts.js');
+  const { script, exports } = runBundle(bundle, null);
+  for (const argv of ['link show', 'address show', 'route show'].flatMap((c) => [['-j', ...c.split(' ')], c.split(' ')])) {
+    const code = await exports.main(argv, { out: () => undefined });
+    if (code !== 0) console.warn(`build: \`nlts ${argv.join(' ')}\` failed while making the code cache (exit ${code})`);
+  }
+  writeFileSync(`${bundle}.cache`, script.createCachedData());
+}

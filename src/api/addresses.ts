@@ -187,7 +187,7 @@ export class AddressApi {
 
   /** Prepared requests of the common shapes, made on first use. */
   private get stamps(): AddressStamps {
-    return (this.#stamps ??= new AddressStamps(this.conn.codec));
+    return (this.#stamps ??= new AddressStamps());
   }
 
   /** Sends a batch; with `deleted` (the items' cidrs) an absent address is a NotFoundError too. */

@@ -10,9 +10,10 @@
  * refusal is an NftTransactionError naming every refused command by its index in the document.
  */
 import type { RequestOptions } from '../conn/connection.js';
-import type { LinearizedDocument, NftMessage } from '../nft/json/from-json.js';
+import type { NftMessage } from '../nft/json/from-json.js';
 import type { ToJsonOptions } from '../nft/json/output-context.js';
 import type { NftJsonDocument, NftJsonItem } from '../nft/json/types.js';
+import type { Command } from '../nft/json/validate.js';
 import type { NftConnection } from '../nft/connection.js';
 import type { NftCommandFailure } from '../nft/errors.js';
 import type { NftRuleset } from '../nft/ruleset-dump.js';
@@ -29,7 +30,9 @@ export type { NftAllowEstablishedOptions, NftDnatOptions, NftMasqueradeOptions, 
 export interface NftApplyOptions extends RequestOptions {
   /**
    * Report the handle of every object the document adds (as `nft --echo --handle` prints them):
-   * the kernel echoes each command. Default true; false saves the echoes on very large documents.
+   * the kernel then echoes each command, which costs it and the reading about as much again as the
+   * change itself on large documents. Default false for apply() (nft -f asks for no echoes either),
+   * true for the walk-through helpers (a few commands; the handle of the rule they add).
    */
   handles?: boolean;
   /**
@@ -120,13 +123,13 @@ export class NftablesApi {
   async apply(document: NftJsonDocument | NftJsonItem[], options?: NftApplyOptions): Promise<NftApplyResult> {
     const doc = checkDocument(document);
     const opts = checkApplyOptions(options);
-    (await import('../nft/json/validate.js')).parseDocument(doc); // its shape, before even the listing is read
+    const commands = (await import('../nft/json/validate.js')).parseDocument(doc); // its shape, before even the listing is read
     const nft = await this.conn();
     for (let attempt = 0; ; attempt++) {
       const current = needsRuleset(doc) ? await this.currentRuleset(nft, doc, opts) : undefined;
       const genid = opts.genid ?? current?.genid;
       try {
-        return await this.transaction(nft, doc, current?.listing, { ...opts, ...(genid !== undefined && { genid }) });
+        return await this.transaction(nft, doc, current?.listing, { ...opts, ...(genid !== undefined && { genid }) }, commands);
       } catch (err) {
         const moved = opts.genid === undefined && current !== undefined && isBatchRestart(err);
         if (!moved || attempt >= APPLY_RETRIES) throw err;
@@ -176,7 +179,7 @@ export class NftablesApi {
     const recipes = await import('../nft/json/recipes.js');
     const fn = recipes[name] as (o: NftRecipeOptions<N>) => NftJsonDocument;
     const doc = fn(opts); // InvalidArgumentError for bad options
-    const o = checkApplyOptions(options);
+    const o = checkApplyOptions({ ...options, handles: options?.handles ?? true });
     const nft = await this.conn();
     for (let attempt = 0; ; attempt++) {
       const current = await this.currentRuleset(nft, doc, o);
@@ -212,25 +215,34 @@ export class NftablesApi {
     return { genid: ruleset.genid, listing: rulesetToJson(ruleset) };
   }
 
-  /** Linearizes `doc` against `listing` and sends it as one transaction. */
+  /** Linearizes `doc` (its `commands` when parsed already) against `listing` and sends it as one transaction. */
   private async transaction(
     nft: NftConnection,
     doc: NftJsonDocument,
     listing: NftJsonDocument | undefined,
     opts: NftApplyOptions,
+    commands?: readonly Command[],
   ): Promise<NftApplyResult> {
-    const { linearizeDocument } = await import('../nft/json/from-json.js');
-    const { messages }: LinearizedDocument = linearizeDocument(doc, listing === undefined ? {} : { ruleset: listing });
+    const { linearizeEach } = await import('../nft/json/from-json.js');
+    const parsed = commands ?? (await import('../nft/json/validate.js')).parseDocument(doc);
+    // Linearized one command at a time and encoded as they come (NftConnection.transaction).
+    const messages = linearizeEach(parsed, listing === undefined ? {} : { ruleset: listing });
     const handles: (number | undefined)[] = doc.nftables.map(() => undefined);
-    if (messages.length === 0) return { handles, ...(opts.genid !== undefined && { genid: opts.genid }) };
-    const echo = opts.handles !== false;
+    const first = messages.next();
+    if (first.done) return { handles, ...(opts.genid !== undefined && { genid: opts.genid }) };
+    const echo = opts.handles === true;
+    const sent: SentMessages = { items: [], kinds: [] };
     let r: NftTransactionResult;
     try {
-      r = await nft.transaction(messages.map(toCommand), { ...requestOnly(opts), echo, ...(opts.genid !== undefined && { genid: opts.genid }) });
+      r = await nft.transaction(asCommands(first.value, messages, sent), {
+        ...requestOnly(opts),
+        echo,
+        ...(opts.genid !== undefined && { genid: opts.genid }),
+      });
     } catch (err) {
-      throw await byDocumentIndex(err, messages);
+      throw await byDocumentIndex(err, sent);
     }
-    if (echo) collectHandles(doc, messages, r, handles);
+    if (echo) collectHandles(doc, sent, r, handles);
     return { handles, ...(r.genid !== undefined && { genid: r.genid }) };
   }
 
@@ -311,6 +323,22 @@ function toCommand(m: NftMessage): NftCommand {
   return { kind: m.kind as NftCommandKind, header: { family: m.header.family }, attrs: m.attrs, flags: m.flags, label: m.label };
 }
 
+/** Per message of a transaction: the document item it came from and its kind (the messages themselves are not kept). */
+interface SentMessages {
+  items: number[];
+  kinds: string[];
+}
+
+/** The linearized messages as commands, `first` and then the rest, noting each in `sent`. */
+function* asCommands(first: NftMessage, rest: Iterator<NftMessage>, sent: SentMessages): Generator<NftCommand, void, undefined> {
+  for (let m: IteratorResult<NftMessage, unknown> = { value: first }; !m.done; m = rest.next()) {
+    const msg = m.value as NftMessage;
+    sent.items.push(msg.command);
+    sent.kinds.push(msg.kind);
+    yield toCommand(msg);
+  }
+}
+
 /** The batch as a whole refused because the generation moved (NFNL_BATCH_GENID). */
 function isBatchRestart(err: unknown): boolean {
   const e = err as { name?: string; index?: number; errno?: number } | null;
@@ -318,25 +346,25 @@ function isBatchRestart(err: unknown): boolean {
 }
 
 /** An NftTransactionError's failures renumbered by the document's items instead of the messages. */
-async function byDocumentIndex(err: unknown, messages: readonly NftMessage[]): Promise<unknown> {
+async function byDocumentIndex(err: unknown, sent: SentMessages): Promise<unknown> {
   const e = err as { name?: string; failures?: readonly NftCommandFailure[] } | null;
   if (e?.name !== 'NftTransactionError' || e.failures === undefined) return err;
   const { NftTransactionError } = await import('../nft/errors.js');
-  const failures = e.failures.map((f) => (f.index === undefined ? f : { ...f, index: messages[f.index]?.command ?? f.index }));
+  const failures = e.failures.map((f) => (f.index === undefined ? f : { ...f, index: sent.items[f.index] ?? f.index }));
   return new NftTransactionError(failures);
 }
 
 /** handles[i]: the handle echoed for the object document item i adds. */
-function collectHandles(doc: NftJsonDocument, messages: readonly NftMessage[], r: NftTransactionResult, handles: (number | undefined)[]): void {
-  for (let i = 0; i < messages.length; i++) {
-    const m = messages[i]!;
-    if (handles[m.command] !== undefined) continue;
-    const want = ECHO_KIND[objectKind(doc.nftables[m.command]) ?? ''];
-    if (want === undefined || m.kind !== want) continue;
+function collectHandles(doc: NftJsonDocument, sent: SentMessages, r: NftTransactionResult, handles: (number | undefined)[]): void {
+  for (let i = 0; i < sent.items.length; i++) {
+    const item = sent.items[i]!;
+    if (handles[item] !== undefined) continue;
+    const want = ECHO_KIND[objectKind(doc.nftables[item]) ?? ''];
+    if (want === undefined || sent.kinds[i] !== want) continue;
     for (const echoed of r.echoes[i] ?? []) {
       const h = (echoed.attrs as { handle?: unknown } | undefined)?.handle;
       if (echoed.kind === want && (typeof h === 'bigint' || typeof h === 'number')) {
-        handles[m.command] = Number(h);
+        handles[item] = Number(h);
         break;
       }
     }

@@ -84,10 +84,10 @@ export function parseAddress(text: unknown, argument = 'address'): ParsedAddress
   // Dotted quads without leading zeros (no octal ambiguity) parse by hand: bulk adds parse thousands.
   const v4 = text.includes(':') ? undefined : parseIPv4(text);
   if (v4) return { family: 'inet', address: text, bytes: v4 };
-  if (!text.includes(':') || !ipaddr.IPv6.isValid(text)) {
+  if (!text.includes(':') || !ipaddr().IPv6.isValid(text)) {
     throw new InvalidArgumentError(argument, text, 'is not an IPv4 address (a.b.c.d) or an IPv6 address');
   }
-  const bytes = Uint8Array.from(ipaddr.IPv6.parse(text).toByteArray());
+  const bytes = Uint8Array.from(ipaddr().IPv6.parse(text).toByteArray());
   return { family: 'inet6', address: formatIPv6(bytes, 0), bytes };
 }
 

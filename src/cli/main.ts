@@ -131,7 +131,7 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
   }
 }
 
-const isMain = process.argv[1] && /(?:^|[\\/])(?:nlts(?:\.js)?|main\.[tj]s)$/.test(process.argv[1]);
+const isMain = process.argv[1] && /(?:^|[\\/])(?:nlts(?:\.c?js)?|main\.[tj]s)$/.test(process.argv[1]);
 if (isMain) {
   // `nlts ... | head`: a closed pipe ends the output quietly, as for ip.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {

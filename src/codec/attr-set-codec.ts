@@ -135,7 +135,13 @@ export function reindexUnknown(set: CompiledSet, out: AttrValues, ctx: DecodeCtx
   }
 }
 
+/** Encodes `values`, attributes of `set`, at the writer's position: by the set's encoder (fast-encode.ts). */
 export function encodeAttrs(w: ByteWriter, set: CompiledSet, values: Record<string, unknown>, depth = 0): void {
+  set.encode(w, values, depth);
+}
+
+/** The reference attribute encoder: what the generated encoders (fast-encode.ts) must match, and use before they are built. */
+export function encodeAttrsInterpreted(w: ByteWriter, set: CompiledSet, values: Record<string, unknown>, depth = 0): void {
   if (depth > MAX_NEST_DEPTH) throw new EncodeError(`attributes nested deeper than ${MAX_NEST_DEPTH} levels`);
   if (typeof values !== 'object' || values === null || Array.isArray(values)) {
     throw new EncodeError(`expected an object of ${set.name} attributes, got ${describe(values)}`);

@@ -8,6 +8,8 @@ import { NLA_HDRLEN, align4, walkAttrs } from './walk.js';
 // The framing constants live with the walk that reads them; exported here too, as they always were.
 export { NLA_HDRLEN, NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_TYPE_MASK, align4 } from './walk.js';
 
+const utf8 = new TextEncoder();
+
 export class ByteWriter {
   buf: Uint8Array;
   view: DataView;
@@ -61,10 +63,37 @@ export class ByteWriter {
     this.buf.fill(0, this.pos, this.pos + n);
     this.pos += n;
   }
+  /**
+   * A string attribute's payload: `s` in UTF-8 (lone surrogates as U+FFFD, as TextEncoder writes
+   * them) and the NUL the kernel expects, written in place: names come in every message of a big
+   * batch (a rule's table, chain and each expression's name), and a copy per string was most of it.
+   */
+  cstring(s: string): void {
+    const n = s.length;
+    this.ensure(3 * n + 1);
+    const buf = this.buf;
+    let p = this.pos;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[p++] = c;
+    }
+    if (i < n) p += utf8.encodeInto(i === 0 ? s : s.slice(i), buf.subarray(p)).written;
+    buf[p++] = 0;
+    this.pos = p;
+  }
+
   /** Pad with zeros to the next 4-byte boundary (NLA_ALIGN / NLMSG_ALIGN). */
   align(): void {
-    const pad = align4(this.pos) - this.pos;
-    if (pad) this.zeros(pad);
+    let p = this.pos;
+    const end = align4(p);
+    if (end === p) return;
+    // Up to 3 bytes, after nearly every attribute: a loop, not zeros()' fill() (a builtin call per pad).
+    this.ensure(end - p);
+    const buf = this.buf;
+    while (p < end) buf[p++] = 0;
+    this.pos = end;
   }
 
   /** Start an attribute; returns the offset to hand to endAttr. */

@@ -4,9 +4,10 @@
  * per-message closure allocation; errors build their path only while unwinding.
  */
 import type { AttrSpec, AttributeSetSpec, FamilySpec } from '../../protocol/spec.js';
-import { decodeAttrs, decodeAttrsInterpreted, encodeAttrs } from './attr-set-codec.js';
+import { decodeAttrs, decodeAttrsInterpreted, encodeAttrs, encodeAttrsInterpreted } from './attr-set-codec.js';
 import { DecodeError, EncodeError, SpecError } from './errors.js';
 import { buildSetDecoder } from './fast-decode.js';
+import { tieredSetEncoder } from './fast-encode.js';
 import { indexedArrayParts } from './indexed-array.js';
 import { validateFamily } from './spec-check.js';
 import {
@@ -31,12 +32,12 @@ import {
   type CompiledStruct,
   MAX_NEST_DEPTH,
 } from './types.js';
-import { decodeString, encodeString, formatIPv4, parseIp } from './values.js';
+import { decodeString, formatIPv4, parseIp } from './values.js';
 import { NLA_F_NESTED, align4, recordEnd } from './walk.js';
 
 // One import point for the codec's pieces.
 export * from './types.js';
-export { decodeAttrs, decodeAttrsInterpreted, encodeAttrs } from './attr-set-codec.js';
+export { decodeAttrs, decodeAttrsInterpreted, encodeAttrs, encodeAttrsInterpreted } from './attr-set-codec.js';
 export { decodeStruct, decodeStructGeneric, encodeStruct } from './struct-codec.js';
 
 interface Lookups {
@@ -53,9 +54,24 @@ export function kernelConstant(prefix: string | undefined, name: string): string
 // ---------------------------------------------------------------------------------------------
 // Compilation
 
-/** Compiles a spec, after validating it whole (SpecError: decoders are generated from its names and numbers). */
+/** Specs known to be valid without checking them again (markValidated). */
+const VALIDATED = new WeakSet<FamilySpec>();
+
+/**
+ * Marks specs as valid, so that compileFamily does not validate them again: for the package's own
+ * specs (protocol/), which test/codec/spec-validation.test.ts validates ("every shipped spec is
+ * valid"). Checking rt-link whole is 1.1 ms of a process's first link request, for nothing.
+ * Decoders generated from a marked spec still take only checked integers and quoted names.
+ * @internal
+ */
+export function markValidated(specs: readonly FamilySpec[]): void {
+  for (const spec of specs) VALIDATED.add(spec);
+}
+
+/** Compiles a spec, after validating it whole unless it is marked valid (SpecError: decoders are generated from its names and numbers). */
 export function compileFamily(spec: FamilySpec): CompiledFamily {
-  validateFamily(spec);
+  const valid = VALIDATED.has(spec);
+  if (!valid) validateFamily(spec);
   const enums = new Map<string, CompiledEnum>();
   const structs = new Map<string, CompiledStruct>();
   const sets = new Map<string, CompiledSet>();
@@ -82,39 +98,36 @@ export function compileFamily(spec: FamilySpec): CompiledFamily {
     return s;
   };
 
-  // Sets are created empty first so nests may refer to sets defined later (and to themselves).
-  for (const name of Object.keys(spec.attributeSets)) {
-    const set: CompiledSet = {
-      name,
-      byId: [],
-      byName: new Map(),
-      decode: (ctx, start, end, depth) => decodeAttrsInterpreted(ctx, set, start, end, depth),
-      lastSelection: undefined,
-      lastSelected: undefined,
-    };
-    sets.set(name, set);
-  }
+  // Sets are created empty first so nests may refer to sets defined later (and to themselves);
+  // their attributes are compiled on first use (AttrSetTable).
   const setOf = (n: string | undefined, where: string): CompiledSet => {
     const s = n === undefined ? undefined : sets.get(n);
     if (!s) throw new SpecError(`${where} refers to unknown attribute set "${n}"`, [spec.name]);
     return s;
   };
-
   for (const [setName, setSpec] of Object.entries(spec.attributeSets)) {
-    const set = sets.get(setName)!;
-    for (const a of setSpec.attributes) {
-      const where = `${setName}.${a.name}`;
-      if (set.byId[a.value]) throw new SpecError(`${where} reuses id ${a.value}`, [spec.name]);
-      if (set.byName.has(a.name)) throw new SpecError(`${where} is defined twice`, [spec.name]);
-      const compiled = compileAttr(spec, setSpec, a, where, { enumOf, structOf, setOf });
-      set.byId[a.value] = compiled;
-      set.byName.set(a.name, compiled);
-    }
+    sets.set(
+      setName,
+      new AttrSetTable(setName, (byId, byName) => {
+        for (const a of setSpec.attributes) {
+          const where = `${setName}.${a.name}`;
+          if (byId[a.value]) throw new SpecError(`${where} reuses id ${a.value}`, [spec.name]);
+          if (byName.has(a.name)) throw new SpecError(`${where} is defined twice`, [spec.name]);
+          const compiled = compileAttr(spec, setSpec, a, where, { enumOf, structOf, setOf });
+          byId[a.value] = compiled;
+          byName.set(a.name, compiled);
+        }
+      }),
+    );
   }
+  // A spec given at run time is compiled whole now, so that what is wrong with it shows here.
+  if (!valid) for (const set of sets.values()) void set.byId;
 
   // Built on first use: most processes touch a few of the ~80 sets, and start-up matters for a CLI.
-  for (const set of sets.values())
+  for (const set of sets.values()) {
     set.decode = (ctx, start, end, depth) => (set.decode = buildSetDecoder(set, MAX_NEST_DEPTH))(ctx, start, end, depth);
+    set.encode = tieredSetEncoder(set);
+  }
 
   const messages = new Map<string, CompiledMessage>();
   const messagesByType = new Map<number, CompiledMessage>();
@@ -129,6 +142,48 @@ export function compileFamily(spec: FamilySpec): CompiledFamily {
     messagesByType.set(m.value, cm);
   }
   return { spec, name: spec.name, sets, structs, enums, messages, messagesByType };
+}
+
+/**
+ * A compiled attribute set whose attributes are compiled on first use (byId or byName): a link
+ * dump reads about a third of rt-link's 298 attributes, and compiling the others was most of the
+ * family's first use (docs/benchmarks.md, "#17 first request").
+ */
+class AttrSetTable implements CompiledSet {
+  decode: CompiledSet['decode'];
+  encode: CompiledSet['encode'];
+  selected: CompiledSet['selected'] = undefined;
+  selectedByContent: CompiledSet['selectedByContent'] = undefined;
+  lastSelection: CompiledSet['lastSelection'] = undefined;
+  lastSelected: CompiledSet['lastSelected'] = undefined;
+  #byId: (CompiledAttr | undefined)[] | undefined;
+  #byName: Map<string, CompiledAttr> | undefined;
+
+  constructor(
+    readonly name: string,
+    private fill: ((byId: (CompiledAttr | undefined)[], byName: Map<string, CompiledAttr>) => void) | undefined,
+  ) {
+    this.decode = (ctx, start, end, depth) => decodeAttrsInterpreted(ctx, this, start, end, depth);
+    this.encode = (w, values, depth) => encodeAttrsInterpreted(w, this, values, depth);
+  }
+
+  get byId(): (CompiledAttr | undefined)[] {
+    return this.#byId ?? this.compile()[0];
+  }
+
+  get byName(): Map<string, CompiledAttr> {
+    return this.#byName ?? this.compile()[1];
+  }
+
+  private compile(): [(CompiledAttr | undefined)[], Map<string, CompiledAttr>] {
+    const byId: (CompiledAttr | undefined)[] = [];
+    const byName = new Map<string, CompiledAttr>();
+    this.fill!(byId, byName);
+    this.fill = undefined;
+    this.#byId = byId;
+    this.#byName = byName;
+    return [byId, byName];
+  }
 }
 
 /** What compileAttr works out per attribute type; Attr adds what every attribute has. */
@@ -258,7 +313,7 @@ const STRING_PARTS: AttrParts = {
   decode: (ctx, s, end) => decodeString(ctx.bytes, s, end),
   encode: (w, v) => {
     if (typeof v !== 'string') throw new EncodeError(`expected a string, got ${describe(v)}`);
-    w.bytes(encodeString(v));
+    w.cstring(v);
   },
 };
 

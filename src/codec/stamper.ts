@@ -3,9 +3,11 @@
  * gives the message with placeholder values and names the fields it will change ('header.index',
  * 'attrs.local'); it gets back one function that copies the template and writes those fields,
  * values by position, each as the spec lays it out (its size and byte order; bytes of the length
- * the template holds). The function is generated once per shape with the offsets as constants:
- * a stamp is one copy and a few stores, with no lookup per message. What it makes is byte for byte
- * what the encoder makes of the same values (test/api/address-stamps.test.ts).
+ * the template holds). What it makes is byte for byte what the encoder makes of the same values
+ * (test/codec/stamper.test.ts). The library's own shapes are generated at build time from the
+ * same plan (stampPlan; scripts/gen-stamps.ts: the template's bytes and the offsets as constants,
+ * a stamp one copy and a few stores); messageStamper is the reference they are held to, and
+ * serves shapes made at run time.
  */
 import type { ScalarType } from '../../protocol/spec.js';
 import type { OutgoingMessage, ProtocolCodec } from './message.js';
@@ -19,15 +21,22 @@ export type StampField = string | readonly [name: string, bytes: number];
 
 const SIZES: Partial<Record<ScalarType, number>> = { u8: 1, s8: 1, u16: 2, s16: 2, u32: 4, s32: 4 };
 
-/** How one field is written: an integer of `size` bytes, or bytes of `size`. */
-interface FieldWrite {
+/** How one field is written: an integer of `size` bytes, or bytes of `size`, at `offset` of the message. */
+export interface FieldWrite {
   name: string;
   kind: 'int' | 'bytes';
   size: number;
   bigEndian: boolean;
+  offset: number;
 }
 
-function fieldWrite(codec: ProtocolCodec, kind: string, field: StampField): FieldWrite {
+/** A shape: the template (the message encoded with placeholders) and where each field goes. */
+export interface StampPlan {
+  readonly template: MessageTemplate;
+  readonly writes: readonly FieldWrite[];
+}
+
+function fieldWrite(codec: ProtocolCodec, kind: string, field: StampField): Omit<FieldWrite, 'offset'> {
   const [name, length] = typeof field === 'string' ? [field, undefined] : field;
   const message = codec.messageByName(kind)!.message;
   const [part, key] = name.split('.') as [string, string];
@@ -48,31 +57,36 @@ function fieldWrite(codec: ProtocolCodec, kind: string, field: StampField): Fiel
   return { name, kind: 'int', size, bigEndian };
 }
 
-/** Statements writing value `v` at `at` (little- or big-endian integer, or checked bytes). */
-function writeLines(f: FieldWrite, v: string, at: number, i: number): string[] {
-  if (f.kind === 'bytes') {
-    return [`  if (!(${v} instanceof Uint8Array) || ${v}.length !== ${f.size}) throw bad(${i}, ${v});`, `  b.set(${v}, ${at});`];
-  }
-  const out: string[] = [];
-  for (let k = 0; k < f.size; k++) {
-    const shift = 8 * (f.bigEndian ? f.size - 1 - k : k);
-    out.push(`  b[${at + k}] = ${shift === 0 ? v : `${v} >>> ${shift}`};`);
-  }
-  return out;
+/**
+ * The plan of the stamp for messages like `msg` (placeholders where the fields go) with `fields`
+ * changed. Throws when the spec lays a field out otherwise (not in the message, a type not stamped).
+ */
+export function stampPlan(codec: ProtocolCodec, msg: OutgoingMessage & { kind: string }, fields: readonly StampField[]): StampPlan {
+  const template = new MessageTemplate(codec, msg);
+  const writes = fields.map((f) => {
+    const w = fieldWrite(codec, msg.kind, f);
+    return { ...w, offset: template.field(w.name, w.size) };
+  });
+  return { template, writes };
 }
 
-/**
- * The stamp for messages like `msg` (placeholders where the fields go) with `fields` changed.
- * Throws when the spec lays a field out otherwise (not in the message, a type not stamped).
- */
+/** The stamp for messages like `msg` with `fields` changed (see stampPlan): values by position. */
 export function messageStamper(codec: ProtocolCodec, msg: OutgoingMessage & { kind: string }, fields: readonly StampField[]): Stamp {
-  const t = new MessageTemplate(codec, msg);
-  const writes = fields.map((f) => fieldWrite(codec, msg.kind, f));
-  const params = writes.map((_, i) => `v${i}`);
-  const lines = ['"use strict";', `return function stamp(${params.join(', ')}) {`, '  const b = t.stamp();'];
-  for (const [i, w] of writes.entries()) lines.push(...writeLines(w, params[i]!, t.field(w.name, w.size), i));
-  lines.push('  return b;', '};');
-  const bad = (i: number, v: unknown): Error =>
-    new Error(`stamp of ${msg.kind}: ${writes[i]!.name} must be ${writes[i]!.size} bytes, got ${String(v)}`);
-  return new Function('t', 'bad', lines.join('\n'))(t, bad) as Stamp;
+  const { template, writes } = stampPlan(codec, msg, fields);
+  return (...values) => {
+    const b = template.stamp();
+    for (let i = 0; i < writes.length; i++) writeField(b, writes[i]!, values[i], msg.kind);
+    return b;
+  };
+}
+
+/** Writes one field's value into a stamped message: an integer in its byte order (low bits kept), or bytes of the template's length. */
+function writeField(b: Uint8Array, w: FieldWrite, v: StampValue | undefined, kind: string): void {
+  if (w.kind === 'bytes') {
+    if (!(v instanceof Uint8Array) || v.length !== w.size) throw new Error(`stamp of ${kind}: ${w.name} must be ${w.size} bytes, got ${String(v)}`);
+    b.set(v, w.offset);
+    return;
+  }
+  const n = v as number;
+  for (let k = 0; k < w.size; k++) b[w.offset + k] = n >>> (8 * (w.bigEndian ? w.size - 1 - k : k));
 }

@@ -24,6 +24,8 @@ export interface DecodeCtx {
 
 /** Decodes the attributes in [start, end) of a set (fast-decode.ts generates them, attr-set-codec.ts interprets). */
 export type SetDecoder = (ctx: DecodeCtx, start: number, end: number, depth: number) => AttrValues;
+/** Encodes an object of a set's attributes at the writer's position (`depth`: nesting, checked against MAX_NEST_DEPTH). */
+export type SetEncoder = (w: ByteWriter, values: Record<string, unknown>, depth: number) => void;
 /** Decodes a struct payload in [start, end). */
 export type StructDecoder = (ctx: DecodeCtx, start: number, end: number) => Record<string, unknown>;
 
@@ -69,6 +71,8 @@ export interface CompiledSet {
   readonly byName: Map<string, CompiledAttr>;
   /** Specialised decoder (fast-decode.ts), built once all sets are compiled. */
   decode: SetDecoder;
+  /** The interpreter, then a specialised encoder (fast-encode.ts) once the set is used often. */
+  encode: SetEncoder;
   /** Decoders of a selection of this set's attributes (selectedSetDecoder), by selection object... */
   selected?: WeakMap<AttrSelection, SetDecoder>;
   /** ...and by the selection's canonical text (at most MAX_SELECTIONS), both built on first use. */

@@ -219,11 +219,11 @@ export function parseIp(text: string): Uint8Array | undefined {
     if (!v4) return undefined;
     text = `${text.slice(0, last + 1)}${((v4[0]! << 8) | v4[1]!).toString(16)}:${((v4[2]! << 8) | v4[3]!).toString(16)}`;
   }
-  if (!ipaddr.isValid(text)) return undefined;
+  if (!ipaddr().isValid(text)) return undefined;
   try {
-    const addr = ipaddr.parse(text);
+    const addr = ipaddr().parse(text);
     // ipaddr.js accepts IPv4 shorthands ("10.1", "0x0a000001"); iproute2 and the kernel use full dotted quads.
-    if (addr.kind() === 'ipv4' && !ipaddr.IPv4.isValidFourPartDecimal(text)) return undefined;
+    if (addr.kind() === 'ipv4' && !ipaddr().IPv4.isValidFourPartDecimal(text)) return undefined;
     return Uint8Array.from(addr.toByteArray());
   } catch {
     return undefined;

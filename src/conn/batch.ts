@@ -84,6 +84,8 @@ export class BatchWindow {
  * Encodes msgs[first, first + count) into one datagram under consecutive sequence numbers from
  * `firstSeq`, the last one encoded asking for the ACK. A message that fails to encode (bad input)
  * is left out of the datagram and gets its error in `results`; undefined when none encoded.
+ * `size`: the datagram's expected size (a megabytes-long transaction grown from 8 KiB by doubling
+ * was copied ten times over).
  */
 export function packWindow(
   codec: ProtocolCodec,
@@ -92,8 +94,9 @@ export function packWindow(
   count: number,
   firstSeq: number,
   results: BatchResult[],
+  size = 8192,
 ): BatchWindow | undefined {
-  const w = new ByteWriter(8192);
+  const w = new ByteWriter(size);
   const offsets = new Int32Array(count);
   let lastK = -1;
   for (let k = 0; k < count; k++) {

@@ -200,7 +200,7 @@ export class Connection {
     const all = [...msgs, fence];
     for (const m of all) this.checkOperation(m, false);
     const results: BatchResult[] = new Array(all.length);
-    const win = packWindow(this.codec, all, 0, all.length, this.inflight.reserveSeqs(all.length), results);
+    const win = packWindow(this.codec, all, 0, all.length, this.inflight.reserveSeqs(all.length), results, fencedSize(all));
     if (win === undefined || win.count !== all.length || win.offsets.includes(-1)) return { sent: false, results };
     const fenceAt = win.offsets[msgs.length]!;
     // The datagram must go whole: room for it, and for an answer to every message (an error
@@ -236,6 +236,8 @@ export class Connection {
       } catch (err) {
         sendError = err as Error;
         p.reject(sendError);
+      } finally {
+        this.inflight.sent();
       }
     });
   }
@@ -310,6 +312,8 @@ export class Connection {
       if (p) p.reject(err as Error);
       else this.failAll(err as Error);
       return false;
+    } finally {
+      this.inflight.sent();
     }
   }
 
@@ -443,4 +447,11 @@ function datagramTooLarge(bytes: number, max: number | undefined, cause?: Error)
     'EMSGSIZE',
     { cause },
   );
+}
+
+/** fenced(): the size its datagram will have, near enough (prepared messages exactly, others ~256 bytes). */
+function fencedSize(msgs: readonly OutgoingMessage[]): number {
+  let n = 0;
+  for (const m of msgs) n += m.encoded === undefined ? 256 : m.encoded.length + 3;
+  return Math.max(8192, n);
 }

@@ -3,7 +3,7 @@
  * empty environment and its request on stdin. Also what `netns exec` and `netns add` (manage.ts)
  * start the helper with.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -13,11 +13,18 @@ import { NamespaceError } from './errors.js';
 import { systemProgram } from './system-program.js';
 
 let helperPath: string | undefined;
-/** helper.cjs: next to this module (source tree), or in src/netns when running a compiled copy from dist/. */
+/**
+ * helper.cjs: next to this module (source tree, dist/); in dist/src/netns from the CLI bundle (its
+ * modules' import.meta.url is dist/src/cli/nlts.cjs); or in src/netns when running a compiled copy from dist/.
+ */
 export function helperScript(): string {
   if (helperPath) return helperPath;
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.join(here, 'helper.cjs'), path.join(here, '..', '..', '..', 'src', 'netns', 'helper.cjs')];
+  const candidates = [
+    path.join(here, 'helper.cjs'),
+    path.join(here, '..', 'netns', 'helper.cjs'),
+    path.join(here, '..', '..', '..', 'src', 'netns', 'helper.cjs'),
+  ];
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw new NamespaceError('', 'EHELPER', `netns helper script not found (looked in ${candidates.join(', ')})`);
   return (helperPath = found);
@@ -49,6 +56,8 @@ export function helperEnv(): NodeJS.ProcessEnv {
 export function spawnHelper(jobs: JobSpec[], theirs: number, fd: number | undefined): ChildProcess {
   // Under util-linux nsenter (absolute path): the helper starts in the first job's namespace, and
   // enters the others (and this one again, harmlessly) with setns() itself.
+  // child_process on first use: every client imports this module, few start a helper (~1 ms of a CLI's start-up).
+  const { spawn } = process.getBuiltinModule('node:child_process');
   const child = spawn(systemProgram('nsenter', 'util-linux'), [`--net=${jobs[0]!.path}`, '--', process.execPath, helperScript()], {
     stdio: ['pipe', 'pipe', 'pipe', theirs, ...(fd !== undefined ? [fd] : [])],
     env: helperEnv(),

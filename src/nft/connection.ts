@@ -69,18 +69,18 @@ export class NftConnection {
    * with an NftTransactionError naming every refused command (index, kind, label, errno, the
    * kernel's text and attribute), the first in its message. Bad input (an unknown kind, an
    * attribute the command does not take, a value that does not encode) is an InvalidArgumentError
-   * naming the command, and nothing is sent.
+   * naming the command, and nothing is sent. `commands` may be a generator: each is encoded as it
+   * comes, so the caller's command objects need not outlive it (batchMessages).
    */
-  async transaction(commands: readonly NftCommand[], options: TransactionOptions = {}): Promise<NftTransactionResult> {
+  async transaction(commands: Iterable<NftCommand>, options: TransactionOptions = {}): Promise<NftTransactionResult> {
     const genid = options.genid;
     if (genid !== undefined && (!Number.isInteger(genid) || genid < 0 || genid > 0xffffffff)) {
       throw new InvalidArgumentError('genid', genid, 'must be a generation id (0 to 2^32-1)');
     }
-    const { msgs, fence } = batchMessages(commands, options.echo === true, genid);
-    this.checkCommands(commands);
+    const { msgs, fence, names } = batchMessages(this.codec, commands, options.echo === true, genid, (c, i) => this.checkCommand(c, i));
     const r = await this.connection.fenced(msgs, fence, options);
-    if (!r.sent) throw encodeFailure(commands, r);
-    return transactionOutcome(commands, r.results);
+    if (!r.sent) throw encodeFailure(names, r);
+    return transactionOutcome(names, r.results);
   }
 
   /** The ruleset generation: it moves with every committed transaction. */
@@ -108,17 +108,14 @@ export class NftConnection {
     this.close();
   }
 
-  /** Every command's attributes are ones its operation takes; the error names the command. */
-  private checkCommands(commands: readonly NftCommand[]): void {
-    for (let i = 0; i < commands.length; i++) {
-      const c = commands[i]!;
-      try {
-        this.operations.find(c.kind, false)?.check(c.attrs ?? {});
-      } catch (err) {
-        if (!isInvalidArgumentError(err)) throw err;
-        const who = c.label === undefined ? '' : ` (${JSON.stringify(c.label)})`;
-        throw new InvalidArgumentError(`commands[${i}]${who}`, c.kind, err.message);
-      }
+  /** A command's attributes are ones its operation takes; the error names the command. */
+  private checkCommand(c: NftCommand, i: number): void {
+    try {
+      this.operations.find(c.kind, false)?.check(c.attrs ?? {});
+    } catch (err) {
+      if (!isInvalidArgumentError(err)) throw err;
+      const who = c.label === undefined ? '' : ` (${JSON.stringify(c.label)})`;
+      throw new InvalidArgumentError(`commands[${i}]${who}`, c.kind, err.message);
     }
   }
 }

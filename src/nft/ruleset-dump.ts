@@ -5,7 +5,8 @@
  * together, so chains never name a table the table dump did not have.
  */
 import { DecodeError } from '../codec/errors.js';
-import type { NetlinkMessage, OutgoingMessage } from '../codec/message.js';
+import { type NetlinkMessage, type OutgoingMessage, type ProtocolCodec, makeCtx } from '../codec/message.js';
+import type { AttrSelection, AttrValues } from '../codec/types.js';
 import type { Connection, RequestOptions } from '../conn/connection.js';
 import { DumpInterruptedError, isNetlinkError } from '../conn/errors.js';
 import { InvalidArgumentError } from '../errors/index.js';
@@ -72,7 +73,7 @@ async function dumpOnce(conn: Connection, options: RulesetOptions): Promise<Dump
   const [tables, chains, rules, sets, objects, flowtables] = await Promise.all([
     dump(conn, 'gettable', family, {}, options),
     dump(conn, 'getchain', family, byTable, options),
-    dump(conn, 'getrule', family, byTable, options),
+    dumpRules(conn, family, byTable, options),
     dump(conn, 'getset', family, byTable, options),
     dump(conn, 'getobj', family, byTable, options),
     dump(conn, 'getflowtable', family, byTable, options),
@@ -104,10 +105,65 @@ function dump(conn: Connection, kind: string, family: NftFamily, attrs: Record<s
   return conn.dump(msg, options);
 }
 
+/** What a rule dump decodes up front: where each rule is. The rest stays bytes (DumpedRule). */
+const RULE_HEAD: AttrSelection = { table: true, chain: true };
+
+function dumpRules(conn: Connection, family: NftFamily, attrs: Record<string, unknown>, options: RequestOptions): Promise<NetlinkMessage[]> {
+  const msg: OutgoingMessage = { kind: 'getrule', header: header(family), attrs };
+  return conn.dumpMap(msg, (head, bytes, offset) => new DumpedRule(head, bytes, offset, conn.codec), options, RULE_HEAD);
+}
+
+/**
+ * A dumped rule held as its bytes (a share of one copy per datagram): `attrs` is decoded from them
+ * on each access, and not kept. A 10,000-rule listing held as decoded objects until to-json had
+ * read them all was copied by every scavenge meanwhile and promoted, most of a listing's time; as
+ * bytes it costs the collector nothing, and each rule's attributes die young in to-json, which
+ * reads them once. `head` holds the table and chain (RULE_HEAD) for filters that only need those.
+ */
+class DumpedRule implements NetlinkMessage {
+  readonly type: number;
+  readonly flags: number;
+  readonly seq: number;
+  readonly pid: number;
+  readonly kind: string | undefined;
+  readonly family: string | undefined;
+  readonly header: Record<string, unknown> | undefined;
+  readonly #head: AttrValues | undefined;
+  readonly #bytes: Uint8Array;
+  readonly #offset: number;
+  readonly #codec: ProtocolCodec;
+
+  constructor(head: NetlinkMessage, bytes: Uint8Array, offset: number, codec: ProtocolCodec) {
+    this.type = head.type;
+    this.flags = head.flags;
+    this.seq = head.seq;
+    this.pid = head.pid;
+    this.kind = head.kind;
+    this.family = head.family;
+    this.header = head.header;
+    this.#head = head.attrs;
+    this.#bytes = bytes;
+    this.#offset = offset;
+    this.#codec = codec;
+  }
+
+  /** Every attribute, decoded now (each access decodes again: read it once). */
+  get attrs(): AttrValues | undefined {
+    const ctx = makeCtx(this.#bytes);
+    return this.#codec.decodeFrame(ctx, this.#offset, this.#codec.frameEnd(ctx, this.#offset)).attrs;
+  }
+
+  /** The table (and chain) alone, decoded with the dump. */
+  get head(): AttrValues | undefined {
+    return this.#head;
+  }
+}
+
 function header(family: NftFamily): Record<string, unknown> {
   return { family, version: 0, resId: 0 };
 }
 
 function attr(m: NetlinkMessage, key: string): unknown {
-  return (m.attrs as Record<string, unknown> | undefined)?.[key];
+  const attrs = m instanceof DumpedRule ? m.head : m.attrs;
+  return (attrs as Record<string, unknown> | undefined)?.[key];
 }

@@ -20,7 +20,9 @@
  */
 import { NLM_F } from '../../protocol/netlink.js';
 import { NFNL_SUBSYS_NFTABLES } from '../../protocol/nfnetlink.js';
-import type { NetlinkMessage, OutgoingMessage } from '../codec/message.js';
+import { ByteWriter } from '../codec/byte-writer.js';
+import { EncodeError } from '../codec/errors.js';
+import type { NetlinkMessage, OutgoingMessage, ProtocolCodec } from '../codec/message.js';
 import type { BatchResult, FencedResult } from '../conn/connection.js';
 import { isNetlinkError } from '../conn/errors.js';
 import { InvalidArgumentError } from '../errors/index.js';
@@ -101,19 +103,53 @@ export interface NftTransactionResult {
   genid?: number;
 }
 
-/** The batch markers, the commands with their header filled in, and the fence. */
+/** batchMessages() encodes commands into buffers of this size. */
+const CHUNK = 1 << 20;
+
+/** What a transaction keeps of each command once it is encoded: what errors name it by. */
+export type NftCommandName = Pick<NftCommand, 'kind' | 'label'>;
+
+/**
+ * The batch markers, the commands and the fence. Each command is checked (`check` too), named by
+ * its index when it is not right, and encoded as it comes: `commands` may be made one at a time (a
+ * generator), and then a big document's messages die young as objects (a 10,000-rule document's,
+ * kept until all were encoded, were most of its garbage collection). What stays is their bytes
+ * and, per command, its kind and label.
+ */
 export function batchMessages(
-  commands: readonly NftCommand[],
+  codec: ProtocolCodec,
+  commands: Iterable<NftCommand>,
   echo: boolean,
   genid: number | undefined,
-): { msgs: OutgoingMessage[]; fence: OutgoingMessage } {
-  if (!Array.isArray(commands)) throw new InvalidArgumentError('commands', commands, 'must be an array of nftables commands');
+  check: (c: NftCommand, i: number) => void,
+): { msgs: OutgoingMessage[]; fence: OutgoingMessage; names: NftCommandName[] } {
+  if (typeof commands !== 'object' || commands === null || typeof (commands as Iterable<NftCommand>)[Symbol.iterator] !== 'function') {
+    throw new InvalidArgumentError('commands', commands, 'must be an array of nftables commands');
+  }
+  const names: NftCommandName[] = [];
+  const msgs: OutgoingMessage[] = [];
   const marker = { family: 'unspec', version: 0, resId: NFNL_SUBSYS_NFTABLES };
-  const msgs: OutgoingMessage[] = new Array(commands.length + 2);
-  msgs[0] = { kind: 'batchBegin', header: marker, attrs: genid === undefined ? {} : { genid } };
-  for (let i = 0; i < commands.length; i++) msgs[i + 1] = commandMessage(commands[i], i, echo);
-  msgs[commands.length + 1] = { kind: 'batchEnd', header: marker, attrs: {} };
-  return { msgs, fence: { kind: 'getgen', header: { family: 'unspec', version: 0, resId: 0 }, attrs: {} } };
+  msgs.push({ kind: 'batchBegin', header: marker, attrs: genid === undefined ? {} : { genid } });
+  // Into chunks of about a megabyte: one writer grown by doubling copied a big batch ten times over.
+  let w = new ByteWriter(8192);
+  for (const c of commands) {
+    const i = names.length;
+    const m = commandMessage(c, i, echo);
+    check(c, i);
+    if (w.pos >= CHUNK - 4096) w = new ByteWriter(CHUNK);
+    const at = w.pos;
+    try {
+      codec.encode(m, w);
+    } catch (err) {
+      if (!(err instanceof EncodeError)) throw err;
+      throw new InvalidArgumentError(`commands[${i}]`, c.label ?? c.kind, `cannot be encoded, nothing was sent: ${err.message}`);
+    }
+    names.push(c.label === undefined ? { kind: c.kind } : { kind: c.kind, label: c.label });
+    // A view of this writer's buffer as it is now: a later growth copies it, these bytes stay.
+    msgs.push({ kind: c.kind, flags: m.flags!, encoded: w.buf.subarray(at, w.pos) });
+  }
+  msgs.push({ kind: 'batchEnd', header: marker, attrs: {} });
+  return { msgs, fence: { kind: 'getgen', header: { family: 'unspec', version: 0, resId: 0 }, attrs: {} }, names };
 }
 
 function commandMessage(c: NftCommand | undefined, i: number, echo: boolean): OutgoingMessage {
@@ -136,7 +172,7 @@ function commandMessage(c: NftCommand | undefined, i: number, echo: boolean): Ou
 }
 
 /** A command that could not be encoded: nothing was sent. */
-export function encodeFailure(commands: readonly NftCommand[], r: FencedResult): InvalidArgumentError {
+export function encodeFailure(commands: readonly NftCommandName[], r: FencedResult): InvalidArgumentError {
   const slot = r.results.findIndex((x) => x !== undefined && !x.ok);
   const err = (r.results[slot] as { error: Error } | undefined)?.error;
   const i = slot - 1;
@@ -151,7 +187,7 @@ export function encodeFailure(commands: readonly NftCommand[], r: FencedResult):
  * An answer that is not the kernel's (a timeout, a closed socket, a lost reply) leaves the outcome
  * unknown: that error is thrown as it is.
  */
-export function transactionOutcome(commands: readonly NftCommand[], results: readonly BatchResult[]): NftTransactionResult {
+export function transactionOutcome(commands: readonly NftCommandName[], results: readonly BatchResult[]): NftTransactionResult {
   const n = commands.length;
   const failures: NftCommandFailure[] = [];
   for (let slot = 0; slot < results.length; slot++) {

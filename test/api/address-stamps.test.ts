@@ -3,13 +3,15 @@
  * spec encoder makes of the same { header, attrs }, for any address, prefix, flags, scope and
  * link; and a kernel error on one shows the request decoded, not as bytes.
  */
+import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AddressApi } from '../../src/api/addresses.js';
-import { AddressStamps } from '../../src/api/address-stamps.js';
+import { ADDRESS_SHAPES, AddressStamps, shapeMessage } from '../../src/api/address-stamps.js';
 import type { LinkApi } from '../../src/api/links.js';
 import { rtnetlinkCodec } from '../../src/api/rtnetlink-codec.js';
 import { formatIPv4, formatIPv6 } from '../../src/codec/values.js';
+import { messageStamper } from '../../src/codec/stamper.js';
 import { MessageTemplate } from '../../src/codec/template.js';
 import { Connection } from '../../src/conn/connection.js';
 import { isNetlinkError } from '../../src/conn/errors.js';
@@ -24,7 +26,7 @@ const fam = (b: Uint8Array) => (b.length === 4 ? 'inet' : 'inet6') as 'inet' | '
 
 describe('stamped address requests', () => {
   it('RTM_NEWADDR: the same bytes as the encoder makes of header and attributes', () => {
-    const stamps = new AddressStamps(codec);
+    const stamps = new AddressStamps();
     fc.assert(
       fc.property(
         addressArb,
@@ -53,7 +55,7 @@ describe('stamped address requests', () => {
   });
 
   it('RTM_DELADDR: the same bytes, with and without IFA_ADDRESS for IPv4', () => {
-    const stamps = new AddressStamps(codec);
+    const stamps = new AddressStamps();
     fc.assert(
       fc.property(addressArb, fc.nat(128), fc.integer({ min: 1, max: 0x7fffffff }), fc.boolean(), (addr, plen, index, withAddress) => {
         const prefixlen = Math.min(plen, addr.length * 8);
@@ -73,8 +75,45 @@ describe('stamped address requests', () => {
     );
   });
 
+  it('every generated shape stamps what the run-time stamper makes from its plan (codec/stamper.ts, the reference)', () => {
+    const stamps = new AddressStamps();
+    const reference = Object.fromEntries(
+      Object.entries(ADDRESS_SHAPES).map(([name, shape]) => {
+        const { msg, fields } = shapeMessage(shape);
+        return [name, messageStamper(codec, msg, fields)];
+      }),
+    );
+    fc.assert(
+      fc.property(fc.boolean(), fc.nat(128), fc.nat(0x3ff), fc.nat(255), fc.integer({ min: 1, max: 0x7fffffff }), (v4, plen, flags, scope, index) => {
+        const a = new Uint8Array(v4 ? 4 : 16).map((_, i) => (i * 37 + plen) & 255);
+        const fam = v4 ? 'inet' : 'inet6';
+        const add = v4 ? reference.add4!(plen, flags, scope, index, a, a, flags) : reference.add6!(plen, flags, scope, index, a, flags);
+        expect(stamps.add(fam, a, plen, flags, scope, index)).toEqual(add);
+        const del = v4 ? reference.del4!(plen, index, a) : reference.del6!(plen, index, a);
+        expect(stamps.delete(fam, a, plen, index, false)).toEqual(del);
+        if (v4) expect(stamps.delete(fam, a, plen, index, true)).toEqual(reference.del4a!(plen, index, a, a));
+      }),
+      { numRuns: 300 },
+    );
+    expect(() => stamps.add('inet', new Uint8Array(16), 24, 0, 0, 1)).toThrow(/stamp of newaddr: attrs.local must be 4 bytes/);
+  });
+
+  it('stamps generate no code at run time: they work under node --disallow-code-generation-from-strings', () => {
+    const module = (f: string) => JSON.stringify(new URL(`../../src/${f}`, import.meta.url).href);
+    const script = `
+      const { AddressStamps } = await import(${module('api/address-stamps.ts')});
+      const { rtnetlinkCodec } = await import(${module('api/rtnetlink-codec.ts')});
+      const { messageStamper } = await import(${module('codec/stamper.ts')});
+      const a = new AddressStamps().add('inet', Uint8Array.of(10, 0, 0, 1), 24, 0, 0, 3);
+      const msg = { kind: 'deladdr', header: { family: 'inet', prefixlen: 0, index: 0 }, attrs: { local: '0.0.0.0' } };
+      const d = messageStamper(rtnetlinkCodec(), msg, ['header.index', ['attrs.local', 4]])(5, Uint8Array.of(1, 2, 3, 4));
+      console.log(a.length, d.length);`;
+    const args = ['--disallow-code-generation-from-strings', '--import', 'tsx', '--input-type=module', '-e', script];
+    expect(execFileSync(process.execPath, args, { encoding: 'utf8' }).trim()).toBe('48 32');
+  });
+
   it('stamps are independent copies', () => {
-    const stamps = new AddressStamps(codec);
+    const stamps = new AddressStamps();
     const a = stamps.add('inet', Uint8Array.of(10, 0, 0, 1), 24, 0, 0, 5);
     const b = stamps.add('inet', Uint8Array.of(10, 0, 0, 2), 32, 0, 0, 6);
     expect(codec.decode(a)[0]!.attrs!.local).toBe('10.0.0.1');
@@ -111,7 +150,7 @@ describe('stamped address requests', () => {
     const t = new ScriptedTransport((sent, reply) => reply(ack(sent)));
     const conn = new Connection(t, codec, { timeoutMs: 2000 });
     try {
-      const aligned = new AddressStamps(codec).add('inet', new Uint8Array([10, 1, 2, 3]), 24, 0x80, 0, 7);
+      const aligned = new AddressStamps().add('inet', new Uint8Array([10, 1, 2, 3]), 24, 0x80, 0, 7);
       const before = aligned.slice();
       // A 20-byte message followed by one byte of padding: allowed, and padded to 24 when sent.
       const unaligned = new Uint8Array(21);

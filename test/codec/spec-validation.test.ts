@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import * as protocol from '../../protocol/index.js';
 import { netlinkSpec, rtnetlinkSpecs } from '../../protocol/index.js';
 import type { FamilySpec } from '../../protocol/spec.js';
-import { compileFamily } from '../../src/codec/compile.js';
+import { compileFamily, markValidated } from '../../src/codec/compile.js';
 import { SpecError, isSpecError } from '../../src/codec/errors.js';
 import { ProtocolCodec } from '../../src/codec/message.js';
 import { validateFamily } from '../../src/codec/spec-check.js';
@@ -420,6 +420,25 @@ describe('SpecError', () => {
       /rt-y.*messages\.newx\.value: message type 100 is already rt-x\.newx/,
     );
     expect(() => new ProtocolCodec([null as unknown as FamilySpec])).toThrow(SpecError);
+  });
+});
+
+describe('specs marked valid', () => {
+  it("are not checked again when compiled (the package's own: see 'every shipped spec is valid'), and still run no code of their own", () => {
+    const spec = base();
+    const name = 'x"]=0;globalThis.pwned=1;//';
+    attrs(spec)[1]!.name = name;
+    expect(() => compileFamily(spec as FamilySpec)).toThrow(SpecError);
+    markValidated([spec as FamilySpec]);
+    expect(attempt(spec)).toBeUndefined();
+    expect(globalThis.pwned).toBeUndefined();
+    const [m] = new ProtocolCodec([spec as FamilySpec]).decode(sample());
+    expect(m!.attrs![name]).toBe('a');
+    // What the generated source cannot hold is still refused, when the decoder is made.
+    const proto = base();
+    attrs(proto)[1]!.name = '__proto__';
+    markValidated([proto as FamilySpec]);
+    expect(() => new ProtocolCodec([proto as FamilySpec]).decode(sample())).toThrow(/__proto__/);
   });
 });
 

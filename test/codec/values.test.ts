@@ -1,6 +1,7 @@
 /** Address formatting: the IPv4 cache never answers with another address's text. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ByteWriter } from '../../src/codec/byte-writer.js';
 import { formatHwaddr, formatIPv4, formatIPv6, parseHwaddr, parseIp, utf8Length } from '../../src/codec/values.js';
 
 describe('formatIPv4', () => {
@@ -76,6 +77,23 @@ describe('utf8Length', () => {
       expect(utf8Length(s)).toBe(enc.encode(s).length);
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (s) => utf8Length(s) === enc.encode(s).length),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe('ByteWriter.cstring', () => {
+  it('writes what TextEncoder writes and a NUL, for any string, after any prefix and across growth', () => {
+    const enc = new TextEncoder();
+    const same = (s: string, pad: number) => {
+      const w = new ByteWriter(4);
+      w.zeros(pad);
+      w.cstring(s);
+      return Buffer.from(w.finish().subarray(pad)).equals(Buffer.from([...enc.encode(s), 0]));
+    };
+    for (const s of ['', 'eth0', 'é', 'ab€uro', '😀', '\ud800', 'x\udc00x', 'a\ud83d', '\ud83d\ude00\ud83d']) expect(same(s, 3)).toBe(true);
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.nat(9), (s, pad) => same(s, pad)),
       { numRuns: 3000 },
     );
   });

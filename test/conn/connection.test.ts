@@ -62,14 +62,15 @@ describe('Connection', () => {
         calls.push('unref');
       }
     }
-    // Answered at once, as a real socket's reply is read right after the send.
+    // Answered at once, as a real socket's reply is read right after the send: never pending
+    // after its send, so the loop is never held for it (nor a timer armed, below).
     const t = new Counting((sent, _reply, tt) => tt.push(errorFor(sent, 0)));
     const conn = new Connection(t, codec);
     expect(calls).toEqual(['unref']);
     for (let i = 0; i < 50; i++) await conn.request({ kind: 'getlink', attrs: { ifname: 'x' } });
-    expect(calls).toEqual(['unref', 'ref']);
+    expect(calls).toEqual(['unref']);
     await new Promise((r) => setImmediate(r));
-    expect(calls).toEqual(['unref', 'ref', 'unref']);
+    expect(calls).toEqual(['unref']);
     // A request still pending at that turn keeps the loop held.
     const slow = new Counting((sent, reply) => setTimeout(() => reply(errorFor(sent, 0)), 20));
     const c2 = new Connection(slow, codec);
@@ -80,6 +81,26 @@ describe('Connection', () => {
     await done;
     await new Promise((r) => setImmediate(r));
     expect(calls).toEqual(['ref', 'unref']);
+  });
+
+  it('arms no timer for requests answered within their send; one still pending after it times out', async () => {
+    const armed: number[] = [];
+    const real = globalThis.setTimeout;
+    globalThis.setTimeout = ((fn: () => void, ms?: number) => {
+      armed.push(ms ?? 0);
+      return real(fn, ms);
+    }) as typeof setTimeout;
+    try {
+      const { conn } = connect((sent, _reply, tt) => tt.push(errorFor(sent, 0)), 50);
+      for (let i = 0; i < 20; i++) await conn.request({ kind: 'getlink', attrs: { ifname: 'x' } });
+      expect(armed).toEqual([]);
+      const { conn: silent } = connect(() => {}, 50);
+      const err = await silent.request({ kind: 'getlink', attrs: { ifname: 'x' } }).catch((e) => e);
+      expect(isNetlinkTimeoutError(err)).toBe(true);
+      expect(armed).toHaveLength(1);
+    } finally {
+      globalThis.setTimeout = real;
+    }
   });
 
   it('collects a multipart dump split over several datagrams, several messages per datagram', async () => {

@@ -1,6 +1,6 @@
 /**
  * nl.nftables against the kernel in throwaway namespaces, with nft 1.0.6 as the oracle: list() is
- * `nft -j list ...`, apply() gives the handles `nft -j --echo --handle -f` prints and applies all or
+ * `nft -j list ...`, apply({ handles: true }) gives the handles `nft -j --echo --handle -f` prints and applies all or
  * nothing, the walk-through helpers add their rules once, and the side socket is made in the
  * client's namespace however the client was opened. Needs root; skipped otherwise.
  */
@@ -103,7 +103,7 @@ describe.skipIf(!privileged)('nl.nftables', () => {
     }),
   );
 
-  it('apply() returns the handles nft -j --echo --handle prints, and makes what nft makes', async () => {
+  it('apply({ handles: true }) returns the handles nft -j --echo --handle prints, and makes what nft makes', async () => {
     const input = doc(
       { add: { table: { family: 'inet', name: 'f' } } },
       { add: { chain: { family: 'inet', table: 'f', name: 'in', type: 'filter', hook: 'input', prio: 0, policy: 'accept' } } },
@@ -144,13 +144,35 @@ describe.skipIf(!privileged)('nl.nftables', () => {
         return body.handle ?? null;
       });
       await withClient(async (ns, nl) => {
-        const r = await nl.nftables.apply(input);
+        const r = await nl.nftables.apply(input, { handles: true });
         expect(r.handles.map((h) => h ?? null)).toEqual(want);
         expect(r.genid).toBe(await nl.nftables.genid());
         expect(nftJson(ns, 'list', 'ruleset')).toEqual(nftJson(theirs, 'list', 'ruleset'));
       })();
     });
   });
+
+  it(
+    'apply() asks for no echoes unless { handles: true } (as nft -f does not): handles undefined, the generation still given',
+    withClient(async (_ns, nl) => {
+      const transport = (await nl.netfilter.connection()).connection.transport;
+      const send = transport.send.bind(transport);
+      const flags: number[] = [];
+      transport.send = (d: Uint8Array) => {
+        const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+        for (let at = 0; at + 16 <= d.length; at += (v.getUint32(at, true) + 3) & ~3) flags.push(v.getUint16(at + 6, true));
+        send(d);
+      };
+      const chain = { family: 'inet', table: 'quiet', name: 'c', type: 'filter', hook: 'input', prio: 0, policy: 'accept' } as const;
+      const r = await nl.nftables.apply(doc({ add: { table: { family: 'inet', name: 'quiet' } } }, { add: { chain } }));
+      expect(r.handles).toEqual([undefined, undefined]);
+      expect(r.genid).toBe(await nl.nftables.genid());
+      expect(flags.length).toBeGreaterThan(3);
+      expect(flags.filter((f) => f & 0x8)).toEqual([]); // NLM_F_ECHO
+      const asked = await nl.nftables.apply(doc({ add: { chain: { ...chain, name: 'd' } } }), { handles: true });
+      expect(asked.handles).toEqual([expect.any(Number)]);
+    }),
+  );
 
   it(
     'a document whose last command fails leaves the ruleset as it was; the error names that command',

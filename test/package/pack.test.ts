@@ -189,7 +189,8 @@ describe('the packed package, installed without dev dependencies', () => {
     const bin = path.join(consumer, 'node_modules', '.bin', 'nlts');
     expect(JSON.parse(ok(run(process.execPath, [bin, '-j', 'link', 'show'], consumer, { NLTS_SOURCE: '1' }), 'NLTS_SOURCE=1 nlts'))).toEqual(shown);
     // Start-up cost beyond a bare `node -e 0`, in CPU time (steadier than wall time on a busy machine):
-    // ~290 ms through tsx, ~70 ms compiled. Each process reports its own process.cpuUsage() at exit.
+    // ~290 ms through tsx, ~95 ms from dist/'s ES modules, ~30 ms from the bundle and its code cache.
+    // Each process reports its own process.cpuUsage() at exit.
     const probe = path.join(consumer, 'cpu-probe.cjs');
     const report = "process.stderr.write('cpu-ms ' + (u.user + u.system) / 1000 + '\\n');";
     writeFileSync(probe, `process.on('exit', () => { const u = process.cpuUsage(); ${report} });\n`);
@@ -207,6 +208,43 @@ describe('the packed package, installed without dev dependencies', () => {
     expect(median(nlts) - median(node), `CPU ms: nlts ${nlts.map(Math.round)}, node -e 0 ${node.map(Math.round)}`).toBeLessThan(150);
   }, 60_000);
 
+  it('runs the CLI as one bundled file with its code cache, printing what the checkout prints', (ctx) => {
+    if (skipReason) return ctx.skip(skipReason);
+    const files = packed.files.map((f) => f.path);
+    expect(files).toEqual(expect.arrayContaining(['bin/package.json', 'dist/src/cli/nlts.cjs', 'dist/src/cli/nlts.cjs.cache']));
+    // NODE_DEBUG=nlts: the launcher says what it loaded (the bundle, and whether V8 took the build's code cache).
+    const loaded = /^NLTS \d+: (.+), code cache (\w+)$/m;
+    const bin = path.join(consumer, 'node_modules', '.bin', 'nlts');
+    const installed = run(process.execPath, [bin, '-j', 'link', 'show'], consumer, { NODE_DEBUG: 'nlts' });
+    const shown = JSON.parse(ok(installed, 'installed nlts -j link show')) as unknown;
+    const bundled = path.join(consumer, 'node_modules', 'netlink-ts', 'dist', 'src', 'cli', 'nlts.cjs');
+    expect(loaded.exec(installed.stderr)?.slice(1)).toEqual([bundled, 'accepted']);
+    // The tree npm packed is a checkout with a fresh dist/: its bin/nlts.js runs the same bundle.
+    const tree = path.join(work, 'tree');
+    const built = run(process.execPath, [path.join(tree, 'bin', 'nlts.js'), '-j', 'link', 'show'], tree, { NODE_DEBUG: 'nlts' });
+    expect(JSON.parse(ok(built, 'checkout nlts -j link show'))).toEqual(shown);
+    expect(loaded.exec(built.stderr)?.slice(1)).toEqual([path.join(tree, 'dist', 'src', 'cli', 'nlts.cjs'), 'accepted']);
+    // And this checkout (through tsx when its dist/ is older than a source) prints the same.
+    expect(JSON.parse(ok(run(process.execPath, [path.join(ROOT, 'bin', 'nlts.js'), '-j', 'link', 'show'], ROOT), 'nlts here'))).toEqual(shown);
+  });
+
+  it('starts `nlts -j link show` without loading what it does not use; DEBUG still traces', (ctx) => {
+    if (skipReason) return ctx.skip(skipReason);
+    const bin = path.join(consumer, 'node_modules', '.bin', 'nlts');
+    const probe = path.join(consumer, 'loaded-probe.cjs');
+    const report = "process.stderr.write('loaded ' + JSON.stringify([...Object.keys(require.cache), ...process.moduleLoadList]) + '\\n')";
+    writeFileSync(probe, `process.on('exit', () => ${report});\n`);
+    const r = run(process.execPath, ['--require', probe, bin, '-j', 'link', 'show'], consumer);
+    ok(r, 'nlts -j link show');
+    const loaded = JSON.parse(/^loaded (.*)$/m.exec(r.stderr)?.[1] ?? '[]') as string[];
+    expect(loaded.some((m) => m.includes(`${path.sep}ffi-rs${path.sep}`))).toBe(true);
+    // debug (only with DEBUG), ipaddr.js (only for IPv6 text), child_process (only to start the netns helper)
+    expect(loaded.filter((m) => /[\\/]node_modules[\\/](debug|ms|ipaddr\.js|supports-color)[\\/]|^NativeModule child_process$/.test(m))).toEqual([]);
+    const traced = run(process.execPath, [bin, '-j', 'link', 'show'], consumer, { DEBUG: 'netlink:send' });
+    ok(traced, 'DEBUG=netlink:send nlts -j link show');
+    expect(traced.stderr).toMatch(/netlink:send getlink /);
+  });
+
   it.skipIf(!privileged)('enters a namespace from the installed package: the nsenter helper ships beside its module', (ctx) => {
     if (skipReason) return ctx.skip(skipReason);
     const bin = path.join(consumer, 'node_modules', '.bin', 'nlts');
@@ -215,6 +253,8 @@ describe('the packed package, installed without dev dependencies', () => {
       ok(run(process.execPath, [bin, 'netns', 'add', name], consumer), 'nlts netns add');
       const shown = JSON.parse(ok(run(process.execPath, [bin, '-n', name, '-j', 'link', 'show'], consumer), 'nlts -n')) as { ifname: string }[];
       expect(shown.map((l) => l.ifname)).toEqual(['lo']);
+      // dagre is loaded by a dynamic import(), which the bundle must still be able to make
+      expect(ok(run(process.execPath, [bin, 'topology', '--format', 'svg', name], consumer), 'nlts topology --format svg')).toMatch(/^<svg /);
     } finally {
       run('ip', ['netns', 'del', name], consumer);
     }

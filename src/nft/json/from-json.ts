@@ -97,6 +97,16 @@ class Linearizer {
     return [...this.messages, ...this.deferred];
   }
 
+  /** The messages of the commands run so far (not the deferred ones), taken out. */
+  take(): NftMessage[] {
+    return this.messages.splice(0);
+  }
+
+  /** The deferred messages, taken out: they end the document. */
+  takeDeferred(): NftMessage[] {
+    return this.deferred.splice(0);
+  }
+
   private table(path: JsonPath, create = false): TableModel | undefined {
     const { family, body } = this.cmd;
     const name = (this.cmd.kind === 'table' ? body.name : body.table) as string;
@@ -368,10 +378,29 @@ function jumpsToUnknown(t: TableModel, attrs: Record<string, unknown>): boolean 
  * Throws InvalidArgumentError (with the JSON path) on the first problem.
  */
 export function linearizeDocument(doc: unknown, options: LinearizeOptions = {}): LinearizedDocument {
-  const commands = parseDocument(doc);
+  return linearizeCommands(parseDocument(doc), options);
+}
+
+/** linearizeDocument of the commands parseDocument gave (a caller that checked the shape first does not check it twice). */
+export function linearizeCommands(commands: readonly Command[], options: LinearizeOptions = {}): LinearizedDocument {
   const lin = new Linearizer(options);
   for (const c of commands) lin.run(c);
   return { messages: lin.finish() };
+}
+
+/**
+ * linearizeCommands one command at a time: the messages of each as soon as it is linearized (the
+ * deferred ones at the end), so a consumer that encodes them as they come (NftConnection.transaction)
+ * does not keep a big document's messages alive as objects. An error is thrown where it is found,
+ * so the consumer must take every message before it sends anything.
+ */
+export function* linearizeEach(commands: readonly Command[], options: LinearizeOptions = {}): Generator<NftMessage, void, undefined> {
+  const lin = new Linearizer(options);
+  for (const c of commands) {
+    lin.run(c);
+    yield* lin.take();
+  }
+  yield* lin.takeDeferred();
 }
 
 /** Checks a document as linearizeDocument does, without keeping the messages. */

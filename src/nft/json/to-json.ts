@@ -140,9 +140,9 @@ export class NftJsonRuleset {
       }
     }
     for (const m of msgs.rules ?? []) {
-      const t = this.tableOf(m);
+      const a = attrsOf(m); // once: a dumped rule decodes its attributes on each read (ruleset-dump.ts)
+      const t = this.tableOf(m, a);
       if (!t) continue;
-      const a = attrsOf(m);
       const chain = String(a.chain ?? '');
       let list = t.rules.get(chain);
       if (!list) t.rules.set(chain, (list = []));
@@ -150,8 +150,8 @@ export class NftJsonRuleset {
     }
   }
 
-  private tableOf(m: NftDumpMessage): TableModel | undefined {
-    return this.byKey.get(keyOf(familyOf(m), String(attrsOf(m).table ?? '')));
+  private tableOf(m: NftDumpMessage, a = attrsOf(m)): TableModel | undefined {
+    return this.byKey.get(keyOf(familyOf(m), String(a.table ?? '')));
   }
 
   private parseCtx(t: TableModel): ParseContext {

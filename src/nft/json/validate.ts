@@ -4,6 +4,7 @@
  * takes a listing), each command takes the objects it can act on, and every object has the keys
  * it needs with the right types. Errors name the JSON path: `nftables[3].add.rule.chain`.
  */
+import { utf8Length } from '../../codec/values.js';
 import type { NftFamily } from './types.js';
 import { type JsonObject, type JsonPath, JsonPath as Path, fail, failAt, isObject, onlyKeys, singleKey } from './json-path.js';
 
@@ -88,7 +89,7 @@ const NAME_MAX = 255;
 
 export function checkName(v: unknown, path: JsonPath, what: string): string {
   if (typeof v !== 'string' || v.length === 0) return fail(path, v, `must be a non-empty string (${what})`);
-  if (new TextEncoder().encode(v).length > NAME_MAX) return fail(path, v, `is longer than the ${NAME_MAX} bytes the kernel allows for ${what}`);
+  if (v.length > NAME_MAX / 3 && utf8Length(v) > NAME_MAX) return fail(path, v, `is longer than the ${NAME_MAX} bytes the kernel allows for ${what}`);
   if (v.includes('\0')) return fail(path, v, `must not contain NUL (${what})`);
   return v;
 }
