@@ -18,6 +18,7 @@ export interface NftRuleset {
   genid: number;
   tables: NetlinkMessage[];
   chains: NetlinkMessage[];
+  /** Kept as their bytes: each read of a rule's `attrs` decodes them again (DumpedRule). */
   rules: NetlinkMessage[];
   sets: NetlinkMessage[];
   /** newsetelem messages, set by set in the order of `sets` (each names its table and set). */

@@ -40,6 +40,22 @@ function build(ns: TestNetns, lines: string[][], run: (ns: TestNetns, args: stri
   }
 }
 
+/**
+ * Waits (at most ~5 s) until a namespace's links and addresses stop changing on their own: IPv6 DAD
+ * (tentative addresses) and carrier coming up take the kernel a moment after the commands, and a
+ * faster reader sees them half-way. Compared states are read once both sides have settled.
+ */
+function settle(ns: TestNetns): void {
+  const read = () => ipRun(ns, ['-j', '-d', 'link', 'show']).stdout + ipRun(ns, ['-j', 'addr', 'show']).stdout;
+  let before = read();
+  for (let i = 0; i < 50; i++) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    const now = read();
+    if (now === before && !now.includes('"tentative"')) return;
+    before = now;
+  }
+}
+
 /** What ip -j says about a namespace, minus multicast NOARP neighbours (joined on the kernel's schedule), in a stable order. */
 function state(ns: TestNetns, args: string[]): unknown {
   let v = JSON.parse(ipRun(ns, args).stdout || '[]') as Record<string, unknown>[];
@@ -89,7 +105,7 @@ describe.skipIf(!privileged)('nlts -j / text against ip on a rich topology', () 
       other.name,
     ]);
     execFileSync('ip', ['-n', ns.name, 'link', 'set', 'vethx', 'up']);
-    await new Promise((r) => setTimeout(r, 500));
+    settle(ns);
   });
   afterAll(() => {
     if (ns) deleteNetns(ns);
@@ -173,6 +189,8 @@ describe.skipIf(!privileged)('nlts builds what ip builds, and fails as ip fails'
     it(`${what}: the same command lines give the same ip -j output`, () => {
       build(a, lines, ipRun);
       build(b, lines, nltsRun);
+      settle(a);
+      settle(b);
       const show: string[][] = {
         links: [['-j', '-d', 'link', 'show']],
         addresses: [['-j', 'addr', 'show']],
@@ -217,6 +235,8 @@ describe.skipIf(!privileged)('nlts builds what ip builds, and fails as ip fails'
     ];
     build(a, lines, ipRun);
     build(b, lines, nltsRun);
+    settle(a);
+    settle(b);
     for (const s of [
       ['-j', '-d', 'link', 'show'],
       ['-j', 'addr', 'show'],
