@@ -4,6 +4,17 @@
  * names, data as Uint8Array, handles as bigint. Everything here turns them into the kernel's numbers, so the
  * delinearizer reasons with the uapi constants like nft does (and keeps working when an enum gains names).
  */
+import { nfnlDefinitions } from '../../../protocol/nfnetlink.js';
+import { nftablesSpec } from '../../../protocol/nf-tables.js';
+
+/** A definition's entries, from the spec (the one place nf_tables' enums and flags are written). */
+function entries(name: string): Readonly<Record<string, number>> {
+  const def =
+    (nftablesSpec.definitions as Record<string, { entries?: Record<string, number> }>)[name] ??
+    (nfnlDefinitions as Record<string, { entries?: Record<string, number> }>)[name];
+  if (def?.entries === undefined) throw new Error(`no enum or flags "${name}" in the nftables specs`);
+  return def.entries;
+}
 
 /** A name as compared here: case and punctuation do not matter ('reg32-00' === 'REG32_00'). */
 function norm(s: string): string {
@@ -121,19 +132,7 @@ export const NFT_JUMP = -3;
 export const NFT_GOTO = -4;
 export const NFT_RETURN = -5;
 
-export const VERDICT = new KernelEnum({
-  drop: NF_DROP,
-  accept: NF_ACCEPT,
-  stolen: NF_STOLEN,
-  queue: NF_QUEUE,
-  repeat: 4,
-  stop: 5,
-  continue: NFT_CONTINUE,
-  break: NFT_BREAK,
-  jump: NFT_JUMP,
-  goto: NFT_GOTO,
-  return: NFT_RETURN,
-});
+export const VERDICT = new KernelEnum(entries('verdict-code'));
 
 /** Registers: NFT_REG_VERDICT, NFT_REG_1..4 (16 bytes), NFT_REG32_00..15 (4 bytes). */
 const regEntries: Record<string, number> = { verdict: 0, 'reg-verdict': 0 };
@@ -148,143 +147,45 @@ for (let i = 0; i < 16; i++) {
 }
 export const REGISTERS = new KernelEnum(regEntries);
 
-export const CMP_OP = new KernelEnum({ eq: 0, neq: 1, lt: 2, lte: 3, gt: 4, gte: 5 });
-export const RANGE_OP = new KernelEnum({ eq: 0, neq: 1 });
+export const CMP_OP = new KernelEnum(entries('cmp-ops'));
+export const RANGE_OP = new KernelEnum(entries('range-ops'));
 export const BITWISE_OP = new KernelEnum({ bool: 0, lshift: 1, rshift: 2, and: 3, or: 4, xor: 5 }, { 'mask-xor': 0 });
-export const BYTEORDER_OP = new KernelEnum({ ntoh: 0, hton: 1 });
+export const BYTEORDER_OP = new KernelEnum(entries('byteorder-ops'));
 
-export const PAYLOAD_BASE = new KernelEnum(
-  { 'll-header': 0, 'network-header': 1, 'transport-header': 2, 'inner-header': 3, 'tun-header': 4 },
-  { 'link-layer-header': 0, ll: 0, network: 1, transport: 2, inner: 3 },
-);
+export const PAYLOAD_BASE = new KernelEnum(entries('payload-bases'), { 'link-layer-header': 0, ll: 0, network: 1, transport: 2, inner: 3 });
 
-export const META_KEY = new KernelEnum(
-  {
-    len: 0,
-    protocol: 1,
-    priority: 2,
-    mark: 3,
-    iif: 4,
-    oif: 5,
-    iifname: 6,
-    oifname: 7,
-    iiftype: 8,
-    oiftype: 9,
-    skuid: 10,
-    skgid: 11,
-    nftrace: 12,
-    rtclassid: 13,
-    secmark: 14,
-    nfproto: 15,
-    l4proto: 16,
-    'bri-iifname': 17,
-    'bri-oifname': 18,
-    pkttype: 19,
-    cpu: 20,
-    iifgroup: 21,
-    oifgroup: 22,
-    cgroup: 23,
-    prandom: 24,
-    secpath: 25,
-    iifkind: 26,
-    oifkind: 27,
-    'bri-iifpvid': 28,
-    'bri-iifvproto': 29,
-    'time-ns': 30,
-    'time-day': 31,
-    'time-hour': 32,
-    sdif: 33,
-    sdifname: 34,
-    'bri-broute': 35,
-  },
-  { iftype: 8 },
-);
+export const META_KEY = new KernelEnum(entries('meta-keys'), { iftype: 8 });
 
-export const CT_KEY = new KernelEnum({
-  state: 0,
-  direction: 1,
-  status: 2,
-  mark: 3,
-  secmark: 4,
-  expiration: 5,
-  helper: 6,
-  l3protocol: 7,
-  src: 8,
-  dst: 9,
-  protocol: 10,
-  'proto-src': 11,
-  'proto-dst': 12,
-  labels: 13,
-  pkts: 14,
-  bytes: 15,
-  avgpkt: 16,
-  zone: 17,
-  eventmask: 18,
-  'src-ip': 19,
-  'dst-ip': 20,
-  'src-ip6': 21,
-  'dst-ip6': 22,
-  id: 23,
-});
+export const CT_KEY = new KernelEnum(entries('ct-keys'));
 
-export const CT_DIRECTION = new KernelEnum({ original: 0, reply: 1 });
+export const CT_DIRECTION = new KernelEnum(entries('ct-direction'));
 
-export const RT_KEY = new KernelEnum({ classid: 0, nexthop4: 1, nexthop6: 2, tcpmss: 3, xfrm: 4 });
+export const RT_KEY = new KernelEnum(entries('rt-keys'));
 
-export const NAT_TYPE = new KernelEnum({ snat: 0, dnat: 1 });
+export const NAT_TYPE = new KernelEnum(entries('nat-types'));
 
-export const REJECT_TYPE = new KernelEnum({ 'icmp-unreach': 0, 'tcp-rst': 1, 'icmpx-unreach': 2 });
+export const REJECT_TYPE = new KernelEnum(entries('reject-types'));
 
-export const LIMIT_TYPE = new KernelEnum({ pkts: 0, 'pkt-bytes': 1 });
+export const LIMIT_TYPE = new KernelEnum(entries('limit-type'));
 
-export const DYNSET_OP = new KernelEnum({ add: 0, update: 1, delete: 2 });
+export const DYNSET_OP = new KernelEnum(entries('dynset-ops'));
 
-export const EXTHDR_OP = new KernelEnum({ ipv6: 0, tcpopt: 1, ipv4: 2, sctp: 3, dccp: 4 });
+export const EXTHDR_OP = new KernelEnum(entries('exthdr-op'));
 
-export const FIB_RESULT = new KernelEnum({ unspec: 0, oif: 1, oifname: 2, addrtype: 3 });
+export const FIB_RESULT = new KernelEnum(entries('fib-result'));
 
-export const NG_TYPE = new KernelEnum({ incremental: 0, random: 1 }, { inc: 0 });
+export const NG_TYPE = new KernelEnum(entries('ng-types'), { inc: 0 });
 
-export const HASH_TYPE = new KernelEnum({ jenkins: 0, sym: 1 });
+export const HASH_TYPE = new KernelEnum(entries('hash-types'));
 
-export const SOCKET_KEY = new KernelEnum({ transparent: 0, mark: 1, wildcard: 2, cgroupv2: 3 });
+export const SOCKET_KEY = new KernelEnum(entries('socket-keys'));
 
-export const OBJECT_TYPE = new KernelEnum({
-  unspec: 0,
-  counter: 1,
-  quota: 2,
-  'ct-helper': 3,
-  limit: 4,
-  connlimit: 5,
-  tunnel: 6,
-  'ct-timeout': 7,
-  secmark: 8,
-  'ct-expect': 9,
-  synproxy: 10,
-});
+export const OBJECT_TYPE = new KernelEnum(entries('object-type'));
 
-export const XFRM_KEY = new KernelEnum({
-  unspec: 0,
-  'daddr-ip4': 1,
-  'daddr-ip6': 2,
-  'saddr-ip4': 3,
-  'saddr-ip6': 4,
-  reqid: 5,
-  spi: 6,
-});
+export const XFRM_KEY = new KernelEnum(entries('xfrm-keys'));
 
 /** Flag sets, bit -> name as the kernel names them (the codec may give names or numbers). */
-export const SET_FLAGS = new KernelEnum({
-  anonymous: 0x1,
-  constant: 0x2,
-  interval: 0x4,
-  map: 0x8,
-  timeout: 0x10,
-  eval: 0x20,
-  object: 0x40,
-  concat: 0x80,
-  expr: 0x100,
-});
+export const SET_FLAGS = new KernelEnum(entries('set-flags'));
 export const NFT_SET_ANONYMOUS = 0x1;
 export const NFT_SET_CONSTANT = 0x2;
 export const NFT_SET_INTERVAL = 0x4;
@@ -293,52 +194,32 @@ export const NFT_SET_TIMEOUT = 0x10;
 export const NFT_SET_EVAL = 0x20;
 export const NFT_SET_OBJECT = 0x40;
 
-export const SET_ELEM_FLAGS = new KernelEnum({ 'interval-end': 0x1, catchall: 0x2 });
+export const SET_ELEM_FLAGS = new KernelEnum(entries('set-elem-flags'));
 export const NFT_SET_ELEM_INTERVAL_END = 0x1;
 export const NFT_SET_ELEM_CATCHALL = 0x2;
 
-export const TABLE_FLAGS = new KernelEnum({ dormant: 0x1, owner: 0x2, persist: 0x4 });
-export const CHAIN_FLAGS = new KernelEnum({ base: 0x1, 'hw-offload': 0x2, binding: 0x4 });
-export const SET_POLICY = new KernelEnum({ performance: 0, memory: 1 });
+export const TABLE_FLAGS = new KernelEnum(entries('table-flags'));
+export const CHAIN_FLAGS = new KernelEnum(entries('chain-flags'));
+export const SET_POLICY = new KernelEnum(entries('set-policy'));
 
 /** Generic flag numbers: the codec gives a number, or names we only need to OR back together. */
-export const NAT_RANGE_FLAGS = new KernelEnum({
-  'map-ips': 0x1,
-  'proto-specified': 0x2,
-  'proto-random': 0x4,
-  persistent: 0x8,
-  'proto-random-fully': 0x10,
-  'proto-offset': 0x20,
-  netmap: 0x40,
-});
+export const NAT_RANGE_FLAGS = new KernelEnum(entries('nat-range-flags'));
 /** NFPROTO_* (nfgenmsg.family, nat/tproxy/fwd families, object l3proto). */
-export const NFPROTO_ENUM = new KernelEnum({ unspec: 0, inet: 1, ip: 2, arp: 3, netdev: 5, bridge: 7, ip6: 10 }, { ipv4: 2, ipv6: 10 });
+export const NFPROTO_ENUM = new KernelEnum(entries('nfproto'), { ipv4: 2, ipv6: 10 });
 
 /** IPPROTO_* as object l4proto names. */
-export const IP_PROTO = new KernelEnum({
-  icmp: 1,
-  igmp: 2,
-  tcp: 6,
-  udp: 17,
-  dccp: 33,
-  gre: 47,
-  esp: 50,
-  ah: 51,
-  icmpv6: 58,
-  sctp: 132,
-  udplite: 136,
-});
+export const IP_PROTO = new KernelEnum(entries('ip-proto'));
 
-export const LOG_LEVEL = new KernelEnum({ emerg: 0, alert: 1, crit: 2, err: 3, warning: 4, notice: 5, info: 6, debug: 7, audit: 8 }, { warn: 4 });
+export const LOG_LEVEL = new KernelEnum(entries('log-level'), { warn: 4 });
 
-export const LOG_FLAGS = new KernelEnum({ tcpseq: 0x1, tcpopt: 0x2, ipopt: 0x4, uid: 0x8, nflog: 0x10, macdecode: 0x20 });
-export const QUEUE_FLAGS = new KernelEnum({ bypass: 0x1, 'cpu-fanout': 0x2 });
-export const LIMIT_FLAGS = new KernelEnum({ inv: 0x1 });
-export const QUOTA_FLAGS = new KernelEnum({ inv: 0x1, depleted: 0x2 });
-export const LOOKUP_FLAGS = new KernelEnum({ inv: 0x1 });
-export const DYNSET_FLAGS = new KernelEnum({ inv: 0x1, expr: 0x2 });
-export const CONNLIMIT_FLAGS = new KernelEnum({ inv: 0x1 });
-export const EXTHDR_FLAGS = new KernelEnum({ present: 0x1 });
-export const FIB_FLAGS = new KernelEnum({ saddr: 0x1, daddr: 0x2, mark: 0x4, iif: 0x8, oif: 0x10, present: 0x20 });
-export const SYNPROXY_FLAGS = new KernelEnum({ mss: 0x1, wscale: 0x2, 'sack-perm': 0x4, timestamp: 0x8, ecn: 0x10 });
-export const OSF_FLAGS = new KernelEnum({ version: 0x1 });
+export const LOG_FLAGS = new KernelEnum(entries('log-flags'));
+export const QUEUE_FLAGS = new KernelEnum(entries('queue-flags'));
+export const LIMIT_FLAGS = new KernelEnum(entries('limit-flags'));
+export const QUOTA_FLAGS = new KernelEnum(entries('quota-flags'));
+export const LOOKUP_FLAGS = new KernelEnum(entries('lookup-flags'));
+export const DYNSET_FLAGS = new KernelEnum(entries('dynset-flags'));
+export const CONNLIMIT_FLAGS = new KernelEnum(entries('connlimit-flags'));
+export const EXTHDR_FLAGS = new KernelEnum(entries('exthdr-flags'));
+export const FIB_FLAGS = new KernelEnum(entries('fib-flags'));
+export const SYNPROXY_FLAGS = new KernelEnum(entries('synproxy-flags'));
+export const OSF_FLAGS = new KernelEnum(entries('osf-flags'));
