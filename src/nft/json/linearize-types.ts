@@ -5,6 +5,7 @@
  */
 import { parseHwaddr, parseIPv4, parseIp } from '../../codec/values.js';
 import { type JsonPath, fail } from './json-path.js';
+import { ICMPV6_TYPE_SYMBOLS, ICMP_TYPE_SYMBOLS } from './symbol-tables.js';
 
 export type ByteOrder = 'big' | 'host';
 
@@ -53,44 +54,6 @@ const INET_PROTO = {
   dccp: 33,
 };
 const ETHER_TYPE = { ip: 0x0800, arp: 0x0806, ip6: 0x86dd, vlan: 0x8100, '8021q': 0x8100, '8021ad': 0x88a8 };
-const ICMP_TYPE = {
-  'echo-reply': 0,
-  'destination-unreachable': 3,
-  'source-quench': 4,
-  redirect: 5,
-  'echo-request': 8,
-  'router-advertisement': 9,
-  'router-solicitation': 10,
-  'time-exceeded': 11,
-  'parameter-problem': 12,
-  'timestamp-request': 13,
-  'timestamp-reply': 14,
-  'info-request': 15,
-  'info-reply': 16,
-  'address-mask-request': 17,
-  'address-mask-reply': 18,
-};
-const ICMPV6_TYPE = {
-  'destination-unreachable': 1,
-  'packet-too-big': 2,
-  'time-exceeded': 3,
-  'parameter-problem': 4,
-  'echo-request': 128,
-  'echo-reply': 129,
-  'mld-listener-query': 130,
-  'mld-listener-report': 131,
-  'mld-listener-done': 132,
-  'mld-listener-reduction': 132,
-  'nd-router-solicit': 133,
-  'nd-router-advert': 134,
-  'nd-neighbor-solicit': 135,
-  'nd-neighbor-advert': 136,
-  'nd-redirect': 137,
-  'router-renumbering': 138,
-  'ind-neighbor-solicit': 141,
-  'ind-neighbor-advert': 142,
-  'mld2-listener-report': 143,
-};
 /** The services of nft's /etc/services lookups that rules name most; other ports go by number. */
 const SERVICES = {
   ftp: 21,
@@ -124,7 +87,7 @@ export const TYPES = {
   ether_type: t('ether_type', 10, 16, 'big', { symbols: ETHER_TYPE }),
   inet_proto: t('inet_proto', 12, 8, 'big', { noByteorder: true, symbols: INET_PROTO }),
   inet_service: t('inet_service', 13, 16, 'big', { symbols: SERVICES }),
-  icmp_type: t('icmp_type', 14, 8, 'big', { symbols: ICMP_TYPE }),
+  icmp_type: t('icmp_type', 14, 8, 'big', { symbols: ICMP_TYPE_SYMBOLS }),
   tcp_flag: t('tcp_flag', 15, 8, 'big', { bitmask: true, symbols: TCP_FLAGS }),
   mark: t('mark', 19, 32, 'host'),
   iface_index: t('iface_index', 20, 32, 'host'),
@@ -137,7 +100,7 @@ export const TYPES = {
   ct_state: t('ct_state', 26, 32, 'host', { bitmask: true, symbols: CT_STATE }),
   ct_dir: t('ct_dir', 27, 8, 'host', { symbols: { original: 0, reply: 1 } }),
   ct_status: t('ct_status', 28, 32, 'host', { bitmask: true, symbols: CT_STATUS }),
-  icmpv6_type: t('icmpv6_type', 29, 8, 'big', { symbols: ICMPV6_TYPE }),
+  icmpv6_type: t('icmpv6_type', 29, 8, 'big', { symbols: ICMPV6_TYPE_SYMBOLS }),
   icmp_code: t('icmp_code', 32, 8, 'big', {
     symbols: {
       'net-unreachable': 0,

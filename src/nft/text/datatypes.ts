@@ -4,6 +4,7 @@
  * numbers as numbers and symbols as strings; nft's text prints some numbers in hex (marks, ether
  * types), quotes some strings (interface names) and writes times as 1h2m3s.
  */
+import { ICMPV6_TYPE_SYMBOLS, ICMP_TYPE_SYMBOLS } from '../json/symbol-tables.js';
 
 /** How values of a datatype print: the datatype's print function in nft's datatype.c, reduced. */
 export interface ValueFormat {
@@ -281,44 +282,8 @@ export function byteUnits(bytes: number): [number, string] {
 // Symbol tables (proto.c, datatype.c) of the types whose constants a range prints as numbers
 
 const SYMBOLS: Record<string, Record<string, number>> = {
-  icmp_type: {
-    'echo-reply': 0,
-    'destination-unreachable': 3,
-    'source-quench': 4,
-    redirect: 5,
-    'echo-request': 8,
-    'router-advertisement': 9,
-    'router-solicitation': 10,
-    'time-exceeded': 11,
-    'parameter-problem': 12,
-    'timestamp-request': 13,
-    'timestamp-reply': 14,
-    'info-request': 15,
-    'info-reply': 16,
-    'address-mask-request': 17,
-    'address-mask-reply': 18,
-  },
-  icmpv6_type: {
-    'destination-unreachable': 1,
-    'packet-too-big': 2,
-    'time-exceeded': 3,
-    'parameter-problem': 4,
-    'echo-request': 128,
-    'echo-reply': 129,
-    'mld-listener-query': 130,
-    'mld-listener-report': 131,
-    'mld-listener-done': 132,
-    'mld-listener-reduction': 132,
-    'nd-router-solicit': 133,
-    'nd-router-advert': 134,
-    'nd-neighbor-solicit': 135,
-    'nd-neighbor-advert': 136,
-    'nd-redirect': 137,
-    'router-renumbering': 138,
-    'ind-neighbor-solicit': 141,
-    'ind-neighbor-advert': 142,
-    'mld2-listener-report': 143,
-  },
+  icmp_type: ICMP_TYPE_SYMBOLS,
+  icmpv6_type: ICMPV6_TYPE_SYMBOLS,
   icmp_code: {
     'net-unreachable': 0,
     'host-unreachable': 1,
