@@ -3,7 +3,10 @@
  * processes on one throwaway namespace, medians side by side. For "did this change help?" on a
  * VM whose speed drifts by the minute: both sides see the same minutes. Needs root.
  *
- *   npx tsx bench/ab.ts BASE [HEAD] [--scenario links|routes|addr|addrname|veth|linkevents] [--runs 10] [--same-worker]
+ *   npx tsx bench/ab.ts BASE [REV...] [--scenario links|routes|addr|addrname|veth|linkevents] [--runs 10] [--same-worker]
+ *
+ * More revisions than two (up to 8) are measured side by side in the same alternation, each
+ * against BASE: a bisection in one run.
  *
  * --same-worker runs this checkout's bench/workers/nlts.ts on both sides (each over its own
  * revision's library), so measures added since BASE (CPU times) exist on both; the worker must
@@ -42,12 +45,12 @@ for (let i = 0; i < argv.length; i++) {
   else if (a.startsWith('-')) usage(`unknown option ${a}`);
   else revs.push(a);
 }
-if (revs.length < 1 || revs.length > 2 || !['links', 'routes', 'addr', 'addrname', 'veth', 'linkevents'].includes(scenario) || !(runs > 0)) usage('');
+if (revs.length < 1 || revs.length > 8 || !['links', 'routes', 'addr', 'addrname', 'veth', 'linkevents'].includes(scenario) || !(runs > 0)) usage('');
 if (process.getuid?.() !== 0) usage('needs root (it creates a network namespace)');
 
 function usage(why: string): never {
   console.error(
-    `${why ? why + '\n' : ''}usage: npx tsx bench/ab.ts BASE [HEAD] [--scenario links|routes|addr|addrname|veth|linkevents] [--runs N] [--same-worker]`,
+    `${why ? why + '\n' : ''}usage: npx tsx bench/ab.ts BASE [REV...] [--scenario links|routes|addr|addrname|veth|linkevents] [--runs N] [--same-worker]`,
   );
   process.exit(2);
 }
@@ -121,7 +124,7 @@ function setup(): { args: object; read: (r: any) => Record<string, number> } {
   execFileSync('ip', ['netns', 'add', ns]);
   if (lines.length) execFileSync('ip', ['-n', ns, '-batch', '-'], { input: lines.join('\n') + '\n' });
   if (scenario === 'links' || scenario === 'routes') {
-    return { args: { mode: 'dump', what: scenario, repeats: 5 }, read: (r) => ({ 'first (ms)': r.first, 'repeat (ms)': median(r.repeat) }) };
+    return { args: { mode: 'dump', what: scenario, repeats: 15 }, read: (r) => ({ 'first (ms)': r.first, 'repeat (ms)': median(r.repeat) }) };
   }
   if (scenario === 'addr' || scenario === 'addrname') {
     const us = (ms: number, n: number) => (ms / n) * 1000;
@@ -165,15 +168,16 @@ function run(file: string, args: object): any {
   return JSON.parse(line.slice(7));
 }
 
-const sides = [
-  { name: revs[0]!, file: await bundle(revs[0], 'base') },
-  { name: revs[1] ?? 'working tree', file: await bundle(revs[1], 'head') },
-];
+// BASE, then each further revision (or the working tree when only BASE is given).
+const named = revs.length === 1 ? [revs[0], undefined] : revs;
+const sides: { name: string; file: string }[] = [];
+for (const [i, rev] of named.entries()) sides.push({ name: rev ?? 'working tree', file: await bundle(rev, `side${i}`) });
 const { args, read } = setup();
 const values = sides.map(() => new Map<string, number[]>());
 for (let i = 0; i < runs; i++) {
   // Alternate which side goes first, so neither always runs right after the namespace's last change.
-  const order = i % 2 === 0 ? [0, 1] : [1, 0];
+  const order = sides.map((_, k) => k);
+  if (i % 2 === 1) order.reverse();
   for (const s of order) {
     for (const [k, v] of Object.entries(read(run(sides[s]!.file, args)))) {
       const list = values[s]!.get(k) ?? [];
@@ -191,10 +195,12 @@ const stats = (a: number[]) => {
 };
 const f = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 console.log(`${scenario}, ${runs} alternating runs per side, fresh process each (min / median / max)\n`);
-console.log(`| measure | ${sides[0]!.name} | ${sides[1]!.name} | ratio of medians |`);
-console.log('|---|---:|---:|---:|');
+const rest = sides.slice(1);
+console.log(`| measure | ${sides.map((s) => s.name).join(' | ')} | ${rest.map((s) => `${s.name} ÷ ${sides[0]!.name}`).join(' | ')} |`);
+console.log(`|---|${sides.map(() => '---:|').join('')}${rest.map(() => '---:|').join('')}`);
 for (const k of values[0]!.keys()) {
-  const a = stats(values[0]!.get(k)!);
-  const b = stats(values[1]!.get(k)!);
-  console.log(`| ${k} | ${f(a.min)} / **${f(a.med)}** / ${f(a.max)} | ${f(b.min)} / **${f(b.med)}** / ${f(b.max)} | ${(b.med / a.med).toFixed(2)} |`);
+  const st = values.map((v) => stats(v.get(k)!));
+  const cells = st.map((a) => `${f(a.min)} / **${f(a.med)}** / ${f(a.max)}`);
+  const ratios = st.slice(1).map((b) => (b.med / st[0]!.med).toFixed(2));
+  console.log(`| ${k} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`);
 }
