@@ -17,7 +17,8 @@
  * includes uncommitted changes only on the working-tree side. BASE may also be a directory: a copy
  * of a tree (e.g. the working tree before a change, when others' uncommitted work shares it).
  *
- *   links   1000 veth pairs (S1): first dump, median of repeat dumps (ms)
+ *   links   1000 veth pairs (S1): first dump, median of repeat dumps, names read (as S1 reads them),
+ *           and of as many more with every field of every object read by name, then enumerated (ms)
  *   routes  10k /32 routes (S2): the same
  *   addr    1000 addresses one at a time by index, both passes, and batched (µs/op, S3)
  *   addrname  the same with the link given by name
@@ -124,7 +125,16 @@ function setup(): { args: object; read: (r: any) => Record<string, number> } {
   execFileSync('ip', ['netns', 'add', ns]);
   if (lines.length) execFileSync('ip', ['-n', ns, '-batch', '-'], { input: lines.join('\n') + '\n' });
   if (scenario === 'links' || scenario === 'routes') {
-    return { args: { mode: 'dump', what: scenario, repeats: 15 }, read: (r) => ({ 'first (ms)': r.first, 'repeat (ms)': median(r.repeat) }) };
+    return {
+      args: { mode: 'dump', what: scenario, repeats: 15 },
+      read: (r) => ({
+        'first (ms)': r.first,
+        'repeat (ms)': median(r.repeat),
+        ...(r.repeatAll
+          ? { 'repeat, every field read by name (ms)': median(r.repeatFields), 'repeat, every field enumerated (ms)': median(r.repeatAll) }
+          : {}),
+      }),
+    };
   }
   if (scenario === 'addr' || scenario === 'addrname') {
     const us = (ms: number, n: number) => (ms / n) * 1000;

@@ -36,44 +36,18 @@ const stamp = join(dist, '.built');
 writeFileSync(stamp, `${started.toISOString()}\n`);
 utimesSync(stamp, started, started);
 
-/** The CLI bundle's `debug` loads the package only when DEBUG is set (src/deps/debug-when-set.ts says why). */
-function debugWhenSet() {
-  const path = join(root, 'src', 'deps', 'debug-when-set.ts');
-  return { name: 'debug-when-set', setup: (build) => build.onResolve({ filter: /[\\/]deps[\\/]debug\.js$/ }, () => ({ path })) };
-}
-
 /**
  * The CLI as one CommonJS file, dist/src/cli/nlts.cjs, which bin/nlts.js runs, and V8's code cache
  * for it beside it: a CLI process reads one file instead of resolving and compiling ~110 ES modules
  * (docs/cli.md "Start-up"). The library's ES modules in dist/ stay as they are. esbuild is a dev
- * dependency: a build runs in a checkout, never from the installed package.
+ * dependency: a build runs in a checkout, never from the installed package. The options are in
+ * scripts/cli-bundle.mjs, which test/cli/bundle.test.ts reads too.
  */
 async function bundleCli() {
   const { build } = await import('esbuild');
+  const { cliBundleOptions } = await import('./cli-bundle.mjs');
   const outfile = join(dist, 'src', 'cli', 'nlts.cjs');
-  await build({
-    entryPoints: [join(root, 'src', 'cli', 'main.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    // The dependencies stay packages (ffi-rs is native; yaml and dagre load on first use), and
-    // import() of one becomes a require(): a vm.Script (bin/nlts.js) has no module loader to import with.
-    packages: 'external',
-    supported: { 'dynamic-import': false },
-    // Every module's import.meta.url is the bundle's: createRequire() resolves from it, and the
-    // netns helper is found from it (src/netns/helper-spawn.ts).
-    define: { 'import.meta.url': '__nlts_bundle_url' },
-    banner: { js: 'var __nlts_bundle_url = require("node:url").pathToFileURL(__filename).href;' },
-    plugins: [debugWhenSet()],
-    // Whitespace only (names stay readable in stack traces): a third less to read, and no comments,
-    // so that with charset ascii the file is ASCII.
-    minifyWhitespace: true,
-    charset: 'ascii',
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
+  await build({ ...cliBundleOptions(root), outfile });
   if (readFileSync(outfile).some((b) => b > 0x7f)) throw new Error(`${outfile} is not ASCII (bin/nlts.js reads it as latin1)`);
   await writeCodeCache(outfile);
 }

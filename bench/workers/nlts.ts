@@ -3,7 +3,9 @@
  * does one scenario, prints one line `RESULT {json}` on stdout. Times are ms (performance.now()).
  *
  *   dump   {what: 'links'|'routes', repeats}   first dump in this fresh process (from just before
- *          the client is opened to the decoded objects), then `repeats` more on the same client.
+ *          the client is opened to the decoded objects, each object's name or dst read), then
+ *          `repeats` more on the same client, then `repeats` more reading every field of every object
+ *          by name (repeatFields), then by enumerating them (repeatAll, as spread and JSON do).
  *   addr   {n, dev, byIndex}  n addresses added one at a time (each acknowledged), deleted one at
  *          a time (twice: the second pass shows the warm-JIT cost); then the same n with the
  *          pipelined batch API. The link is given by name (as `ip ... dev NAME`), or with
@@ -28,10 +30,37 @@ function dumpOnce(c: NetlinkClient, what: string): Promise<unknown[]> {
   return c.routes.list({ family: 'inet', table: 'all' });
 }
 
+/** What a caller reads of each object: the name (S1's count, as bench-peers' adapter) or every field. */
+function readNames(res: unknown[], what: string): number {
+  let n = 0;
+  for (const o of res as Record<string, unknown>[]) if (typeof (what === 'links' ? o.name : o.dst) === 'string') n++;
+  return n;
+}
+
+const LINK_KEYS = ['index', 'name', 'type', 'flags', 'up', 'lowerUp', 'altnames', 'mtu', 'minMtu', 'maxMtu', 'txqlen', 'operstate'];
+LINK_KEYS.push('linkmode', 'group', 'qdisc', 'address', 'broadcast', 'link', 'promiscuity', 'numTxQueues', 'numRxQueues', 'carrier', 'kind', 'stats');
+const ROUTE_KEYS = ['family', 'dst', 'table', 'protocol', 'scope', 'type', 'tos', 'flags', 'gateway', 'dev', 'prefsrc', 'metric'];
+
+/** Every field a caller of this kind of object would name, read by name. */
+function readFields(res: unknown[], what: string): number {
+  const keys = what === 'links' ? LINK_KEYS : ROUTE_KEYS;
+  let n = 0;
+  for (const o of res as Record<string, unknown>[]) for (const k of keys) if (o[k] !== undefined) n++;
+  return n;
+}
+
+/** Every own field, enumerated (as spread, JSON.stringify and deep equality do). */
+function readAll(res: unknown[]): number {
+  let n = 0;
+  for (const o of res as Record<string, unknown>[]) for (const k of Object.keys(o)) if (o[k] !== undefined) n++;
+  return n;
+}
+
 async function dump(): Promise<object> {
   const t0 = performance.now();
   const c = NetlinkClient.open();
   let res: unknown[] | undefined = await dumpOnce(c, args.what);
+  readNames(res, args.what);
   const first = performance.now() - t0;
   const count = res.length;
   const rssFirst = process.resourceUsage().maxRSS;
@@ -40,11 +69,29 @@ async function dump(): Promise<object> {
     res = undefined;
     const t = performance.now();
     res = await dumpOnce(c, args.what);
+    readNames(res, args.what);
     repeat.push(performance.now() - t);
     if (res.length !== count) throw new Error(`repeat dump returned ${res.length} objects, first ${count}`);
   }
+  // The same dumps with every field of every object read (lazy records decode it all then).
+  const repeatAll: number[] = [];
+  for (let i = 0; i < (args.repeats ?? 3); i++) {
+    res = undefined;
+    const t = performance.now();
+    res = await dumpOnce(c, args.what);
+    readAll(res);
+    repeatAll.push(performance.now() - t);
+  }
+  const repeatFields: number[] = [];
+  for (let i = 0; i < (args.repeats ?? 3); i++) {
+    res = undefined;
+    const t = performance.now();
+    res = await dumpOnce(c, args.what);
+    readFields(res, args.what);
+    repeatFields.push(performance.now() - t);
+  }
   c.close();
-  return { first, repeat, count, maxRssFirstKiB: rssFirst, maxRssKiB: process.resourceUsage().maxRSS };
+  return { first, repeat, repeatFields, repeatAll, count, maxRssFirstKiB: rssFirst, maxRssKiB: process.resourceUsage().maxRSS };
 }
 
 function addrList(n: number, base: number): string[] {

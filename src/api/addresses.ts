@@ -9,6 +9,7 @@ import { isNetlinkError } from '../conn/errors.js';
 import { type Address, toAddress } from './address-fields.js';
 import {
   type PreparedAdd,
+  type PreparedDelete,
   checkLabelFor,
   checkLinkRef,
   checkNoRequestOptions,
@@ -84,6 +85,16 @@ export class AddressApi {
     try {
       await this.conn.request(p.build(index), options);
     } catch (err) {
+      if (!this.links.staleIndex(p.link, err)) throw mapLinkError(err, p.link);
+      await this.addAgain(p, options);
+    }
+  }
+
+  /** add() once more after a cached index was refused as gone (ENODEV): the link is looked up afresh. */
+  private async addAgain(p: PreparedAdd, options: RequestOptions): Promise<void> {
+    try {
+      await this.conn.request(p.build(await this.resolveFor(p, options)), options);
+    } catch (err) {
       throw mapLinkError(err, p.link);
     }
   }
@@ -105,6 +116,19 @@ export class AddressApi {
     let prefixlen: number | undefined;
     if (p.needsPrefixlen) prefixlen = (await this.v6Prefixlens([index], options)).get(`${index} ${p.address}`);
     try {
+      await this.conn.request(p.build(index, prefixlen), options);
+    } catch (err) {
+      if (!this.links.staleIndex(p.link, err)) throw mapDeleteError(err, cidr, p.link);
+      await this.deleteAgain(p, cidr, options);
+    }
+  }
+
+  /** delete() once more after a cached index was refused as gone (ENODEV): the link is looked up afresh. */
+  private async deleteAgain(p: PreparedDelete, cidr: string, options: RequestOptions): Promise<void> {
+    try {
+      const index = await this.links.index(p.link, options);
+      let prefixlen: number | undefined;
+      if (p.needsPrefixlen) prefixlen = (await this.v6Prefixlens([index], options)).get(`${index} ${p.address}`);
       await this.conn.request(p.build(index, prefixlen), options);
     } catch (err) {
       throw mapDeleteError(err, cidr, p.link);

@@ -16,11 +16,13 @@ import { type NetnsEntry, enterBySetns } from '../netns/enter.js';
 import { type NetnsTarget, resolveNetns } from '../netns/target.js';
 import { InvalidArgumentError } from './errors.js';
 import { checkBool, checkInt, checkOptions, checkTimeoutMs } from './validate.js';
-import { EthtoolApi } from './ethtool.js';
-import { GenlApi } from './genl.js';
+import type { EthtoolApi } from './ethtool.js';
+import { ethtoolApi, genlApi, nftablesApi } from './family-apis.js';
+import type { GenlApi } from './genl.js';
 import { type GenericTransport, SideSocket, helperOpener, openerFor, setnsOpener } from './side-socket.js';
-import { NftablesApi } from './nftables.js';
+import type { NftablesApi } from './nftables.js';
 import { GENERIC_SIDE, NETFILTER_SIDE } from './sides.js';
+import { LINK_EVENTS_SIDE, LinkNameCache } from './link-names.js';
 
 export interface ClientOptions extends ConnectionOptions {
   /** Talk over this transport (a replay, a recorder...) instead of opening a socket. */
@@ -47,6 +49,12 @@ export interface ClientOptions extends ConnectionOptions {
   genericTransport?: GenericTransport;
   /** The NETLINK_NETFILTER transport for nl.nftables (or a function giving it), needed as genericTransport is. */
   netfilterTransport?: GenericTransport;
+  /**
+   * Remember the indexes of links named in requests, kept right by link events on a second socket
+   * opened at the first lookup by name (default true; not with `transport` or `socket.fd`). False:
+   * every name is asked of the kernel when it is used. docs/api.md, "Links by name".
+   */
+  linkNameCache?: boolean;
 }
 
 /** The socket's options, checked here: libc would take a string fd or a negative buffer size its own way. */
@@ -89,6 +97,7 @@ function checkClientOptions(options: ClientOptions | undefined): ClientOptions {
   }
   if (timeoutMs !== undefined) checkTimeoutMs(timeoutMs);
   if (dumpRetries !== undefined) checkInt(dumpRetries, 'dumpRetries', 0, 1000);
+  checkBool(o.linkNameCache, 'linkNameCache');
   return o;
 }
 
@@ -106,6 +115,8 @@ export class NetlinkClient {
   readonly generic = new SideSocket(GENERIC_SIDE);
   /** @internal The netfilter side (nftables): its socket is made on first use. */
   readonly netfilter = new SideSocket(NETFILTER_SIDE);
+  /** @internal The link name cache's event socket (link-names.ts): made at the first lookup by name. */
+  readonly linkEvents = new SideSocket(LINK_EVENTS_SIDE);
   private ethtoolApi: EthtoolApi | undefined;
   private genlApi: GenlApi | undefined;
   private nftablesApi: NftablesApi | undefined;
@@ -121,7 +132,7 @@ export class NetlinkClient {
 
   /** Device settings as ethtool has them: features, link modes, channels, rings (generic netlink, opened on first use). */
   get ethtool(): EthtoolApi {
-    return (this.ethtoolApi ??= new EthtoolApi(
+    return (this.ethtoolApi ??= new (ethtoolApi())(
       () => this.generic.connection(),
       () => this.generic.openTransport(),
     ));
@@ -129,12 +140,12 @@ export class NetlinkClient {
 
   /** Generic netlink families (nlctrl), over the same lazily opened socket. */
   get genl(): GenlApi {
-    return (this.genlApi ??= new GenlApi(() => this.generic.connection()));
+    return (this.genlApi ??= new (genlApi())(() => this.generic.connection()));
   }
 
   /** nftables: list and apply rulesets in libnftables' JSON, NAT helpers (NETLINK_NETFILTER, opened on first use). */
   get nftables(): NftablesApi {
-    return (this.nftablesApi ??= new NftablesApi(() => this.netfilter.connection(), this.links));
+    return (this.nftablesApi ??= new (nftablesApi())(() => this.netfilter.connection(), this.links));
   }
 
   /**
@@ -153,6 +164,7 @@ export class NetlinkClient {
     client.generic.options = { timeoutMs: o.timeoutMs, dumpRetries: o.dumpRetries };
     client.netfilter.opener = netfilter;
     client.netfilter.options = { timeoutMs: o.timeoutMs, dumpRetries: o.dumpRetries };
+    if (o.transport === undefined && o.socket?.fd === undefined) client.cacheLinkNames(o, openerFor(LINK_EVENTS_SIDE, undefined, o));
     return client;
   }
 
@@ -177,6 +189,7 @@ export class NetlinkClient {
     client.netns = ns.label;
     if (o.genericTransport === undefined) client.generic.opener = setnsOpener(GENERIC_SIDE, ns);
     if (o.netfilterTransport === undefined) client.netfilter.opener = setnsOpener(NETFILTER_SIDE, ns);
+    client.cacheLinkNames(o, setnsOpener(LINK_EVENTS_SIDE, ns));
     return client;
   }
 
@@ -207,11 +220,21 @@ export class NetlinkClient {
     if (options.netfilterTransport === undefined) {
       client.netfilter.opener = helperOpener(client.netfilter, lease.netns, options.netnsEntry ?? 'helper');
     }
+    client.cacheLinkNames(options, helperOpener(client.linkEvents, lease.netns, options.netnsEntry ?? 'helper'));
     return client;
+  }
+
+  /** Link names are cached (unless linkNameCache: false), with their event socket made by `opener` in the client's namespace. */
+  private cacheLinkNames(o: ClientOptions, opener: () => Promise<Transport>): void {
+    if (o.linkNameCache === false || o.socket?.ioctlLinkIndex === false) return; // the latter: every name over netlink, as asked
+    this.linkEvents.opener = opener;
+    this.links.names = new LinkNameCache(this.linkEvents);
   }
 
   close(): void {
     this.connection.close();
+    this.links.names?.close();
+    this.linkEvents.close();
     this.generic.close();
     this.netfilter.close();
     for (const fn of this.closers.splice(0)) fn();

@@ -4,6 +4,7 @@
  * generated rt-link types.
  */
 import type { NetlinkMessage } from '../codec/message.js';
+import { lazyKind, lazyMapper, quickAttribute, quickHeaderMember } from '../codec/lazy-record.js';
 import { type CopiedFields, RawRecord, recordKind, tableSelection } from '../codec/record.js';
 import type {
   RtLinkArphrd,
@@ -119,9 +120,46 @@ const NO_HEADER: RtLinkIfinfomsg = {};
 
 /** Friendly view of a decoded RTM_NEWLINK (whole, or with LINK_FIELDS). */
 export function toLink(m: NetlinkMessage, bytes?: Uint8Array, offset?: number): Link {
+  return fillLink(new LinkRecord(bytes ?? m, offset), m);
+}
+
+/** Every field of a Link: reading one of a lazy link's decodes it (quick ones aside). */
+const LINK_FIELD_NAMES = [
+  'index',
+  'name',
+  'type',
+  'flags',
+  'up',
+  'lowerUp',
+  'altnames',
+  ...(Object.keys(LINK_ATTRS) as (keyof typeof LINK_ATTRS)[]),
+  'addrGenMode',
+  'stats',
+  'kind',
+  'data',
+  'slaveKind',
+  'slaveData',
+] as const satisfies readonly (keyof Link)[];
+
+/** Links of a dump, decoded on first read (codec/lazy-record.ts); index and name read alone. */
+const LAZY_LINK = lazyKind<Link>(
+  LINK_FIELD_NAMES,
+  { index: quickHeaderMember(rtnetlinkCodec, 'newlink', 'index'), name: quickAttribute(rtnetlinkCodec, 'newlink', 'ifname') },
+  (link, ctx, offset) => {
+    const codec = rtnetlinkCodec();
+    fillLink(link, codec.decodeFrame(ctx, offset, codec.frameEnd(ctx, offset), LINK_FIELDS));
+  },
+);
+
+/** The mapper of a link dump ('frame' replies): RTM_NEWLINK as lazy Links. */
+export function lazyLinks(): (m: { readonly type: number }, bytes: Uint8Array, offset: number) => Link | undefined {
+  return lazyMapper(LinkRecord, LAZY_LINK, rtnetlinkCodec, 'newlink');
+}
+
+/** Writes the fields of a decoded RTM_NEWLINK (whole, or with LINK_FIELDS) into `link`. */
+function fillLink(link: Link, m: NetlinkMessage): Link {
   const { header: h = NO_HEADER, attrs: a = {} } = m as RtnlMessage<'newlink'>;
   const flags = h.flags ?? [];
-  const link = new LinkRecord(bytes ?? m, offset);
   link.index = h.index!;
   link.name = a.ifname!;
   link.type = h.type!;

@@ -23,6 +23,12 @@ export interface LinkListOptions extends RequestOptions {
    * sends the interface's own stats64, so `stats` on a Link is there either way. Default false.
    */
   stats?: boolean;
+  /**
+   * Decode each Link when one of its fields is first read (default true; name and index are read
+   * alone): docs/api.md "Lazy records". false: every Link decoded at once, a plain class instance,
+   * for callers that spread, serialise or structuredClone every object.
+   */
+  lazy?: boolean;
 }
 
 export interface VethPeer {

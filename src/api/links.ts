@@ -7,12 +7,13 @@ import type { NetlinkMessage } from '../codec/message.js';
 import type { Connection, RequestOptions } from '../conn/connection.js';
 import { isNetlinkError } from '../conn/errors.js';
 import { linkIndexNow } from '../conn/link-index.js';
+import type { LinkNameCache } from './link-names.js';
 import { closeSync, openSync } from 'node:fs';
 import { nsidNames } from '../netns/nsid.js';
 import { type NetnsTarget, resolveNetns } from '../netns/target.js';
 import { InvalidArgumentError, NotFoundError, notFoundOr } from './errors.js';
 import { utf8Length } from '../codec/values.js';
-import { type Link, LINK_FIELDS, toLink } from './link-fields.js';
+import { type Link, LINK_FIELDS, lazyLinks, toLink } from './link-fields.js';
 import type { LinkAddOptions, LinkKindDataInput, LinkListOptions, LinkPeer, LinkRef, LinkSetOptions, VethPeer } from './link-types.js';
 import { type RequestAttrs, type RequestHeader, type RtnlRequest, isKind, rtnlRequest } from './rtnl-messages.js';
 import {
@@ -134,13 +135,22 @@ function flagChanges(o: LinkSetOptions): { flags: number; change: number } {
   return { flags, change };
 }
 
+/** A link dump's mapper when the Links are decoded at once (list({ lazy: false })). */
+function eagerLink(m: NetlinkMessage, bytes: Uint8Array, offset: number): Link | undefined {
+  return isKind(m, 'newlink') ? toLink(m, bytes, offset) : undefined;
+}
+
 export class LinkApi {
+  /** @internal Names looked up before, kept right by link events (link-names.ts); undefined: the transport is asked each time. */
+  names: LinkNameCache | undefined;
+
   constructor(private readonly conn: Connection) {}
 
   /** All links (one dump), optionally filtered by kind or master in the kernel. */
   async list(options: LinkListOptions = {}): Promise<Link[]> {
     const req = await this.listRequest(options);
-    return this.conn.dumpMap(req, (m, bytes, offset) => (isKind(m, 'newlink') ? toLink(m, bytes, offset) : undefined), options, LINK_FIELDS);
+    if (checkBool(options.lazy, 'lazy') === false) return this.conn.dumpMap(req, eagerLink, options, LINK_FIELDS);
+    return this.conn.dumpMap(req, lazyLinks(), options, 'frame');
   }
 
   /** The same dump as list(), as whole decoded RTM_NEWLINK messages (what `nlts link show` prints from). */
@@ -194,7 +204,20 @@ export class LinkApi {
       if (typeof ref === 'number') checkInt(ref, 'interface index', 1, 0x7fffffff);
       else checkLinkName(ref);
     }
-    return linkIndexNow(this.conn.transport, ref);
+    const names = this.names;
+    return names === undefined || typeof ref === 'number' ? linkIndexNow(this.conn.transport, ref) : names.resolve(ref, this.conn.transport);
+  }
+
+  /**
+   * Whether a request that failed with `err` should be sent once more with the link looked up
+   * afresh: the kernel said ENODEV for a link given by name whose index may have come from the
+   * cache (deleted, and maybe made again under the name, since). The cached name is dropped.
+   * @internal
+   */
+  staleIndex(ref: LinkRef, err: unknown): boolean {
+    if (typeof ref !== 'string' || this.names === undefined || !isNetlinkError(err) || err.code !== 'ENODEV') return false;
+    this.names.forget(ref);
+    return true;
   }
 
   /** Index of a link given by name (a number is checked and returned as is). */

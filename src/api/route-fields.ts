@@ -1,6 +1,8 @@
 /** Routes as callers see them: the Route type and toRoute, typed by the generated rt-route types. */
 import type { NetlinkMessage } from '../codec/message.js';
+import { lazyKind, lazyRecord, quickAttribute, quickHeaderMember } from '../codec/lazy-record.js';
 import { RawRecord, recordKind } from '../codec/record.js';
+import type { DecodeCtx } from '../codec/types.js';
 import { formatHwaddr, formatIPv4, formatIPv6 } from '../codec/values.js';
 import type {
   RtRouteAddressFamily,
@@ -93,8 +95,60 @@ const FAMILY_BY_NUMBER: Readonly<Record<number, RtRouteAddressFamily>> = { 2: 'i
 
 /** Friendly view of a decoded RTM_NEWROUTE (dump, `route get` reply or notification). */
 export function toRoute(m: NetlinkMessage, bytes?: Uint8Array, offset?: number): Route {
+  return fillRoute(new RouteRecord(bytes ?? m, offset), m);
+}
+
+/** Every field of a Route: reading one of a lazy route's decodes it (quick ones aside). */
+const ROUTE_FIELD_NAMES = [
+  'family',
+  'dst',
+  'table',
+  'protocol',
+  'scope',
+  'type',
+  'tos',
+  'flags',
+  'src',
+  'gateway',
+  'via',
+  'dev',
+  'iif',
+  'prefsrc',
+  'metric',
+  'metrics',
+  'mtu',
+  'nexthops',
+  'pref',
+  'expires',
+  'mark',
+  'uid',
+  'nhid',
+] as const satisfies readonly (keyof Route)[];
+
+/** Header members a route dump's filter reads before making a record. */
+export const routeHeaderFamily = quickHeaderMember(rtnetlinkCodec, 'newroute', 'family') as (ctx: DecodeCtx, offset: number) => Route['family'];
+export const routeHeaderFlags = quickHeaderMember(rtnetlinkCodec, 'newroute', 'flags') as (ctx: DecodeCtx, offset: number) => Route['flags'];
+const dstLen = quickHeaderMember(rtnetlinkCodec, 'newroute', 'dstLen');
+const dstAttr = quickAttribute(rtnetlinkCodec, 'newroute', 'dst');
+
+/** Routes of a dump, decoded on first read (codec/lazy-record.ts); family and dst read alone. */
+const LAZY_ROUTE = lazyKind<Route>(
+  ROUTE_FIELD_NAMES,
+  { family: routeHeaderFamily, dst: (ctx, offset) => prefixText(dstAttr(ctx, offset), (dstLen(ctx, offset) as number) ?? 0) ?? 'default' },
+  (route, ctx, offset) => {
+    const codec = rtnetlinkCodec();
+    fillRoute(route, codec.decodeFrame(ctx, offset, codec.frameEnd(ctx, offset)));
+  },
+);
+
+/** A lazy Route over the RTM_NEWROUTE at `offset` of ctx.bytes (a route dump's mapper checked its type). */
+export function lazyRoute(ctx: DecodeCtx, offset: number): Route {
+  return lazyRecord(RouteRecord, LAZY_ROUTE, ctx, offset);
+}
+
+/** Writes the fields of a decoded RTM_NEWROUTE into `route`. */
+function fillRoute(route: Route, m: NetlinkMessage): Route {
   const { header: h = NO_HEADER, attrs: a = {} } = m as RtnlMessage<'newroute'>;
-  const route = new RouteRecord(bytes ?? m, offset);
   route.family = h.family;
   route.dst = prefixText(a.dst, h.dstLen ?? 0) ?? 'default';
   route.table = a.table ?? h.table;

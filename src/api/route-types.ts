@@ -68,6 +68,13 @@ export interface RouteListOptions extends RequestOptions {
   type?: RouteType;
   /** Only routes through this interface (any nexthop). */
   dev?: DevRef;
+  /**
+   * Decode each Route when one of its fields is first read (family and dst are read alone):
+   * docs/api.md "Lazy records". Default false: a route message is small, and decoding it at once
+   * costs little more than the lazy path's checks (10k routes: 0.89x the time when only dst is
+   * read, 2.3x when every field is), so only callers that read a few fields of huge tables gain.
+   */
+  lazy?: boolean;
 }
 
 export interface RouteGetOptions extends RequestOptions {

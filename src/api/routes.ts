@@ -5,13 +5,16 @@
  * route-message.ts (defaults as `ip route add`), replies become Route objects in route-fields.ts.
  */
 import { NLM_F } from '../../protocol/netlink.js';
+import { datagramCtxs, messageType } from '../codec/lazy-record.js';
 import type { NetlinkMessage } from '../codec/message.js';
+import type { DecodeCtx } from '../codec/types.js';
 import type { RtRouteRtmFlags, RtRouteRtmsg } from '../generated/index.js';
 import type { BatchOptions, BatchResult, Connection, RequestOptions } from '../conn/connection.js';
 import { isNetlinkError } from '../conn/errors.js';
 import { InvalidArgumentError, NotFoundError, notFoundOr } from './errors.js';
 import type { LinkApi } from './links.js';
-import { type Route, toRoute } from './route-fields.js';
+import { type Route, lazyRoute, routeHeaderFamily, routeHeaderFlags, toRoute } from './route-fields.js';
+import { rtnetlinkCodec } from './rtnetlink-codec.js';
 import {
   PROTOCOLS,
   RT_TABLE_MAIN,
@@ -27,7 +30,7 @@ import {
 } from './route-input.js';
 import { type Op, type Pending, buildRouteMessage } from './route-message.js';
 import type { RouteBatchOptions, RouteGetOptions, RouteInput, RouteListOptions } from './route-types.js';
-import { type RequestAttrs, type RequestHeader, type RtnlMessage, isKind, rtnlRequest } from './rtnl-messages.js';
+import { type RequestAttrs, type RequestHeader, type RtnlMessage, rtnlRequest } from './rtnl-messages.js';
 import { type Family, checkBatchOptions, checkBool, checkFamily, checkRequestOptions, checkU32 } from './validate.js';
 
 export type {
@@ -45,6 +48,12 @@ export type {
 } from './route-types.js';
 export { type Route, type RouteMetrics, type RouteNexthop, type RouteVia, toRoute } from './route-fields.js';
 export { buildRouteMessage } from './route-message.js';
+
+/** The RTM_NEWROUTE at `offset` of ctx.bytes, decoded whole. */
+function decodeWhole(ctx: DecodeCtx, offset: number): NetlinkMessage {
+  const codec = rtnetlinkCodec();
+  return codec.decodeFrame(ctx, offset, codec.frameEnd(ctx, offset));
+}
 
 export class RouteApi {
   constructor(
@@ -67,19 +76,25 @@ export class RouteApi {
     if (dev !== undefined) attrs.oif = dev;
     // One dump per family rather than one AF_UNSPEC dump: that would also ask ipmr / ip6mr / MPLS,
     // and MPLS refuses RTA_TABLE and a header table with EINVAL, failing the whole dump.
+    // Replies stay undecoded ('frame'): each route a lazy record, read from its bytes when used.
+    const lazy = checkBool(options.lazy, 'lazy') === true;
+    const ctxOf = datagramCtxs();
+    const newroute = messageType(rtnetlinkCodec, 'newroute');
     const keep = (m: NetlinkMessage, bytes: Uint8Array, offset: number): Route | undefined => {
-      if (!isKind(m, 'newroute')) return undefined;
-      const h = m.header;
-      if (h?.family !== 'inet' && h?.family !== 'inet6') return undefined;
-      if (h.flags?.includes('cloned')) return undefined;
-      // NLM_F_DUMP_FILTERED: the kernel applied the filters. Without it (no strict checking) do it here.
-      if (!(m.flags & NLM_F.DUMP_FILTERED) && !matches(m, table, protocol, type, dev)) return undefined;
-      return toRoute(m, bytes, offset);
+      if (m.type !== newroute) return undefined;
+      const ctx = ctxOf(bytes);
+      const family = routeHeaderFamily(ctx, offset);
+      if (family !== 'inet' && family !== 'inet6') return undefined;
+      if (routeHeaderFlags(ctx, offset).includes('cloned')) return undefined;
+      if (m.flags & NLM_F.DUMP_FILTERED) return lazy ? lazyRoute(ctx, offset) : toRoute(decodeWhole(ctx, offset), bytes, offset);
+      // Without NLM_F_DUMP_FILTERED (no strict checking) the kernel did not filter: do it here.
+      const whole = decodeWhole(ctx, offset);
+      return matches(whole as RtnlMessage<'newroute'>, table, protocol, type, dev) ? toRoute(whole, bytes, offset) : undefined;
     };
     const dumpFamily = async (f: Family): Promise<Route[]> => {
       const header: RequestHeader<'getroute'> = { family: f, table: table < 256 ? table : RT_TABLE_UNSPEC, protocol, type };
       try {
-        return await this.conn.dumpMap(rtnlRequest({ kind: 'getroute', header, attrs }), keep, options);
+        return await this.conn.dumpMap(rtnlRequest({ kind: 'getroute', header, attrs }), keep, options, 'frame');
       } catch (err) {
         // A table that was never created: "FIB table does not exist". It has no routes.
         if (isNetlinkError(err) && err.code === 'ENOENT' && table !== RT_TABLE_UNSPEC) return [];

@@ -69,6 +69,10 @@ export class SideSocket<C extends { close(): void }> {
 
   /** Runs `fn` when the client closes (a namespace socket lease). */
   onClose(fn: () => void): void {
+    if (this.closed) {
+      fn(); // a socket that arrived after close() (its caller closes it): nothing would run this later
+      return;
+    }
     this.closers.push(fn);
   }
 

@@ -3,10 +3,9 @@ import { NETLINK_GENERIC } from '../../protocol/genetlink.js';
 import { NETLINK_NETFILTER } from '../../protocol/nfnetlink.js';
 import { NetlinkClient } from '../api/client.js';
 import { NetlinkSocket } from '../transport/netlink-socket.js';
-import { RecordingTransport } from '../transport/recording.js';
+import type { RecordingTransport } from '../transport/recording.js';
 import type { Transport } from '../transport/types.js';
 import { CliError, type GlobalOptions } from './context.js';
-import { saveRecording, timedAnnotator } from './record.js';
 
 export async function openCliClient(options: GlobalOptions): Promise<{ client: NetlinkClient; close(): void }> {
   let transport: Transport;
@@ -29,9 +28,13 @@ export async function openCliClient(options: GlobalOptions): Promise<{ client: N
     };
   } else transport = new NetlinkSocket({ receiveBuffer: 1 << 20 });
   let recorder: RecordingTransport | undefined;
+  let save: ((recorder: RecordingTransport, path: string) => void) | undefined;
   if (options.record) {
+    // Loaded for --record only: the recorder and the pcap writer are no part of other commands' start.
+    const [{ RecordingTransport }, record] = await Promise.all([import('../transport/recording.js'), import('./record.js')]);
     recorder = new RecordingTransport(transport, { producer: 'nlts --record', command: 'nlts ' + process.argv.slice(2).join(' ') });
-    recorder.annotate = timedAnnotator(recorder);
+    recorder.annotate = record.timedAnnotator(recorder);
+    save = record.saveRecording;
     transport = recorder;
   }
   const client = NetlinkClient.open({
@@ -45,7 +48,7 @@ export async function openCliClient(options: GlobalOptions): Promise<{ client: N
       client.close();
       release?.();
       for (const fn of releases) fn();
-      if (recorder && options.record) saveRecording(recorder, options.record);
+      if (recorder && save && options.record) save(recorder, options.record);
     },
   };
 }

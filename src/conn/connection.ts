@@ -13,19 +13,19 @@ import { DecodeError } from '../codec/errors.js';
 import { formatMessage } from '../codec/format.js';
 import { type ErrorPayload, type NetlinkMessage, type OutgoingMessage, type ProtocolCodec, makeCtx } from '../codec/message.js';
 import type { Operations } from '../codec/operations.js';
-import type { AttrSelection, DecodeCtx } from '../codec/types.js';
+import type { DecodeCtx } from '../codec/types.js';
 import { TransportError, isTransportError } from '../transport/errors.js';
 import type { Transport } from '../transport/types.js';
 import { type BatchResult, type BatchWindow, packWindow } from './batch.js';
-import { DumpQueue, mapReply } from './dump.js';
+import { DumpQueue, frameHead, mapReply } from './dump.js';
 import { ConnectionClosedError, DumpInterruptedError, type NetlinkError } from './errors.js';
 import { isAckFrame, requestBytes, soleAckSeq } from './fast-path.js';
 import { InFlight } from './in-flight.js';
-import { type DumpMapper, Pending } from './pending.js';
+import { type DumpMapper, type DumpSelection, Pending } from './pending.js';
 import { operationOf, refusal } from './refusal.js';
 
 export type { BatchResult } from './batch.js';
-export type { DumpMapper } from './pending.js';
+export type { DumpMapper, DumpSelection } from './pending.js';
 
 const logSend = createDebug('netlink:send');
 const logRecv = createDebug('netlink:recv');
@@ -123,9 +123,11 @@ export class Connection {
    * of being kept (and promoted by the GC) until the last datagram. `map` gets the message and
    * a private copy of the datagram holding it with the message's offset there, for results that
    * decode the message again on demand. Returning undefined drops the message. With `select`,
-   * `map` gets messages with only the attributes selected (the rest are skipped unread).
+   * `map` gets messages with only the attributes selected (the rest are skipped unread); with
+   * 'frame', replies of the protocol's own types are not decoded at all: `map` gets their nlmsghdr
+   * fields only (type, flags, seq, pid) and decodes what it needs from the bytes (lazy records).
    */
-  dumpMap<T>(msg: OutgoingMessage, map: DumpMapper<T>, options: RequestOptions = {}, select: true | AttrSelection = true): Promise<T[]> {
+  dumpMap<T>(msg: OutgoingMessage, map: DumpMapper<T>, options: RequestOptions = {}, select: DumpSelection = true): Promise<T[]> {
     return this.queueDump(msg, options, map, select) as Promise<unknown[]> as Promise<T[]>;
   }
 
@@ -134,7 +136,7 @@ export class Connection {
     msg: OutgoingMessage,
     options: RequestOptions,
     map?: DumpMapper<unknown>,
-    select: true | AttrSelection = true,
+    select: DumpSelection = true,
   ): Promise<NetlinkMessage[]> {
     return this.dumps.run(() => this.start(msg, (msg.flags ?? 0) | NLM_F.REQUEST | NLM_F.DUMP, true, options, map, select));
   }
@@ -258,7 +260,7 @@ export class Connection {
     dump: boolean,
     options: RequestOptions,
     map?: DumpMapper<unknown>,
-    attrs: boolean | AttrSelection = true,
+    attrs: DumpSelection | false = true,
   ): Promise<NetlinkMessage[]> {
     if (this.closedError) return Promise.reject(this.closedError);
     const signal = options.signal;
@@ -346,6 +348,9 @@ export class Connection {
         if (logRecv.enabled) logRecv('unsolicited seq %d type %d (ignored)', seq, ctx.view.getUint16(pos + 4, true));
       } else if (seq === p.seq && isAckFrame(ctx.view, pos, end) && !logRecv.enabled) {
         p.resolve(p.messages); // the ACK the request waits for: nothing in it to decode
+      } else if (p.attrs === 'frame' && p.map !== undefined && ctx.view.getUint16(pos + 4, true) >= NLMSG.MIN_TYPE) {
+        if (logRecv.enabled) logRecv('%s', formatMessage(this.wholeForLog(ctx, pos, end, frameHead(ctx.view, pos))));
+        mapReply(p, frameHead(ctx.view, pos), (copy ??= new Uint8Array(d)), pos);
       } else {
         const msg = this.decode(p, ctx, pos, end);
         if (msg !== undefined && p.map !== undefined && msg.type >= NLMSG.MIN_TYPE) mapReply(p, msg, (copy ??= new Uint8Array(d)), pos);
@@ -359,7 +364,7 @@ export class Connection {
   private decode(p: Pending, ctx: DecodeCtx, pos: number, end: number): NetlinkMessage | undefined {
     let msg: NetlinkMessage;
     try {
-      msg = this.codec.decodeFrame(ctx, pos, end, p.attrs);
+      msg = this.codec.decodeFrame(ctx, pos, end, p.attrs === 'frame' ? true : p.attrs);
     } catch (err) {
       p.reject(err as Error);
       return undefined;

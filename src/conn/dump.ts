@@ -35,3 +35,13 @@ export function mapReply(p: Pending, msg: NetlinkMessage, copy: Uint8Array, pos:
     p.mapError = err as Error;
   }
 }
+
+/** The nlmsghdr fields of the frame at `pos`, as a message with nothing decoded (a 'frame' dump). */
+export function frameHead(view: DataView, pos: number): NetlinkMessage {
+  return {
+    type: view.getUint16(pos + 4, true),
+    flags: view.getUint16(pos + 6, true),
+    seq: view.getUint32(pos + 8, true),
+    pid: view.getUint32(pos + 12, true),
+  };
+}

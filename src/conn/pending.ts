@@ -13,6 +13,12 @@ import { asSent } from './refusal.js';
 /** Turns one dump reply into a result; `bytes` is a private copy of its datagram, `offset` where it starts. */
 export type DumpMapper<T> = (msg: NetlinkMessage, bytes: Uint8Array, offset: number) => T | undefined;
 
+/**
+ * What a dump decodes of each reply before `map` gets it: everything (true), the attributes of a
+ * selection, or ('frame', lazy records) only the nlmsghdr fields, `map` reading the rest itself.
+ */
+export type DumpSelection = true | AttrSelection | 'frame';
+
 /** Where a Pending is registered (InFlight): takes it off when it settles. */
 export interface PendingOwner {
   /** False if it was not there (settled already). */
@@ -33,7 +39,7 @@ export class Pending {
   /** What `map` threw; the dump is read to its end, then rejected with it. */
   mapError: Error | undefined = undefined;
   /** Which attributes of replies to decode: all, none (requestHeaders) or a selection (dumpMap). */
-  attrs: boolean | AttrSelection = true;
+  attrs: boolean | AttrSelection | 'frame' = true;
   /** start(): the promise's functions and the abort listener, detached when settled. */
   ok: ((messages: NetlinkMessage[]) => void) | undefined = undefined;
   fail: ((err: Error) => void) | undefined = undefined;

@@ -12,6 +12,7 @@ import type { Transport } from '../transport/types.js';
 import { slimObject } from './compact.js';
 import { DrainFence } from './drain-fence.js';
 import { EVENT_TYPES, type ObjectEvent, type OverrunReason } from './events.js';
+import type { ObjectKind } from './groups.js';
 
 /** Where the socket's events and troubles go (the Monitor). */
 export interface EventSocketSink {
@@ -64,6 +65,15 @@ export class EventSocket {
     }
     if (keepAlive) this.transport.ref?.();
     else this.transport.unref?.();
+  }
+
+  /**
+   * Resolves the codec's entries for the event types of `kinds` now. Resolved on first use instead,
+   * the first event of a second type (the first delete after a run of adds) reached decodeFrame's
+   * optimised code without feedback for that path, which V8 then threw away and compiled again.
+   */
+  prepare(kinds: ReadonlySet<ObjectKind>): void {
+    for (const [type, entry] of EVENT_TYPES) if (kinds.has(entry.kind)) this.codec.messageByType(type);
   }
 
   close(): void {

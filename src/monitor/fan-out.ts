@@ -5,7 +5,7 @@
  * its arguments even when nobody listens, so each name is asked first.
  */
 import type { EventEmitter } from 'node:events';
-import { type MonitorEvent, type MonitorEvents, type RouteScope, isObjectEvent } from './events.js';
+import { type MonitorEvent, type MonitorEvents, type ObjectEvent, type RouteScope, isObjectEvent } from './events.js';
 
 export function fanOut(emitter: EventEmitter<MonitorEvents>, e: MonitorEvent): void {
   if (emitter.listenerCount('event') > 0) emitter.emit('event', e);
@@ -13,6 +13,16 @@ export function fanOut(emitter: EventEmitter<MonitorEvents>, e: MonitorEvent): v
   if (emitter.listenerCount(name) === 0) return;
   if (e.type === 'error') emitter.emit('error', e.error);
   else (emitter.emit as (n: string, e: MonitorEvent) => boolean)(name, e);
+}
+
+/**
+ * fanOut for an object event, the per-event path: named by its kind, with no test of its type. That
+ * test ('new' || 'del') lacked V8's feedback for 'del' after a run of 'new' events, and the first
+ * delete threw away the event path's optimised code (~25 ms of recompiling in a 10k-event burst).
+ */
+export function fanOutObject(emitter: EventEmitter<MonitorEvents>, e: ObjectEvent): void {
+  if (emitter.listenerCount('event') > 0) emitter.emit('event', e);
+  if (emitter.listenerCount(e.kind) > 0) (emitter.emit as (n: string, e: MonitorEvent) => boolean)(e.kind, e);
 }
 
 /** Runs `start`, then resolves at the first event that `covers` says answers it, or at close. */

@@ -167,7 +167,7 @@ export class StateMirror extends EventEmitter<MirrorEvents> {
     if (!m) throw new Error(`namespace ${netns ?? '(current)'} is not mirrored`);
     const c = await m.client();
     const fresh = {
-      links: (await c.links.list()).filter(isLinkMessage),
+      links: (await c.links.list({ lazy: false })).filter(isLinkMessage),
       addresses: await c.addresses.list(),
       routes: (await c.routes.list({ table: 'all' })).filter(isMirroredRoute),
     };

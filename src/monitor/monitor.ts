@@ -20,12 +20,12 @@ import { InvalidArgumentError } from '../errors/index.js';
 import { NETLINK_NETFILTER } from '../../protocol/nfnetlink.js';
 import { NetlinkSocket } from '../transport/netlink-socket.js';
 import { EventSocket } from './event-socket.js';
-import type { MonitorEvent, MonitorEvents, OverrunReason, RouteScope } from './events.js';
-import { fanOut, sameScope, untilEvent } from './fan-out.js';
+import type { MonitorEvent, MonitorEvents, ObjectEvent, OverrunReason, RouteScope } from './events.js';
+import { fanOut, fanOutObject, sameScope, untilEvent } from './fan-out.js';
 import { type DumpPlan, type EventKind, type MonitorGroup, type ObjectKind, OBJECT_KINDS, dumpPlan, wantsNftables } from './groups.js';
 import type { NftChannel } from './nft-channel.js';
 import { type IterateOptions, iterateEvents } from './iterate.js';
-import { DEFAULT_RECEIVE_BUFFER, type MonitorOptions, checkMonitorOptions, normalizeGroups } from './options.js';
+import { DEFAULT_RECEIVE_BUFFER, EVENT_PACE_MS, type MonitorOptions, checkMonitorOptions, normalizeGroups } from './options.js';
 import { MonitorRequests, closeFd } from './requests.js';
 import { Resync } from './resync.js';
 import { defaultNetnsSocketFactory } from './sockets.js';
@@ -103,11 +103,12 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
     this.plan = dumpPlan(this.groups);
     const codec = rtnetlinkCodec();
     const transport =
-      options.transport ?? new NetlinkSocket({ receiveBuffer: options.receiveBuffer ?? DEFAULT_RECEIVE_BUFFER, recoverOverrun: true });
+      options.transport ??
+      new NetlinkSocket({ receiveBuffer: options.receiveBuffer ?? DEFAULT_RECEIVE_BUFFER, recoverOverrun: true, paceMs: EVENT_PACE_MS });
     this.requests = new MonitorRequests(options.requests, codec);
     this.socket = new EventSocket(transport, codec, this.netns, options.objects === 'slim', this.stats, {
       event: (e) => {
-        if (!this.resyncs.holding) return this.emitEvent(e);
+        if (!this.resyncs.holding) return this.emitObject(e);
         // A resync that cannot keep up is itself an overrun (bounded memory).
         if (!this.resyncs.hold(e)) this.overrun('consumer');
       },
@@ -120,6 +121,7 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
     });
     const host = { netns: this.netns, client: () => this.client(), emitEvent: (e: MonitorEvent) => this.emitEvent(e) };
     this.resyncs = new Resync(host, this.plan, this.stats, this.socket.fence, options);
+    this.socket.prepare(this.plan.kinds);
     this.socket.open(this.groups, options.keepAlive !== false);
     this.nft = nftModuleNow && this.openNft(nftModuleNow, options);
     if (options.signal) {
@@ -153,7 +155,12 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
       if (fds.length !== asked) {
         throw new Error(`the socket factory gave ${fds.length} sockets where ${asked} were asked for (NETLINK_NETFILTER ones for 'nftables')`);
       }
-      const transport = new NetlinkSocket({ fd: fds[0]!, receiveBuffer: options.receiveBuffer ?? DEFAULT_RECEIVE_BUFFER, recoverOverrun: true });
+      const transport = new NetlinkSocket({
+        fd: fds[0]!,
+        receiveBuffer: options.receiveBuffer ?? DEFAULT_RECEIVE_BUFFER,
+        recoverOverrun: true,
+        paceMs: EVENT_PACE_MS,
+      });
       release[0] = () => transport.close();
       const requestFd = fds[1];
       const requests = wantRequests
@@ -342,6 +349,12 @@ export class Monitor extends EventEmitter<MonitorEvents> implements AsyncIterabl
   private emitEvent(e: MonitorEvent): void {
     this.forward?.(e);
     fanOut(this, e);
+  }
+
+  /** emitEvent for an object event from the socket (fan-out.ts says why apart). */
+  private emitObject(e: ObjectEvent): void {
+    this.forward?.(e);
+    fanOutObject(this, e);
   }
 }
 

@@ -12,7 +12,7 @@ export async function dumpKinds(client: NetlinkClient, plan: DumpPlan, netns: st
   for (const k of kinds) {
     switch (k) {
       case 'link':
-        out.links = await client.links.list();
+        out.links = await client.links.list({ lazy: false }); // events hand objects out decoded (docs/api.md)
         break;
       case 'address':
         out.addresses = await one(plan.addressFamilies, (family) => client.addresses.list(family ? { family } : {}));

@@ -79,7 +79,7 @@ async function openAll(namespaces: readonly string[] | undefined, options: Topol
 async function readOne(o: Opened, options: TopologyReadOptions): Promise<NamespaceSnapshot> {
   const req = options.signal ? { signal: options.signal } : {};
   const [links, addresses, routes] = await Promise.all([
-    o.client.links.list(req),
+    o.client.links.list({ ...req, lazy: false }),
     o.client.addresses.list(req),
     o.client.routes.list({ ...req, table: 'all' }),
   ]);

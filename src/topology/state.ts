@@ -81,7 +81,7 @@ export async function readNamespace(
 ): Promise<CurrentNamespace> {
   const o = signal ? { signal } : {};
   const [links, addresses, routes, sysctls, ruleset] = await Promise.all([
-    client.links.list(o),
+    client.links.list({ ...o, lazy: false }),
     client.addresses.list(o),
     client.routes.list({ ...o, table: 'all' }),
     sysctlKeys.length ? readSysctls(sysctlKeys, ns, signal) : {},

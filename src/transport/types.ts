@@ -48,5 +48,11 @@ export interface Transport {
    * every lookup and replays the same way.
    */
   linkIndex?(name: string): number | undefined;
+  /**
+   * Delivers every datagram queued on the socket now, synchronously, to the sink given to start().
+   * True when the queue was read to its end; false when it could not be (a delivery in progress,
+   * which owns the read buffer, a read error, closed). Only a live socket implements it.
+   */
+  readQueued?(): boolean;
   close(): void;
 }

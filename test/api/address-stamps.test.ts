@@ -173,7 +173,8 @@ describe('stamped address requests', () => {
   it('a kernel refusal of a stamped request shows the request by name', async () => {
     const { transport } = fakeKernel(codec, 'newaddr', () => ({ errno: 17, msg: 'address exists' }));
     const conn = new Connection(transport, codec, { timeoutMs: 2000 });
-    const api = new AddressApi(conn, { indexNow: (ref: unknown) => (typeof ref === 'number' ? ref : undefined) } as unknown as LinkApi);
+    const links = { indexNow: (ref: unknown) => (typeof ref === 'number' ? ref : undefined), staleIndex: () => false };
+    const api = new AddressApi(conn, links as unknown as LinkApi);
     const err = await api.add('10.0.0.1/24', { link: 5 }).catch((e) => e);
     expect(isNetlinkError(err)).toBe(true);
     expect(err.code).toBe('EEXIST');

@@ -29,6 +29,8 @@ function stubLinks(): LinkApi & { lookups: (string | number)[] } {
     indexNow(ref: string | number) {
       return typeof ref === 'number' ? ref : undefined;
     },
+    // No link name cache: a refused request is never sent again.
+    staleIndex: () => false,
     async index(ref: string | number) {
       lookups.push(ref);
       if (typeof ref === 'number') return ref;

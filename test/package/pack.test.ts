@@ -238,11 +238,28 @@ describe('the packed package, installed without dev dependencies', () => {
     ok(r, 'nlts -j link show');
     const loaded = JSON.parse(/^loaded (.*)$/m.exec(r.stderr)?.[1] ?? '[]') as string[];
     expect(loaded.some((m) => m.includes(`${path.sep}ffi-rs${path.sep}`))).toBe(true);
-    // debug (only with DEBUG), ipaddr.js (only for IPv6 text), child_process (only to start the netns helper)
-    expect(loaded.filter((m) => /[\\/]node_modules[\\/](debug|ms|ipaddr\.js|supports-color)[\\/]|^NativeModule child_process$/.test(m))).toEqual([]);
+    // debug (only with DEBUG), ipaddr.js (only for IPv6 text), child_process (only to start the netns helper),
+    // perf_hooks (the bundle's performance.now() is process.uptime(): scripts/cli-bundle.mjs)
+    const unused = /[\\/]node_modules[\\/](debug|ms|ipaddr\.js|supports-color)[\\/]|^NativeModule (child_process|perf_hooks)$/;
+    expect(loaded.filter((m) => unused.test(m))).toEqual([]);
     const traced = run(process.execPath, [bin, '-j', 'link', 'show'], consumer, { DEBUG: 'netlink:send' });
     ok(traced, 'DEBUG=netlink:send nlts -j link show');
     expect(traced.stderr).toMatch(/netlink:send getlink /);
+  });
+
+  it.skipIf(!privileged)('runs what the bundle initialises on first use: nl.nftables, nl.genl, --record', (ctx) => {
+    if (skipReason) return ctx.skip(skipReason);
+    const bin = path.join(consumer, 'node_modules', '.bin', 'nlts');
+    const ruleset = JSON.parse(ok(run(process.execPath, [bin, '-j', 'nft', 'list', 'ruleset'], consumer), 'nlts -j nft list ruleset')) as {
+      nftables: unknown[];
+    };
+    expect(ruleset.nftables[0]).toHaveProperty('metainfo');
+    const genl = ok(run(process.execPath, [bin, '-j', 'genl', 'ctrl', 'list'], consumer), 'nlts -j genl ctrl list');
+    const families = JSON.parse(genl) as { name: string }[];
+    expect(families.map((f) => f.name)).toContain('nlctrl');
+    const pcap = path.join(work, 'recorded.pcap');
+    ok(run(process.execPath, [bin, '--record', pcap, 'link', 'show'], consumer), 'nlts --record');
+    expect(readFileSync(pcap).readUInt32LE(0)).toBe(0xa1b2c3d4);
   });
 
   it.skipIf(!privileged)('enters a namespace from the installed package: the nsenter helper ships beside its module', (ctx) => {

@@ -290,6 +290,13 @@ export class StatefulKernel {
     });
   }
 
+  /** @internal FakeSocket.readQueued: the socket's datagrams on their way, delivered now. */
+  deliverNow(sock: FakeSocket): void {
+    const mine = this.queue.filter(([s]) => s === sock);
+    this.queue = this.queue.filter(([s]) => s !== sock);
+    for (const [, d] of mine) sock.deliver(d);
+  }
+
   /** @internal FakeSocket.close */
   forget(sock: FakeSocket): void {
     this.sockets.delete(sock);
@@ -341,6 +348,13 @@ export class FakeSocket implements Transport {
   linkIndex(name: string): number | undefined {
     if (!this.ioctl || Buffer.byteLength(name) > 15) return undefined;
     return this.kernel.net.byName(name)?.index;
+  }
+
+  /** Transport.readQueued: what the kernel has queued for this socket, delivered now. */
+  readQueued(): boolean {
+    if (this.closed) return false;
+    this.kernel.deliverNow(this);
+    return true;
   }
 
   /** @internal the kernel's delivery */
