@@ -16,6 +16,7 @@
  * cached. The ioctl answers whenever the cache cannot. docs/api.md, "Links by name", says what
  * window remains.
  */
+import { rtLinkSpec } from '../../protocol/rt-link.js';
 import type { NetlinkMessage } from '../codec/message.js';
 import { MessageWalk } from '../codec/walk.js';
 import { datagramCtx } from '../conn/fast-path.js';
@@ -29,8 +30,8 @@ const log = createDebug('netlink:link-names');
 
 /** How long a hit is trusted after the event socket was last read to its end. */
 export const STALE_MS = 1;
-/** RTNLGRP_LINK (rt-link's mcastGroups). */
-const RTNLGRP_LINK = 1;
+/** RTNLGRP_LINK: rt-link's multicast group 'link'. */
+const RTNLGRP_LINK = rtLinkSpec.mcastGroups!.find((g) => g.name === 'link')!.value;
 /** What is read of an event: ifi_index is in the header, decoded whole. */
 const EVENT_FIELDS = { ifname: true } as const;
 

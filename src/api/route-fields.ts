@@ -1,4 +1,5 @@
 /** Routes as callers see them: the Route type and toRoute, typed by the generated rt-route types. */
+import { NLMSG_HDRLEN } from '../../protocol/netlink.js';
 import type { NetlinkMessage } from '../codec/message.js';
 import { lazyKind, lazyRecord, quickAttribute, quickHeaderMember } from '../codec/lazy-record.js';
 import { RawRecord, recordKind } from '../codec/record.js';
@@ -13,6 +14,7 @@ import type {
   RtRouteRtTable,
   RtRouteRtmFlags,
   RtRouteRtmType,
+  RtRouteRouteAttrs,
   RtRouteRtmsg,
   RtRouteRtnhFlags,
 } from '../generated/index.js';
@@ -98,6 +100,49 @@ export function toRoute(m: NetlinkMessage, bytes?: Uint8Array, offset?: number):
   return fillRoute(new RouteRecord(bytes ?? m, offset), m);
 }
 
+/**
+ * The attributes fillRoute reads (and a dump's own filter: table, oif, multipath): a dump decodes
+ * only these, `raw` still has everything (decoded on first access). A test checks toRoute gives the
+ * same Route from a whole message.
+ */
+export const ROUTE_FIELDS = {
+  dst: true,
+  src: true,
+  iif: true,
+  oif: true,
+  gateway: true,
+  priority: true,
+  prefsrc: true,
+  metrics: true,
+  multipath: true,
+  cacheinfo: true,
+  table: true,
+  mark: true,
+  via: true,
+  pref: true,
+  uid: true,
+  nhId: true,
+} as const satisfies { readonly [A in keyof RtRouteRouteAttrs]?: true };
+
+/** The RTM_NEWROUTE at `offset` of ctx.bytes with ROUTE_FIELDS decoded: what toRoute reads. */
+export function decodeRouteFields(ctx: DecodeCtx, offset: number): NetlinkMessage {
+  const codec = rtnetlinkCodec();
+  return codec.decodeFrame(ctx, offset, codec.frameEnd(ctx, offset), ROUTE_FIELDS);
+}
+
+// rtmsg's rtm_family (u8 at 0) and rtm_flags (u32 at 8), as numbers: a dump's filter reads them
+// for every route, before it decodes any (the friendly names would cost a lookup each).
+const RTMSG_FLAGS_AT = 8;
+const RTMSG_SIZE = 12;
+/** rtm_family of the RTM_NEWROUTE at `offset`; 0 (AF_UNSPEC) when the message is too short for an rtmsg. */
+export function routeFamilyNumber(ctx: DecodeCtx, offset: number): number {
+  return ctx.view.getUint32(offset, true) >= NLMSG_HDRLEN + RTMSG_SIZE ? ctx.view.getUint8(offset + NLMSG_HDRLEN) : 0;
+}
+/** rtm_flags of the RTM_NEWROUTE at `offset` (the caller checked its size with routeFamilyNumber). */
+export function routeFlagsNumber(ctx: DecodeCtx, offset: number): number {
+  return ctx.view.getUint32(offset + NLMSG_HDRLEN + RTMSG_FLAGS_AT, true);
+}
+
 /** Every field of a Route: reading one of a lazy route's decodes it (quick ones aside). */
 const ROUTE_FIELD_NAMES = [
   'family',
@@ -125,9 +170,8 @@ const ROUTE_FIELD_NAMES = [
   'nhid',
 ] as const satisfies readonly (keyof Route)[];
 
-/** Header members a route dump's filter reads before making a record. */
-export const routeHeaderFamily = quickHeaderMember(rtnetlinkCodec, 'newroute', 'family') as (ctx: DecodeCtx, offset: number) => Route['family'];
-export const routeHeaderFlags = quickHeaderMember(rtnetlinkCodec, 'newroute', 'flags') as (ctx: DecodeCtx, offset: number) => Route['flags'];
+/** What a lazy route reads alone: family, and dst from dstLen and RTA_DST. */
+const routeHeaderFamily = quickHeaderMember(rtnetlinkCodec, 'newroute', 'family');
 const dstLen = quickHeaderMember(rtnetlinkCodec, 'newroute', 'dstLen');
 const dstAttr = quickAttribute(rtnetlinkCodec, 'newroute', 'dst');
 
@@ -136,8 +180,7 @@ const LAZY_ROUTE = lazyKind<Route>(
   ROUTE_FIELD_NAMES,
   { family: routeHeaderFamily, dst: (ctx, offset) => prefixText(dstAttr(ctx, offset), (dstLen(ctx, offset) as number) ?? 0) ?? 'default' },
   (route, ctx, offset) => {
-    const codec = rtnetlinkCodec();
-    fillRoute(route, codec.decodeFrame(ctx, offset, codec.frameEnd(ctx, offset)));
+    fillRoute(route, decodeRouteFields(ctx, offset));
   },
 );
 
@@ -190,10 +233,13 @@ function toNexthop(n: DecodedHop): RouteNexthop {
   return hop;
 }
 
+/** '/0' to '/128': a prefix's text is one concatenation, no number formatting (10k of them per dump). */
+const SLASH_LEN = Array.from({ length: 129 }, (_, i) => `/${i}`);
+
 function prefixText(addr: unknown, len: number): string | undefined {
   if (addr === undefined) return len === 0 ? undefined : `unknown/${len}`;
   if (len === 0 && (addr === '0.0.0.0' || addr === '::')) return undefined;
-  return `${addrText(addr)}/${len}`;
+  return addrText(addr) + (SLASH_LEN[len] ?? `/${len}`);
 }
 
 function addrText(v: unknown): string {

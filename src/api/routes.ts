@@ -5,15 +5,16 @@
  * route-message.ts (defaults as `ip route add`), replies become Route objects in route-fields.ts.
  */
 import { NLM_F } from '../../protocol/netlink.js';
+import { addressFamilyEnum } from '../../protocol/rt-common.js';
+import { rtRouteSpec } from '../../protocol/rt-route.js';
 import { datagramCtxs, messageType } from '../codec/lazy-record.js';
 import type { NetlinkMessage } from '../codec/message.js';
-import type { DecodeCtx } from '../codec/types.js';
 import type { RtRouteRtmFlags, RtRouteRtmsg } from '../generated/index.js';
 import type { BatchOptions, BatchResult, Connection, RequestOptions } from '../conn/connection.js';
 import { isNetlinkError } from '../conn/errors.js';
 import { InvalidArgumentError, NotFoundError, notFoundOr } from './errors.js';
 import type { LinkApi } from './links.js';
-import { type Route, lazyRoute, routeHeaderFamily, routeHeaderFlags, toRoute } from './route-fields.js';
+import { type Route, decodeRouteFields, lazyRoute, routeFamilyNumber, routeFlagsNumber, toRoute } from './route-fields.js';
 import { rtnetlinkCodec } from './rtnetlink-codec.js';
 import {
   PROTOCOLS,
@@ -49,11 +50,10 @@ export type {
 export { type Route, type RouteMetrics, type RouteNexthop, type RouteVia, toRoute } from './route-fields.js';
 export { buildRouteMessage } from './route-message.js';
 
-/** The RTM_NEWROUTE at `offset` of ctx.bytes, decoded whole. */
-function decodeWhole(ctx: DecodeCtx, offset: number): NetlinkMessage {
-  const codec = rtnetlinkCodec();
-  return codec.decodeFrame(ctx, offset, codec.frameEnd(ctx, offset));
-}
+// rtm_family values a route list keeps, and RTM_F_CLONED (route cache entries, skipped).
+const AF_INET = addressFamilyEnum.entries.inet;
+const AF_INET6 = addressFamilyEnum.entries.inet6;
+const RTM_F_CLONED = rtRouteSpec.definitions['rtm-flags'].entries.cloned;
 
 export class RouteApi {
   constructor(
@@ -83,13 +83,13 @@ export class RouteApi {
     const keep = (m: NetlinkMessage, bytes: Uint8Array, offset: number): Route | undefined => {
       if (m.type !== newroute) return undefined;
       const ctx = ctxOf(bytes);
-      const family = routeHeaderFamily(ctx, offset);
-      if (family !== 'inet' && family !== 'inet6') return undefined;
-      if (routeHeaderFlags(ctx, offset).includes('cloned')) return undefined;
-      if (m.flags & NLM_F.DUMP_FILTERED) return lazy ? lazyRoute(ctx, offset) : toRoute(decodeWhole(ctx, offset), bytes, offset);
+      const family = routeFamilyNumber(ctx, offset);
+      if (family !== AF_INET && family !== AF_INET6) return undefined;
+      if (routeFlagsNumber(ctx, offset) & RTM_F_CLONED) return undefined;
+      if (m.flags & NLM_F.DUMP_FILTERED) return lazy ? lazyRoute(ctx, offset) : toRoute(decodeRouteFields(ctx, offset), bytes, offset);
       // Without NLM_F_DUMP_FILTERED (no strict checking) the kernel did not filter: do it here.
-      const whole = decodeWhole(ctx, offset);
-      return matches(whole as RtnlMessage<'newroute'>, table, protocol, type, dev) ? toRoute(whole, bytes, offset) : undefined;
+      const decoded = decodeRouteFields(ctx, offset);
+      return matches(decoded as RtnlMessage<'newroute'>, table, protocol, type, dev) ? toRoute(decoded, bytes, offset) : undefined;
     };
     const dumpFamily = async (f: Family): Promise<Route[]> => {
       const header: RequestHeader<'getroute'> = { family: f, table: table < 256 ? table : RT_TABLE_UNSPEC, protocol, type };

@@ -87,8 +87,9 @@ function isPendingField(t: RawRecord, key: string | symbol): boolean {
 // fields, which a Proxy receiver does not have.
 const TRAPS: ProxyHandler<RawRecord> = {
   get(t, key) {
-    if (isPendingField(t, key)) {
-      const quick = (lazyState.kind(t) as LazyKind<object>).quick[key as string];
+    const kind = lazyState.kind(t) as LazyKind<object> | undefined;
+    if (kind !== undefined && typeof key === 'string' && kind.fieldSet.has(key)) {
+      const quick = kind.quick[key];
       if (quick !== undefined) return quick(lazyState.ctx(t), lazyState.offset(t));
       fill(t, this);
     }

@@ -36,12 +36,17 @@ export function mapReply(p: Pending, msg: NetlinkMessage, copy: Uint8Array, pos:
   }
 }
 
-/** The nlmsghdr fields of the frame at `pos`, as a message with nothing decoded (a 'frame' dump). */
+/** The one header a 'frame' dump hands its mapper (valid during the call: the mapper must not keep it). */
+const HEAD: NetlinkMessage = { type: 0, flags: 0, seq: 0, pid: 0 };
+
+/**
+ * The nlmsghdr fields of the frame at `pos`, as a message with nothing decoded (a 'frame' dump),
+ * written into one reused object: an object per reply was the dump's largest allocation left.
+ */
 export function frameHead(view: DataView, pos: number): NetlinkMessage {
-  return {
-    type: view.getUint16(pos + 4, true),
-    flags: view.getUint16(pos + 6, true),
-    seq: view.getUint32(pos + 8, true),
-    pid: view.getUint32(pos + 12, true),
-  };
+  HEAD.type = view.getUint16(pos + 4, true);
+  HEAD.flags = view.getUint16(pos + 6, true);
+  HEAD.seq = view.getUint32(pos + 8, true);
+  HEAD.pid = view.getUint32(pos + 12, true);
+  return HEAD;
 }

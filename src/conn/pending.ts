@@ -10,7 +10,11 @@ import type { AttrSelection } from '../codec/types.js';
 import type { BatchWindow } from './batch.js';
 import { asSent } from './refusal.js';
 
-/** Turns one dump reply into a result; `bytes` is a private copy of its datagram, `offset` where it starts. */
+/**
+ * Turns one dump reply into a result; `bytes` is a private copy of its datagram, `offset` where it
+ * starts. In a 'frame' dump `msg` holds the nlmsghdr fields only, in an object reused for the next
+ * reply: read it, do not keep it.
+ */
 export type DumpMapper<T> = (msg: NetlinkMessage, bytes: Uint8Array, offset: number) => T | undefined;
 
 /**
