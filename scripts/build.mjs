@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run build` (also run by `prepare`, so by `npm ci` and `npm pack`): dist/ from src/ and protocol/,
-// and the CLI bundled into one file with its V8 code cache (bundleCli below).
+// `npm run build` (also run by `prepare`, so by `npm ci` and `npm pack`): dist/ from src/ and protocol/:
+// tsc's declaration files, the library as ES module bundles (bundleLib below) and the CLI bundled
+// into one file with its V8 code cache (bundleCli below).
 // Exits non-zero and leaves no dist/ when tsc reports an error (tsconfig.build.json: noEmitOnError).
 // dist/.built carries the build's START time, so a source saved while tsc ran still reads as newer
 // (bin/nlts.js compares them in a checkout).
@@ -17,7 +18,8 @@ const started = new Date();
 // A clean dist/: files of deleted or renamed modules must not be published.
 rmSync(dist, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+// Declarations only: the JavaScript that runs is esbuild's (bundleLib, bundleCli); tsc type-checks.
+const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--emitDeclarationOnly'], { stdio: 'inherit' });
 if (r.status !== 0) {
   rmSync(dist, { recursive: true, force: true });
   console.error(`build failed: tsc ${r.error ? r.error.message : `exited ${r.status ?? r.signal}`}`);
@@ -25,21 +27,37 @@ if (r.status !== 0) {
 }
 // The namespace helper is plain CommonJS run by path (src/netns/helper-spawn.ts looks beside the module).
 copyFileSync(join(root, 'src', 'netns', 'helper.cjs'), join(dist, 'src', 'netns', 'helper.cjs'));
-try {
-  await bundleCli();
-} catch (err) {
-  rmSync(dist, { recursive: true, force: true });
-  console.error(`build failed: bundling the CLI: ${err instanceof Error ? err.message : err}`);
-  process.exit(1);
+for (const [what, bundle] of [
+  ['the library', bundleLib],
+  ['the CLI', bundleCli],
+]) {
+  try {
+    await bundle();
+  } catch (err) {
+    rmSync(dist, { recursive: true, force: true });
+    console.error(`build failed: bundling ${what}: ${err instanceof Error ? err.message : err}`);
+    process.exit(1);
+  }
 }
 const stamp = join(dist, '.built');
 writeFileSync(stamp, `${started.toISOString()}\n`);
 utimesSync(stamp, started, started);
 
 /**
+ * The library as ES modules bundled by esbuild into dist/src/lib/: an entry file per subpath of
+ * package.json `exports` (its `default`), core.js with the code index.js imports, and chunks for
+ * the rest and for each module the library loads on first use. `import 'netlink-ts'` reads two
+ * files instead of ~150 ES modules (docs/benchmarks.md). scripts/lib-bundle.mjs has the steps.
+ */
+async function bundleLib() {
+  const { bundleLib: bundle } = await import('./lib-bundle.mjs');
+  await bundle(root, await import('esbuild'));
+}
+
+/**
  * The CLI as one CommonJS file, dist/src/cli/nlts.cjs, which bin/nlts.js runs, and V8's code cache
  * for it beside it: a CLI process reads one file instead of resolving and compiling ~110 ES modules
- * (docs/cli.md "Start-up"). The library's ES modules in dist/ stay as they are. esbuild is a dev
+ * (docs/cli.md "Start-up"). esbuild is a dev
  * dependency: a build runs in a checkout, never from the installed package. The options are in
  * scripts/cli-bundle.mjs, which test/cli/bundle.test.ts reads too.
  */

@@ -14,8 +14,9 @@ import { systemProgram } from './system-program.js';
 
 let helperPath: string | undefined;
 /**
- * helper.cjs: next to this module (source tree, dist/); in dist/src/netns from the CLI bundle (its
- * modules' import.meta.url is dist/src/cli/nlts.cjs); or in src/netns when running a compiled copy from dist/.
+ * helper.cjs: next to this module (source tree); in dist/src/netns from the bundles (their modules'
+ * import.meta.url is dist/src/cli/nlts.cjs or a file in dist/src/lib, scripts/lib-bundle.mjs); or in
+ * src/netns when running a compiled copy from dist/.
  */
 export function helperScript(): string {
   if (helperPath) return helperPath;

@@ -10,14 +10,14 @@ import { ROOT, sourcePaths } from './source-graph.js';
 type ErrorClass = abstract new (...args: never[]) => Error;
 type Module = Record<string, unknown>;
 
-/** package.json's entry points, as source files: './conn' -> 'src/conn/index.ts'. */
+/** package.json's entry points, as source files by their declarations (the code is bundled): './conn' -> 'src/conn/index.ts'. */
 function entryPoints(): Map<string, string> {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string | { default?: string }> };
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string | { types?: string }> };
   const out = new Map<string, string>();
   for (const [sub, target] of Object.entries(pkg.exports)) {
-    const file = typeof target === 'string' ? target : target.default;
-    if (!file?.startsWith('./dist/') || !file.endsWith('.js')) continue;
-    out.set(sub === '.' ? 'netlink-ts' : `netlink-ts/${sub.slice(2)}`, file.slice('./dist/'.length).replace(/\.js$/, '.ts'));
+    const file = typeof target === 'string' ? target : target.types;
+    if (!file?.startsWith('./dist/') || !file.endsWith('.d.ts')) continue;
+    out.set(sub === '.' ? 'netlink-ts' : `netlink-ts/${sub.slice(2)}`, file.slice('./dist/'.length).replace(/\.d\.ts$/, '.ts'));
   }
   return out;
 }

@@ -78,9 +78,7 @@ describe('the packed package, installed without dev dependencies', () => {
   it('ships compiled code only: no TypeScript sources, the netns helper beside its module, tsx not a dependency', () => {
     const files = packed.files.map((f) => f.path);
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
-    expect(files).toEqual(
-      expect.arrayContaining(['bin/nlts.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/netns/helper.cjs']),
-    );
+    expect(files).toEqual(expect.arrayContaining(['bin/nlts.js', 'dist/src/lib/index.js', 'dist/src/index.d.ts', 'dist/src/netns/helper.cjs']));
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
       exports: Record<string, string | Record<string, string>>;
@@ -120,6 +118,87 @@ describe('the packed package, installed without dev dependencies', () => {
     expect(JSON.parse(ok(r, 'esm.mjs'))).toContain('lo');
   });
 
+  it('imports the library as a few bundled files (scripts/lib-bundle.mjs), not one module per source file', (ctx) => {
+    if (skipReason) return ctx.skip(skipReason);
+    // A module loader hook that reports every ES module Node loads from the package.
+    const hook = [
+      'export async function load(url, context, next) {',
+      "  if (url.includes('/node_modules/netlink-ts/')) process.stderr.write('loaded ' + url + '\\n');",
+      '  return next(url, context);',
+      '}',
+    ];
+    writeFileSync(path.join(consumer, 'count-hooks.mjs'), `${hook.join('\n')}\n`);
+    writeFileSync(path.join(consumer, 'count.mjs'), "import { register } from 'node:module';\nregister('./count-hooks.mjs', import.meta.url);\n");
+    const r = run(process.execPath, ['--import', './count.mjs', '--input-type=module', '-e', "await import('netlink-ts')"], consumer);
+    ok(r, "import('netlink-ts')");
+    const loaded = [...r.stderr.matchAll(/^loaded (\S+)$/gm)].map((m) => m[1]!);
+    // ~150 ES modules from tsc's output before; now index.js and core.js, all it imports (29 chunks
+    // straight from esbuild's splitting: scripts/lib-bundle.mjs says why), in one directory.
+    expect(loaded.length, loaded.join('\n')).toBeLessThanOrEqual(5);
+    expect(loaded[0]).toMatch(/\/dist\/src\/lib\/index\.js$/);
+    expect(loaded.every((u) => u.includes('/dist/src/lib/'))).toBe(true);
+  });
+
+  it('imports every exports subpath; what two subpaths both export is one object (one class, one instanceof)', (ctx) => {
+    if (skipReason) return ctx.skip(skipReason);
+    writeFileSync(
+      path.join(consumer, 'subpaths.mjs'),
+      [
+        "import { readFileSync } from 'node:fs';",
+        "const pkg = JSON.parse(readFileSync('node_modules/netlink-ts/package.json', 'utf8'));",
+        "const subs = Object.keys(pkg.exports).filter((s) => s !== './package.json').map((s) => 'netlink-ts' + s.slice(1));",
+        'const mods = {};',
+        'for (const s of subs) mods[s] = await import(s);',
+        'const shared = [];',
+        'for (const a of subs) for (const b of subs) if (a < b) for (const k of Object.keys(mods[a])) {',
+        '  if (!(k in mods[b])) continue;',
+        "  if (mods[a][k] !== mods[b][k]) throw new Error(k + ' from ' + a + ' is not the one from ' + b);",
+        '  shared.push(k);',
+        '}',
+        "const { NetlinkClient, parseTopology } = mods['netlink-ts'];",
+        "const { NetlinkError } = mods['netlink-ts/conn'];",
+        'const nl = NetlinkClient.open();',
+        "let caught = 'nothing';",
+        // NotFoundError, its cause the kernel's refusal: a NetlinkError made in the shared conn/ chunk
+        'try { await nl.links.delete(0x7ffffff0); } catch (err) { caught = err.cause instanceof NetlinkError ? err.cause.code : String(err); }',
+        'nl.close();',
+        // yaml, loaded on first use, from the bundle's directory
+        "const topo = parseTopology('namespaces:\\n  a: {}\\n');",
+        'console.log(JSON.stringify({ subs: subs.length, shared, caught, ns: Object.keys(topo.namespaces) }));',
+      ].join('\n'),
+    );
+    const out = JSON.parse(ok(run(process.execPath, ['subpaths.mjs'], consumer), 'subpaths.mjs')) as Record<string, unknown>;
+    expect(out).toEqual({ subs: 5, shared: expect.any(Array), caught: 'ENODEV', ns: ['a'] });
+    expect(out.shared).toEqual(expect.arrayContaining(['NetlinkError', 'Connection', 'DecodeError', 'TransportError']));
+  });
+
+  it.skipIf(!privileged)('enters a namespace from the installed library: the helper is found from the bundle, lazy chunks load', (ctx) => {
+    if (skipReason) return ctx.skip(skipReason);
+    const name = `${TEST_NS_PREFIX}packlib`;
+    writeFileSync(
+      path.join(consumer, 'netns.mjs'),
+      [
+        "import { NetlinkClient, addNetns, deleteNetns, topologyGraph, renderSvg } from 'netlink-ts';",
+        'const name = process.argv[2];',
+        'await addNetns(name);',
+        'try {',
+        '  const nl = await NetlinkClient.connect({ netns: name });',
+        '  const links = await nl.links.list();',
+        '  nl.close();',
+        '  const svg = await renderSvg(await topologyGraph([name]));',
+        '  console.log(JSON.stringify({ links: links.map((l) => l.name), svg: svg.slice(0, 5) }));',
+        '} finally {',
+        '  deleteNetns(name);',
+        '}',
+      ].join('\n'),
+    );
+    try {
+      expect(JSON.parse(ok(run(process.execPath, ['netns.mjs', name], consumer), 'netns.mjs'))).toEqual({ links: ['lo'], svg: '<svg ' });
+    } finally {
+      run('ip', ['netns', 'del', name], consumer);
+    }
+  });
+
   it('requires from CommonJS (require() of ESM: the module graph has no top-level await)', (ctx) => {
     if (skipReason) return ctx.skip(skipReason);
     writeFileSync(
@@ -154,11 +233,18 @@ describe('the packed package, installed without dev dependencies', () => {
       '}',
       'export const flags: number = NLM_F.REQUEST;',
       'export const family: CompiledFamily = compileFamily(rtLinkSpec);',
+      'export const replay: typeof ReplayTransport = ReplayTransport;',
+      'export function close(conn: Connection, err: unknown): NetlinkError | undefined {',
+      '  conn.close();',
+      '  return err instanceof ConnNetlinkError ? err : undefined;',
+      '}',
     ].join('\n');
     const imports = [
       "import { NetlinkClient, NetlinkError, NLM_F, type Link } from 'netlink-ts';",
       "import { compileFamily, type CompiledFamily } from 'netlink-ts/codec';",
       "import { rtLinkSpec } from 'netlink-ts/protocol';",
+      "import { ReplayTransport } from 'netlink-ts/transport';",
+      "import { Connection, NetlinkError as ConnNetlinkError } from 'netlink-ts/conn';",
     ].join('\n');
     writeFileSync(path.join(consumer, 'consumer.mts'), `${imports}\n${body}\n`);
     writeFileSync(path.join(consumer, 'consumer.cts'), `${imports}\n${body}\n`);
