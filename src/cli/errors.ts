@@ -3,6 +3,7 @@
  * exit 1 for bad arguments; a stack trace only when DEBUG is set.
  */
 import { CliError, UsageError } from './context.js';
+import { stdout } from './output.js';
 
 type ErrorLike = Error & { code?: string; kernelMessage?: string; errno?: number; what?: string; key?: unknown; offset?: number };
 
@@ -12,7 +13,7 @@ export function reportError(err: unknown): number {
   if (err instanceof UsageError) {
     if (!err.message) {
       // `nlts help`, `nlts link help`: the usage, on stdout, success
-      if (err.usage) process.stdout.write(err.usage + '\n');
+      if (err.usage) stdout().write(err.usage + '\n');
       return 0;
     }
     process.stderr.write(err.message + '\n');

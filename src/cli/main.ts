@@ -5,6 +5,7 @@
 import type { NetlinkClient } from '../api/client.js';
 import { type CliContext, type CommandRun, type GlobalOptions, UsageError, matches } from './context.js';
 import { reportError } from './errors.js';
+import { endQuietlyOnEpipe, stdout, writeOutSync } from './output.js';
 
 /** OBJECT keyword -> module; abbreviations resolve by prefix in this order (ip's order). */
 const OBJECTS: [string, () => Promise<{ run: CommandRun }>][] = [
@@ -27,6 +28,9 @@ const OBJECTS: [string, () => Promise<{ run: CommandRun }>][] = [
   ['topology', () => import('./commands/topology.js')],
   ['nft', () => import('./commands/nft.js')],
 ];
+
+/** Objects whose commands all end once they printed: their output is written with write(2) (src/cli/output.ts). */
+const SYNC_OUTPUT = new Set(['link', 'address', 'addr', 'route', 'rule', 'neighbour', 'neighbor', 'neigh']);
 
 export const USAGE = `Usage: nlts [ OPTIONS ] OBJECT { COMMAND | help }
 where  OBJECT := { link | address | route | rule | neigh | netns | sysctl | monitor | decode |
@@ -101,13 +105,13 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
     const [object, ...args] = rest;
     if (!object) throw new UsageError('', USAGE);
     if (object === 'help') {
-      process.stdout.write(USAGE + '\n');
+      stdout().write(USAGE + '\n');
       return 0;
     }
     const entry = OBJECTS.find(([name]) => matches(object, name));
     if (!entry) throw new UsageError(`Object "${object}" is unknown, try "nlts help".`, USAGE);
     let client: { client: NetlinkClient; close(): void } | undefined;
-    const write = hooks.out ?? ((text: string) => void process.stdout.write(text));
+    const write = hooks.out ?? (SYNC_OUTPUT.has(entry[0]) ? writeOutSync : (text: string) => void stdout().write(text));
     ctx = {
       options,
       out: (text) => write(text.endsWith('\n') || text === '' ? text : text + '\n'),
@@ -133,11 +137,7 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
 
 const isMain = process.argv[1] && /(?:^|[\\/])(?:nlts(?:\.c?js)?|main\.[tj]s)$/.test(process.argv[1]);
 if (isMain) {
-  // `nlts ... | head`: a closed pipe ends the output quietly, as for ip.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
-  });
+  endQuietlyOnEpipe();
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -5,6 +5,7 @@
  */
 import { DataType, load, open } from './ffi.js';
 import { getSystemErrorName } from 'node:util';
+import { NETLINK_SOCKOPT, SOL_NETLINK } from '../../protocol/netlink.js';
 import { TransportError } from './errors.js';
 
 export const AF_NETLINK = 16;
@@ -111,6 +112,24 @@ export function getsockoptInt(fd: number, level: number, name: number, label: st
     `getsockopt(${label})`,
   );
   return v.readInt32LE(0);
+}
+
+/**
+ * Whether netlink socket `fd` is in any multicast group (NETLINK_LIST_MEMBERSHIPS: a bitmap of
+ * them, optlen set to its full size). True when unsure: a bitmap longer than asked, a kernel
+ * without the option.
+ */
+export function netlinkHasMemberships(fd: number): boolean {
+  const bits = Buffer.alloc(64);
+  const len = Buffer.alloc(4);
+  len.writeInt32LE(bits.length);
+  const r = call(
+    'getsockopt',
+    [DataType.I32, DataType.I32, DataType.I32, DataType.U8Array, DataType.U8Array],
+    [fd, SOL_NETLINK, NETLINK_SOCKOPT.LIST_MEMBERSHIPS, bits, len],
+  );
+  if (r.value < 0 || len.readInt32LE(0) > bits.length) return true;
+  return bits.some((b) => b !== 0);
 }
 
 export function dupCloexec(fd: number): number {

@@ -2,9 +2,11 @@
  * A real AF_NETLINK socket. ffi-rs creates and configures it; then the fd is handed to libuv as a
  * pipe handle so reads and writes run on the event loop with no thread and no FFI per message
  * (see docs/architecture.md, "Why libuv and not FFI for I/O"). Each read returns one datagram.
+ * The event loop's reader (a net.Socket over that handle) is made when the socket first needs the
+ * loop: a one-shot request answered by the reads right after its send never loads node:net.
  */
 import { readSync } from 'node:fs';
-import net from 'node:net';
+import type net from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import createDebug from '../deps/debug.js';
 import { NETLINK_SOCKOPT, SOL_NETLINK } from '../../protocol/netlink.js';
@@ -73,6 +75,9 @@ interface WriteReq {
 
 interface PipeHandle {
   open(fd: number): number;
+  close(onclose?: () => void): void;
+  ref(): void;
+  unref(): void;
   writeBuffer(req: WriteReq, data: Uint8Array): number;
   readStart(): number;
   readStop(): number;
@@ -89,6 +94,8 @@ interface StreamWrapBinding {
 type Binding = (name: string) => unknown;
 const binding = (process as unknown as { binding: Binding }).binding.bind(process);
 let streamWrap: StreamWrapBinding | undefined;
+/** node:net, loaded with the first stream: it brings Node's stream modules, ~2 ms of a one-shot CLI start. */
+let netModule: typeof net | undefined;
 
 /**
  * Depth of datagram deliveries in progress. Deliveries borrow the one shared read buffer, so a
@@ -114,7 +121,8 @@ const READS_PER_TICK = 1024;
 /** readQueued's bound: a socket that never runs dry (a flood of events) is left to the event loop. */
 const READ_QUEUED_MAX = 64;
 
-function wrapFd(fd: number, onDatagram: (d: Buffer) => void): { stream: net.Socket; handle: PipeHandle } {
+/** libuv's pipe handle on `fd` (which it makes non-blocking): sends go through it; it reads once a stream wraps it. */
+function openHandle(fd: number): PipeHandle {
   // libuv's pipe handle reads any stream-like fd with read(2): for a datagram socket each read is
   // one datagram. process.binding is a documentation-only deprecation (DEP0111); pipe_wrap and
   // stream_wrap are on Node's allow list.
@@ -122,16 +130,23 @@ function wrapFd(fd: number, onDatagram: (d: Buffer) => void): { stream: net.Sock
   const handle = new pipeWrap.Pipe(pipeWrap.constants.SOCKET);
   const rc = handle.open(fd);
   if (rc !== 0) throw new TransportError(`cannot attach netlink fd ${fd} to the event loop (uv error ${rc})`, 'uv_pipe_open', -rc);
+  return handle;
+}
+
+/** The event loop's reader over `handle`: it starts reading at once, one datagram per callback. */
+function wrapHandle(handle: PipeHandle, onDatagram: (d: Buffer) => void): net.Socket {
   const buffer = (sharedReadBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_SIZE));
   const onread = { buffer, callback: (n: number, buf: Buffer) => onDatagram(buf.subarray(0, n)) };
-  return { stream: new net.Socket({ handle, readable: true, writable: true, onread } as net.SocketConstructorOpts), handle };
+  netModule ??= process.getBuiltinModule('node:net');
+  return new netModule.Socket({ handle, readable: true, writable: true, onread } as net.SocketConstructorOpts);
 }
 
 export class NetlinkSocket implements Transport {
   readonly protocol: number;
   readonly portId: number;
   private fdNow: number;
-  private stream: net.Socket;
+  /** Made by attach() when the socket first needs the event loop; until then nothing reads but read(2) after a send. */
+  private stream: net.Socket | undefined;
   private handle: PipeHandle;
   private readonly readAfterSend: boolean;
   private readonly ioctlLinkIndex: boolean;
@@ -171,8 +186,10 @@ export class NetlinkSocket implements Transport {
         libc.trySetsockoptInt(fd, SOL_NETLINK, NETLINK_SOCKOPT.NO_ENOBUFS, 0);
         this.spare = libc.dupCloexec(fd);
       }
-      ({ stream: this.stream, handle: this.handle } = wrapFd(fd, (d) => this.fromLoop(d)));
+      this.handle = openHandle(fd);
       discardQueued(fd);
+      // A socket handed in may be in multicast groups already: their events need the loop from the start.
+      if (options.fd !== undefined && libc.netlinkHasMemberships(fd)) this.attach();
     } catch (err) {
       if (this.spare !== undefined) libc.close(this.spare);
       if (options.fd === undefined) libc.close(fd);
@@ -185,7 +202,10 @@ export class NetlinkSocket implements Transport {
   start(sink: TransportSink): void {
     if (this.sink) throw new Error('transport already started');
     this.sink = sink;
-    this.listen(this.stream, sink);
+    if (this.stream) this.listen(this.stream, sink);
+    // A sink that does not say when it awaits replies (a monitor's, a user's own) reads on the
+    // event loop from the start, as it always did (which also keeps the process alive until unref).
+    else if (sink.awaitingReplies === undefined) this.attach();
     const early = this.early;
     this.early = undefined;
     if (early) for (const d of early) sink.datagram(d);
@@ -211,6 +231,19 @@ export class NetlinkSocket implements Transport {
     const t = performance.now();
     if (t - this.lastAt < this.paceMs) this.startPacing();
     this.lastAt = t;
+  }
+
+  /**
+   * Makes the event loop's reader. Its callers: start() with a sink that does not say when it awaits
+   * replies, a send that leaves replies awaited (or comes before start()), a multicast group, a
+   * socket handed in that is in one. A Connection's one-shot request never needs it.
+   */
+  private attach(): void {
+    const stream = wrapHandle(this.handle, (d) => this.fromLoop(d));
+    this.stream = stream;
+    if (!this.refed) stream.unref();
+    if (this.sink) this.listen(stream, this.sink);
+    log('fd %d: reading on the event loop', this.fdNow);
   }
 
   /** Datagrams stream in: libuv stops reading (what is queued stays in the socket) and the timer takes over. */
@@ -303,7 +336,8 @@ export class NetlinkSocket implements Transport {
     const fd = this.spare!;
     try {
       this.spare = libc.dupCloexec(fd);
-      ({ stream: this.stream, handle: this.handle } = wrapFd(fd, (d) => this.fromLoop(d)));
+      this.handle = openHandle(fd);
+      this.stream = wrapHandle(this.handle, (d) => this.fromLoop(d));
     } catch (err) {
       libc.close(fd);
       this.spare = undefined;
@@ -350,6 +384,8 @@ export class NetlinkSocket implements Transport {
     // Only for sinks that say when they await replies (a Connection): a monitor's sink gets its
     // datagrams from the event loop only, never from inside its own send().
     if (this.readAfterSend && delivering === 0 && this.sink?.awaitingReplies && sw.streamBaseState[sw.kLastWriteWasAsync] === 0) this.readNow();
+    // What the reads after the send did not answer (or a sink that does not say) comes through the event loop.
+    if (this.stream === undefined && !this.closed && this.sink?.awaitingReplies?.() !== false) this.attach();
   }
 
   /**
@@ -406,6 +442,7 @@ export class NetlinkSocket implements Transport {
 
   addMembership(group: number): void {
     libc.setsockoptInt(this.fd, SOL_NETLINK, NETLINK_SOCKOPT.ADD_MEMBERSHIP, group, 'NETLINK_ADD_MEMBERSHIP');
+    if (this.stream === undefined && !this.closed) this.attach(); // events come unasked
   }
 
   dropMembership(group: number): void {
@@ -414,13 +451,15 @@ export class NetlinkSocket implements Transport {
 
   ref(): void {
     this.refed = true;
-    this.stream.ref();
+    if (this.stream) this.stream.ref();
+    else this.handle.ref();
     this.paceTimer?.ref();
   }
 
   unref(): void {
     this.refed = false;
-    this.stream.unref();
+    if (this.stream) this.stream.unref();
+    else this.handle.unref();
     this.paceTimer?.unref();
   }
 
@@ -447,8 +486,13 @@ export class NetlinkSocket implements Transport {
     if (this.closed) return;
     this.closed = true;
     if (this.paceTimer) clearTimeout(this.paceTimer);
-    // Destroying the stream closes the fd through libuv.
-    this.stream.destroy();
+    // Destroying the stream, or closing the handle, closes the fd through libuv; closed() follows
+    // from libuv's close callback either way.
+    if (this.stream) this.stream.destroy();
+    else {
+      const sink = this.sink;
+      this.handle.close(() => sink?.closed?.());
+    }
     if (this.spare !== undefined) {
       libc.close(this.spare);
       this.spare = undefined;

@@ -57,6 +57,11 @@ describe('the CLI bundle', () => {
     expect([...builtins].filter((b) => /perf_hooks/.test(b))).toEqual([]);
   });
 
+  it('`nlts link show` loads neither node:net nor node:stream (the socket makes its stream on first need)', () => {
+    const { builtins } = eager(['src/cli/main.ts', 'src/cli/commands/link.ts', 'src/cli/client.ts']);
+    expect([...builtins].filter((b) => /^(node:)?(net|stream|tty)(\/|$)/.test(b))).toEqual([]);
+  });
+
   it('still holds the families, initialised on first use of nl.nftables, nl.ethtool, nl.genl', () => {
     const lazy = meta.inputs['src/api/family-apis-lazy.ts']?.imports ?? [];
     expect(lazy.filter((i) => i.kind === 'require-call').map((i) => i.path)).toEqual(
