@@ -31,7 +31,7 @@ import {
 } from './route-input.js';
 import { type Op, type Pending, buildRouteMessage } from './route-message.js';
 import type { RouteBatchOptions, RouteGetOptions, RouteInput, RouteListOptions } from './route-types.js';
-import { type RequestAttrs, type RequestHeader, type RtnlMessage, rtnlRequest } from './rtnl-messages.js';
+import { type RequestAttrs, type RequestHeader, type RtnlMessage, isKind, rtnlRequest } from './rtnl-messages.js';
 import { type Family, checkBatchOptions, checkBool, checkFamily, checkRequestOptions, checkU32 } from './validate.js';
 
 export type {
@@ -76,25 +76,36 @@ export class RouteApi {
     if (dev !== undefined) attrs.oif = dev;
     // One dump per family rather than one AF_UNSPEC dump: that would also ask ipmr / ip6mr / MPLS,
     // and MPLS refuses RTA_TABLE and a header table with EINVAL, failing the whole dump.
-    // Replies stay undecoded ('frame'): each route a lazy record, read from its bytes when used.
+    // Lazy: replies stay undecoded ('frame'), each route a lazy record read from its bytes when used.
+    // Otherwise the connection decodes each reply whole as it arrives: decoding only ROUTE_FIELDS
+    // was no faster warm and slower over a process's first dumps (docs/benchmarks.md, #17).
     const lazy = checkBool(options.lazy, 'lazy') === true;
     const ctxOf = datagramCtxs();
     const newroute = messageType(rtnetlinkCodec, 'newroute');
-    const keep = (m: NetlinkMessage, bytes: Uint8Array, offset: number): Route | undefined => {
+    const keepLazy = (m: NetlinkMessage, bytes: Uint8Array, offset: number): Route | undefined => {
       if (m.type !== newroute) return undefined;
       const ctx = ctxOf(bytes);
       const family = routeFamilyNumber(ctx, offset);
       if (family !== AF_INET && family !== AF_INET6) return undefined;
       if (routeFlagsNumber(ctx, offset) & RTM_F_CLONED) return undefined;
-      if (m.flags & NLM_F.DUMP_FILTERED) return lazy ? lazyRoute(ctx, offset) : toRoute(decodeRouteFields(ctx, offset), bytes, offset);
+      if (m.flags & NLM_F.DUMP_FILTERED) return lazyRoute(ctx, offset);
       // Without NLM_F_DUMP_FILTERED (no strict checking) the kernel did not filter: do it here.
       const decoded = decodeRouteFields(ctx, offset);
       return matches(decoded as RtnlMessage<'newroute'>, table, protocol, type, dev) ? toRoute(decoded, bytes, offset) : undefined;
     };
+    const keep = (m: NetlinkMessage, bytes: Uint8Array, offset: number): Route | undefined => {
+      if (!isKind(m, 'newroute')) return undefined;
+      const h = m.header;
+      if (h?.family !== 'inet' && h?.family !== 'inet6') return undefined;
+      if (h.flags?.includes('cloned')) return undefined;
+      if (!(m.flags & NLM_F.DUMP_FILTERED) && !matches(m, table, protocol, type, dev)) return undefined;
+      return toRoute(m, bytes, offset);
+    };
     const dumpFamily = async (f: Family): Promise<Route[]> => {
       const header: RequestHeader<'getroute'> = { family: f, table: table < 256 ? table : RT_TABLE_UNSPEC, protocol, type };
       try {
-        return await this.conn.dumpMap(rtnlRequest({ kind: 'getroute', header, attrs }), keep, options, 'frame');
+        const req = rtnlRequest({ kind: 'getroute', header, attrs });
+        return await (lazy ? this.conn.dumpMap(req, keepLazy, options, 'frame') : this.conn.dumpMap(req, keep, options));
       } catch (err) {
         // A table that was never created: "FIB table does not exist". It has no routes.
         if (isNetlinkError(err) && err.code === 'ENOENT' && table !== RT_TABLE_UNSPEC) return [];

@@ -386,7 +386,7 @@ export function buildStructDecoder(st: CompiledStruct, generic: StructDecoder): 
     let d = other.get(avail);
     if (d === undefined) {
       if (other.size >= 4) return generic(ctx, start, end);
-      d = new Function('H', `const u64 = H.u64, s64 = H.s64;\n${structSource(st, avail, `decode_struct_${num(avail, 'a length')}`)}`)(
+      d = new Function('H', `const u64 = H.u64, s64 = H.s64;\nreturn ${structSource(st, avail, `decode_struct_${num(avail, 'a length')}`)}`)(
         H,
       ) as StructDecoder;
       other.set(avail, d);
@@ -396,37 +396,24 @@ export function buildStructDecoder(st: CompiledStruct, generic: StructDecoder): 
   const size = num(st.size, `the size of struct ${st.name}`);
   return new Function(
     'H',
-    `const u64 = H.u64, s64 = H.s64;\n${structSource(st, st.size, 'decode_struct', `if (end - start !== ${size}) return H.ofLength(ctx, start, end);`)}`,
+    `const u64 = H.u64, s64 = H.s64;\nreturn ${structSource(st, st.size, 'decode_struct', `if (end - start !== ${size}) return H.ofLength(ctx, start, end);`)}`,
   )(H) as StructDecoder;
 }
 
-/**
- * Source of a decoder for payloads of `avail` bytes: the members that fit, plus `_tail` past the struct's size (decodeStructGeneric's rules).
- * An enum or flags member reads its number inline and calls its names (e<i>) directly; other members call their read (r<i>):
- * constants of the closure, not loads from H. A cold route dump spent a third of its decoding in rtmsg's six enum members otherwise.
- */
+/** Source of a decoder for payloads of `avail` bytes: the members that fit, plus `_tail` past the struct's size (decodeStructGeneric's rules). */
 function structSource(st: CompiledStruct, avail: number, name: string, guard = ''): string {
   const fields: string[] = [];
-  const consts: string[] = [];
   st.members.forEach((m, i) => {
     const offset = num(m.offset, `the offset of ${st.name}.${String(m.spec.name)}`);
     num(m.size, `the size of ${st.name}.${String(m.spec.name)}`);
     if (m.offset + m.size > avail || m.spec.type === 'pad') return;
     const at = `start + ${offset}`;
-    const scalar = readOf(m.spec.type) !== undefined;
-    let value: string;
-    if (scalar && !m.spec.enum && m.spec.display === undefined) value = scalarRead(m.spec.type, m.spec.byteOrder === 'big-endian', at);
-    else if (scalar && m.present !== undefined) {
-      consts.push(`e${i} = H.M[${i}].present`);
-      value = `e${i}(${scalarRead(m.spec.type, m.spec.byteOrder === 'big-endian', at)})`;
-    } else {
-      consts.push(`r${i} = H.M[${i}].read`);
-      value = `r${i}(view, bytes, ${at}, end)`;
-    }
+    const plain = readOf(m.spec.type) && !m.spec.enum && m.spec.display === undefined;
+    const value = plain ? scalarRead(m.spec.type, m.spec.byteOrder === 'big-endian', at) : `H.M[${i}].read(view, bytes, ${at}, end)`;
     fields.push(`${quote(m.spec.name, `a member name of ${st.name}`)}: ${value}`);
   });
   if (avail > st.size) fields.push(`_tail: bytes.slice(start + ${num(st.size, `the size of struct ${st.name}`)}, end)`);
-  return `${consts.length ? `const ${consts.join(', ')};\n` : ''}return function ${name}(ctx, start, end) {
+  return `function ${name}(ctx, start, end) {
   ${guard}
   const view = ctx.view, bytes = ctx.bytes;
   return { ${fields.join(', ')} };

@@ -63,7 +63,6 @@ export function compileStruct(name: string, def: StructSpec, enumOf: (n: string 
       spec: m,
       offset,
       size,
-      present: view,
       read: view ? (v, _b, at) => view(rd(v, at)) : showIp ? (_v, b, at) => formatIPv4(b, at) : (v, _b, at) => rd(v, at),
       write: (w, value) => {
         if (value === undefined) return w.zeros(size);

@@ -97,8 +97,6 @@ export interface CompiledMember {
   readonly size: number;
   /** Variable-length last member: reads to the end of the payload. */
   readonly rest?: boolean;
-  /** An enum or flags member: its name(s) for the number read (what `read` returns); generated decoders call it directly. */
-  readonly present?: (n: number | bigint) => unknown;
   read(view: DataView, bytes: Uint8Array, at: number, end: number): unknown;
   write(w: ByteWriter, value: unknown): void;
 }

@@ -128,8 +128,6 @@ export function parseHex(text: string): Uint8Array | undefined {
 
 const OCTET: string[] = [];
 for (let i = 0; i < 256; i++) OCTET.push(String(i));
-/** 'n.' for each octet: an address is three concatenations instead of six (fewer short-lived strings in big dumps). */
-const OCTET_DOT = OCTET.map((o) => `${o}.`);
 /**
  * Recently formatted IPv4 addresses, direct-mapped by a hash of the address: dumps repeat a few
  * addresses many times (the gateway of 100k routes, IFA_LOCAL = IFA_ADDRESS), and one shared
@@ -144,7 +142,7 @@ export function formatIPv4(b: Uint8Array, o: number): string {
   const slot = (key ^ (key >>> 8) ^ (key >>> 16) ^ (key >>> 24)) & (V4_SLOTS - 1);
   const hit = v4Texts[slot];
   if (hit !== undefined && v4Keys[slot] === key) return hit;
-  const text = OCTET_DOT[b[o]!]! + OCTET_DOT[b[o + 1]!]! + OCTET_DOT[b[o + 2]!]! + OCTET[b[o + 3]!]!;
+  const text = OCTET[b[o]!]! + '.' + OCTET[b[o + 1]!]! + '.' + OCTET[b[o + 2]!]! + '.' + OCTET[b[o + 3]!]!;
   v4Keys[slot] = key;
   v4Texts[slot] = text;
   return text;
