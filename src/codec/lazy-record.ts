@@ -19,7 +19,7 @@
  */
 import { NLMSG_HDRLEN } from '../../protocol/netlink.js';
 import { type ProtocolCodec, makeCtx } from './message.js';
-import { type LazyFields, type RawRecord, type RecordClass, lazyState } from './record.js';
+import type { RawRecord, RecordClass } from './record.js';
 import type { AttrValues, CompiledAttr, CompiledMember, CompiledMessage, DecodeCtx } from './types.js';
 import { align4, walkAttrs } from './walk.js';
 
@@ -27,7 +27,8 @@ import { align4, walkAttrs } from './walk.js';
 export type QuickRead = (ctx: DecodeCtx, offset: number) => unknown;
 
 /** A kind of lazy record: its fields, the quick ones, and what writes them all. */
-export interface LazyKind<T extends object> extends LazyFields {
+export interface LazyKind<T extends object> {
+  readonly fieldSet: ReadonlySet<string>;
   readonly quick: Readonly<Record<string, QuickRead>>;
   /** Decodes the message at `offset` of ctx.bytes and writes every field of `target`, as the eager converter does. */
   fill(target: T, ctx: DecodeCtx, offset: number): void;
@@ -42,28 +43,42 @@ export function lazyKind<T extends object>(
   return { fieldSet: new Set(fields), quick: quick as Record<string, QuickRead>, fill };
 }
 
+/**
+ * Each lazy record's handler: the traps (its prototype: TRAPS, then FILLED) and, until the record is
+ * filled, where its fields come from. Kept here, not in the record: an eager record carries nothing
+ * for laziness, and the handler is one object per lazy record anyway.
+ */
+interface LazyHandler extends ProxyHandler<RawRecord> {
+  kind: LazyKind<object> | undefined;
+  ctx: DecodeCtx | undefined;
+  offset: number;
+}
+
 /** A record of `Kind` over the message at `offset` of ctx.bytes, decoded as `kind` says when first read. */
 export function lazyRecord<T extends object>(Kind: RecordClass<T>, kind: LazyKind<T>, ctx: DecodeCtx, offset: number): T {
-  const target = new Kind(ctx.bytes, offset) as T & RawRecord;
-  lazyState.set(target, kind, ctx);
-  return new Proxy(target, Object.create(TRAPS) as ProxyHandler<RawRecord>) as T;
+  const handler = Object.create(TRAPS) as LazyHandler;
+  handler.kind = kind as unknown as LazyKind<object>;
+  handler.ctx = ctx;
+  handler.offset = offset;
+  return new Proxy(new Kind(ctx.bytes, offset) as T & RawRecord, handler) as T;
 }
 
 /**
  * Writes the fields of a lazy record that has not been filled yet (a DecodeError leaves it
- * unfilled), then drops the record's other traps: its handler (a per-record object whose prototype
- * holds the traps) gets FILLED as prototype, and the Proxy forwards the rest to the filled target
- * without calling JavaScript. A trap called from V8's C++ side (each key of a spread, of
- * Object.keys, of JSON.stringify) costs about a microsecond; with every trap kept, spreading a
- * 2001-link dump took 15x as long as spreading eager records, 10x without.
+ * unfilled), then drops the record's other traps: its handler gets FILLED as prototype, and the
+ * Proxy forwards the rest to the filled target without calling JavaScript. A trap called from V8's
+ * C++ side (each key of a spread, of Object.keys, of JSON.stringify) costs about a microsecond;
+ * with every trap kept, spreading a 2001-link dump took 15x as long as spreading eager records,
+ * 7-10x without.
  */
-function fill(t: RawRecord, handler: ProxyHandler<RawRecord>): void {
-  const kind = lazyState.kind(t) as LazyKind<object> | undefined;
+function fill(t: RawRecord, h: LazyHandler): void {
+  const kind = h.kind;
   if (kind !== undefined) {
-    kind.fill(t, lazyState.ctx(t), lazyState.offset(t));
-    lazyState.set(t, undefined);
+    kind.fill(t, h.ctx!, h.offset);
+    h.kind = undefined;
+    h.ctx = undefined;
   }
-  Object.setPrototypeOf(handler, FILLED);
+  Object.setPrototypeOf(h, FILLED);
 }
 
 /**
@@ -77,30 +92,30 @@ const FILLED: ProxyHandler<RawRecord> = {
 };
 
 /** Whether reading `key` needs the fields: one of the kind's fields, not yet written. */
-function isPendingField(t: RawRecord, key: string | symbol): boolean {
-  const kind = lazyState.kind(t);
+function isPendingField(h: LazyHandler, key: string | symbol): boolean {
+  const kind = h.kind;
   return kind !== undefined && typeof key === 'string' && kind.fieldSet.has(key);
 }
 
 // The traps of every lazy record (the prototype of each record's handler, `this` in a trap).
 // Reflect calls get the target as receiver: the record's own getters (raw) read its private
 // fields, which a Proxy receiver does not have.
-const TRAPS: ProxyHandler<RawRecord> = {
+const TRAPS: ProxyHandler<RawRecord> & ThisType<LazyHandler> = {
   get(t, key) {
-    const kind = lazyState.kind(t) as LazyKind<object> | undefined;
+    const kind = this.kind;
     if (kind !== undefined && typeof key === 'string' && kind.fieldSet.has(key)) {
       const quick = kind.quick[key];
-      if (quick !== undefined) return quick(lazyState.ctx(t), lazyState.offset(t));
+      if (quick !== undefined) return quick(this.ctx!, this.offset);
       fill(t, this);
     }
     return Reflect.get(t, key);
   },
   has(t, key) {
-    if (isPendingField(t, key)) fill(t, this);
+    if (isPendingField(this, key)) fill(t, this);
     return Reflect.has(t, key);
   },
   getOwnPropertyDescriptor(t, key) {
-    if (isPendingField(t, key)) fill(t, this);
+    if (isPendingField(this, key)) fill(t, this);
     return Reflect.getOwnPropertyDescriptor(t, key);
   },
   ownKeys(t) {

@@ -22,28 +22,11 @@
  *   tier-up) and up to 2x warm whenever V8 did not inline it.
  */
 import { type NetlinkMessage, type ProtocolCodec, makeCtx } from './message.js';
-import type { DecodeCtx } from './types.js';
-
-/** What lazy-record.ts knows of a kind of lazy record (LazyKind there): the names of its fields. */
-export interface LazyFields {
-  readonly fieldSet: ReadonlySet<string>;
-}
-
-/** The lazy state of a record, for lazy-record.ts only (private fields otherwise). */
-export let lazyState: {
-  kind(r: RawRecord): LazyFields | undefined;
-  ctx(r: RawRecord): DecodeCtx;
-  offset(r: RawRecord): number;
-  set(r: RawRecord, kind: LazyFields | undefined, ctx?: DecodeCtx): void;
-};
 
 /** Base of every record: `raw` decoded on first access. */
 export class RawRecord {
   #raw: NetlinkMessage | Uint8Array;
   #offset: number;
-  /** A lazy record (lazy-record.ts), until its fields are written: its kind, and the datagram it reads. */
-  #kind: LazyFields | undefined = undefined;
-  #ctx: DecodeCtx | undefined = undefined;
 
   constructor(raw: NetlinkMessage | Uint8Array, offset = 0) {
     this.#raw = raw;
@@ -76,17 +59,6 @@ export class RawRecord {
     return inspect({ ...this }, options);
   }
 
-  static {
-    lazyState = {
-      kind: (r) => r.#kind,
-      ctx: (r) => r.#ctx!,
-      offset: (r) => r.#offset,
-      set(r, kind, ctx) {
-        r.#kind = kind;
-        r.#ctx = kind === undefined ? undefined : ctx;
-      },
-    };
-  }
 }
 
 /** The codec of each kind of record (recordKind), read when a record decodes `raw`. */
