@@ -58,7 +58,6 @@ export class RawRecord {
   [Symbol.for('nodejs.util.inspect.custom')](_depth: number, options: object, inspect: (v: unknown, o: object) => string): string {
     return inspect({ ...this }, options);
   }
-
 }
 
 /** The codec of each kind of record (recordKind), read when a record decodes `raw`. */
