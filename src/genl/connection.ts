@@ -14,11 +14,15 @@ import { NETLINK_GENERIC } from '../../protocol/genetlink.js';
 import { nlctrlSpec } from '../../protocol/nlctrl.js';
 import type { FamilySpec, OperationMessageSpec } from '../../protocol/spec.js';
 import { InvalidArgumentError, NotFoundError } from '../errors/index.js';
+import { markValidated } from '../codec/compile.js';
 import { type NetlinkMessage, ProtocolCodec } from '../codec/message.js';
 import { Connection, type ConnectionOptions, type RequestOptions } from '../conn/connection.js';
 import { isNetlinkError } from '../conn/errors.js';
 import type { Transport } from '../transport/types.js';
 import { type GenlFamily, familyOf } from './families.js';
+
+// nlctrl is the package's own spec (test/codec/spec-validation.test.ts): not validated in every process.
+markValidated([nlctrlSpec]);
 
 const ENOENT = 2;
 /** GENL_NAMSIZ - 1: longer names can name no family. */

@@ -14,12 +14,12 @@
  * passed on without touching the cache) and the first newer one ends the sorting.
  */
 import { NLMSG, NLM_F } from '../../protocol/netlink.js';
-import { NETLINK_NETFILTER, NFNLGRP_NFTABLES, nfnetlinkSpec } from '../../protocol/nfnetlink.js';
-import { nftablesSpec } from '../../protocol/nf-tables.js';
+import { NETLINK_NETFILTER, NFNLGRP_NFTABLES } from '../../protocol/nfnetlink.js';
 import createDebug from '../deps/debug.js';
-import { type NetlinkMessage, ProtocolCodec } from '../codec/message.js';
+import type { NetlinkMessage } from '../codec/message.js';
 import { MessageWalk } from '../codec/walk.js';
 import { datagramCtx } from '../conn/fast-path.js';
+import { nftablesCodec } from '../nft/codec.js';
 import { NftConnection } from '../nft/connection.js';
 import { rulesetToJson } from '../nft/json/to-json.js';
 import { NftMonitorState } from '../nft/monitor-json.js';
@@ -80,7 +80,7 @@ function newer(m: NetlinkMessage, genid: number): boolean {
 
 export class NftChannel {
   readonly fence: DrainFence;
-  private readonly codec = new ProtocolCodec([nfnetlinkSpec, nftablesSpec]);
+  private readonly codec = nftablesCodec();
   /** nft's cache, from the latest dump and the changes since. */
   private state: NftMonitorState | undefined;
   private conn: Promise<NftConnection> | undefined;

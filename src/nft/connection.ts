@@ -5,14 +5,13 @@
  * Connection.fenced() is its one primitive for a batch (transaction.ts says why and what the kernel
  * answers).
  */
-import { NETLINK_NETFILTER, nfnetlinkSpec } from '../../protocol/nfnetlink.js';
-import { nftablesSpec } from '../../protocol/nf-tables.js';
-import { ProtocolCodec } from '../codec/message.js';
-import { Operations } from '../codec/operations.js';
+import { NETLINK_NETFILTER } from '../../protocol/nfnetlink.js';
+import type { ProtocolCodec } from '../codec/message.js';
 import { Connection, type ConnectionOptions, type RequestOptions } from '../conn/connection.js';
 import { InvalidArgumentError, isInvalidArgumentError } from '../errors/index.js';
 import { NetlinkSocket, type NetlinkSocketOptions } from '../transport/netlink-socket.js';
 import type { Transport } from '../transport/types.js';
+import { nftablesCodec, nftablesOperations } from './codec.js';
 import { type NftRuleset, type RulesetOptions, dumpRuleset, getGenid } from './ruleset-dump.js';
 import { type NftCommand, type NftTransactionResult, batchMessages, encodeFailure, transactionOutcome } from './transaction.js';
 
@@ -32,20 +31,17 @@ export interface NftOpenOptions extends ConnectionOptions {
 }
 
 /** The specs an NftConnection speaks: the batch markers and nftables. */
-const SPECS = [nfnetlinkSpec, nftablesSpec] as const;
-
 export class NftConnection {
   readonly connection: Connection;
   readonly codec: ProtocolCodec;
-  private readonly operations = Operations.of(SPECS);
   private readonly closers: (() => void)[] = [];
 
   constructor(transport: Transport, options: ConnectionOptions = {}) {
     if (transport.protocol !== NETLINK_NETFILTER) {
       throw new InvalidArgumentError('transport', transport.protocol, `must be a NETLINK_NETFILTER (${NETLINK_NETFILTER}) socket`);
     }
-    this.codec = new ProtocolCodec(SPECS);
-    this.connection = new Connection(transport, this.codec, { ...options, operations: this.operations });
+    this.codec = nftablesCodec();
+    this.connection = new Connection(transport, this.codec, { ...options, operations: nftablesOperations() });
   }
 
   /**
@@ -111,7 +107,9 @@ export class NftConnection {
   /** A command's attributes are ones its operation takes; the error names the command. */
   private checkCommand(c: NftCommand, i: number): void {
     try {
-      this.operations.find(c.kind, false)?.check(c.attrs ?? {});
+      nftablesOperations()
+        .find(c.kind, false)
+        ?.check(c.attrs ?? {});
     } catch (err) {
       if (!isInvalidArgumentError(err)) throw err;
       const who = c.label === undefined ? '' : ` (${JSON.stringify(c.label)})`;

@@ -8,9 +8,8 @@
  * Loaded only for files with nftables entries: the JSON modules are large.
  */
 import { NLM_F } from '../../protocol/netlink.js';
-import { nfnetlinkSpec } from '../../protocol/nfnetlink.js';
-import { nftablesSpec } from '../../protocol/nf-tables.js';
-import { type NetlinkMessage, ProtocolCodec } from '../codec/message.js';
+import type { NetlinkMessage } from '../codec/message.js';
+import { nftablesCodec } from '../nft/codec.js';
 import { type NftMessage, linearizeDocument } from '../nft/json/from-json.js';
 import { type RulesetMessages, rulesetToJson } from '../nft/json/to-json.js';
 import { topologyFileError } from './errors.js';
@@ -18,8 +17,6 @@ import { rulesetCommands } from './export-nftables.js';
 import { type DeclaredTable, type TableItems, entryError, entryTables, splitListing } from './nft-tables.js';
 import type { TopologyFile } from './types.js';
 import { nsPath } from './validate.js';
-
-let codec: ProtocolCodec | undefined;
 
 /** What a dump would hold after `messages` committed into an empty ruleset. */
 class Simulated {
@@ -123,8 +120,7 @@ class Simulated {
 
   /** The dumps, decoded as the kernel's messages are: what to-json reads. */
   dumps(): RulesetMessages {
-    codec ??= new ProtocolCodec([nfnetlinkSpec, nftablesSpec]);
-    const c = codec;
+    const c = nftablesCodec();
     const decode = (list: Iterable<NftMessage>): NetlinkMessage[] =>
       [...list].map((m) => c.decode(c.encode({ kind: m.kind, header: m.header, attrs: m.attrs, flags: 0 }, undefined, 'kernel'))[0]!);
     return {
