@@ -64,6 +64,7 @@ describe('lazy records', () => {
       expect({ ...lazy[i] }).toEqual({ ...eager[i] });
       expect(JSON.stringify(lazy[i])).toBe(JSON.stringify(eager[i]));
       expect(isDeepStrictEqual({ ...lazy[i] }, { ...eager[i] })).toBe(true);
+      expect(isDeepStrictEqual(lazy[i], eager[i])).toBe(true);
       expect(lazy[i]).toEqual(eager[i]);
     }
     expect(lazy[0]!.raw.attrs).toMatchObject({ ifname: 'veth-a', mtu: 1500 });
