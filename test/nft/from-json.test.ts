@@ -310,6 +310,33 @@ describe('from-json: bad documents are refused with their JSON path', () => {
   });
 });
 
+describe("from-json: symbolic constants are nft 1.0.6's (nft describe lists them)", () => {
+  const attrsOf = (expr: unknown[]) => linearizeDocument(addRule(expr)).messages[0]!.attrs;
+  const match = (left: unknown, right: unknown) => ({ match: { op: '==', left, right } });
+  const day = { meta: { key: 'day' } };
+  const dscp = { payload: { protocol: 'ip', field: 'dscp' } };
+
+  it('takes the names nft prints (meta day "Monday", dscp va) and refuses those nft refuses (monday, dscp le)', () => {
+    expect(attrsOf([match(day, 'Monday')])).toEqual(attrsOf([match(day, 1)]));
+    expect(attrsOf([match(dscp, 'va')])).toEqual(attrsOf([match(dscp, 0x2c)]));
+    expect(refusal(addRule([match(day, 'monday')]))[0]).toBe('nftables[0].add.rule.expr[0].match.right');
+    expect(refusal(addRule([match(dscp, 'le')]))[0]).toBe('nftables[0].add.rule.expr[0].match.right');
+  });
+
+  it('protocols by every name of /etc/protocols nft looks up (ospf), and the keywords icmpv6, comp', () => {
+    const l4 = { meta: { key: 'l4proto' } };
+    expect(attrsOf([match(l4, 'ospf')])).toEqual(attrsOf([match(l4, 89)]));
+    expect(attrsOf([match(l4, 'icmpv6')])).toEqual(attrsOf([match(l4, 58)]));
+    expect(attrsOf([match(l4, 'comp')])).toEqual(attrsOf([match(l4, 108)]));
+  });
+
+  it('reject takes every icmp code nft has a name for (frag-needed)', () => {
+    expect(attrsOf([{ reject: { type: 'icmp', expr: 'frag-needed' } }]).expressions).toEqual({
+      elem: [{ name: 'reject', data: { type: 'icmp-unreach', icmpCode: 4 } }],
+    });
+  });
+});
+
 describe('recipes', () => {
   it("masquerade is the walk-through's iptables MASQUERADE as nft writes it", () => {
     expect(masquerade({ source: '172.18.0.0/24', notOutInterface: 'vethc1' })).toEqual({

@@ -152,6 +152,25 @@ describe('text listing: times and xt details', () => {
     const text = formatRuleset(doc(rule('ip6', 't', 'c', { xt })));
     expect(text).toContain('\t\tct original saddr ::1.2.3.4 ct original daddr 2001:db8:0:0:1::/64\n');
   });
+
+  it('an icmp type libxt_icmp has no name for (info-request) is not translated: nft prints xt match icmp', () => {
+    const xtIcmp = (type: number) => {
+      const xt = { type: 'match', name: 'icmp' };
+      Object.defineProperty(xt, NFT_XT_INFO, { value: { rev: 0, info: new Uint8Array([type, 0, 0xff, 0]) } });
+      return formatRuleset(doc(rule('ip', 't', 'c', { xt })));
+    };
+    expect(xtIcmp(14)).toContain('\t\ticmp type timestamp-reply\n');
+    expect(xtIcmp(15)).toContain('\t\txt match icmp\n');
+  });
+});
+
+describe('text listing: symbolic constants', () => {
+  it('range ends print as numbers for every dscp name nft 1.0.6 has (lephb, va, df, be)', () => {
+    const dscp = { payload: { protocol: 'ip', field: 'dscp' } };
+    const m = (right: unknown) => ({ match: { op: '==', left: dscp, right } });
+    const text = formatRuleset(doc(rule('ip', 't', 'c', m({ range: ['cs0', 'lephb'] }), m({ range: ['be', 'va'] }), m({ range: ['df', 'ef'] }))));
+    expect(text).toContain('\t\tip dscp 0x00-0x01 ip dscp 0x00-0x2c ip dscp 0x00-0x2e\n');
+  });
 });
 
 describe('text listing: bad input', () => {

@@ -5,7 +5,29 @@
  */
 import { type ByteOrder, exportBytes, scan1, symbolValue } from './mpz.js';
 import type { OutputContext } from './output-context.js';
-import { ICMPV6_TYPE_SYMBOLS, ICMP_TYPE_SYMBOLS } from './symbol-tables.js';
+import {
+  ARPHRD_SYMBOLS,
+  ARP_OP_SYMBOLS,
+  CT_DIR_SYMBOLS,
+  CT_STATE_SYMBOLS,
+  CT_STATUS_SYMBOLS,
+  DAY_SYMBOLS,
+  DCCP_PKTTYPE_SYMBOLS,
+  DSCP_SYMBOLS,
+  ECN_SYMBOLS,
+  ETHER_TYPE_SYMBOLS,
+  FIB_ADDRTYPE_SYMBOLS,
+  ICMPV6_CODE_SYMBOLS,
+  ICMPV6_TYPE_SYMBOLS,
+  ICMPX_CODE_SYMBOLS,
+  ICMP_CODE_SYMBOLS,
+  ICMP_TYPE_SYMBOLS,
+  IP_PROTOCOL_NAMES,
+  NFPROTO_SYMBOLS,
+  PKT_TYPE_SYMBOLS,
+  type SymbolTable,
+  TCP_FLAG_SYMBOLS,
+} from './symbol-tables.js';
 
 /** A constant as the printers see it. */
 export interface TypedValue {
@@ -101,69 +123,12 @@ export const NFT_DATA_VERDICT = 0xffffff00;
 const sym = (entries: Record<string, number | bigint>): readonly (readonly [string, bigint])[] =>
   Object.entries(entries).map(([k, v]) => [k, BigInt(v)] as const);
 const htons = (v: number): number => ((v & 0xff) << 8) | ((v >> 8) & 0xff);
-
-/** /etc/protocols of Debian's netbase (getprotobynumber: the first name of a number wins). */
-const PROTOCOLS: Record<number, string> = {
-  0: 'ip',
-  1: 'icmp',
-  2: 'igmp',
-  3: 'ggp',
-  4: 'ipencap',
-  5: 'st',
-  6: 'tcp',
-  8: 'egp',
-  9: 'igp',
-  12: 'pup',
-  17: 'udp',
-  20: 'hmp',
-  22: 'xns-idp',
-  27: 'rdp',
-  29: 'iso-tp4',
-  33: 'dccp',
-  36: 'xtp',
-  37: 'ddp',
-  38: 'idpr-cmtp',
-  41: 'ipv6',
-  43: 'ipv6-route',
-  44: 'ipv6-frag',
-  45: 'idrp',
-  46: 'rsvp',
-  47: 'gre',
-  50: 'esp',
-  51: 'ah',
-  57: 'skip',
-  58: 'ipv6-icmp',
-  59: 'ipv6-nonxt',
-  60: 'ipv6-opts',
-  73: 'rspf',
-  81: 'vmtp',
-  88: 'eigrp',
-  89: 'ospf',
-  93: 'ax.25',
-  94: 'ipip',
-  97: 'etherip',
-  98: 'encap',
-  103: 'pim',
-  108: 'ipcomp',
-  112: 'vrrp',
-  115: 'l2tp',
-  124: 'isis',
-  132: 'sctp',
-  133: 'fc',
-  135: 'mobility-header',
-  136: 'udplite',
-  137: 'mpls-in-ip',
-  138: 'manet',
-  139: 'hip',
-  140: 'shim6',
-  141: 'wesp',
-  142: 'rohc',
-  143: 'ethernet',
-};
+/** The symbols of a 16-bit network-order type as nft's tables hold them (htons'd). */
+const sym16be = (table: SymbolTable): readonly (readonly [string, bigint])[] => Object.entries(table).map(([k, v]) => [k, BigInt(htons(v))] as const);
 
 /** getprotobynumber, as nft uses it for inet_proto values and object protocols. */
 export function protocolName(n: number): string | undefined {
-  return PROTOCOLS[n];
+  return IP_PROTOCOL_NAMES[n];
 }
 
 // ------------------------------------------------------------------------------------------------------------
@@ -320,7 +285,7 @@ export const nfprotoType: Datatype = {
   byteorder: 'invalid',
   size: 8,
   basetype: integerType,
-  symbols: sym({ ipv4: 2, ipv6: 10 }),
+  symbols: sym(NFPROTO_SYMBOLS),
 };
 
 export const lladdrType: Datatype = {
@@ -360,7 +325,7 @@ export const ethertypeType: Datatype = {
   byteorder: 'big',
   size: 16,
   basetype: integerType,
-  symbols: sym({ ip: htons(0x0800), arp: htons(0x0806), ip6: htons(0x86dd), '8021q': htons(0x8100), '8021ad': htons(0x88a8), vlan: htons(0x8100) }),
+  symbols: sym16be(ETHER_TYPE_SYMBOLS),
 };
 
 export const arpopType: Datatype = {
@@ -369,7 +334,7 @@ export const arpopType: Datatype = {
   byteorder: 'big',
   size: 16,
   basetype: integerType,
-  symbols: sym({ request: htons(1), reply: htons(2), rrequest: htons(3), rreply: htons(4), inrequest: htons(8), inreply: htons(9), nak: htons(10) }),
+  symbols: sym16be(ARP_OP_SYMBOLS),
 };
 
 export const inetProtocolType: Datatype = {
@@ -412,7 +377,7 @@ export const tcpFlagType: Datatype = {
   byteorder: 'big',
   size: 8,
   basetype: bitmaskType,
-  symbols: sym({ fin: 0x01, syn: 0x02, rst: 0x04, psh: 0x08, ack: 0x10, urg: 0x20, ecn: 0x40, cwr: 0x80 }),
+  symbols: sym(TCP_FLAG_SYMBOLS),
 };
 
 export const dccpPkttypeType: Datatype = {
@@ -421,7 +386,7 @@ export const dccpPkttypeType: Datatype = {
   byteorder: 'invalid',
   size: 4,
   basetype: integerType,
-  symbols: sym({ request: 0, response: 1, data: 2, ack: 3, dataack: 4, closereq: 5, close: 6, reset: 7, sync: 8, syncack: 9 }),
+  symbols: sym(DCCP_PKTTYPE_SYMBOLS),
 };
 
 export const mhTypeType: Datatype = {
@@ -486,7 +451,7 @@ export const arphrdType: Datatype = {
   byteorder: 'host',
   size: 16,
   basetype: integerType,
-  symbols: sym({ ether: 1, ppp: 512, ipip: 768, ipip6: 769, loopback: 772, sit: 776, ipgre: 778 }),
+  symbols: sym(ARPHRD_SYMBOLS),
 };
 
 /** Routing realm: /etc/iproute2/rt_realms of Debian names only 0 ("cosmos"). */
@@ -525,7 +490,7 @@ export const ctStateType: Datatype = {
   byteorder: 'host',
   size: 32,
   basetype: bitmaskType,
-  symbols: sym({ invalid: 1, new: 8, established: 2, related: 4, untracked: 64 }),
+  symbols: sym(CT_STATE_SYMBOLS),
 };
 
 export const ctDirType: Datatype = {
@@ -534,7 +499,7 @@ export const ctDirType: Datatype = {
   byteorder: 'invalid',
   size: 8,
   basetype: integerType,
-  symbols: sym({ original: 0, reply: 1 }),
+  symbols: sym(CT_DIR_SYMBOLS),
 };
 
 export const ctStatusType: Datatype = {
@@ -543,7 +508,7 @@ export const ctStatusType: Datatype = {
   byteorder: 'host',
   size: 32,
   basetype: bitmaskType,
-  symbols: sym({ expected: 1, 'seen-reply': 2, assured: 4, confirmed: 8, snat: 16, dnat: 32, dying: 512 }),
+  symbols: sym(CT_STATUS_SYMBOLS),
 };
 
 export const ctEventType: Datatype = {
@@ -592,7 +557,7 @@ export const pkttypeType: Datatype = {
   byteorder: 'host',
   size: 8,
   basetype: integerType,
-  symbols: sym({ host: 0, unicast: 0, broadcast: 1, multicast: 2, other: 3 }),
+  symbols: sym(PKT_TYPE_SYMBOLS),
 };
 
 export const icmpCodeType: Datatype = {
@@ -601,16 +566,7 @@ export const icmpCodeType: Datatype = {
   byteorder: 'big',
   size: 8,
   basetype: integerType,
-  symbols: sym({
-    'net-unreachable': 0,
-    'host-unreachable': 1,
-    'prot-unreachable': 2,
-    'port-unreachable': 3,
-    'net-prohibited': 9,
-    'host-prohibited': 10,
-    'admin-prohibited': 13,
-    'frag-needed': 4,
-  }),
+  symbols: sym(ICMP_CODE_SYMBOLS),
 };
 
 export const icmpv6CodeType: Datatype = {
@@ -619,7 +575,7 @@ export const icmpv6CodeType: Datatype = {
   byteorder: 'big',
   size: 8,
   basetype: integerType,
-  symbols: sym({ 'no-route': 0, 'admin-prohibited': 1, 'addr-unreachable': 3, 'port-unreachable': 4, 'policy-fail': 5, 'reject-route': 6 }),
+  symbols: sym(ICMPV6_CODE_SYMBOLS),
 };
 
 export const icmpxCodeType: Datatype = {
@@ -628,7 +584,7 @@ export const icmpxCodeType: Datatype = {
   byteorder: 'big',
   size: 8,
   basetype: integerType,
-  symbols: sym({ 'port-unreachable': 1, 'admin-prohibited': 3, 'no-route': 0, 'host-unreachable': 2 }),
+  symbols: sym(ICMPX_CODE_SYMBOLS),
 };
 
 /** Device groups: /etc/iproute2/group of Debian names only 0 ("default"). */
@@ -648,30 +604,7 @@ export const dscpType: Datatype = {
   byteorder: 'big',
   size: 6,
   basetype: integerType,
-  symbols: sym({
-    cs0: 0x00,
-    cs1: 0x08,
-    cs2: 0x10,
-    cs3: 0x18,
-    cs4: 0x20,
-    cs5: 0x28,
-    cs6: 0x30,
-    cs7: 0x38,
-    be: 0x00,
-    af11: 0x0a,
-    af12: 0x0c,
-    af13: 0x0e,
-    af21: 0x12,
-    af22: 0x14,
-    af23: 0x16,
-    af31: 0x1a,
-    af32: 0x1c,
-    af33: 0x1e,
-    af41: 0x22,
-    af42: 0x24,
-    af43: 0x26,
-    ef: 0x2e,
-  }),
+  symbols: sym(DSCP_SYMBOLS),
 };
 
 export const ecnType: Datatype = {
@@ -680,7 +613,7 @@ export const ecnType: Datatype = {
   byteorder: 'big',
   size: 2,
   basetype: integerType,
-  symbols: sym({ 'not-ect': 0, ect1: 1, ect0: 2, ce: 3 }),
+  symbols: sym(ECN_SYMBOLS),
 };
 
 export const fibAddrType: Datatype = {
@@ -689,17 +622,7 @@ export const fibAddrType: Datatype = {
   byteorder: 'host',
   size: 32,
   basetype: integerType,
-  symbols: sym({
-    unspec: 0,
-    unicast: 1,
-    local: 2,
-    broadcast: 3,
-    anycast: 4,
-    multicast: 5,
-    blackhole: 6,
-    unreachable: 7,
-    prohibit: 8,
-  }),
+  symbols: sym(FIB_ADDRTYPE_SYMBOLS),
 };
 
 export const booleanType: Datatype = {
@@ -770,7 +693,7 @@ export const dayType: Datatype = {
   byteorder: 'host',
   size: 8,
   basetype: integerType,
-  symbols: sym({ Sunday: 0, Monday: 1, Tuesday: 2, Wednesday: 3, Thursday: 4, Friday: 5, Saturday: 6 }),
+  symbols: sym(DAY_SYMBOLS),
 };
 
 /** cgroup v2 ids: nft prints the path it finds under /sys/fs/cgroup; without the host's tree, the id. */

@@ -9,6 +9,7 @@ import type { CmpOp, Load, Rhs, SetRef, Stmt } from './linearize-emit.js';
 import { regSpace } from './linearize-emit.js';
 import { type JsonPath, fail, failAt, isObject, singleKey } from './json-path.js';
 import { TYPES, type DataType, type ValueSlot, bytesToInt, encodeValue, intBytes, slotOf, stringWildcard } from './linearize-types.js';
+import { FIB_ADDRTYPE_SYMBOLS } from './symbol-tables.js';
 
 /** What the rule has established about the packet so far (nft's proto_ctx). */
 export interface ProtoCtx {
@@ -233,12 +234,10 @@ function parseBinop(env: RuleEnv, op: string, body: unknown, path: JsonPath): Lo
   return { kind: 'bitwise', left, mask: intBytes(mask, len, slot.byteorder), xor: intBytes(xor, len, slot.byteorder), slot };
 }
 
-const FIB_ADDRTYPES = { unspec: 0, unicast: 1, local: 2, broadcast: 3, anycast: 4, multicast: 5, blackhole: 6, unreachable: 7, prohibit: 8 };
-
 const FIB_RESULTS: Readonly<Record<string, [string, ValueSlot]>> = {
   oif: ['oif', slotOf(TYPES.iface_index)],
   oifname: ['oifname', slotOf(TYPES.ifname)],
-  type: ['addrtype', slotOf({ name: 'fib_addrtype', id: 38, bits: 32, byteorder: 'host', symbols: FIB_ADDRTYPES })],
+  type: ['addrtype', slotOf({ name: 'fib_addrtype', id: 38, bits: 32, byteorder: 'host', symbols: FIB_ADDRTYPE_SYMBOLS })],
 };
 
 const FIB_FLAGS: Readonly<Record<string, number>> = { saddr: 1, daddr: 2, mark: 4, iif: 8, oif: 16 };

@@ -11,6 +11,7 @@ import { type JsonObject, type JsonPath, fail, failAt, flagBits, isObject, onlyK
 import { TYPES, bytesToInt, encodeValue, intBytes, parseAddress } from './linearize-types.js';
 import { linearizeNat } from './linearize-nat.js';
 import { statefulExpr } from './linearize-stateful.js';
+import { ICMPV6_CODE_SYMBOLS, ICMPX_CODE_SYMBOLS, ICMP_CODE_SYMBOLS } from './symbol-tables.js';
 
 export interface StmtEnv extends RuleEnv {
   /** Dependencies nft puts at the head of the rule (reject's). */
@@ -199,25 +200,6 @@ function log(body: unknown, path: JsonPath): Stmt {
 // ---------------------------------------------------------------------------------------------
 // reject
 
-const ICMP_CODES: Readonly<Record<string, number>> = {
-  'net-unreachable': 0,
-  'host-unreachable': 1,
-  'prot-unreachable': 2,
-  'port-unreachable': 3,
-  'net-prohibited': 9,
-  'host-prohibited': 10,
-  'admin-prohibited': 13,
-};
-const ICMPV6_CODES: Readonly<Record<string, number>> = {
-  'no-route': 0,
-  'admin-prohibited': 1,
-  'addr-unreachable': 3,
-  'port-unreachable': 4,
-  'policy-fail': 5,
-  'reject-route': 6,
-};
-const ICMPX_CODES: Readonly<Record<string, number>> = { 'no-route': 0, 'port-unreachable': 1, 'host-unreachable': 2, 'admin-prohibited': 3 };
-
 function depAtHead(env: StmtEnv, make: () => void): void {
   const saved = env.out;
   env.out = [];
@@ -240,7 +222,7 @@ function reject(env: StmtEnv, body: unknown, path: JsonPath): void {
       if (env.ctx.l4 !== 'tcp') matchTcp(env, path);
     });
   } else {
-    const table = type === 'icmp' ? ICMP_CODES : type === 'icmpv6' ? ICMPV6_CODES : ICMPX_CODES;
+    const table = type === 'icmp' ? ICMP_CODE_SYMBOLS : type === 'icmpv6' ? ICMPV6_CODE_SYMBOLS : ICMPX_CODE_SYMBOLS;
     code = o.expr === undefined ? table['port-unreachable']! : table[oneOf(o.expr, Object.keys(table), path.key('expr'), `an ${type} code`)]!;
     if (type === 'icmpx' && (fam === 'ip' || fam === 'ip6') && code !== 1)
       failAt(path, 'abstracted ICMP unreachable (icmpx) is only port-unreachable in ip and ip6 tables');

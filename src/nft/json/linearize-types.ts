@@ -5,7 +5,28 @@
  */
 import { parseHwaddr, parseIPv4, parseIp } from '../../codec/values.js';
 import { type JsonPath, fail } from './json-path.js';
-import { ICMPV6_TYPE_SYMBOLS, ICMP_TYPE_SYMBOLS } from './symbol-tables.js';
+import {
+  ARPHRD_SYMBOLS,
+  ARP_OP_SYMBOLS,
+  CT_DIR_SYMBOLS,
+  CT_STATE_SYMBOLS,
+  CT_STATUS_SYMBOLS,
+  DAY_SYMBOLS,
+  DSCP_SYMBOLS,
+  ECN_SYMBOLS,
+  ETHER_TYPE_SYMBOLS,
+  ICMPV6_CODE_SYMBOLS,
+  ICMPV6_TYPE_SYMBOLS,
+  ICMPX_CODE_SYMBOLS,
+  ICMP_CODE_SYMBOLS,
+  ICMP_TYPE_SYMBOLS,
+  IP_PROTOCOL_KEYWORDS,
+  IP_PROTOCOL_NAMES,
+  NFPROTO_SYMBOLS,
+  PKT_TYPE_SYMBOLS,
+  type SymbolTable,
+  TCP_FLAG_SYMBOLS,
+} from './symbol-tables.js';
 
 export type ByteOrder = 'big' | 'host';
 
@@ -33,27 +54,11 @@ const t = (name: string, id: number, bits: number, byteorder: ByteOrder, extra: 
   ...extra,
 });
 
-const CT_STATE = { invalid: 1, established: 2, related: 4, new: 8, untracked: 64 };
-const CT_STATUS = { expected: 1, 'seen-reply': 2, assured: 4, confirmed: 8, snat: 16, dnat: 32, dying: 512 };
-const TCP_FLAGS = { fin: 1, syn: 2, rst: 4, psh: 8, ack: 16, urg: 32, ecn: 64, cwr: 128 };
-const INET_PROTO = {
-  icmp: 1,
-  igmp: 2,
-  tcp: 6,
-  egp: 8,
-  udp: 17,
-  ipv6: 41,
-  gre: 47,
-  esp: 50,
-  ah: 51,
-  'ipv6-icmp': 58,
-  icmpv6: 58,
-  comp: 108,
-  sctp: 132,
-  udplite: 136,
-  dccp: 33,
+/** Protocol names: those of /etc/protocols (nft's getprotobyname) and nft's keywords. */
+const INET_PROTO: SymbolTable = {
+  ...Object.fromEntries(Object.entries(IP_PROTOCOL_NAMES).map(([n, name]) => [name, Number(n)])),
+  ...IP_PROTOCOL_KEYWORDS,
 };
-const ETHER_TYPE = { ip: 0x0800, arp: 0x0806, ip6: 0x86dd, vlan: 0x8100, '8021q': 0x8100, '8021ad': 0x88a8 };
 /** The services of nft's /etc/services lookups that rules name most; other ports go by number. */
 const SERVICES = {
   ftp: 21,
@@ -78,90 +83,46 @@ const SERVICES = {
 
 export const TYPES = {
   verdict: t('verdict', 1, 0, 'host', { parse: 'verdict' }),
-  nf_proto: t('nf_proto', 2, 8, 'host', { noByteorder: true, symbols: { ipv4: 2, ipv6: 10 } }),
+  nf_proto: t('nf_proto', 2, 8, 'host', { noByteorder: true, symbols: NFPROTO_SYMBOLS }),
   integer: t('integer', 4, 0, 'host'),
   string: t('string', 5, 0, 'host', { parse: 'string' }),
   ipv4_addr: t('ipv4_addr', 7, 32, 'big', { parse: 'ipv4' }),
   ipv6_addr: t('ipv6_addr', 8, 128, 'big', { parse: 'ipv6' }),
   ether_addr: t('ether_addr', 9, 48, 'big', { parse: 'ether' }),
-  ether_type: t('ether_type', 10, 16, 'big', { symbols: ETHER_TYPE }),
+  ether_type: t('ether_type', 10, 16, 'big', { symbols: ETHER_TYPE_SYMBOLS }),
   inet_proto: t('inet_proto', 12, 8, 'big', { noByteorder: true, symbols: INET_PROTO }),
   inet_service: t('inet_service', 13, 16, 'big', { symbols: SERVICES }),
   icmp_type: t('icmp_type', 14, 8, 'big', { symbols: ICMP_TYPE_SYMBOLS }),
-  tcp_flag: t('tcp_flag', 15, 8, 'big', { bitmask: true, symbols: TCP_FLAGS }),
+  tcp_flag: t('tcp_flag', 15, 8, 'big', { bitmask: true, symbols: TCP_FLAG_SYMBOLS }),
   mark: t('mark', 19, 32, 'host'),
   iface_index: t('iface_index', 20, 32, 'host'),
-  iface_type: t('iface_type', 21, 16, 'host', { symbols: { ether: 1, ppp: 512, ipip: 768, ipip6: 769, loopback: 772, sit: 776, ipgre: 778 } }),
+  iface_type: t('iface_type', 21, 16, 'host', { symbols: ARPHRD_SYMBOLS }),
   realm: t('realm', 22, 32, 'host'),
   /** tc class ids: "major:minor" in hex, or "root", "none". */
   classid: t('classid', 23, 32, 'host', { parse: 'classid' }),
   uid: t('uid', 24, 32, 'host'),
   gid: t('gid', 25, 32, 'host'),
-  ct_state: t('ct_state', 26, 32, 'host', { bitmask: true, symbols: CT_STATE }),
-  ct_dir: t('ct_dir', 27, 8, 'host', { symbols: { original: 0, reply: 1 } }),
-  ct_status: t('ct_status', 28, 32, 'host', { bitmask: true, symbols: CT_STATUS }),
+  ct_state: t('ct_state', 26, 32, 'host', { bitmask: true, symbols: CT_STATE_SYMBOLS }),
+  ct_dir: t('ct_dir', 27, 8, 'host', { symbols: CT_DIR_SYMBOLS }),
+  ct_status: t('ct_status', 28, 32, 'host', { bitmask: true, symbols: CT_STATUS_SYMBOLS }),
   icmpv6_type: t('icmpv6_type', 29, 8, 'big', { symbols: ICMPV6_TYPE_SYMBOLS }),
-  icmp_code: t('icmp_code', 32, 8, 'big', {
-    symbols: {
-      'net-unreachable': 0,
-      'host-unreachable': 1,
-      'prot-unreachable': 2,
-      'port-unreachable': 3,
-      'frag-needed': 4,
-      'net-prohibited': 9,
-      'host-prohibited': 10,
-      'admin-prohibited': 13,
-    },
-  }),
-  icmpv6_code: t('icmpv6_code', 33, 8, 'big', {
-    symbols: { 'no-route': 0, 'admin-prohibited': 1, 'addr-unreachable': 3, 'port-unreachable': 4, 'policy-fail': 5, 'reject-route': 6 },
-  }),
-  icmpx_code: t('icmpx_code', 34, 8, 'big', { symbols: { 'port-unreachable': 1, 'admin-prohibited': 3, 'no-route': 0, 'host-unreachable': 2 } }),
-  arp_op: t('arp_op', 11, 16, 'big', {
-    symbols: { request: 1, reply: 2, rrequest: 3, rreply: 4, inrequest: 8, inreply: 9, nak: 10 },
-  }),
+  icmp_code: t('icmp_code', 32, 8, 'big', { symbols: ICMP_CODE_SYMBOLS }),
+  icmpv6_code: t('icmpv6_code', 33, 8, 'big', { symbols: ICMPV6_CODE_SYMBOLS }),
+  icmpx_code: t('icmpx_code', 34, 8, 'big', { symbols: ICMPX_CODE_SYMBOLS }),
+  arp_op: t('arp_op', 11, 16, 'big', { symbols: ARP_OP_SYMBOLS }),
   /** Conntrack labels: a label is a bit number (names of connlabel.conf are not known here). */
   ct_label: t('ct_label', 30, 128, 'host', { parse: 'bit' }),
-  pkt_type: t('pkt_type', 31, 8, 'host', { symbols: { host: 0, unicast: 0, broadcast: 1, multicast: 2, other: 3 } }),
+  pkt_type: t('pkt_type', 31, 8, 'host', { symbols: PKT_TYPE_SYMBOLS }),
   devgroup: t('devgroup', 35, 32, 'host'),
-  dscp: t('dscp', 36, 6, 'big', {
-    symbols: {
-      cs0: 0,
-      cs1: 8,
-      cs2: 16,
-      cs3: 24,
-      cs4: 32,
-      cs5: 40,
-      cs6: 48,
-      cs7: 56,
-      df: 0,
-      be: 0,
-      lephb: 1,
-      le: 1,
-      af11: 10,
-      af12: 12,
-      af13: 14,
-      af21: 18,
-      af22: 20,
-      af23: 22,
-      af31: 26,
-      af32: 28,
-      af33: 30,
-      af41: 34,
-      af42: 36,
-      af43: 38,
-      va: 44,
-      ef: 46,
-    },
-  }),
-  ecn: t('ecn', 37, 2, 'big', { symbols: { 'not-ect': 0, ect1: 1, ect0: 2, ce: 3 } }),
+  dscp: t('dscp', 36, 6, 'big', { symbols: DSCP_SYMBOLS }),
+  ecn: t('ecn', 37, 2, 'big', { symbols: ECN_SYMBOLS }),
   boolean: t('boolean', 39, 1, 'host', { parse: 'boolean' }),
   ifname: t('ifname', 41, 128, 'host', { parse: 'string' }),
   /** Durations (ct expiration): milliseconds; JSON gives seconds, or nft's "1d2h3m4s". */
   time: t('time', 18, 32, 'host', { parse: 'duration' }),
   /** Wall-clock time (meta time): nanoseconds since the epoch; JSON gives seconds. */
   date: t('time', 43, 64, 'host'),
-  day: t('day', 45, 8, 'host', { symbols: { sunday: 0, monday: 1, tuesday: 2, wednesday: 3, thursday: 4, friday: 5, saturday: 6 } }),
+  day: t('day', 45, 8, 'host', { symbols: DAY_SYMBOLS }),
   hour: t('hour', 44, 32, 'host'),
 } as const satisfies Record<string, DataType>;
 

@@ -4,7 +4,21 @@
  * numbers as numbers and symbols as strings; nft's text prints some numbers in hex (marks, ether
  * types), quotes some strings (interface names) and writes times as 1h2m3s.
  */
-import { ICMPV6_TYPE_SYMBOLS, ICMP_TYPE_SYMBOLS } from '../json/symbol-tables.js';
+import {
+  ARP_OP_SYMBOLS,
+  CT_DIR_SYMBOLS,
+  DCCP_PKTTYPE_SYMBOLS,
+  DSCP_SYMBOLS,
+  ECN_SYMBOLS,
+  ETHER_TYPE_SYMBOLS,
+  ICMPV6_CODE_SYMBOLS,
+  ICMPV6_TYPE_SYMBOLS,
+  ICMP_CODE_SYMBOLS,
+  ICMP_TYPE_SYMBOLS,
+  NFPROTO_SYMBOLS,
+  PKT_TYPE_SYMBOLS,
+  type SymbolTable,
+} from '../json/symbol-tables.js';
 
 /** How values of a datatype print: the datatype's print function in nft's datatype.c, reduced. */
 export interface ValueFormat {
@@ -281,57 +295,19 @@ export function byteUnits(bytes: number): [number, string] {
 // ---------------------------------------------------------------------------------------------------------------
 // Symbol tables (proto.c, datatype.c) of the types whose constants a range prints as numbers
 
-const SYMBOLS: Record<string, Record<string, number>> = {
+const SYMBOLS: Readonly<Record<string, SymbolTable>> = {
   icmp_type: ICMP_TYPE_SYMBOLS,
   icmpv6_type: ICMPV6_TYPE_SYMBOLS,
-  icmp_code: {
-    'net-unreachable': 0,
-    'host-unreachable': 1,
-    'prot-unreachable': 2,
-    'port-unreachable': 3,
-    'frag-needed': 4,
-    'net-prohibited': 9,
-    'host-prohibited': 10,
-    'admin-prohibited': 13,
-  },
-  icmpv6_code: {
-    'no-route': 0,
-    'admin-prohibited': 1,
-    'addr-unreachable': 3,
-    'port-unreachable': 4,
-    'policy-fail': 5,
-    'reject-route': 6,
-  },
-  dscp: {
-    cs0: 0x00,
-    cs1: 0x08,
-    cs2: 0x10,
-    cs3: 0x18,
-    cs4: 0x20,
-    cs5: 0x28,
-    cs6: 0x30,
-    cs7: 0x38,
-    af11: 0x0a,
-    af12: 0x0c,
-    af13: 0x0e,
-    af21: 0x12,
-    af22: 0x14,
-    af23: 0x16,
-    af31: 0x1a,
-    af32: 0x1c,
-    af33: 0x1e,
-    af41: 0x22,
-    af42: 0x24,
-    af43: 0x26,
-    ef: 0x2e,
-  },
-  ecn: { 'not-ect': 0, ect1: 1, ect0: 2, ce: 3 },
-  ether_type: { ip: 0x0800, arp: 0x0806, ip6: 0x86dd, '8021q': 0x8100, vlan: 0x8100, '8021ad': 0x88a8 },
-  arp_op: { request: 1, reply: 2, rrequest: 3, rreply: 4, inrequest: 8, inreply: 9, nak: 10 },
-  pkt_type: { host: 0, unicast: 0, broadcast: 1, multicast: 2, other: 3 },
-  nf_proto: { ipv4: 2, ipv6: 10 },
-  ct_dir: { original: 0, reply: 1 },
-  dccp_pkttype: { request: 0, response: 1, data: 2, ack: 3, dataack: 4, closereq: 5, close: 6, reset: 7, sync: 8, syncack: 9 },
+  icmp_code: ICMP_CODE_SYMBOLS,
+  icmpv6_code: ICMPV6_CODE_SYMBOLS,
+  dscp: DSCP_SYMBOLS,
+  ecn: ECN_SYMBOLS,
+  ether_type: ETHER_TYPE_SYMBOLS,
+  arp_op: ARP_OP_SYMBOLS,
+  pkt_type: PKT_TYPE_SYMBOLS,
+  nf_proto: NFPROTO_SYMBOLS,
+  ct_dir: CT_DIR_SYMBOLS,
+  dccp_pkttype: DCCP_PKTTYPE_SYMBOLS,
 };
 
 /** The number of a symbolic constant of a datatype, when nft has a table for it. */

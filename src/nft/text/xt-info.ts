@@ -3,6 +3,7 @@
  * keeps them in NFTA_MATCH_INFO / NFTA_TARGET_INFO), and the address and number formats
  * libxtables' translations print.
  */
+import { IP_PROTOCOL_NAMES } from '../json/symbol-tables.js';
 
 /** What the translation of an xt statement needs from its rule. */
 export interface XtContext {
@@ -120,19 +121,7 @@ export function inetAddr(info: Info, off: number, v6: boolean): string {
 export const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
 
 /** Names of IP protocols as getprotobynumber gives them (netbase's /etc/protocols). */
-export const IP_PROTOCOLS: Record<number, string> = {
-  1: 'icmp',
-  2: 'igmp',
-  6: 'tcp',
-  17: 'udp',
-  33: 'dccp',
-  47: 'gre',
-  50: 'esp',
-  51: 'ah',
-  58: 'ipv6-icmp',
-  132: 'sctp',
-  136: 'udplite',
-};
+export const IP_PROTOCOLS = IP_PROTOCOL_NAMES;
 
 /** The protocol number of a name nft prints for `meta l4proto` / `ip protocol`. */
 export function protocolNumber(v: unknown): number | undefined {

@@ -5,6 +5,7 @@
  * translation needs under NFT_XT_INFO (to-json puts the extension's revision and info struct there);
  * without it only the fallback can be printed.
  */
+import { ECN_SYMBOLS, FIB_ADDRTYPE_SYMBOLS, ICMPV6_TYPE_SYMBOLS, ICMP_TYPE_SYMBOLS, type SymbolTable, namesByValue } from '../json/symbol-tables.js';
 import { NFT_XT_INFO, type NftXtInfo } from '../json/types.js';
 import { IP_PROTOCOLS, Info, type Xlate, type XtContext, hex, inetAddr, maskSuffix } from './xt-info.js';
 import { XT_TARGETS } from './xt-targets.js';
@@ -123,39 +124,16 @@ function multiport(i: Info, ctx: XtContext, v1: boolean): string | undefined {
   return braces ? `${out}{ ${items.join(', ')} }` : out + items.join(', ');
 }
 
-const ICMP_TYPES: Record<number, string> = {
-  0: 'echo-reply',
-  3: 'destination-unreachable',
-  4: 'source-quench',
-  5: 'redirect',
-  8: 'echo-request',
-  9: 'router-advertisement',
-  10: 'router-solicitation',
-  11: 'time-exceeded',
-  12: 'parameter-problem',
-  13: 'timestamp-request',
-  14: 'timestamp-reply',
-  15: 'info-request',
-  16: 'info-reply',
-  17: 'address-mask-request',
-  18: 'address-mask-reply',
-};
-const ICMPV6_TYPES: Record<number, string> = {
-  1: 'destination-unreachable',
-  2: 'packet-too-big',
-  3: 'time-exceeded',
-  4: 'parameter-problem',
-  128: 'echo-request',
-  129: 'echo-reply',
-  133: 'nd-router-solicit',
-  134: 'nd-router-advert',
-  135: 'nd-neighbor-solicit',
-  136: 'nd-neighbor-advert',
-  137: 'nd-redirect',
-};
+/** The nft names of the types libxt_icmp.h translates whole (others print as xt match icmp/icmp6). */
+function xtIcmpNames(table: SymbolTable, types: readonly number[]): Readonly<Record<number, string>> {
+  const names = namesByValue(table);
+  return Object.fromEntries(types.map((t) => [t, names[t]!]));
+}
+const ICMP_TYPES = xtIcmpNames(ICMP_TYPE_SYMBOLS, [0, 3, 4, 5, 8, 9, 10, 11, 12, 13, 14, 17, 18]);
+const ICMPV6_TYPES = xtIcmpNames(ICMPV6_TYPE_SYMBOLS, [1, 2, 3, 4, 128, 129, 133, 134, 135, 136, 137]);
 
 /** ipt_icmp / ip6t_icmp: a whole type (all codes) translates to its name. */
-function icmp(i: Info, names: Record<number, string>, keyword: string): string | undefined {
+function icmp(i: Info, names: Readonly<Record<number, string>>, keyword: string): string | undefined {
   const type = i.u8(0);
   const name = names[type];
   if (type === 0xff) return keyword === 'icmp' ? 'ip protocol icmp' : 'ip6 nexthdr ipv6-icmp';
@@ -163,7 +141,8 @@ function icmp(i: Info, names: Record<number, string>, keyword: string): string |
   return `${keyword} type${i.u8(3) & 1 ? ' !=' : ''} ${name}`;
 }
 
-const ADDRTYPES = ['unspec', 'unicast', 'local', 'broadcast', 'anycast', 'multicast', 'blackhole', 'unreachable', 'prohibit'];
+/** RTN_* by number: bit n of libxt_addrtype's masks. */
+const ADDRTYPES = Object.values(namesByValue(FIB_ADDRTYPE_SYMBOLS));
 
 function addrtype(i: Info): string | undefined {
   const [src, dst, flags] = [i.u16(0), i.u16(2), i.u32(4)];
@@ -216,7 +195,7 @@ function time(i: Info): string | undefined {
   return out;
 }
 
-const ECN_IP = ['not-ect', 'ect1', 'ect0', 'ce'];
+const ECN_IP = namesByValue(ECN_SYMBOLS);
 
 /** libxt_ecn.c: the ECE and CWR tcp flags, the ip ECN field. */
 function ecn(i: Info): string {
