@@ -3,6 +3,7 @@
  * builds them, so a rule added here is deleted by the same description, and the other way round.
  */
 import { NLM_F } from '../../protocol/netlink.js';
+import { IP_PROTOCOL_NAMES } from '../../protocol/ip-protocols.js';
 import { rtTableEnum } from '../../protocol/rt-common.js';
 import type { NetlinkMessage } from '../codec/message.js';
 import { RawRecord, recordKind } from '../codec/record.js';
@@ -42,19 +43,10 @@ const FR_ACT: Record<RuleAction, RtRuleFrAct> = {
 const { default: RT_TABLE_DEFAULT, main: RT_TABLE_MAIN, local: RT_TABLE_LOCAL } = rtTableEnum.entries;
 const TABLE_IDS: Readonly<Record<string, number>> = { default: RT_TABLE_DEFAULT, main: RT_TABLE_MAIN, local: RT_TABLE_LOCAL };
 
-/** IP protocol names accepted for `ipproto` (as /etc/protocols spells them). */
-const IP_PROTOCOLS: Record<string, number> = {
-  icmp: 1,
-  igmp: 2,
-  tcp: 6,
-  udp: 17,
-  gre: 47,
-  esp: 50,
-  ah: 51,
-  'ipv6-icmp': 58,
+/** IP protocol names accepted for `ipproto`: /etc/protocols' (protocol/ip-protocols.ts), and icmpv6. */
+const IP_PROTOCOLS: Readonly<Record<string, number>> = {
+  ...Object.fromEntries(Object.entries(IP_PROTOCOL_NAMES).map(([n, name]) => [name, Number(n)])),
   icmpv6: 58,
-  sctp: 132,
-  udplite: 136,
 };
 
 export interface PortRange {
@@ -215,7 +207,11 @@ function ipProto(v: unknown): number {
   if (typeof v === 'string') {
     const n = IP_PROTOCOLS[v.toLowerCase()];
     if (n === undefined) {
-      throw new InvalidArgumentError('ipproto', v, `must be a number from 0 to 255 or one of ${Object.keys(IP_PROTOCOLS).join(', ')}`);
+      throw new InvalidArgumentError(
+        'ipproto',
+        v,
+        'must be a number from 0 to 255 or a protocol name of /etc/protocols (tcp, udp, icmp, ipv6-icmp...)',
+      );
     }
     return n;
   }

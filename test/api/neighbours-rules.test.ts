@@ -268,6 +268,12 @@ describe('RuleApi requests', () => {
     expect(c!.attrs).toEqual({ dst: '2001:db8::', table: 'local' });
   });
 
+  it('ipproto by any /etc/protocols name (protocol/ip-protocols.ts), icmpv6 too, any case', async () => {
+    const { rules, sent } = setup();
+    for (const ipproto of ['ospf', 'ipv6-icmp', 'icmpv6', 'SCTP', 'vrrp']) await rules.add({ priority: 40, ipproto });
+    expect(sent().map((m) => m.attrs?.ipProto)).toEqual([89, 58, 58, 132, 112]);
+  });
+
   it('add: selectors (not, tos, ports, ipproto, uidrange, protocol, suppress_*) and actions', async () => {
     const { rules, sent } = setup();
     await rules.add({ not: true, dst: '10.2.0.0/16', action: 'blackhole', priority: 10 });

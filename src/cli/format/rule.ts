@@ -1,7 +1,7 @@
 /**
  * `ip rule show`: one rule as iproute2 6.1 print_rule writes it.
  */
-import { readFileSync } from 'node:fs';
+import { IP_PROTOCOL_NAMES } from '../../../protocol/ip-protocols.js';
 import { rtRuleSpec } from '../../../protocol/rt-rule.js';
 import type { NetlinkMessage } from '../../codec/message.js';
 import type { RtRuleFibRuleHdr, RtRuleFibRulePortRange, RtRuleRuleAttrs } from '../../generated/index.js';
@@ -16,26 +16,9 @@ const FR_ACT = D['fr-act'].entries;
 type Header = RtRuleFibRuleHdr;
 type Attrs = RtRuleRuleAttrs;
 
-let protocols: Map<number, string> | undefined;
-/** inet_proto_n2a: /etc/protocols names, "ipproto-N" otherwise. */
+/** inet_proto_n2a: the /etc/protocols name (protocol/ip-protocols.ts), "ipproto-N" otherwise. */
 export function ipProtoName(n: number): string {
-  if (!protocols) {
-    protocols = new Map([
-      [1, 'icmp'],
-      [6, 'tcp'],
-      [17, 'udp'],
-      [58, 'ipv6-icmp'],
-    ]);
-    try {
-      for (const line of readFileSync('/etc/protocols', 'utf8').split('\n')) {
-        const m = /^([^#\s]+)\s+(\d+)/.exec(line);
-        if (m && !protocols.has(Number(m[2]))) protocols.set(Number(m[2]), m[1]!);
-      }
-    } catch {
-      // built-in names only
-    }
-  }
-  return protocols.get(n) ?? `ipproto-${n}`;
+  return IP_PROTOCOL_NAMES[n] ?? `ipproto-${n}`;
 }
 
 export function ruleTable(m: NetlinkMessage): number {

@@ -148,67 +148,8 @@ export const FIB_ADDRTYPE_SYMBOLS: SymbolTable = Object.fromEntries(
 /** meta day: nft matches the names as written, capitalised ("monday" is refused). */
 export const DAY_SYMBOLS: SymbolTable = { Sunday: 0, Monday: 1, Tuesday: 2, Wednesday: 3, Thursday: 4, Friday: 5, Saturday: 6 };
 
-/**
- * /etc/protocols of Debian's netbase, by number (getprotobynumber: a number's first name). nft prints inet_proto
- * values with it and looks names up in it (getprotobyname); the parser adds the keywords IP_PROTOCOL_KEYWORDS.
- */
-export const IP_PROTOCOL_NAMES: Readonly<Record<number, string>> = {
-  0: 'ip',
-  1: 'icmp',
-  2: 'igmp',
-  3: 'ggp',
-  4: 'ipencap',
-  5: 'st',
-  6: 'tcp',
-  8: 'egp',
-  9: 'igp',
-  12: 'pup',
-  17: 'udp',
-  20: 'hmp',
-  22: 'xns-idp',
-  27: 'rdp',
-  29: 'iso-tp4',
-  33: 'dccp',
-  36: 'xtp',
-  37: 'ddp',
-  38: 'idpr-cmtp',
-  41: 'ipv6',
-  43: 'ipv6-route',
-  44: 'ipv6-frag',
-  45: 'idrp',
-  46: 'rsvp',
-  47: 'gre',
-  50: 'esp',
-  51: 'ah',
-  57: 'skip',
-  58: 'ipv6-icmp',
-  59: 'ipv6-nonxt',
-  60: 'ipv6-opts',
-  73: 'rspf',
-  81: 'vmtp',
-  88: 'eigrp',
-  89: 'ospf',
-  93: 'ax.25',
-  94: 'ipip',
-  97: 'etherip',
-  98: 'encap',
-  103: 'pim',
-  108: 'ipcomp',
-  112: 'vrrp',
-  115: 'l2tp',
-  124: 'isis',
-  132: 'sctp',
-  133: 'fc',
-  135: 'mobility-header',
-  136: 'udplite',
-  137: 'mpls-in-ip',
-  138: 'manet',
-  139: 'hip',
-  140: 'shim6',
-  141: 'wesp',
-  142: 'rohc',
-  143: 'ethernet',
-};
+/** /etc/protocols names by number: protocol/ip-protocols.ts (nft prints and parses inet_proto with them). */
+export { IP_PROTOCOL_NAMES } from '../../../protocol/ip-protocols.js';
 
 /** Protocol names nft's parser takes as keywords, not from /etc/protocols. */
 export const IP_PROTOCOL_KEYWORDS: SymbolTable = { icmpv6: 58, comp: 108 };
