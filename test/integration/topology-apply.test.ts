@@ -408,7 +408,9 @@ namespaces:
         detail: { commands: 3 },
       });
       // Counters as numbers: the container's own packets (an IGMP report when its link comes up) may count.
-      expect(nft(n.host, 'list', 'table', 'ip', 'nat')).toMatch(/ip saddr 172\.18\.0\.0\/24 oifname != "br0" counter packets \d+ bytes \d+ masquerade/);
+      expect(nft(n.host, 'list', 'table', 'ip', 'nat')).toMatch(
+        /ip saddr 172\.18\.0\.0\/24 oifname != "br0" counter packets \d+ bytes \d+ masquerade/,
+      );
       server = await peerServer(n.out, '198.51.100.2', 8000);
       expect(await connect(n.c1, '198.51.100.2', 8000)).toBe('198.51.100.1');
       expect(nft(n.host, 'list', 'table', 'ip', 'nat')).not.toContain('counter packets 0 bytes 0');
