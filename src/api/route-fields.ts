@@ -1,7 +1,6 @@
 /** Routes as callers see them: the Route type and toRoute, typed by the generated rt-route types. */
-import { NLMSG_HDRLEN } from '../../protocol/netlink.js';
 import type { NetlinkMessage } from '../codec/message.js';
-import { lazyKind, lazyRecord, quickAttribute, quickHeaderMember } from '../codec/lazy-record.js';
+import { lazyKind, lazyRecord, quickAttribute, quickHeaderMember, quickHeaderNumber } from '../codec/lazy-record.js';
 import { RawRecord, recordKind } from '../codec/record.js';
 import type { DecodeCtx } from '../codec/types.js';
 import { formatHwaddr, formatIPv4, formatIPv6 } from '../codec/values.js';
@@ -130,18 +129,14 @@ export function decodeRouteFields(ctx: DecodeCtx, offset: number): NetlinkMessag
   return codec.decodeFrame(ctx, offset, codec.frameEnd(ctx, offset), ROUTE_FIELDS);
 }
 
-// rtmsg's rtm_family (u8 at 0) and rtm_flags (u32 at 8), as numbers: a dump's filter reads them
-// for every route, before it decodes any (the friendly names would cost a lookup each).
-const RTMSG_FLAGS_AT = 8;
-const RTMSG_SIZE = 12;
+// rtmsg's rtm_family and rtm_flags, as numbers: a route dump's filter reads them for every route
+// (the names would cost a lookup each). A message too short for an rtmsg reads as 0 (AF_UNSPEC).
+const familyAt = quickHeaderNumber(rtnetlinkCodec, 'newroute', 'family');
+const flagsAt = quickHeaderNumber(rtnetlinkCodec, 'newroute', 'flags');
 /** rtm_family of the RTM_NEWROUTE at `offset`; 0 (AF_UNSPEC) when the message is too short for an rtmsg. */
-export function routeFamilyNumber(ctx: DecodeCtx, offset: number): number {
-  return ctx.view.getUint32(offset, true) >= NLMSG_HDRLEN + RTMSG_SIZE ? ctx.view.getUint8(offset + NLMSG_HDRLEN) : 0;
-}
-/** rtm_flags of the RTM_NEWROUTE at `offset` (the caller checked its size with routeFamilyNumber). */
-export function routeFlagsNumber(ctx: DecodeCtx, offset: number): number {
-  return ctx.view.getUint32(offset + NLMSG_HDRLEN + RTMSG_FLAGS_AT, true);
-}
+export const routeFamilyNumber = (ctx: DecodeCtx, offset: number): number => familyAt(ctx, offset) ?? 0;
+/** rtm_flags of the RTM_NEWROUTE at `offset`; 0 when the message is too short for an rtmsg. */
+export const routeFlagsNumber = (ctx: DecodeCtx, offset: number): number => flagsAt(ctx, offset) ?? 0;
 
 /** Every field of a Route: reading one of a lazy route's decodes it (quick ones aside). */
 const ROUTE_FIELD_NAMES = [

@@ -82,6 +82,9 @@ export class RouteApi {
     const lazy = checkBool(options.lazy, 'lazy') === true;
     const ctxOf = datagramCtxs();
     const newroute = messageType(rtnetlinkCodec, 'newroute');
+    // Both keep IPv4 and IPv6 routes that are no cache entries (RTM_F_CLONED): the lazy one reads
+    // the numbers from the bytes, the other the names the connection has decoded anyway (reading
+    // the bytes again there measured 4-10% slower on a first dump).
     const keepLazy = (m: NetlinkMessage, bytes: Uint8Array, offset: number): Route | undefined => {
       if (m.type !== newroute) return undefined;
       const ctx = ctxOf(bytes);

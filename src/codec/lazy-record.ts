@@ -152,20 +152,62 @@ function messageOf(codec: () => ProtocolCodec, name: string): () => CompiledMess
   };
 }
 
-/** A quick read of member `member` of the fixed header of message `message` (as the codec decodes it). */
-export function quickHeaderMember(codec: () => ProtocolCodec, message: string, member: string): QuickRead {
+/**
+ * Member `member` of message `message`'s fixed header: the compiled member (found on first use) and
+ * where it sits in the message at `offset`, -1 when the message is too short to hold the header.
+ */
+function headerMember(codec: () => ProtocolCodec, message: string, member: string) {
   const msg = messageOf(codec, message);
   let mem: CompiledMember | undefined;
-  const find = (): CompiledMember => {
-    const m = msg();
-    const found = m.header.members.find((x) => x.spec.name === member);
-    if (found === undefined) throw new Error(`no member "${member}" in ${m.header.name}`);
-    return found;
+  let headerSize = 0;
+  const get = (): CompiledMember => {
+    if (mem !== undefined) return mem;
+    const header = msg().header;
+    const found = header.members.find((x) => x.spec.name === member);
+    if (found === undefined) throw new Error(`no member "${member}" in ${header.name}`);
+    headerSize = header.size;
+    return (mem = found);
   };
+  const at = (ctx: DecodeCtx, offset: number): number => {
+    const m = get();
+    return ctx.view.getUint32(offset, true) >= NLMSG_HDRLEN + headerSize ? offset + NLMSG_HDRLEN + m.offset : -1;
+  };
+  return { get, at };
+}
+
+/**
+ * A quick read of member `member` of the fixed header of message `message`, as the codec decodes
+ * it (names for enums and flags); undefined when the message is too short to hold the header.
+ */
+export function quickHeaderMember(codec: () => ProtocolCodec, message: string, member: string): QuickRead {
+  const { get, at } = headerMember(codec, message, member);
   return (ctx, offset) => {
-    mem ??= find();
-    const at = offset + NLMSG_HDRLEN + mem.offset;
-    return mem.read(ctx.view, ctx.bytes, at, at + mem.size);
+    const pos = at(ctx, offset);
+    if (pos < 0) return undefined;
+    const m = get();
+    return m.read(ctx.view, ctx.bytes, pos, pos + m.size);
+  };
+}
+
+/**
+ * The same member as a number, for filters that compare it with the spec's values without the
+ * names (a lookup each); undefined when the message is too short. Integer members of 1, 2 or 4 bytes.
+ */
+export function quickHeaderNumber(
+  codec: () => ProtocolCodec,
+  message: string,
+  member: string,
+): (ctx: DecodeCtx, offset: number) => number | undefined {
+  const { get, at } = headerMember(codec, message, member);
+  return (ctx, offset) => {
+    const pos = at(ctx, offset);
+    if (pos < 0) return undefined;
+    const m = get();
+    const little = m.spec.byteOrder !== 'big-endian';
+    if (m.size === 1) return ctx.view.getUint8(pos);
+    if (m.size === 2) return ctx.view.getUint16(pos, little);
+    if (m.size === 4) return ctx.view.getUint32(pos, little);
+    throw new Error(`header member "${member}" is ${m.size} bytes, not an integer of 1, 2 or 4`);
   };
 }
 

@@ -167,6 +167,16 @@ describe('lazy records', () => {
     }
   });
 
+  it('a message too short for its fixed header has no header fields to read quickly (nothing read past it)', () => {
+    const short = new Uint8Array(20); // nlmsghdr + 4 bytes: no room for a 12-byte rtmsg
+    const v = new DataView(short.buffer);
+    v.setUint32(0, 20, true);
+    v.setUint16(4, 24, true); // RTM_NEWROUTE
+    short[16] = 2;
+    const route = lazyRoute(makeCtx(short), 0);
+    expect(route.family).toBeUndefined();
+  });
+
   it('every field of a Link, read first on a fresh lazy link, is its decoded value', () => {
     // One value for every attribute of the table, so that the eager Link has every field.
     const all: Record<string, unknown> = {
